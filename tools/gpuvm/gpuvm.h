@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommands of the gpuvm tool. Each returns the process exit status. */
+#ifndef GPUVM_TOOL_H
+#define GPUVM_TOOL_H
+
+int gpuvm_cmd_demo(int argc, char **argv);
+
+#endif
