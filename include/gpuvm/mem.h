@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DOC: gpuvm simulated physical memory (module "mem")
+ *
+ * A GPU-visible physical address space [0, size), backed by host memory
+ * that is reserved lazily: a 64 GiB device costs host memory only for the
+ * pages that are touched. On it:
+ *
+ *  - a frame allocator (gpuvm_mem_alloc/free) handing out naturally
+ *    aligned power-of-two blocks from 4 KiB to 1 GiB (buddy allocator),
+ *    with per-purpose accounting;
+ *  - buffer objects (gpuvm_mem_bo_*): any 4 KiB multiple, backed by a
+ *    sorted list of physically contiguous runs, contiguous or deliberately
+ *    fragmented;
+ *  - physical reads and writes, for the page-table code and the MMU.
+ *
+ * Every frame handed out reads as zero: memory freed by one owner is never
+ * readable by the next. Running out of memory is -ENOMEM, never a crash.
+ *
+ * Thread safety: the allocator and BO creation/destruction need external
+ * serialisation per gpuvm_mem. Physical reads and writes of distinct bytes
+ * may run concurrently with each other and with allocation.
+ */
+#ifndef GPUVM_MEM_H
+#define GPUVM_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GPUVM_SZ_4K (1ull << 12)
+#define GPUVM_SZ_2M (1ull << 21)
+#define GPUVM_SZ_1G (1ull << 30)
+
+struct gpuvm_mem;
+struct gpuvm_mem_bo;
+
+/* What a frame is used for; accounting only. */
+enum gpuvm_mem_purpose {
+	GPUVM_MEM_PT = 0, /* page-table pages */
+	GPUVM_MEM_BO = 1, /* buffer-object backing */
+	GPUVM_MEM_PURPOSES
+};
+
+struct gpuvm_mem_cfg {
+	/* Bytes of physical memory, a non-zero multiple of 4 KiB. */
+	uint64_t size;
+};
+
+struct gpuvm_mem_stats {
+	uint64_t size;                          /* bytes */
+	uint64_t frames_total;                  /* 4 KiB frames */
+	uint64_t frames_used;
+	uint64_t frames_by_purpose[GPUVM_MEM_PURPOSES];
+	uint64_t allocs;                        /* successful allocations */
+	uint64_t alloc_failures;                /* -ENOMEM returned */
+};
+
+/* -EINVAL on a bad size (0, unaligned, larger than 1 TiB), -ENOMEM. */
+int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
+/* Frees everything, including BOs not yet destroyed. NULL is allowed. */
+void gpuvm_mem_destroy(struct gpuvm_mem *mem);
+
+void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st);
+
+/*
+ * Allocates a naturally aligned block of size bytes (a power of two from
+ * 4 KiB to 1 GiB), zero-filled. -EINVAL for a bad size, -ENOMEM.
+ */
+int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
+		    enum gpuvm_mem_purpose purpose, uint64_t *pa);
+/* Frees a block from gpuvm_mem_alloc with the same size and purpose. */
+void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
+		    enum gpuvm_mem_purpose purpose);
+
+/*
+ * Test hook: the nth allocation from now (1 = the next one) fails with
+ * -ENOMEM, as do BO creations that need it. 0 disarms. Host allocations
+ * inside this module count too, so every allocation site can be failed.
+ */
+void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth);
+
+/*
+ * Physical access. Every byte of [pa, pa + len) must lie inside the
+ * memory (-EFAULT otherwise, nothing copied). Reading untouched memory
+ * costs no host memory.
+ */
+int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
+		   uint64_t len);
+int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
+		    uint64_t len);
+
+/*
+ * Host pointer to physical address pa, valid up to the end of its 4 KiB
+ * frame (and further, up to the end of the memory: the host reservation
+ * is one linear range). pa must be inside the memory. For the page-table
+ * code and the MMU's walker, which read and write 64-bit descriptors.
+ */
+void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
+
+static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
+					uint64_t pa)
+{
+	return *(const volatile uint64_t *)gpuvm_mem_ptr(mem, pa);
+}
+
+static inline void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa,
+				     uint64_t v)
+{
+	*(volatile uint64_t *)gpuvm_mem_ptr(mem, pa) = v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffer objects                                                      */
+
+/* One physically contiguous piece of a BO. */
+struct gpuvm_mem_run {
+	uint64_t offset; /* BO offset of the run's first byte */
+	uint64_t pa;
+	uint64_t size;
+};
+
+/*
+ * Creates a BO of size bytes (a non-zero multiple of 4 KiB), zero-filled.
+ * chunks = 0: as contiguous as memory allows, preferring 2 MiB- and
+ * 1 GiB-aligned blocks so the page tables can use large pages.
+ * chunks = N: exactly N runs, no two consecutive runs physically adjacent
+ * (N <= size / 4 KiB), for tests of fragmented backing.
+ * -EINVAL for a bad size or chunks, -ENOMEM (nothing kept allocated).
+ */
+int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
+			unsigned int chunks, struct gpuvm_mem_bo **out);
+/* Frees the BO and returns its frames. NULL is allowed. */
+void gpuvm_mem_bo_destroy(struct gpuvm_mem_bo *bo);
+
+uint64_t gpuvm_mem_bo_size(const struct gpuvm_mem_bo *bo);
+unsigned int gpuvm_mem_bo_run_count(const struct gpuvm_mem_bo *bo);
+const struct gpuvm_mem_run *gpuvm_mem_bo_runs(const struct gpuvm_mem_bo *bo);
+
+/*
+ * Physical address behind BO offset `offset` (< size), found by binary
+ * search over the runs: O(log runs). If contig is non-NULL it receives the
+ * number of bytes physically contiguous from there to the run's end.
+ */
+uint64_t gpuvm_mem_bo_pa(const struct gpuvm_mem_bo *bo, uint64_t offset,
+			 uint64_t *contig);
+
+/* CPU access to the contents (what an mmap of the BO gives). -EINVAL if
+ * [offset, offset + len) leaves the BO. */
+int gpuvm_mem_bo_read(const struct gpuvm_mem_bo *bo, uint64_t offset,
+		      void *buf, uint64_t len);
+int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,
+		       const void *buf, uint64_t len);
+
+/* Debug: consistency check of the allocator (0 or -EUCLEAN) and a dump. */
+int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err);
+void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUVM_MEM_H */
