@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DOC: gpuvm simulated GPU MMU (module "mmu")
+ *
+ * Address spaces, each bound to one page-table root in simulated physical
+ * memory, the way a Mali AS is bound by writing its TRANSTAB register. The
+ * MMU walks the VMSAv8-64 descriptors it finds in memory (gpuvm/pt.h has
+ * the format); it never looks at the page-table module's own structures,
+ * so a driver bug in the tables shows up as the hardware would show it.
+ *
+ * GPU accesses read, write or fetch 1/2/4/8 bytes or a byte range, which
+ * may cross pages. An access that faults anywhere has no effect at all,
+ * and reports the fault's kind and address; nothing crashes.
+ *
+ * Each address space has a TLB that caches leaf translations (pages and
+ * blocks, by size) until invalidated by range or whole. Invalidating a
+ * range drops every entry that overlaps it, so a cached 2 MiB block goes
+ * even when only one 4 KiB page of it changed.
+ *
+ * Checked mode compares every TLB hit with a fresh walk. A driver that
+ * forgets an invalidation is caught by its tests (the access returns
+ * -ESTALE and the stale counter moves) instead of reading stale data.
+ *
+ * Thread safety: an address space is used by one thread at a time unless
+ * documented otherwise by the driver layer.
+ */
+#ifndef GPUVM_MMU_H
+#define GPUVM_MMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gpuvm/mem.h"
+#include "gpuvm/pt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gpuvm_mmu_as;
+
+enum gpuvm_mmu_access {
+	GPUVM_MMU_READ,
+	GPUVM_MMU_WRITE,
+	GPUVM_MMU_EXEC,   /* instruction fetch */
+};
+
+enum gpuvm_mmu_fault_kind {
+	GPUVM_MMU_FAULT_NONE = 0,
+	GPUVM_MMU_FAULT_TRANSLATION,  /* no valid entry at some level */
+	GPUVM_MMU_FAULT_PERMISSION,   /* write to read-only, fetch from XN */
+	GPUVM_MMU_FAULT_ADDRESS_SIZE, /* VA beyond the AS width */
+	GPUVM_MMU_FAULT_ACCESS_FLAG,  /* leaf with AF clear */
+};
+
+struct gpuvm_mmu_fault {
+	enum gpuvm_mmu_fault_kind kind;
+	enum gpuvm_mmu_access access;
+	uint64_t addr;      /* the first faulting byte */
+	unsigned int level; /* level of the walk that failed */
+};
+
+const char *gpuvm_mmu_fault_name(enum gpuvm_mmu_fault_kind kind);
+
+struct gpuvm_mmu_as_cfg {
+	struct gpuvm_mem *mem;
+	uint64_t root;            /* PA of the top table */
+	unsigned int va_bits;     /* 32..48 */
+	unsigned int tlb_entries; /* 4 KiB-page entries, a power of two; 0: 256 */
+	bool checked;             /* compare every TLB hit with a walk */
+};
+
+struct gpuvm_mmu_stats {
+	uint64_t hits, misses, walks;
+	uint64_t walk_reads;        /* descriptors read by walks */
+	uint64_t invalidations;     /* range or whole invalidations */
+	uint64_t entries_dropped;   /* TLB entries they removed */
+	uint64_t faults;
+	uint64_t stale;             /* checked mode: stale hits caught */
+};
+
+/* A translation: what one access to one address resolves to. */
+struct gpuvm_mmu_xlat {
+	uint64_t pa;
+	uint64_t desc;        /* leaf descriptor */
+	uint64_t page_size;   /* 4 KiB, 2 MiB or 1 GiB */
+	bool null;            /* NULL leaf: reads zero, writes dropped */
+};
+
+int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
+			struct gpuvm_mmu_as **out);
+void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as);
+
+/* Rebinds the AS to another root (drops the whole TLB). */
+void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root);
+void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked);
+void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st);
+
+/*
+ * Translates one address for one kind of access, through the TLB.
+ * 0, -EFAULT with *fault filled, or -ESTALE (checked mode caught a stale
+ * TLB entry; *x then holds the fresh walk's answer).
+ */
+int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
+			enum gpuvm_mmu_access access,
+			struct gpuvm_mmu_xlat *x,
+			struct gpuvm_mmu_fault *fault);
+
+/*
+ * GPU accesses of len bytes at va (any alignment, any length, crossing
+ * pages). Values are little-endian, as on the GPU. 0, -EFAULT (fault
+ * filled, nothing read or written), -ESTALE (checked mode).
+ */
+int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
+		   size_t len, struct gpuvm_mmu_fault *fault);
+int gpuvm_mmu_write(struct gpuvm_mmu_as *as, uint64_t va, const void *buf,
+		    size_t len, struct gpuvm_mmu_fault *fault);
+int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
+		    size_t len, struct gpuvm_mmu_fault *fault);
+
+/* Drops every TLB entry overlapping [va, va + size). */
+void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size);
+void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as);
+
+/*
+ * Finishes a page-table transaction: invalidates the gather range, then
+ * lets the page tables free what the transaction unlinked. Doing both in
+ * one call is what makes "nothing freed before its invalidation" hold.
+ */
+void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
+			    struct gpuvm_pt_gather *gather);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUVM_MMU_H */
