@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DOC: the simulated MMU's TLB (internal)
+ *
+ * Leaf translations, cached by page size in three direct-mapped arrays:
+ * 4 KiB pages (as many entries as the AS asks for), 2 MiB blocks and
+ * 1 GiB blocks (small fixed arrays, as real TLBs have fewer large-page
+ * entries). A block is one entry however many of its pages are used,
+ * which is the whole point of mapping with blocks.
+ *
+ * Direct-mapped because the hit path is then one load and one compare
+ * per array, no replacement state to update, and it is easy to reason
+ * about which entry an invalidation must look at: an entry for page
+ * number p can only sit in slot p & mask.
+ *
+ * The valid bit lives in bit 0 of the tag (VA bases are at least 4 KiB
+ * aligned, so the bit is free): a probe compares the tag with
+ * "base | valid" and a single compare answers both "is it valid" and "is
+ * it this page". An invalid entry's tag is 0, which never matches.
+ *
+ * The TLB keeps no counters and never walks; the MMU does both.
+ */
+#ifndef GPUVM_MMU_TLB_H
+#define GPUVM_MMU_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GPUVM_TLB_VALID     1ull
+/* Array 0 holds level-3 pages, 1 level-2 blocks, 2 level-1 blocks. */
+#define GPUVM_TLB_SIZES     3
+#define GPUVM_TLB_2M_ENTRIES 32
+#define GPUVM_TLB_1G_ENTRIES 8
+
+struct gpuvm_tlb_entry {
+	uint64_t tag;  /* VA base | GPUVM_TLB_VALID; 0 when invalid */
+	uint64_t pa;   /* output base (0 for a NULL leaf) */
+	uint64_t desc; /* the leaf descriptor, for permission checks */
+};
+
+struct gpuvm_tlb_array {
+	struct gpuvm_tlb_entry *e;
+	uint64_t mask;       /* entries - 1 */
+	unsigned int shift;  /* log2 of the page size: 12, 21, 30 */
+};
+
+struct gpuvm_tlb {
+	struct gpuvm_tlb_array a[GPUVM_TLB_SIZES];
+	struct gpuvm_tlb_entry *mem; /* one allocation behind all three */
+};
+
+/* Array index for a leaf level (3, 2, 1) and back. */
+static inline unsigned int gpuvm_tlb_size_idx(unsigned int level)
+{
+	return 3 - level;
+}
+
+static inline unsigned int gpuvm_tlb_level(unsigned int idx)
+{
+	return 3 - idx;
+}
+
+/* entries4k: a power of two. 0 or -ENOMEM. */
+int gpuvm_tlb_init(struct gpuvm_tlb *t, unsigned int entries4k);
+void gpuvm_tlb_fini(struct gpuvm_tlb *t);
+
+static inline struct gpuvm_tlb_entry *
+gpuvm_tlb_slot(const struct gpuvm_tlb *t, unsigned int idx, uint64_t va)
+{
+	const struct gpuvm_tlb_array *a = &t->a[idx];
+
+	return &a->e[(va >> a->shift) & a->mask];
+}
+
+/*
+ * The entry translating va, or NULL; *idx gets its array. Inline so the
+ * hit path in the MMU is straight-line code: three probes at most, small
+ * pages first because they are the common case.
+ */
+static inline struct gpuvm_tlb_entry *
+gpuvm_tlb_lookup(const struct gpuvm_tlb *t, uint64_t va, unsigned int *idx)
+{
+	for (unsigned int i = 0; i < GPUVM_TLB_SIZES; i++) {
+		struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, i, va);
+		uint64_t base = va >> t->a[i].shift << t->a[i].shift;
+
+		if (e->tag == (base | GPUVM_TLB_VALID)) {
+			*idx = i;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Caches the leaf at `level` translating va, evicting the slot's entry. */
+static inline void gpuvm_tlb_insert(struct gpuvm_tlb *t, unsigned int level,
+				    uint64_t va, uint64_t pa, uint64_t desc)
+{
+	unsigned int idx = gpuvm_tlb_size_idx(level);
+	struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, idx, va);
+	unsigned int shift = t->a[idx].shift;
+
+	e->tag = (va >> shift << shift) | GPUVM_TLB_VALID;
+	e->pa = pa;
+	e->desc = desc;
+}
+
+static inline void gpuvm_tlb_drop(struct gpuvm_tlb_entry *e)
+{
+	e->tag = 0;
+}
+
+/*
+ * Drops every entry overlapping [va, last] (last inclusive, so a range
+ * reaching the top of the address space needs no wrapping end). Returns
+ * how many valid entries went.
+ */
+uint64_t gpuvm_tlb_invalidate(struct gpuvm_tlb *t, uint64_t va, uint64_t last);
+uint64_t gpuvm_tlb_invalidate_all(struct gpuvm_tlb *t);
+
+#endif /* GPUVM_MMU_TLB_H */

@@ -1,0 +1,890 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: page tables
+ *
+ * Descriptors live in simulated memory; the only host-side state is one
+ * small record per table page (its count of valid entries and a link for
+ * the free queue), kept in an array indexed by frame number and reserved
+ * lazily like the memory itself. The counts make "is this table empty"
+ * O(1), which is what lets unmap free tables without rescanning them.
+ *
+ * Every operation is a walk over levels that visits only the entries of
+ * its range, and only the tables that exist: mapping or unmapping costs
+ * what it changes, not what the VM holds.
+ *
+ * DOC: reservation counts
+ *
+ * need(L, T, [s, e)) is the number of table pages that mapping [s, e)
+ * inside the level-L table T (existing, or not yet there) can take. For
+ * each level-L entry the range touches, covering [x, nx):
+ *
+ *  - a leaf fits (the entry's size is supported, [x, nx) is the whole
+ *    entry, the source is aligned to and contiguous over it): 0;
+ *  - otherwise, if T has a table there: need(L + 1, that table, [x, nx));
+ *  - otherwise 1 (the new table) + need(L + 1, none, [x, nx)).
+ *
+ * For a fresh region mapped from a linear source this is exact, and for a
+ * whole entry it has a closed form (full_need below): with page size P
+ * the largest supported size <= the entry's that the PA alignment allows,
+ * a 1 GiB-entry region needs 0 tables if P = 1 GiB, 1 if P = 2 MiB and
+ * 1 + 512 if P = 4 KiB. A map of [s, s + n) at 2 MiB-aligned s and PA,
+ * with 4 KiB + 2 MiB pages and nothing mapped near it, therefore takes
+ * (tables missing on the path from the root down to level 2 for each
+ * 1 GiB region it touches) + one level-3 table for each partial 2 MiB
+ * region at its two ends. Panthor instead reserves one page per 512 GiB,
+ * 1 GiB and 2 MiB region spanned: 525,314 for 1 TiB, against our 513.
+ *
+ * An existing leaf in the range counts as if it were absent. That makes
+ * the sum over a transaction's steps an upper bound whatever their order:
+ * an unmap that precedes the map removes the leaf, and nothing is pruned
+ * before the transaction ends.
+ *
+ * Unmap needs pages only to split blocks: a block partially unmapped
+ * becomes one table (1) holding the survivors, counted with need() over
+ * the two surviving pieces and a linear source from the block's PA.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "gpuvm/pt.h"
+
+/* Host-side record of one table page. */
+struct pt_meta {
+	uint32_t valid;  /* valid entries in the table */
+	uint32_t next;   /* free-queue link: frame number + 1, 0 ends */
+};
+
+struct gpuvm_pt {
+	struct gpuvm_mem *mem;
+	unsigned int va_bits;
+	unsigned int start_level;
+	uint64_t pgsizes;
+	uint64_t root;
+	struct pt_meta *meta;     /* indexed by frame number */
+	size_t meta_bytes;
+	struct gpuvm_pt_stats st;
+};
+
+/* Where a walk's source is, cached over one physically linear stretch. */
+struct cursor {
+	const struct gpuvm_pt_src *src;
+	uint64_t iova, pa, end;   /* [iova, end) maps linearly from pa */
+};
+
+struct map_ctx {
+	struct gpuvm_pt *pt;
+	struct cursor cur;
+	uint64_t attrs;           /* leaf attributes */
+	bool is_null;
+	struct gpuvm_pt_resv *resv;
+	struct gpuvm_pt_gather *gather;
+};
+
+static struct pt_meta *meta_of(const struct gpuvm_pt *pt, uint64_t table)
+{
+	return &pt->meta[table >> 12];
+}
+
+static uint64_t slot_pa(uint64_t table, uint64_t x, unsigned int level)
+{
+	return table + 8 * (uint64_t)gpuvm_pt_index(x, level);
+}
+
+static uint64_t rd(const struct gpuvm_pt *pt, uint64_t pa)
+{
+	return gpuvm_mem_read64(pt->mem, pa);
+}
+
+static void wr(struct gpuvm_pt *pt, uint64_t pa, uint64_t d)
+{
+	gpuvm_mem_write64(pt->mem, pa, d);
+	pt->st.pte_writes++;
+}
+
+static unsigned int size_index(unsigned int level)
+{
+	return 3 - level; /* 4 KiB -> 0, 2 MiB -> 1, 1 GiB -> 2 */
+}
+
+/* End of the level-`level` entry containing x, clipped to e. */
+static uint64_t entry_end(uint64_t x, unsigned int level, uint64_t e)
+{
+	uint64_t n = (x | (gpuvm_pt_level_size(level) - 1)) + 1;
+
+	return n < e ? n : e;
+}
+
+static void gather_add(struct gpuvm_pt_gather *g, uint64_t s, uint64_t e)
+{
+	if (g->start == g->end) {
+		g->start = s;
+		g->end = e;
+		return;
+	}
+	if (s < g->start)
+		g->start = s;
+	if (e > g->end)
+		g->end = e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sources                                                             */
+
+static uint64_t linear_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+{
+	const struct gpuvm_pt_linear *l = cookie;
+
+	*contig = UINT64_MAX - iova;
+	return l->pa + (iova - l->iova);
+}
+
+void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
+			  uint64_t pa)
+{
+	l->src.pa_at = linear_pa_at;
+	l->src.cookie = l;
+	l->iova = iova;
+	l->pa = pa;
+}
+
+static void cursor_init(struct cursor *c, const struct gpuvm_pt_src *src)
+{
+	c->src = src;
+	c->iova = c->end = 0;
+	c->pa = 0;
+}
+
+/* PA behind x, and the bytes from x on that are physically linear. */
+static uint64_t cursor_pa(struct cursor *c, uint64_t x, uint64_t *contig)
+{
+	if (x < c->iova || x >= c->end) {
+		uint64_t n;
+
+		c->pa = c->src->pa_at(c->src->cookie, x, &n);
+		c->iova = x;
+		c->end = x + n < x ? UINT64_MAX : x + n;
+	}
+	*contig = c->end - x;
+	return c->pa + (x - c->iova);
+}
+
+/* ------------------------------------------------------------------ */
+/* Counting                                                            */
+
+static bool size_ok(const struct gpuvm_pt *pt, unsigned int level)
+{
+	return level == 3 || (pt->pgsizes & gpuvm_pt_level_size(level));
+}
+
+/* A leaf at this level can map exactly [x, nx). */
+static bool leaf_fits(struct map_ctx *c, unsigned int level, uint64_t x,
+		      uint64_t nx)
+{
+	uint64_t size = gpuvm_pt_level_size(level), pa, contig;
+
+	if (!size_ok(c->pt, level) || nx - x != size || (x & (size - 1)))
+		return false;
+	if (c->is_null)
+		return true;
+	pa = cursor_pa(&c->cur, x, &contig);
+	return !(pa & (size - 1)) && contig >= size;
+}
+
+/*
+ * Tables needed to fill a fresh level-`level` table completely from a
+ * source that is linear over it, starting at PA pa.
+ */
+static uint64_t full_need(const struct map_ctx *c, unsigned int level,
+			  uint64_t pa)
+{
+	uint64_t size = gpuvm_pt_level_size(level);
+
+	if (level == 3 ||
+	    (size_ok(c->pt, level) && (c->is_null || !(pa & (size - 1)))))
+		return 0;
+	return GPUVM_PT_ENTRIES * (1 + full_need(c, level + 1, pa));
+}
+
+/* The source maps [x, nx) linearly; *pa is the PA at x. */
+static bool linear_over(struct map_ctx *c, uint64_t x, uint64_t nx,
+			uint64_t *pa)
+{
+	uint64_t contig;
+
+	if (c->is_null) {
+		*pa = 0;
+		return true;
+	}
+	*pa = cursor_pa(&c->cur, x, &contig);
+	return contig >= nx - x;
+}
+
+/*
+ * need() from the DOC comment. table is 0 for a table that does not exist
+ * yet. strict: an existing leaf in the range is -EEXIST instead of being
+ * counted as absent.
+ */
+static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
+		    uint64_t s, uint64_t e, bool strict)
+{
+	int64_t n = 0, sub;
+	uint64_t x, nx, d, pa;
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		d = table ? rd(c->pt, slot_pa(table, x, level)) : 0;
+		if (strict && gpuvm_pte_is_leaf(d, level))
+			return -EEXIST;
+		if (leaf_fits(c, level, x, nx))
+			continue;
+		if (gpuvm_pte_is_table(d, level)) {
+			sub = need(c, level + 1, gpuvm_pte_addr(d), x, nx, strict);
+		} else if (nx - x == gpuvm_pt_level_size(level) &&
+			   linear_over(c, x, nx, &pa)) {
+			sub = 1 + (int64_t)full_need(c, level + 1, pa);
+		} else {
+			sub = need(c, level + 1, 0, x, nx, false);
+			if (sub >= 0)
+				sub++;
+		}
+		if (sub < 0)
+			return sub;
+		n += sub;
+	}
+	return n;
+}
+
+static int check_range(const struct gpuvm_pt *pt, uint64_t iova, uint64_t size)
+{
+	uint64_t end = iova + size;
+
+	if (!size || end < iova || ((iova | size) & (GPUVM_SZ_4K - 1)))
+		return -EINVAL;
+	if (pt->va_bits < 64 && end > (1ull << pt->va_bits))
+		return -EINVAL;
+	return 0;
+}
+
+static uint64_t prot_attrs(uint32_t prot)
+{
+	uint64_t a = GPUVM_PTE_AF | GPUVM_PTE_NG | GPUVM_PTE_AP_UNPRIV;
+
+	if (prot & GPUVM_PT_PROT_UNCACHED)
+		a |= (uint64_t)GPUVM_PT_ATTR_UNCACHED << GPUVM_PTE_ATTRINDX_SHIFT |
+		     GPUVM_PTE_SH_OS;
+	else
+		a |= (uint64_t)GPUVM_PT_ATTR_CACHED << GPUVM_PTE_ATTRINDX_SHIFT |
+		     GPUVM_PTE_SH_IS;
+	if (prot & GPUVM_PT_PROT_READONLY)
+		a |= GPUVM_PTE_AP_RDONLY;
+	if (prot & GPUVM_PT_PROT_NOEXEC)
+		a |= GPUVM_PTE_XN | GPUVM_PTE_PXN;
+	if (prot & GPUVM_PT_PROT_NULL)
+		a |= GPUVM_PTE_SW_NULL;
+	return a;
+}
+
+static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
+			const struct gpuvm_pt_src *src, uint32_t prot)
+{
+	if (prot & ~GPUVM_PT_PROT_ALL)
+		return -EINVAL;
+	if (!(prot & GPUVM_PT_PROT_NULL) && (!src || !src->pa_at))
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->pt = pt;
+	c->attrs = prot_attrs(prot);
+	c->is_null = prot & GPUVM_PT_PROT_NULL;
+	cursor_init(&c->cur, src);
+	return 0;
+}
+
+int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+			 const struct gpuvm_pt_src *src, uint32_t prot,
+			 struct gpuvm_pt_resv *resv)
+{
+	struct map_ctx c;
+	int64_t n;
+	int ret = check_range(pt, iova, size);
+
+	if (!ret)
+		ret = map_ctx_init(&c, pt, src, prot);
+	if (ret)
+		return ret;
+	n = need(&c, pt->start_level, pt->root, iova, iova + size, false);
+	resv->need += (uint64_t)n;
+	return 0;
+}
+
+/* Tables a split of the leaf d covering [ea, ea + size) can need. */
+static int64_t split_need(struct gpuvm_pt *pt, uint64_t d, unsigned int level,
+			  uint64_t ea, uint64_t x, uint64_t nx)
+{
+	struct gpuvm_pt_linear lin;
+	struct map_ctx c = { .pt = pt, .attrs = gpuvm_pte_attrs(d),
+			     .is_null = gpuvm_pte_is_null(d) };
+	uint64_t end = ea + gpuvm_pt_level_size(level);
+	int64_t n = 1;
+
+	gpuvm_pt_linear_init(&lin, ea, gpuvm_pte_addr(d));
+	cursor_init(&c.cur, &lin.src);
+	if (x > ea)
+		n += need(&c, level + 1, 0, ea, x, false);
+	if (nx < end)
+		n += need(&c, level + 1, 0, nx, end, false);
+	return n;
+}
+
+static int64_t unmap_need(struct gpuvm_pt *pt, unsigned int level,
+			  uint64_t table, uint64_t s, uint64_t e)
+{
+	uint64_t x, nx, d, size = gpuvm_pt_level_size(level);
+	int64_t n = 0;
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		d = rd(pt, slot_pa(table, x, level));
+		if (gpuvm_pte_is_table(d, level))
+			n += unmap_need(pt, level + 1, gpuvm_pte_addr(d), x, nx);
+		else if (gpuvm_pte_is_leaf(d, level) && nx - x != size)
+			n += split_need(pt, d, level, x & ~(size - 1), x, nx);
+	}
+	return n;
+}
+
+int gpuvm_pt_reserve_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+			   struct gpuvm_pt_resv *resv)
+{
+	int ret = check_range(pt, iova, size);
+
+	if (ret)
+		return ret;
+	resv->need += (uint64_t)unmap_need(pt, pt->start_level, pt->root, iova,
+					   iova + size);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reservations                                                        */
+
+int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
+{
+	uint64_t want = resv->need, i, *pages;
+	int ret;
+
+	if (want <= resv->filled)
+		return 0;
+	if (want > SIZE_MAX / sizeof(*pages))
+		return -ENOMEM;
+	pages = realloc(resv->pages, want * sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	resv->pages = pages;
+	for (i = resv->filled; i < want; i++) {
+		ret = gpuvm_mem_alloc(pt->mem, GPUVM_SZ_4K, GPUVM_MEM_PT,
+				      &pages[i]);
+		if (ret) {
+			while (i-- > resv->filled)
+				gpuvm_mem_free(pt->mem, pages[i], GPUVM_SZ_4K,
+					       GPUVM_MEM_PT);
+			return ret;
+		}
+	}
+	resv->filled = want;
+	if (want > pt->st.reserved_peak)
+		pt->st.reserved_peak = want;
+	return 0;
+}
+
+void gpuvm_pt_resv_release(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
+{
+	uint64_t i;
+
+	for (i = resv->used; i < resv->filled; i++)
+		gpuvm_mem_free(pt->mem, resv->pages[i], GPUVM_SZ_4K,
+			       GPUVM_MEM_PT);
+	free(resv->pages);
+	memset(resv, 0, sizeof(*resv));
+}
+
+/* A zeroed table page from the reservation, now counted as in use. */
+static uint64_t take_table(struct map_ctx *c)
+{
+	uint64_t t = c->resv->pages[c->resv->used++];
+
+	meta_of(c->pt, t)->valid = 0;
+	meta_of(c->pt, t)->next = 0;
+	c->pt->st.table_pages++;
+	return t;
+}
+
+/* ------------------------------------------------------------------ */
+/* Applying                                                            */
+
+static void put_leaf(struct map_ctx *c, uint64_t table, unsigned int level,
+		     uint64_t x)
+{
+	uint64_t contig, pa = c->is_null ? 0 : cursor_pa(&c->cur, x, &contig);
+
+	wr(c->pt, slot_pa(table, x, level),
+	   gpuvm_pte_make_leaf(pa, c->attrs, level));
+	meta_of(c->pt, table)->valid++;
+	c->pt->st.leaves[size_index(level)]++;
+	c->pt->st.null_leaves += c->is_null;
+}
+
+/* Maps [s, e) inside table at level, which is known to be free. */
+static void map_level(struct map_ctx *c, unsigned int level, uint64_t table,
+		      uint64_t s, uint64_t e)
+{
+	uint64_t x, nx, slot, d;
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		if (leaf_fits(c, level, x, nx)) {
+			put_leaf(c, table, level, x);
+			continue;
+		}
+		slot = slot_pa(table, x, level);
+		d = rd(c->pt, slot);
+		if (!gpuvm_pte_is_table(d, level)) {
+			/* An empty table may be linked before it is filled:
+			 * its range was unmapped, and still is until filled. */
+			d = gpuvm_pte_make_table(take_table(c));
+			wr(c->pt, slot, d);
+			meta_of(c->pt, table)->valid++;
+		}
+		map_level(c, level + 1, gpuvm_pte_addr(d), x, nx);
+	}
+}
+
+static uint64_t remaining(const struct gpuvm_pt_resv *r)
+{
+	return r->filled - r->used;
+}
+
+int gpuvm_pt_map_reserved(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+			  const struct gpuvm_pt_src *src, uint32_t prot,
+			  struct gpuvm_pt_resv *resv,
+			  struct gpuvm_pt_gather *gather)
+{
+	struct map_ctx c;
+	int64_t n;
+	int ret = check_range(pt, iova, size);
+
+	if (!ret)
+		ret = map_ctx_init(&c, pt, src, prot);
+	if (ret)
+		return ret;
+	n = need(&c, pt->start_level, pt->root, iova, iova + size, true);
+	if (n < 0)
+		return (int)n;
+	if ((uint64_t)n > remaining(resv))
+		return -ENOSPC;
+	c.resv = resv;
+	c.gather = gather;
+	map_level(&c, pt->start_level, pt->root, iova, iova + size);
+	return 0;
+}
+
+/*
+ * Replaces the leaf d at slot, covering [ea, ea + size), by a table that
+ * maps everything but [x, nx) the way d did. The table is complete before
+ * it is linked, so a concurrent walk sees the block or the table, and the
+ * survivors translate identically in both.
+ */
+static void split_leaf(struct map_ctx *c, uint64_t slot, uint64_t d,
+		       unsigned int level, uint64_t x, uint64_t nx)
+{
+	uint64_t size = gpuvm_pt_level_size(level), ea = x & ~(size - 1);
+	struct gpuvm_pt_linear lin;
+	struct map_ctx s = *c;
+	uint64_t t = take_table(c);
+
+	gpuvm_pt_linear_init(&lin, ea, gpuvm_pte_addr(d));
+	cursor_init(&s.cur, &lin.src);
+	s.attrs = gpuvm_pte_attrs(d);
+	s.is_null = gpuvm_pte_is_null(d);
+	if (x > ea)
+		map_level(&s, level + 1, t, ea, x);
+	if (nx < ea + size)
+		map_level(&s, level + 1, t, nx, ea + size);
+	wr(c->pt, slot, gpuvm_pte_make_table(t));
+}
+
+static void drop_leaf(struct map_ctx *c, uint64_t d, unsigned int level)
+{
+	c->pt->st.leaves[size_index(level)]--;
+	c->pt->st.null_leaves -= gpuvm_pte_is_null(d);
+}
+
+static void unmap_level(struct map_ctx *c, unsigned int level, uint64_t table,
+			uint64_t s, uint64_t e)
+{
+	uint64_t x, nx, slot, d, size = gpuvm_pt_level_size(level);
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		slot = slot_pa(table, x, level);
+		d = rd(c->pt, slot);
+		if (gpuvm_pte_is_table(d, level)) {
+			unmap_level(c, level + 1, gpuvm_pte_addr(d), x, nx);
+			continue;
+		}
+		if (!gpuvm_pte_is_leaf(d, level))
+			continue;
+		drop_leaf(c, d, level);
+		gather_add(c->gather, x, nx);
+		if (nx - x == size) {
+			wr(c->pt, slot, 0);
+			meta_of(c->pt, table)->valid--;
+		} else {
+			split_leaf(c, slot, d, level, x, nx);
+		}
+	}
+}
+
+int gpuvm_pt_unmap_reserved(struct gpuvm_pt *pt, uint64_t iova,
+			    uint64_t size, struct gpuvm_pt_resv *resv,
+			    struct gpuvm_pt_gather *gather)
+{
+	struct map_ctx c = { .pt = pt, .resv = resv, .gather = gather };
+	int ret = check_range(pt, iova, size);
+
+	if (ret)
+		return ret;
+	if ((uint64_t)unmap_need(pt, pt->start_level, pt->root, iova,
+				 iova + size) > remaining(resv))
+		return -ENOSPC;
+	unmap_level(&c, pt->start_level, pt->root, iova, iova + size);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pruning and freeing                                                 */
+
+static void prune_level(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
+			unsigned int level, uint64_t table, uint64_t s,
+			uint64_t e)
+{
+	uint64_t x, nx, slot, d, child;
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		slot = slot_pa(table, x, level);
+		d = rd(pt, slot);
+		if (!gpuvm_pte_is_table(d, level))
+			continue;
+		child = gpuvm_pte_addr(d);
+		prune_level(pt, g, level + 1, child, x, nx);
+		if (meta_of(pt, child)->valid)
+			continue;
+		wr(pt, slot, 0);
+		meta_of(pt, table)->valid--;
+		meta_of(pt, child)->next = (uint32_t)g->freed_head;
+		g->freed_head = (child >> 12) + 1;
+		g->freed_count++;
+		pt->st.table_pages--;
+	}
+}
+
+void gpuvm_pt_prune(struct gpuvm_pt *pt, struct gpuvm_pt_gather *gather)
+{
+	if (!gpuvm_pt_gather_empty(gather))
+		prune_level(pt, gather, pt->start_level, pt->root,
+			    gather->start, gather->end);
+}
+
+void gpuvm_pt_gather_release(struct gpuvm_pt *pt,
+			     struct gpuvm_pt_gather *gather)
+{
+	uint64_t f = gather->freed_head;
+
+	while (f) {
+		uint64_t pa = (f - 1) << 12;
+
+		f = meta_of(pt, pa)->next;
+		meta_of(pt, pa)->next = 0;
+		gpuvm_mem_free(pt->mem, pa, GPUVM_SZ_4K, GPUVM_MEM_PT);
+	}
+	gpuvm_pt_gather_init(gather);
+}
+
+/* ------------------------------------------------------------------ */
+/* One-change conveniences                                             */
+
+int gpuvm_pt_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+		 const struct gpuvm_pt_src *src, uint32_t prot,
+		 struct gpuvm_pt_gather *gather)
+{
+	struct gpuvm_pt_resv resv = { 0 };
+	struct map_ctx c;
+	int64_t n;
+	int ret = check_range(pt, iova, size);
+
+	if (!ret)
+		ret = map_ctx_init(&c, pt, src, prot);
+	if (ret)
+		return ret;
+	n = need(&c, pt->start_level, pt->root, iova, iova + size, true);
+	if (n < 0)
+		return (int)n;
+	resv.need = (uint64_t)n;
+	ret = gpuvm_pt_resv_fill(pt, &resv);
+	if (!ret)
+		ret = gpuvm_pt_map_reserved(pt, iova, size, src, prot, &resv,
+					    gather);
+	gpuvm_pt_resv_release(pt, &resv);
+	return ret;
+}
+
+int gpuvm_pt_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+		   struct gpuvm_pt_gather *gather)
+{
+	struct gpuvm_pt_resv resv = { 0 };
+	int ret = gpuvm_pt_reserve_unmap(pt, iova, size, &resv);
+
+	if (!ret)
+		ret = gpuvm_pt_resv_fill(pt, &resv);
+	if (!ret)
+		ret = gpuvm_pt_unmap_reserved(pt, iova, size, &resv, gather);
+	if (!ret)
+		gpuvm_pt_prune(pt, gather);
+	gpuvm_pt_resv_release(pt, &resv);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Instances                                                           */
+
+static int check_cfg(const struct gpuvm_pt_cfg *cfg)
+{
+	uint64_t allowed = GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M |
+			   GPUVM_PT_PGSIZE_1G;
+
+	if (!cfg->mem || cfg->va_bits < 32 || cfg->va_bits > 48)
+		return -EINVAL;
+	if (!(cfg->pgsizes & GPUVM_PT_PGSIZE_4K) || (cfg->pgsizes & ~allowed))
+		return -EINVAL;
+	return 0;
+}
+
+int gpuvm_pt_create(const struct gpuvm_pt_cfg *cfg, struct gpuvm_pt **out)
+{
+	struct gpuvm_mem_stats ms;
+	struct gpuvm_pt *pt;
+	void *meta;
+	int ret = check_cfg(cfg);
+
+	if (ret)
+		return ret;
+	pt = calloc(1, sizeof(*pt));
+	if (!pt)
+		return -ENOMEM;
+	gpuvm_mem_stats(cfg->mem, &ms);
+	pt->meta_bytes = ms.frames_total * sizeof(struct pt_meta);
+	meta = mmap(NULL, pt->meta_bytes, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (meta == MAP_FAILED) {
+		free(pt);
+		return -ENOMEM;
+	}
+	pt->meta = meta;
+	pt->mem = cfg->mem;
+	pt->va_bits = cfg->va_bits;
+	pt->start_level = gpuvm_pt_start_level_for(cfg->va_bits);
+	pt->pgsizes = cfg->pgsizes;
+	ret = gpuvm_mem_alloc(pt->mem, GPUVM_SZ_4K, GPUVM_MEM_PT, &pt->root);
+	if (ret) {
+		munmap(pt->meta, pt->meta_bytes);
+		free(pt);
+		return ret;
+	}
+	pt->st.table_pages = 1;
+	*out = pt;
+	return 0;
+}
+
+static void free_tables(struct gpuvm_pt *pt, unsigned int level,
+			uint64_t table)
+{
+	unsigned int i;
+
+	for (i = 0; level < 3 && i < GPUVM_PT_ENTRIES; i++) {
+		uint64_t d = rd(pt, table + 8 * i);
+
+		if (gpuvm_pte_is_table(d, level))
+			free_tables(pt, level + 1, gpuvm_pte_addr(d));
+	}
+	gpuvm_mem_free(pt->mem, table, GPUVM_SZ_4K, GPUVM_MEM_PT);
+}
+
+void gpuvm_pt_destroy(struct gpuvm_pt *pt)
+{
+	if (!pt)
+		return;
+	free_tables(pt, pt->start_level, pt->root);
+	munmap(pt->meta, pt->meta_bytes);
+	free(pt);
+}
+
+uint64_t gpuvm_pt_root(const struct gpuvm_pt *pt) { return pt->root; }
+unsigned int gpuvm_pt_start_level(const struct gpuvm_pt *pt) { return pt->start_level; }
+unsigned int gpuvm_pt_va_bits(const struct gpuvm_pt *pt) { return pt->va_bits; }
+uint64_t gpuvm_pt_pgsizes(const struct gpuvm_pt *pt) { return pt->pgsizes; }
+
+void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st)
+{
+	*st = pt->st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walks and debug helpers                                             */
+
+int gpuvm_pt_iova_to_phys(const struct gpuvm_pt *pt, uint64_t iova,
+			  struct gpuvm_pt_walk *w)
+{
+	uint64_t table = pt->root, d;
+	unsigned int level;
+
+	if (iova >> pt->va_bits)
+		return -EINVAL;
+	for (level = pt->start_level; level < GPUVM_PT_LEVELS; level++) {
+		d = rd(pt, slot_pa(table, iova, level));
+		if (gpuvm_pte_is_leaf(d, level)) {
+			uint64_t mask = gpuvm_pt_level_size(level) - 1;
+
+			w->desc = d;
+			w->level = level;
+			w->pa = gpuvm_pte_addr(d) + (iova & mask);
+			return 0;
+		}
+		if (!gpuvm_pte_is_table(d, level))
+			return -ENOENT;
+		table = gpuvm_pte_addr(d);
+	}
+	return -ENOENT;
+}
+
+struct census {
+	uint64_t tables, leaves[3], nulls;
+	const char *why;
+};
+
+static void count_table(const struct gpuvm_pt *pt, struct census *cs,
+			unsigned int level, uint64_t table)
+{
+	uint32_t valid = 0;
+	unsigned int i;
+
+	cs->tables++;
+	for (i = 0; i < GPUVM_PT_ENTRIES && !cs->why; i++) {
+		uint64_t d = rd(pt, table + 8 * i);
+
+		if (!gpuvm_pte_is_valid(d))
+			continue;
+		valid++;
+		if (gpuvm_pte_is_table(d, level)) {
+			count_table(pt, cs, level + 1, gpuvm_pte_addr(d));
+		} else if (gpuvm_pte_is_leaf(d, level)) {
+			if (!size_ok(pt, level))
+				cs->why = "leaf of an unsupported size";
+			cs->leaves[size_index(level)]++;
+			cs->nulls += gpuvm_pte_is_null(d);
+		} else {
+			cs->why = "reserved descriptor type";
+		}
+	}
+	if (!cs->why && valid != meta_of(pt, table)->valid)
+		cs->why = "valid-entry count out of date";
+}
+
+int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err)
+{
+	struct census cs = { 0 };
+
+	count_table(pt, &cs, pt->start_level, pt->root);
+	if (!cs.why && cs.tables != pt->st.table_pages)
+		cs.why = "table page count";
+	if (!cs.why && (cs.leaves[0] != pt->st.leaves[0] ||
+			cs.leaves[1] != pt->st.leaves[1] ||
+			cs.leaves[2] != pt->st.leaves[2] ||
+			cs.nulls != pt->st.null_leaves))
+		cs.why = "leaf counters";
+	if (!cs.why)
+		return 0;
+	if (err)
+		fprintf(err, "gpuvm_pt: invariant broken: %s\n", cs.why);
+	return -EUCLEAN;
+}
+
+struct printer {
+	FILE *f;
+	bool open;
+	uint64_t va, end, pa, attrs;
+	unsigned int level;
+};
+
+static void flush_run(struct printer *p)
+{
+	if (!p->open)
+		return;
+	fprintf(p->f, "  [0x%" PRIx64 ", 0x%" PRIx64 ") -> ", p->va, p->end);
+	if (p->attrs & GPUVM_PTE_SW_NULL)
+		fputs("NULL", p->f);
+	else
+		fprintf(p->f, "0x%" PRIx64, p->pa);
+	fprintf(p->f, " L%u%s%s%s\n", p->level,
+		p->attrs & GPUVM_PTE_AP_RDONLY ? " ro" : "",
+		p->attrs & GPUVM_PTE_XN ? " xn" : "",
+		(p->attrs & GPUVM_PTE_ATTRINDX_MASK) ? " uncached" : "");
+	p->open = false;
+}
+
+static void print_leaf(struct printer *p, uint64_t va, uint64_t d,
+		       unsigned int level)
+{
+	uint64_t size = gpuvm_pt_level_size(level), pa = gpuvm_pte_addr(d);
+	bool null = gpuvm_pte_is_null(d);
+
+	if (p->open && p->end == va && p->level == level &&
+	    p->attrs == gpuvm_pte_attrs(d) &&
+	    (null || p->pa + (va - p->va) == pa)) {
+		p->end += size;
+		return;
+	}
+	flush_run(p);
+	*p = (struct printer){ .f = p->f, .open = true, .va = va,
+			       .end = va + size, .pa = pa,
+			       .attrs = gpuvm_pte_attrs(d), .level = level };
+}
+
+static void print_table(const struct gpuvm_pt *pt, struct printer *p,
+			unsigned int level, uint64_t table, uint64_t base)
+{
+	unsigned int i;
+
+	for (i = 0; i < GPUVM_PT_ENTRIES; i++) {
+		uint64_t d = rd(pt, table + 8 * i);
+		uint64_t va = base + (uint64_t)i * gpuvm_pt_level_size(level);
+
+		if (gpuvm_pte_is_table(d, level))
+			print_table(pt, p, level + 1, gpuvm_pte_addr(d), va);
+		else if (gpuvm_pte_is_leaf(d, level))
+			print_leaf(p, va, d, level);
+	}
+}
+
+void gpuvm_pt_print(const struct gpuvm_pt *pt, FILE *f)
+{
+	struct printer p = { .f = f };
+
+	fprintf(f, "page tables: %u-bit VA, start level %u, %" PRIu64
+		" table pages\n", pt->va_bits, pt->start_level,
+		pt->st.table_pages);
+	print_table(pt, &p, pt->start_level, pt->root, 0);
+	flush_run(&p);
+}
