@@ -124,6 +124,13 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size);
 void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as);
 
 /*
+ * Walks afresh for every valid TLB entry and returns how many disagree
+ * with the tables in memory (0 for a coherent TLB). Counts nothing: for
+ * checks and tests, not the access path.
+ */
+uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as);
+
+/*
  * Finishes a page-table transaction: invalidates the gather range, then
  * lets the page tables free what the transaction unlinked. Doing both in
  * one call is what makes "nothing freed before its invalidation" hold.

@@ -320,6 +320,19 @@ struct gpuvm_pt_walk {
 int gpuvm_pt_iova_to_phys(const struct gpuvm_pt *pt, uint64_t iova,
 			  struct gpuvm_pt_walk *w);
 
+/* The leaf attributes (no address, no type) a map with prot writes. */
+uint64_t gpuvm_pt_prot_attrs(uint32_t prot);
+
+/*
+ * Calls fn for every leaf overlapping [start, end), in VA order, with the
+ * leaf's whole range. Stops at the first non-zero return and returns it.
+ * Visits only tables that exist.
+ */
+typedef int (*gpuvm_pt_leaf_fn)(void *cookie, uint64_t va, uint64_t size,
+				uint64_t desc);
+int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
+			   uint64_t end, gpuvm_pt_leaf_fn fn, void *cookie);
+
 /* Recounts everything from the descriptors; 0 or -EUCLEAN. */
 int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err);
 /* One line per leaf run (merged when contiguous), in VA order. */

@@ -186,8 +186,9 @@ struct gpuvm_va_ops {
  * mapping overlapping req is unmapped or remapped around it first; MAP is
  * always last. Errors: -EINVAL for a bad request (range rules above; BO
  * kinds need a non-zero bo and a granule-aligned offset with no overflow;
- * REPEAT needs a non-zero granule-aligned repeat and phase < repeat;
- * SPARSE needs bo = offset = 0), -ENOSPC past max_mappings, -ENOMEM.
+ * REPEAT needs a non-zero granule-aligned repeat and a granule-aligned
+ * phase < repeat; BO and SPARSE need repeat = phase = 0; SPARSE needs
+ * bo = offset = 0), -ENOSPC past max_mappings, -ENOMEM.
  * On error *out is untouched and nothing changed.
  */
 int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
@@ -197,15 +198,17 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 /*
  * Builds the op list that unmaps [addr, addr + range): UNMAP for mappings
  * inside it, REMAP for those it cuts. An empty range gives an empty list.
- * Errors: -EINVAL for a bad range, -ENOMEM.
+ * Errors: -EINVAL for a bad range, -ENOSPC if cutting a mapping in two
+ * would pass max_mappings, -ENOMEM.
  */
 int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 			   uint64_t range, struct gpuvm_va_ops **out);
 
 /*
  * Applies the list to the space. Cannot fail for a list built against
- * the space's current state; returns -ESTALE (and changes nothing) if the
- * space changed since prepare, which is a caller bug.
+ * the space's current state. Caller bugs change nothing and return
+ * -ESTALE (the space changed since prepare) or -EALREADY (committed
+ * already).
  */
 int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops);
 

@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gpuvm/pt.h"
+
 #define GPUVM_TLB_VALID     1ull
 /* Array 0 holds level-3 pages, 1 level-2 blocks, 2 level-1 blocks. */
 #define GPUVM_TLB_SIZES     3
@@ -41,7 +43,6 @@ struct gpuvm_tlb_entry {
 struct gpuvm_tlb_array {
 	struct gpuvm_tlb_entry *e;
 	uint64_t mask;       /* entries - 1 */
-	unsigned int shift;  /* log2 of the page size: 12, 21, 30 */
 };
 
 struct gpuvm_tlb {
@@ -60,6 +61,12 @@ static inline unsigned int gpuvm_tlb_level(unsigned int idx)
 	return 3 - idx;
 }
 
+/* log2 of an array's page size: 12, 21, 30. */
+static inline unsigned int gpuvm_tlb_shift(unsigned int idx)
+{
+	return gpuvm_pt_level_shift(gpuvm_tlb_level(idx));
+}
+
 /* entries4k: a power of two. 0 or -ENOMEM. */
 int gpuvm_tlb_init(struct gpuvm_tlb *t, unsigned int entries4k);
 void gpuvm_tlb_fini(struct gpuvm_tlb *t);
@@ -69,20 +76,21 @@ gpuvm_tlb_slot(const struct gpuvm_tlb *t, unsigned int idx, uint64_t va)
 {
 	const struct gpuvm_tlb_array *a = &t->a[idx];
 
-	return &a->e[(va >> a->shift) & a->mask];
+	return &a->e[(va >> gpuvm_tlb_shift(idx)) & a->mask];
 }
 
 /*
- * The entry translating va, or NULL; *idx gets its array. Inline so the
- * hit path in the MMU is straight-line code: three probes at most, small
- * pages first because they are the common case.
+ * The entry translating va, or NULL; *idx gets its array. Inline so a
+ * hit costs no call: three probes at most, small pages first because
+ * they are the common case.
  */
 static inline struct gpuvm_tlb_entry *
 gpuvm_tlb_lookup(const struct gpuvm_tlb *t, uint64_t va, unsigned int *idx)
 {
 	for (unsigned int i = 0; i < GPUVM_TLB_SIZES; i++) {
 		struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, i, va);
-		uint64_t base = va >> t->a[i].shift << t->a[i].shift;
+		unsigned int shift = gpuvm_tlb_shift(i);
+		uint64_t base = va >> shift << shift;
 
 		if (e->tag == (base | GPUVM_TLB_VALID)) {
 			*idx = i;
@@ -98,7 +106,7 @@ static inline void gpuvm_tlb_insert(struct gpuvm_tlb *t, unsigned int level,
 {
 	unsigned int idx = gpuvm_tlb_size_idx(level);
 	struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, idx, va);
-	unsigned int shift = t->a[idx].shift;
+	unsigned int shift = gpuvm_tlb_shift(idx);
 
 	e->tag = (va >> shift << shift) | GPUVM_TLB_VALID;
 	e->pa = pa;

@@ -74,6 +74,9 @@ struct cursor {
 	uint64_t iova, pa, end;   /* [iova, end) maps linearly from pa */
 };
 
+/* "No table here yet" for need(): PA 0 is a valid table address. */
+#define NO_TABLE UINT64_MAX
+
 struct map_ctx {
 	struct gpuvm_pt *pt;
 	struct cursor cur;
@@ -208,6 +211,25 @@ static uint64_t full_need(const struct map_ctx *c, unsigned int level,
 	return GPUVM_PT_ENTRIES * (1 + full_need(c, level + 1, pa));
 }
 
+/* Any valid leaf in the subtree of table (a level-`level` table)? */
+static bool has_leaves(const struct gpuvm_pt *pt, unsigned int level,
+		       uint64_t table)
+{
+	unsigned int i;
+
+	if (!meta_of(pt, table)->valid)
+		return false;
+	for (i = 0; i < GPUVM_PT_ENTRIES; i++) {
+		uint64_t d = rd(pt, table + 8 * i);
+
+		if (gpuvm_pte_is_leaf(d, level) ||
+		    (gpuvm_pte_is_table(d, level) &&
+		     has_leaves(pt, level + 1, gpuvm_pte_addr(d))))
+			return true;
+	}
+	return false;
+}
+
 /* The source maps [x, nx) linearly; *pa is the PA at x. */
 static bool linear_over(struct map_ctx *c, uint64_t x, uint64_t nx,
 			uint64_t *pa)
@@ -223,9 +245,9 @@ static bool linear_over(struct map_ctx *c, uint64_t x, uint64_t nx,
 }
 
 /*
- * need() from the DOC comment. table is 0 for a table that does not exist
- * yet. strict: an existing leaf in the range is -EEXIST instead of being
- * counted as absent.
+ * need() from the DOC comment. table is NO_TABLE for a table that does
+ * not exist yet. strict: an existing leaf in the range is -EEXIST instead
+ * of being counted as absent.
  */
 static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
 		    uint64_t s, uint64_t e, bool strict)
@@ -235,18 +257,23 @@ static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
 
 	for (x = s; x < e; x = nx) {
 		nx = entry_end(x, level, e);
-		d = table ? rd(c->pt, slot_pa(table, x, level)) : 0;
+		d = table != NO_TABLE ? rd(c->pt, slot_pa(table, x, level)) : 0;
 		if (strict && gpuvm_pte_is_leaf(d, level))
 			return -EEXIST;
-		if (leaf_fits(c, level, x, nx))
+		if (leaf_fits(c, level, x, nx)) {
+			/* It will replace a table here, which must be empty. */
+			if (strict && gpuvm_pte_is_table(d, level) &&
+			    has_leaves(c->pt, level + 1, gpuvm_pte_addr(d)))
+				return -EEXIST;
 			continue;
+		}
 		if (gpuvm_pte_is_table(d, level)) {
 			sub = need(c, level + 1, gpuvm_pte_addr(d), x, nx, strict);
 		} else if (nx - x == gpuvm_pt_level_size(level) &&
 			   linear_over(c, x, nx, &pa)) {
 			sub = 1 + (int64_t)full_need(c, level + 1, pa);
 		} else {
-			sub = need(c, level + 1, 0, x, nx, false);
+			sub = need(c, level + 1, NO_TABLE, x, nx, false);
 			if (sub >= 0)
 				sub++;
 		}
@@ -268,7 +295,7 @@ static int check_range(const struct gpuvm_pt *pt, uint64_t iova, uint64_t size)
 	return 0;
 }
 
-static uint64_t prot_attrs(uint32_t prot)
+uint64_t gpuvm_pt_prot_attrs(uint32_t prot)
 {
 	uint64_t a = GPUVM_PTE_AF | GPUVM_PTE_NG | GPUVM_PTE_AP_UNPRIV;
 
@@ -296,7 +323,7 @@ static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->pt = pt;
-	c->attrs = prot_attrs(prot);
+	c->attrs = gpuvm_pt_prot_attrs(prot);
 	c->is_null = prot & GPUVM_PT_PROT_NULL;
 	cursor_init(&c->cur, src);
 	return 0;
@@ -332,9 +359,9 @@ static int64_t split_need(struct gpuvm_pt *pt, uint64_t d, unsigned int level,
 	gpuvm_pt_linear_init(&lin, ea, gpuvm_pte_addr(d));
 	cursor_init(&c.cur, &lin.src);
 	if (x > ea)
-		n += need(&c, level + 1, 0, ea, x, false);
+		n += need(&c, level + 1, NO_TABLE, ea, x, false);
 	if (nx < end)
-		n += need(&c, level + 1, 0, nx, end, false);
+		n += need(&c, level + 1, NO_TABLE, nx, end, false);
 	return n;
 }
 
@@ -424,14 +451,50 @@ static uint64_t take_table(struct map_ctx *c)
 /* ------------------------------------------------------------------ */
 /* Applying                                                            */
 
+/* Puts a table on the gather's queue, to be freed after invalidation. */
+static void queue_table(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
+			uint64_t table)
+{
+	meta_of(pt, table)->next = (uint32_t)g->freed_head;
+	g->freed_head = (table >> 12) + 1;
+	g->freed_count++;
+	pt->st.table_pages--;
+}
+
+/* Queues a subtree that holds no leaves (only emptied tables). */
+static void retire_subtree(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
+			   unsigned int level, uint64_t table)
+{
+	unsigned int i;
+
+	for (i = 0; level < 3 && i < GPUVM_PT_ENTRIES; i++) {
+		uint64_t d = rd(pt, table + 8 * i);
+
+		if (gpuvm_pte_is_table(d, level))
+			retire_subtree(pt, g, level + 1, gpuvm_pte_addr(d));
+	}
+	queue_table(pt, g, table);
+}
+
+/*
+ * Writes the leaf for x. The slot is invalid, or holds a table a
+ * preceding unmap of this transaction emptied: a block then takes its
+ * place, and the old tables wait on the gather for the invalidation a
+ * walk cache would need.
+ */
 static void put_leaf(struct map_ctx *c, uint64_t table, unsigned int level,
-		     uint64_t x)
+		     uint64_t x, uint64_t nx)
 {
 	uint64_t contig, pa = c->is_null ? 0 : cursor_pa(&c->cur, x, &contig);
+	uint64_t slot = slot_pa(table, x, level), d = rd(c->pt, slot);
 
-	wr(c->pt, slot_pa(table, x, level),
-	   gpuvm_pte_make_leaf(pa, c->attrs, level));
-	meta_of(c->pt, table)->valid++;
+	if (gpuvm_pte_is_table(d, level)) {
+		retire_subtree(c->pt, c->gather, level + 1, gpuvm_pte_addr(d));
+		gather_add(c->gather, x, nx);
+	} else {
+		meta_of(c->pt, table)->valid++;
+	}
+	wr(c->pt, slot, gpuvm_pte_make_leaf(pa, c->attrs, level));
 	c->pt->st.leaves[size_index(level)]++;
 	c->pt->st.null_leaves += c->is_null;
 }
@@ -445,7 +508,7 @@ static void map_level(struct map_ctx *c, unsigned int level, uint64_t table,
 	for (x = s; x < e; x = nx) {
 		nx = entry_end(x, level, e);
 		if (leaf_fits(c, level, x, nx)) {
-			put_leaf(c, table, level, x);
+			put_leaf(c, table, level, x, nx);
 			continue;
 		}
 		slot = slot_pa(table, x, level);
@@ -584,10 +647,7 @@ static void prune_level(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
 			continue;
 		wr(pt, slot, 0);
 		meta_of(pt, table)->valid--;
-		meta_of(pt, child)->next = (uint32_t)g->freed_head;
-		g->freed_head = (child >> 12) + 1;
-		g->freed_count++;
-		pt->st.table_pages--;
+		queue_table(pt, g, child);
 	}
 }
 
@@ -767,6 +827,41 @@ int gpuvm_pt_iova_to_phys(const struct gpuvm_pt *pt, uint64_t iova,
 		table = gpuvm_pte_addr(d);
 	}
 	return -ENOENT;
+}
+
+static int leaves_in(const struct gpuvm_pt *pt, unsigned int level,
+		     uint64_t table, uint64_t s, uint64_t e,
+		     gpuvm_pt_leaf_fn fn, void *cookie)
+{
+	uint64_t x, nx, d, size = gpuvm_pt_level_size(level);
+	int ret;
+
+	for (x = s; x < e; x = nx) {
+		nx = entry_end(x, level, e);
+		d = rd(pt, slot_pa(table, x, level));
+		if (gpuvm_pte_is_table(d, level))
+			ret = leaves_in(pt, level + 1, gpuvm_pte_addr(d), x, nx,
+					fn, cookie);
+		else if (gpuvm_pte_is_leaf(d, level))
+			ret = fn(cookie, x & ~(size - 1), size, d);
+		else
+			ret = 0;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
+			   uint64_t end, gpuvm_pt_leaf_fn fn, void *cookie)
+{
+	uint64_t top = 1ull << pt->va_bits;
+
+	if (end > top)
+		end = top;
+	if (start >= end)
+		return 0;
+	return leaves_in(pt, pt->start_level, pt->root, start, end, fn, cookie);
 }
 
 struct census {

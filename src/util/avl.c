@@ -5,7 +5,9 @@
  * Standard AVL with parent pointers. Both insert and erase retrace from the
  * changed node to the root, fixing heights and rotating where the balance
  * factor reaches +-2. Insert stops early once a height is unchanged; erase
- * must continue because a rotation can shorten the subtree.
+ * simply retraces to the root, which is O(log n) anyway and keeps the one
+ * subtle case (a rotation that leaves the height unchanged) obviously
+ * right.
  */
 #include "util/avl.h"
 

@@ -199,9 +199,10 @@ static void small_init(struct small *s)
 
 static struct item *small_insert(struct small *s, int key)
 {
-	struct item *x = &s->items[s->next_id];
+	struct item *x;
 
 	assert_true(s->next_id < SMALL);
+	x = &s->items[s->next_id];
 	x->key = key;
 	x->id = s->next_id++;
 	gpuvm_avl_insert(&s->t, &x->node, cmp_item);
@@ -447,7 +448,7 @@ static void test_erase_successor_with_right_child(void **state)
  */
 static void test_erase_cascade(void **state)
 {
-	/* Minimal AVL tree of height 4 (7 nodes) plus a level: 12 nodes. */
+	/* The minimal AVL tree of height 5: 12 nodes, every inner node leaning left. */
 	static const int order[] = { 8, 5, 11, 3, 7, 10, 12, 2, 4, 6, 9, 1 };
 	struct small s;
 	struct item *k[13];

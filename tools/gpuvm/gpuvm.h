@@ -4,5 +4,6 @@
 #define GPUVM_TOOL_H
 
 int gpuvm_cmd_demo(int argc, char **argv);
+int gpuvm_cmd_run(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static int usage(FILE *f, int status)
 	      "\n"
 	      "commands:\n"
 	      "  demo                 show the VA manager at work (what `make run` runs)\n"
+	      "  run FILE.gvs         run a script (docs/script.md); exit 0 if every line held\n"
 	      "  bench [--json] [--quick] [--reps=N]\n"
 	      "                       run the benchmark suite and print a table\n"
 	      "  help, --help         this text\n", f);
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		return usage(stdout, 0);
 	if (!strcmp(argv[1], "demo"))
 		return gpuvm_cmd_demo(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return gpuvm_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "gpuvm: unknown command '%s'\n", argv[1]);

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DOC: gpuvm driver layer (module "drv")
+ *
+ * A panthor-style GPU driver on top of the VA manager, the page tables and
+ * the MMU: a device, file contexts (one per open of the DRM node), VMs,
+ * BOs and VM_BIND. It mirrors the panthor uAPI (version 1.9) rules, with
+ * the same errno for every rule, so that an ioctl layer could sit on top.
+ *
+ * Sparse mappings are realised the way the device says:
+ *  - GPUVM_DRV_SPARSE_DUMMY (Mali): a 2 MiB dummy BO per file, mapped
+ *    cyclically: VA x maps dummy offset x mod 2 MiB, so every 2 MiB-aligned
+ *    chunk is one 2 MiB block and only the unaligned ends use 4 KiB pages.
+ *    Per file, because GPU writes reach the dummy: a shared one would leak
+ *    data between processes.
+ *  - GPUVM_DRV_SPARSE_NULL (xe, nouveau, amdgpu): NULL leaves, which read
+ *    as zero and drop writes, at the largest size alignment allows.
+ *
+ * A MAP may also carry a repeat range (gpuvm's generalisation of the
+ * dropped upstream OP_MAP_REPEAT): BO bytes [offset, offset + repeat) are
+ * mapped cyclically over the whole VA range.
+ *
+ * Every op is atomic: it is validated, its VA op list built and its page
+ * tables reserved before anything changes; then it is applied, which
+ * cannot fail. A batch runs op by op; on failure the earlier ops stay and
+ * the index of the failing one is reported.
+ *
+ * Thread safety: a device and everything under it is used by one thread
+ * at a time (the caller serialises).
+ */
+#ifndef GPUVM_DRV_H
+#define GPUVM_DRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gpuvm/mmu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gpuvm_drv_device;
+struct gpuvm_drv_file;
+
+enum gpuvm_drv_sparse {
+	GPUVM_DRV_SPARSE_DUMMY = 0,
+	GPUVM_DRV_SPARSE_NULL = 1,
+};
+
+struct gpuvm_drv_device_cfg {
+	unsigned int va_bits;      /* 32..48; 0: 48 */
+	unsigned int pa_bits;      /* 32..48; 0: 40. RAM must fit. */
+	uint64_t pgsizes;          /* 0: 4 KiB + 2 MiB, as Mali */
+	uint64_t ram;              /* bytes of simulated RAM; 0: 4 GiB */
+	enum gpuvm_drv_sparse sparse;
+	bool unchecked;            /* turn off the MMU's checked mode */
+	unsigned int tlb_entries;  /* 0: the MMU's default */
+};
+
+/* uAPI constants, as panthor's. */
+#define GPUVM_DRV_MAX_VMS_PER_FILE    32
+
+#define GPUVM_DRV_OP_MAP_READONLY     (1u << 0)
+#define GPUVM_DRV_OP_MAP_NOEXEC       (1u << 1)
+#define GPUVM_DRV_OP_MAP_UNCACHED     (1u << 2)
+#define GPUVM_DRV_OP_MAP_SPARSE       (1u << 3)
+#define GPUVM_DRV_OP_TYPE_MASK        (0xfu << 28)
+#define GPUVM_DRV_OP_TYPE_MAP         (0u << 28)
+#define GPUVM_DRV_OP_TYPE_UNMAP       (1u << 28)
+#define GPUVM_DRV_OP_TYPE_SYNC_ONLY   (2u << 28)
+
+#define GPUVM_DRV_BIND_ASYNC          (1u << 0)
+
+struct gpuvm_drv_bind_op {
+	uint32_t flags;
+	uint32_t bo_handle;
+	uint64_t bo_offset;
+	uint64_t va;
+	uint64_t size;
+	/* gpuvm extension, MAP only: repeat [bo_offset, bo_offset + repeat)
+	 * cyclically; 0 for a plain map. */
+	uint64_t repeat;
+};
+
+enum gpuvm_drv_vm_state {
+	GPUVM_DRV_VM_USABLE = 0,
+	GPUVM_DRV_VM_UNUSABLE = 1,
+};
+
+struct gpuvm_drv_vm_stats {
+	uint64_t mappings;
+	uint64_t pt_pages;
+	uint64_t leaf_4k, leaf_2m, leaf_1g;
+	uint64_t pte_writes;
+	uint64_t tlb_invalidations;
+	uint64_t pt_reserved_peak;
+};
+
+/* What the VA space holds at one address. */
+enum gpuvm_drv_backing {
+	GPUVM_DRV_NONE,
+	GPUVM_DRV_SPARSE,
+	GPUVM_DRV_BO,
+};
+
+struct gpuvm_drv_lookup {
+	enum gpuvm_drv_backing kind;
+	uint32_t bo_handle;   /* GPUVM_DRV_BO */
+	uint64_t bo_offset;   /* of the looked-up address */
+	uint32_t flags;       /* map flags of the mapping */
+};
+
+/* ------------------------------------------------------------------ */
+
+int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
+			    struct gpuvm_drv_device **out);
+/* Closes every file still open. NULL is allowed. */
+void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev);
+struct gpuvm_mem *gpuvm_drv_device_mem(struct gpuvm_drv_device *dev);
+const struct gpuvm_drv_device_cfg *
+gpuvm_drv_device_cfg(const struct gpuvm_drv_device *dev);
+
+int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
+			struct gpuvm_drv_file **out);
+/* Destroys every VM and BO of the file and returns every frame. */
+void gpuvm_drv_file_close(struct gpuvm_drv_file *file);
+
+/*
+ * Creates a VM with user VA [0, user_va); 0 means half of 2^va_bits. The
+ * rest up to 2^va_bits is kernel-reserved. -EINVAL (user_va unaligned or
+ * too large), -EBUSY (the file has 32 VMs), -ENOMEM.
+ */
+int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
+			uint32_t *id);
+int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id);
+int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
+			   enum gpuvm_drv_vm_state *state);
+
+/*
+ * Creates a zero-filled BO. exclusive_vm: 0, or a VM of this file the BO
+ * is private to. chunks: 0 for contiguous backing where memory allows,
+ * N for N discontiguous runs. -EINVAL, -ENOMEM.
+ */
+int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
+			uint32_t exclusive_vm, unsigned int chunks,
+			uint32_t *handle);
+/* Drops the handle; the memory lives on while mappings use it. */
+int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle);
+int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
+		      uint64_t offset, void *buf, uint64_t len);
+int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
+		       uint64_t offset, const void *buf, uint64_t len);
+
+/*
+ * Runs ops[0..count) in order. Returns 0, or the failing op's errno with
+ * *failed set to its index (earlier ops stay applied, the failing op left
+ * no trace). flags: 0 (synchronous).
+ */
+int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
+		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
+		      uint32_t count, uint32_t *failed);
+
+/* GPU accesses through the VM's MMU address space. */
+int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
+			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
+			 size_t len, struct gpuvm_mmu_fault *fault);
+
+int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
+			uint64_t va, struct gpuvm_drv_lookup *out);
+int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       struct gpuvm_drv_vm_stats *st);
+
+/*
+ * Checks that the page tables map exactly what the VA space holds, that
+ * every TLB entry agrees with the tables, and the invariants of each
+ * layer. 0 or -EUCLEAN with the first difference written to err.
+ */
+int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       FILE *err);
+/* A readable map of the VM's VA space and page tables. */
+int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUVM_DRV_H */

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: lookup, statistics, check and dump
+ *
+ * check is the driver-level oracle: the page tables must map exactly what
+ * the VA space holds, leaf by leaf, and no TLB entry may disagree with the
+ * tables. It walks each mapping's leaves (only existing tables, so a
+ * sparse TiB costs its 2 MiB leaves, not its pages) and compares each leaf
+ * with what the mapping's source says: the address, that the source is
+ * linear over the whole leaf, and the attributes. Leaves outside every
+ * mapping are caught by counting: the leaves seen inside mappings must be
+ * all the leaves there are.
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "drv/drv_internal.h"
+
+static struct drv_vm *vm_of(struct gpuvm_drv_file *file, uint32_t id)
+{
+	return drv_vm_lookup(file, id);
+}
+
+int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
+			uint64_t addr, struct gpuvm_drv_lookup *out)
+{
+	struct drv_vm *vm = vm_of(file, vm_id);
+	const struct gpuvm_va *va;
+
+	if (!vm)
+		return -EINVAL;
+	va = gpuvm_va_find(vm->va, addr);
+	out->kind = GPUVM_DRV_NONE;
+	out->bo_handle = 0;
+	out->bo_offset = 0;
+	out->flags = 0;
+	if (!va)
+		return 0;
+	out->flags = va->flags;
+	if (va->kind == GPUVM_VA_SPARSE) {
+		out->kind = GPUVM_DRV_SPARSE;
+		return 0;
+	}
+	out->kind = GPUVM_DRV_BO;
+	out->bo_handle = drv_bo_of(va)->handle;
+	out->bo_offset = gpuvm_va_bo_offset_at(va, addr);
+	return 0;
+}
+
+int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       struct gpuvm_drv_vm_stats *st)
+{
+	struct drv_vm *vm = vm_of(file, vm_id);
+	struct gpuvm_pt_stats ps;
+
+	if (!vm)
+		return -EINVAL;
+	gpuvm_pt_stats(vm->pt, &ps);
+	st->mappings = gpuvm_va_space_count(vm->va);
+	st->pt_pages = ps.table_pages;
+	st->leaf_4k = ps.leaves[0];
+	st->leaf_2m = ps.leaves[1];
+	st->leaf_1g = ps.leaves[2];
+	st->pte_writes = ps.pte_writes;
+	st->tlb_invalidations = vm->tlb_invalidations;
+	st->pt_reserved_peak = ps.reserved_peak;
+	return 0;
+}
+
+struct check_ctx {
+	struct drv_vm *vm;
+	const struct gpuvm_va *va;
+	struct drv_src src;
+	uint64_t attrs;
+	bool null;
+	uint64_t covered, leaves;
+	uint64_t bad_va;
+	const char *why;
+};
+
+static int check_leaf(void *cookie, uint64_t addr, uint64_t size,
+		      uint64_t desc)
+{
+	struct check_ctx *c = cookie;
+	uint64_t pa, contig;
+
+	c->bad_va = addr;
+	if (addr < c->va->addr || addr + size > gpuvm_va_end(c->va)) {
+		c->why = "a page-table leaf crosses the mapping's edge";
+		return 1;
+	}
+	if (gpuvm_pte_attrs(desc) != c->attrs) {
+		c->why = "leaf attributes differ from the mapping's flags";
+		return 1;
+	}
+	if (!c->null) {
+		pa = c->src.src.pa_at(c->src.src.cookie, addr, &contig);
+		if (gpuvm_pte_addr(desc) != pa || contig < size) {
+			c->why = "leaf maps other memory than the mapping";
+			return 1;
+		}
+	}
+	c->covered += size;
+	c->leaves++;
+	return 0;
+}
+
+static int check_mappings(struct check_ctx *c)
+{
+	const struct gpuvm_va *va;
+	uint32_t prot;
+
+	gpuvm_va_for_each_in(va, c->vm->va, 0, c->vm->user_va) {
+		c->va = va;
+		prot = drv_src_init(&c->src, c->vm, va);
+		c->attrs = gpuvm_pt_prot_attrs(prot);
+		c->null = prot & GPUVM_PT_PROT_NULL;
+		c->covered = 0;
+		if (gpuvm_pt_for_each_leaf(c->vm->pt, va->addr, gpuvm_va_end(va),
+					   check_leaf, c))
+			return -EUCLEAN;
+		if (c->covered != va->range) {
+			c->bad_va = va->addr;
+			c->why = "part of a mapping has no page-table entries";
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
+int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       FILE *err)
+{
+	struct check_ctx c = { .vm = vm_of(file, vm_id) };
+	struct gpuvm_pt_stats ps;
+	int ret;
+
+	if (!c.vm)
+		return -EINVAL;
+	ret = gpuvm_va_space_validate(c.vm->va, err);
+	if (!ret)
+		ret = gpuvm_pt_validate(c.vm->pt, err);
+	if (ret)
+		return ret;
+	ret = check_mappings(&c);
+	gpuvm_pt_stats(c.vm->pt, &ps);
+	if (!ret && c.leaves != ps.leaves[0] + ps.leaves[1] + ps.leaves[2]) {
+		c.why = "page-table leaves outside every mapping";
+		c.bad_va = 0;
+		ret = -EUCLEAN;
+	}
+	if (!ret && gpuvm_mmu_tlb_verify(c.vm->as)) {
+		c.why = "a TLB entry disagrees with the page tables";
+		ret = -EUCLEAN;
+	}
+	if (ret && err)
+		fprintf(err, "check: VM %u: %s (at 0x%" PRIx64 ")\n", vm_id,
+			c.why, c.bad_va);
+	return ret;
+}
+
+int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
+{
+	struct drv_vm *vm = vm_of(file, vm_id);
+
+	if (!vm)
+		return -EINVAL;
+	fprintf(f, "VM %u: user VA [0, 0x%" PRIx64 ")%s\n", vm_id, vm->user_va,
+		vm->state == GPUVM_DRV_VM_UNUSABLE ? " (unusable)" : "");
+	gpuvm_va_space_print(vm->va, f);
+	gpuvm_pt_print(vm->pt, f);
+	return 0;
+}

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: VMs and VM_BIND
+ *
+ * One VM = one VA space (va), one set of page tables (pt) and one MMU
+ * address space. A bind op goes through four phases, and only the first
+ * two can fail:
+ *
+ *  1. validate against the panthor uAPI rules (REFERENCE.md §3);
+ *  2. build the VA op list and reserve every table page the page-table
+ *     changes can take (one reservation for the whole list);
+ *  3. apply: unmap what UNMAP and REMAP remove, map what MAP adds, commit
+ *     the VA list, update BO references;
+ *  4. prune emptied tables, invalidate the TLB over everything that
+ *     changed, and only then free those tables.
+ *
+ * A REMAP unmaps only the hole the request punches into the old mapping:
+ * the page tables split blocks themselves and leave the surviving pieces'
+ * entries untouched, so prev/next need no remapping, and a sparse range's
+ * cyclic pattern or a repeat's phase survives by construction.
+ *
+ * The VA layer's keep hint is not used: the MAP rewrites entries the
+ * UNMAP cleared even when they were already right. Keeping them would
+ * save descriptor writes but needs the MAP to skip ranges, which the page
+ * tables do not support yet.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drv/drv_internal.h"
+
+#define MAP_FLAGS (GPUVM_DRV_OP_MAP_READONLY | GPUVM_DRV_OP_MAP_NOEXEC | \
+		   GPUVM_DRV_OP_MAP_UNCACHED | GPUVM_DRV_OP_MAP_SPARSE)
+#define PROT_FLAGS (GPUVM_DRV_OP_MAP_READONLY | GPUVM_DRV_OP_MAP_NOEXEC | \
+		    GPUVM_DRV_OP_MAP_UNCACHED)
+
+struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t id)
+{
+	return id && id <= GPUVM_DRV_MAX_VMS_PER_FILE ? file->vms[id] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sources: what each kind of mapping puts in the page tables.        */
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t bo_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+{
+	const struct drv_src *s = cookie;
+
+	return gpuvm_mem_bo_pa(s->mem, s->va->offset + (iova - s->va->addr),
+			       contig);
+}
+
+/* Contiguity stops where the repeated region wraps around. */
+static uint64_t repeat_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+{
+	const struct drv_src *s = cookie;
+	const struct gpuvm_va *va = s->va;
+	uint64_t r = (iova - va->addr + va->phase) % va->repeat, c, pa;
+
+	pa = gpuvm_mem_bo_pa(s->mem, va->offset + r, &c);
+	*contig = min_u64(c, va->repeat - r);
+	return pa;
+}
+
+/* VA x maps dummy offset x mod 2 MiB: a property of the address alone,
+ * so any piece of a sparse range stays cyclic without bookkeeping. */
+static uint64_t dummy_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+{
+	const struct drv_src *s = cookie;
+	uint64_t r = iova & (DRV_DUMMY_SIZE - 1), c, pa;
+
+	pa = gpuvm_mem_bo_pa(s->mem, r, &c);
+	*contig = min_u64(c, DRV_DUMMY_SIZE - r);
+	return pa;
+}
+
+static uint32_t prot_of(uint32_t flags)
+{
+	uint32_t prot = 0;
+
+	if (flags & GPUVM_DRV_OP_MAP_READONLY)
+		prot |= GPUVM_PT_PROT_READONLY;
+	if (flags & GPUVM_DRV_OP_MAP_NOEXEC)
+		prot |= GPUVM_PT_PROT_NOEXEC;
+	if (flags & GPUVM_DRV_OP_MAP_UNCACHED)
+		prot |= GPUVM_PT_PROT_UNCACHED;
+	return prot;
+}
+
+uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
+		      const struct gpuvm_va *va)
+{
+	uint32_t prot = prot_of(va->flags);
+
+	s->va = va;
+	s->src.cookie = s;
+	s->src.pa_at = bo_pa_at;
+	s->mem = NULL;
+	switch (va->kind) {
+	case GPUVM_VA_BO:
+		s->mem = drv_bo_of(va)->mem;
+		break;
+	case GPUVM_VA_REPEAT:
+		s->mem = drv_bo_of(va)->mem;
+		s->src.pa_at = repeat_pa_at;
+		break;
+	case GPUVM_VA_SPARSE:
+		if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL) {
+			s->src.pa_at = NULL;
+			prot |= GPUVM_PT_PROT_NULL;
+		} else {
+			s->mem = vm->file->dummy->mem;
+			s->src.pa_at = dummy_pa_at;
+		}
+		break;
+	}
+	return prot;
+}
+
+/* ------------------------------------------------------------------ */
+/* VMs                                                                 */
+
+static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
+{
+	uint64_t full = 1ull << dev->cfg.va_bits;
+	struct gpuvm_va_space_cfg vc = {
+		.start = 0, .range = full,
+		.reserved_start = vm->user_va,
+		.reserved_range = full - vm->user_va,
+	};
+	struct gpuvm_pt_cfg pc = {
+		.mem = dev->mem, .va_bits = dev->cfg.va_bits,
+		.pgsizes = dev->cfg.pgsizes,
+	};
+	struct gpuvm_mmu_as_cfg ac = {
+		.mem = dev->mem, .va_bits = dev->cfg.va_bits,
+		.tlb_entries = dev->cfg.tlb_entries,
+		.checked = !dev->cfg.unchecked,
+	};
+	int ret = gpuvm_va_space_create(&vc, &vm->va);
+
+	if (!ret)
+		ret = gpuvm_pt_create(&pc, &vm->pt);
+	if (!ret) {
+		ac.root = gpuvm_pt_root(vm->pt);
+		ret = gpuvm_mmu_as_create(&ac, &vm->as);
+	}
+	return ret;
+}
+
+/* Drops the BO references of every mapping, then everything else. */
+void drv_vm_free(struct drv_vm *vm)
+{
+	struct gpuvm_va *va;
+
+	if (vm->va) {
+		gpuvm_va_for_each_in(va, vm->va, 0, vm->user_va)
+			if (va->kind != GPUVM_VA_SPARSE)
+				drv_bo_put(drv_bo_of(va));
+	}
+	gpuvm_mmu_as_destroy(vm->as);
+	if (vm->pt)
+		gpuvm_pt_destroy(vm->pt);
+	gpuvm_va_space_destroy(vm->va);
+	if (vm->file && vm->id)
+		vm->file->vms[vm->id] = NULL;
+	free(vm);
+}
+
+int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
+			uint32_t *id)
+{
+	struct gpuvm_drv_device *dev = file->dev;
+	uint64_t full = 1ull << dev->cfg.va_bits;
+	struct drv_vm *vm;
+	uint32_t i;
+	int ret;
+
+	if (!user_va)
+		user_va = full / 2;
+	if (user_va & (GPUVM_SZ_4K - 1) || user_va > full)
+		return -EINVAL;
+	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE && file->vms[i]; i++)
+		;
+	if (i > GPUVM_DRV_MAX_VMS_PER_FILE)
+		return -EBUSY;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->user_va = user_va;
+	ret = vm_init(vm, dev);
+	if (ret) {
+		drv_vm_free(vm);
+		return ret;
+	}
+	vm->file = file;
+	vm->id = i;
+	vm->serial = dev->next_serial++;
+	file->vms[i] = vm;
+	*id = i;
+	return 0;
+}
+
+int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, id);
+
+	if (!vm)
+		return -EINVAL;
+	drv_vm_free(vm);
+	return 0;
+}
+
+int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
+			   enum gpuvm_drv_vm_state *state)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, id);
+
+	if (!vm)
+		return -EINVAL;
+	*state = vm->state;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+
+static int check_range(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
+{
+	return gpuvm_va_check_range(vm->va, op->va, op->size);
+}
+
+static int check_map_bo(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+			struct drv_bo **out)
+{
+	struct drv_bo *bo = drv_bo_lookup(vm->file, op->bo_handle);
+	uint64_t span = op->repeat ? op->repeat : op->size;
+
+	if (!bo || op->bo_offset & (GPUVM_SZ_4K - 1))
+		return -EINVAL;
+	if (bo->exclusive && bo->exclusive != vm->serial)
+		return -EINVAL;
+	if (op->repeat & (GPUVM_SZ_4K - 1))
+		return -EINVAL;
+	if (span > bo->size || op->bo_offset > bo->size - span)
+		return -EINVAL;
+	*out = bo;
+	return 0;
+}
+
+/*
+ * Checks op and turns a MAP into its VA request. Every rule gives
+ * -EINVAL, as panthor's do; MAP on an unusable VM too.
+ */
+static int check_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		    struct gpuvm_va *req)
+{
+	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
+	uint32_t mflags = op->flags & ~GPUVM_DRV_OP_TYPE_MASK;
+	struct drv_bo *bo = NULL;
+	int ret;
+
+	if (mflags & ~MAP_FLAGS)
+		return -EINVAL;
+	if (type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+		return mflags || op->bo_handle || op->bo_offset || op->va ||
+		       op->size || op->repeat ? -EINVAL : 0;
+	if (type == GPUVM_DRV_OP_TYPE_UNMAP)
+		return mflags || op->bo_handle || op->bo_offset || op->repeat ?
+		       -EINVAL : check_range(vm, op);
+	if (type != GPUVM_DRV_OP_TYPE_MAP || vm->state != GPUVM_DRV_VM_USABLE)
+		return -EINVAL;
+	ret = check_range(vm, op);
+	if (ret)
+		return ret;
+	memset(req, 0, sizeof(*req));
+	req->addr = op->va;
+	req->range = op->size;
+	req->flags = mflags & PROT_FLAGS;
+	if (mflags & GPUVM_DRV_OP_MAP_SPARSE) {
+		req->kind = GPUVM_VA_SPARSE;
+		return op->bo_handle || op->bo_offset || op->repeat ||
+		       !(mflags & GPUVM_DRV_OP_MAP_NOEXEC) ? -EINVAL : 0;
+	}
+	ret = check_map_bo(vm, op, &bo);
+	if (ret)
+		return ret;
+	req->bo = (uint64_t)(uintptr_t)bo;
+	req->offset = op->bo_offset;
+	req->kind = op->repeat ? GPUVM_VA_REPEAT : GPUVM_VA_BO;
+	req->repeat = op->repeat;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Applying a VA op list to the page tables                            */
+
+/* The part of op->va the op removes: all of it, or a REMAP's hole. */
+static void removed_range(const struct gpuvm_va_op *op, uint64_t *s,
+			  uint64_t *e)
+{
+	*s = op->prev ? gpuvm_va_end(op->prev) : op->va->addr;
+	*e = op->next ? op->next->addr : gpuvm_va_end(op->va);
+}
+
+static int reserve_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
+		       struct gpuvm_pt_resv *resv)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < ops->count; i++) {
+		const struct gpuvm_va_op *op = &ops->op[i];
+		struct drv_src src;
+		uint64_t s, e;
+		uint32_t prot;
+
+		if (op->type == GPUVM_VA_OP_MAP) {
+			prot = drv_src_init(&src, vm, op->va);
+			ret = gpuvm_pt_reserve_map(vm->pt, op->va->addr,
+						   op->va->range, &src.src,
+						   prot, resv);
+		} else {
+			removed_range(op, &s, &e);
+			ret = gpuvm_pt_reserve_unmap(vm->pt, s, e - s, resv);
+		}
+	}
+	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, resv);
+}
+
+/* Cannot fail: everything was checked and reserved. */
+static void apply_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
+		      struct gpuvm_pt_resv *resv,
+		      struct gpuvm_pt_gather *gather)
+{
+	unsigned int i;
+
+	for (i = 0; i < ops->count; i++) {
+		const struct gpuvm_va_op *op = &ops->op[i];
+		struct drv_src src;
+		uint64_t s, e;
+		uint32_t prot;
+
+		if (op->type == GPUVM_VA_OP_MAP) {
+			prot = drv_src_init(&src, vm, op->va);
+			gpuvm_pt_map_reserved(vm->pt, op->va->addr,
+					      op->va->range, &src.src, prot,
+					      resv, gather);
+		} else {
+			removed_range(op, &s, &e);
+			gpuvm_pt_unmap_reserved(vm->pt, s, e - s, resv, gather);
+		}
+	}
+}
+
+static void ref_va(const struct gpuvm_va *va, bool get)
+{
+	if (!va || va->kind == GPUVM_VA_SPARSE)
+		return;
+	if (get)
+		drv_bo_get(drv_bo_of(va));
+	else
+		drv_bo_put(drv_bo_of(va));
+}
+
+/* Takes the references the new mappings hold, then drops the old ones'. */
+static void update_refs(const struct gpuvm_va_ops *ops)
+{
+	unsigned int i;
+
+	for (i = 0; i < ops->count; i++) {
+		const struct gpuvm_va_op *op = &ops->op[i];
+
+		if (op->type == GPUVM_VA_OP_MAP) {
+			ref_va(op->va, true);
+			continue;
+		}
+		ref_va(op->prev, true);
+		ref_va(op->next, true);
+	}
+	for (i = 0; i < ops->count; i++)
+		if (ops->op[i].type != GPUVM_VA_OP_MAP)
+			ref_va(ops->op[i].va, false);
+}
+
+static void flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather)
+{
+	gpuvm_pt_prune(vm->pt, gather);
+	if (!gpuvm_pt_gather_empty(gather))
+		vm->tlb_invalidations++;
+	gpuvm_mmu_flush_gather(vm->as, vm->pt, gather);
+}
+
+static int prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		      const struct gpuvm_va *req, struct gpuvm_va_ops **ops)
+{
+	struct drv_bo *dummy;
+	int ret;
+
+	if ((op->flags & GPUVM_DRV_OP_TYPE_MASK) == GPUVM_DRV_OP_TYPE_UNMAP)
+		return gpuvm_va_unmap_prepare(vm->va, op->va, op->size, ops);
+	if (req->kind == GPUVM_VA_SPARSE &&
+	    vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY) {
+		ret = drv_dummy_get(vm->file, &dummy);
+		if (ret)
+			return ret;
+	}
+	return gpuvm_va_map_prepare(vm->va, req, ops);
+}
+
+static int bind_one(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
+{
+	struct gpuvm_pt_resv resv = { 0 };
+	struct gpuvm_pt_gather gather;
+	struct gpuvm_va_ops *ops = NULL;
+	bool had_dummy = vm->file->dummy != NULL;
+	struct gpuvm_va req;
+	int ret = check_op(vm, op, &req);
+
+	if (ret || (op->flags & GPUVM_DRV_OP_TYPE_MASK) ==
+		   GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+		return ret;
+	ret = prepare_op(vm, op, &req, &ops);
+	if (!ret)
+		ret = reserve_ops(vm, ops, &resv);
+	if (!ret) {
+		gpuvm_pt_gather_init(&gather);
+		apply_ops(vm, ops, &resv, &gather);
+		gpuvm_va_ops_commit(ops);
+		update_refs(ops);
+		flush(vm, &gather);
+	}
+	gpuvm_pt_resv_release(vm->pt, &resv);
+	gpuvm_va_ops_free(ops);
+	if (ret && !had_dummy && vm->file->dummy) {
+		/* A failed op leaves no trace, not even the lazy dummy. */
+		drv_bo_put(vm->file->dummy);
+		vm->file->dummy = NULL;
+	}
+	return ret;
+}
+
+int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
+		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
+		      uint32_t count, uint32_t *failed)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
+	uint32_t i;
+	int ret;
+
+	if (!vm || (count && !ops))
+		return -EINVAL;
+	if (flags & ~GPUVM_DRV_BIND_ASYNC)
+		return -EINVAL;
+	if (flags & GPUVM_DRV_BIND_ASYNC)
+		return -EOPNOTSUPP; /* asynchronous binds: not implemented yet */
+	for (i = 0; i < count; i++) {
+		ret = bind_one(vm, &ops[i]);
+		if (ret) {
+			if (failed)
+				*failed = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
+			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
+			 size_t len, struct gpuvm_mmu_fault *fault)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
+
+	if (!vm)
+		return -EINVAL;
+	switch (access) {
+	case GPUVM_MMU_READ:
+		return gpuvm_mmu_read(vm->as, va, buf, len, fault);
+	case GPUVM_MMU_WRITE:
+		return gpuvm_mmu_write(vm->as, va, buf, len, fault);
+	case GPUVM_MMU_EXEC:
+		return gpuvm_mmu_fetch(vm->as, va, buf, len, fault);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: simulated GPU MMU
+ *
+ * An address space is a root PA, a VA width and a TLB. Everything the MMU
+ * knows about mappings it reads from descriptors in simulated memory, the
+ * way hardware does, so a page-table bug is seen exactly as the GPU would
+ * see it (and the page-table module's bookkeeping cannot hide one).
+ *
+ * DOC: the walk
+ *
+ * One loop over levels, as in QEMU's smmu_ptw_64_s1(): index the current
+ * table with the VA bits of the level, read one descriptor; a table at
+ * levels 0-2 moves down, a block at 1-2 or a page at 3 is the leaf, and
+ * anything else (invalid, a block type at level 0, the reserved type at
+ * level 3) is a translation fault at that level. The top table may hold
+ * fewer than 512 entries (40-bit VA: 2 at level 0), hence its own index
+ * mask; VAs with bits at or above the width never get that far (address
+ * size fault, no descriptor read).
+ *
+ * A table or output address outside simulated memory is an address-size
+ * fault too (ARM's fault for an output address beyond the PA size): it
+ * keeps a corrupt descriptor from turning into a host crash, and lets the
+ * accesses copy without a second bounds check. A NULL leaf (software bit
+ * 55) is valid with nothing behind it: reads and fetches see zeros and
+ * writes vanish, but AF and permissions apply as to any leaf.
+ *
+ * The walk itself (walk_pure) is a function of memory alone: it counts
+ * nothing and fills no fault, so the checked mode and the second pass of
+ * an access can reuse it; walk() is the counted version.
+ *
+ * DOC: TLB use
+ *
+ * A translation that walked to a leaf with AF set is cached whatever the
+ * access was (permissions are checked against the cached descriptor on
+ * every access, as hardware does); faulting translations are never cached,
+ * so fixing a descriptor that faulted needs no invalidation.
+ *
+ * Checked mode walks again on every hit and compares level, descriptor
+ * and output address. A difference, or a fault on the fresh walk, means
+ * the driver changed a descriptor without invalidating: the entry is
+ * dropped, stale counts it and the caller gets -ESTALE, never the stale
+ * data (translate also gets the fresh answer: the translation in *x, or
+ * the fault the fresh walk met in *fault). Fresh walks in checked mode
+ * count as walks; a stale hit is not counted as a fault.
+ *
+ * DOC: accesses
+ *
+ * An access is split at leaf boundaries (a 2 MiB block is one chunk, not
+ * 512). Pass 1 translates every chunk, so a fault anywhere, reported at
+ * the chunk's first byte, leaves memory and the caller's buffer untouched.
+ * Pass 2 copies. The first ACCESS_CHUNKS translations are kept on the
+ * stack for pass 2; longer accesses re-resolve the rest silently (TLB
+ * probe, else walk_pure) so that every chunk is counted exactly once and
+ * no access ever allocates. The one case where the two passes can
+ * disagree is a write through the MMU into the AS's own page tables; the
+ * copy then stops at the first chunk that no longer translates.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpuvm/mmu.h"
+#include "mmu/tlb.h"
+
+#define TLB_DEFAULT_ENTRIES 256
+#define ACCESS_CHUNKS 32
+
+struct gpuvm_mmu_as {
+	struct gpuvm_tlb tlb;
+	struct gpuvm_mem *mem;
+	uint64_t mem_size;
+	uint64_t root;
+	uint64_t top_mask;        /* index mask of the top table */
+	unsigned int va_bits;
+	unsigned int start_level;
+	bool checked;
+	struct gpuvm_mmu_stats st;
+};
+
+/* What a successful walk (or a TLB entry) says about one VA. */
+struct leaf {
+	uint64_t pa;          /* output base; 0 for a NULL leaf */
+	uint64_t desc;
+	unsigned int level;   /* on a fault: the level that failed */
+};
+
+const char *gpuvm_mmu_fault_name(enum gpuvm_mmu_fault_kind kind)
+{
+	switch (kind) {
+	case GPUVM_MMU_FAULT_NONE:
+		return "none";
+	case GPUVM_MMU_FAULT_TRANSLATION:
+		return "translation";
+	case GPUVM_MMU_FAULT_PERMISSION:
+		return "permission";
+	case GPUVM_MMU_FAULT_ADDRESS_SIZE:
+		return "address size";
+	case GPUVM_MMU_FAULT_ACCESS_FLAG:
+		return "access flag";
+	}
+	return "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* Address spaces                                                      */
+
+static int check_cfg(const struct gpuvm_mmu_as_cfg *c, uint64_t *mem_size)
+{
+	struct gpuvm_mem_stats ms;
+
+	if (!c || !c->mem || c->va_bits < 32 || c->va_bits > 48)
+		return -EINVAL;
+	if (c->tlb_entries & (c->tlb_entries - 1))
+		return -EINVAL;
+	gpuvm_mem_stats(c->mem, &ms);
+	if ((c->root & (GPUVM_SZ_4K - 1)) || c->root >= ms.size)
+		return -EINVAL;
+	*mem_size = ms.size;
+	return 0;
+}
+
+int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
+			struct gpuvm_mmu_as **out)
+{
+	struct gpuvm_mmu_as *as;
+	uint64_t mem_size;
+	unsigned int shift;
+	int ret = check_cfg(cfg, &mem_size);
+
+	if (ret)
+		return ret;
+	as = calloc(1, sizeof(*as));
+	if (!as)
+		return -ENOMEM;
+	ret = gpuvm_tlb_init(&as->tlb, cfg->tlb_entries ? cfg->tlb_entries
+							: TLB_DEFAULT_ENTRIES);
+	if (ret) {
+		free(as);
+		return ret;
+	}
+	as->mem = cfg->mem;
+	as->mem_size = mem_size;
+	as->root = cfg->root;
+	as->va_bits = cfg->va_bits;
+	as->start_level = gpuvm_pt_start_level_for(cfg->va_bits);
+	shift = gpuvm_pt_level_shift(as->start_level);
+	as->top_mask = (1ull << (cfg->va_bits - shift)) - 1;
+	as->checked = cfg->checked;
+	*out = as;
+	return 0;
+}
+
+void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as)
+{
+	if (!as)
+		return;
+	gpuvm_tlb_fini(&as->tlb);
+	free(as);
+}
+
+/*
+ * No error return here, so a bad root is not refused: it makes every walk
+ * fail with an address-size fault instead, as a bad TRANSTAB would. The
+ * TLB flush counts as one whole invalidation.
+ */
+void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
+{
+	as->root = root;
+	gpuvm_mmu_invalidate_all(as);
+}
+
+void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
+{
+	as->checked = checked;
+}
+
+void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
+{
+	*st = as->st;
+}
+
+/* ------------------------------------------------------------------ */
+/* The walk                                                            */
+
+/*
+ * Fills l from a leaf descriptor. AF is checked here, not with the
+ * permissions, because it does not depend on the access: a leaf with AF
+ * clear never enters the TLB.
+ */
+static enum gpuvm_mmu_fault_kind leaf_of(const struct gpuvm_mmu_as *as,
+					 uint64_t d, unsigned int level,
+					 struct leaf *l)
+{
+	uint64_t size = gpuvm_pt_level_size(level);
+
+	l->desc = d;
+	l->pa = 0;
+	if (!gpuvm_pte_is_null(d)) {
+		/* Low address bits of a block are RES0: ignore them. */
+		l->pa = gpuvm_pte_addr(d) & ~(size - 1);
+		if (l->pa + size > as->mem_size)
+			return GPUVM_MMU_FAULT_ADDRESS_SIZE;
+	}
+	if (!(d & GPUVM_PTE_AF))
+		return GPUVM_MMU_FAULT_ACCESS_FLAG;
+	return GPUVM_MMU_FAULT_NONE;
+}
+
+/* va is below 2^va_bits. Counts nothing: see the DOC above. */
+static enum gpuvm_mmu_fault_kind walk_pure(const struct gpuvm_mmu_as *as,
+					   uint64_t va, struct leaf *l,
+					   unsigned int *reads)
+{
+	uint64_t table = as->root, mask = as->top_mask;
+	unsigned int level = as->start_level;
+
+	for (*reads = 0;; level++, mask = GPUVM_PT_ENTRIES - 1) {
+		uint64_t idx = (va >> gpuvm_pt_level_shift(level)) & mask;
+		uint64_t d;
+
+		l->level = level;
+		if ((table & (GPUVM_SZ_4K - 1)) || table >= as->mem_size)
+			return GPUVM_MMU_FAULT_ADDRESS_SIZE;
+		d = gpuvm_mem_read64(as->mem, table + idx * 8);
+		++*reads;
+		if (gpuvm_pte_is_table(d, level)) {
+			table = gpuvm_pte_addr(d);
+			continue;
+		}
+		if (!gpuvm_pte_is_leaf(d, level))
+			return GPUVM_MMU_FAULT_TRANSLATION;
+		return leaf_of(as, d, level, l);
+	}
+}
+
+static enum gpuvm_mmu_fault_kind walk(struct gpuvm_mmu_as *as, uint64_t va,
+				      struct leaf *l)
+{
+	unsigned int reads;
+	enum gpuvm_mmu_fault_kind k = walk_pure(as, va, l, &reads);
+
+	as->st.walks++;
+	as->st.walk_reads += reads;
+	return k;
+}
+
+/* ------------------------------------------------------------------ */
+/* Translation                                                         */
+
+static void set_fault(struct gpuvm_mmu_fault *f, enum gpuvm_mmu_fault_kind k,
+		      enum gpuvm_mmu_access acc, uint64_t va,
+		      unsigned int level)
+{
+	if (!f)
+		return;
+	f->kind = k;
+	f->access = acc;
+	f->addr = va;
+	f->level = level;
+}
+
+static int fault(struct gpuvm_mmu_as *as, struct gpuvm_mmu_fault *f,
+		 enum gpuvm_mmu_fault_kind k, enum gpuvm_mmu_access acc,
+		 uint64_t va, unsigned int level)
+{
+	as->st.faults++;
+	set_fault(f, k, acc, va, level);
+	return -EFAULT;
+}
+
+static void set_xlat(struct gpuvm_mmu_xlat *x, const struct leaf *l,
+		     uint64_t va)
+{
+	uint64_t size = gpuvm_pt_level_size(l->level);
+
+	x->null = gpuvm_pte_is_null(l->desc);
+	x->pa = x->null ? 0 : l->pa + (va & (size - 1));
+	x->desc = l->desc;
+	x->page_size = size;
+}
+
+/* Checked mode: is the hit in *hit still what memory says? */
+static int check_hit(struct gpuvm_mmu_as *as, uint64_t va,
+		     enum gpuvm_mmu_access acc, struct gpuvm_tlb_entry *e,
+		     const struct leaf *hit, struct gpuvm_mmu_xlat *x,
+		     struct gpuvm_mmu_fault *f)
+{
+	struct leaf fresh;
+	enum gpuvm_mmu_fault_kind k = walk(as, va, &fresh);
+
+	if (!k && fresh.level == hit->level && fresh.desc == hit->desc &&
+	    fresh.pa == hit->pa)
+		return 0;
+	as->st.stale++;
+	gpuvm_tlb_drop(e);
+	if (k)
+		set_fault(f, k, acc, va, fresh.level);
+	else
+		set_xlat(x, &fresh, va);
+	return -ESTALE;
+}
+
+/* Write to read-only, fetch from execute-never; reads always pass. */
+static bool denied(uint64_t desc, enum gpuvm_mmu_access acc)
+{
+	static const uint64_t deny[] = {
+		[GPUVM_MMU_READ] = 0,
+		[GPUVM_MMU_WRITE] = GPUVM_PTE_AP_RDONLY,
+		[GPUVM_MMU_EXEC] = GPUVM_PTE_XN,
+	};
+
+	return desc & deny[acc];
+}
+
+/*
+ * Everything but a plain hit: a miss walks and fills the TLB, a hit in
+ * checked mode walks to confirm. Apart, so that xlate() reads as the hit
+ * path it mostly is.
+ */
+static int xlate_slow(struct gpuvm_mmu_as *as, uint64_t va,
+		      enum gpuvm_mmu_access acc, struct gpuvm_tlb_entry *e,
+		      struct leaf *l, struct gpuvm_mmu_xlat *x,
+		      struct gpuvm_mmu_fault *f)
+{
+	enum gpuvm_mmu_fault_kind k;
+
+	if (e) {
+		as->st.hits++;
+		return check_hit(as, va, acc, e, l, x, f);
+	}
+	as->st.misses++;
+	k = walk(as, va, l);
+	if (k)
+		return fault(as, f, k, acc, va, l->level);
+	gpuvm_tlb_insert(&as->tlb, l->level, va, l->pa, l->desc);
+	return 0;
+}
+
+static int xlate(struct gpuvm_mmu_as *as, uint64_t va,
+		 enum gpuvm_mmu_access acc, struct gpuvm_mmu_xlat *x,
+		 struct gpuvm_mmu_fault *f)
+{
+	struct gpuvm_tlb_entry *e;
+	struct leaf l;
+	unsigned int idx = 0;
+
+	if (va >> as->va_bits)
+		return fault(as, f, GPUVM_MMU_FAULT_ADDRESS_SIZE, acc, va,
+			     as->start_level);
+	e = gpuvm_tlb_lookup(&as->tlb, va, &idx);
+	if (e) {
+		l.pa = e->pa;
+		l.desc = e->desc;
+		l.level = gpuvm_tlb_level(idx);
+	}
+	if (!e || as->checked) {
+		int ret = xlate_slow(as, va, acc, e, &l, x, f);
+
+		if (ret)
+			return ret;
+	} else {
+		as->st.hits++;
+	}
+	if (denied(l.desc, acc))
+		return fault(as, f, GPUVM_MMU_FAULT_PERMISSION, acc, va,
+			     l.level);
+	set_xlat(x, &l, va);
+	return 0;
+}
+
+int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
+			enum gpuvm_mmu_access access,
+			struct gpuvm_mmu_xlat *x,
+			struct gpuvm_mmu_fault *fault_out)
+{
+	struct gpuvm_mmu_xlat dummy;
+
+	if ((unsigned int)access > GPUVM_MMU_EXEC)
+		return -EINVAL;
+	return xlate(as, va, access, x ? x : &dummy, fault_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Accesses                                                            */
+
+/* Bytes from va to the end of its leaf, at most len. */
+static uint64_t chunk_len(uint64_t va, uint64_t page_size, uint64_t len)
+{
+	uint64_t room = page_size - (va & (page_size - 1));
+
+	return room < len ? room : len;
+}
+
+/* Pass 1: every chunk translates, or nothing is done. */
+static int translate_all(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len,
+			 enum gpuvm_mmu_access acc,
+			 struct gpuvm_mmu_xlat *xs, struct gpuvm_mmu_fault *f)
+{
+	for (size_t i = 0; len; i++) {
+		struct gpuvm_mmu_xlat spill;
+		/* In place: copying a just-stored struct stalls on forwarding. */
+		struct gpuvm_mmu_xlat *x = i < ACCESS_CHUNKS ? &xs[i] : &spill;
+		uint64_t n;
+		int ret = xlate(as, va, acc, x, f);
+
+		if (ret)
+			return ret;
+		n = chunk_len(va, x->page_size, len);
+		va += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Pass 2 beyond the saved chunks: pass 1 has proven va translates. */
+static bool resolve_quiet(const struct gpuvm_mmu_as *as, uint64_t va,
+			  struct gpuvm_mmu_xlat *x)
+{
+	struct gpuvm_tlb_entry *e;
+	unsigned int idx, reads;
+	struct leaf l;
+
+	e = gpuvm_tlb_lookup(&as->tlb, va, &idx);
+	if (e) {
+		l.pa = e->pa;
+		l.desc = e->desc;
+		l.level = gpuvm_tlb_level(idx);
+	} else if (walk_pure(as, va, &l, &reads)) {
+		return false;
+	}
+	set_xlat(x, &l, va);
+	return true;
+}
+
+static void copy_chunk(struct gpuvm_mmu_as *as,
+		       const struct gpuvm_mmu_xlat *x, void *rbuf,
+		       const void *wbuf, uint64_t n)
+{
+	/* Leaves were range-checked by the walk: these cannot fail. */
+	if (wbuf) {
+		if (!x->null)
+			(void)gpuvm_mem_write(as->mem, x->pa, wbuf, n);
+	} else if (x->null) {
+		memset(rbuf, 0, n);
+	} else {
+		(void)gpuvm_mem_read(as->mem, x->pa, rbuf, n);
+	}
+}
+
+/* Pass 2. Exactly one of rbuf and wbuf is set. */
+static void copy_all(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len,
+		     const struct gpuvm_mmu_xlat *xs, unsigned char *rbuf,
+		     const unsigned char *wbuf)
+{
+	for (size_t i = 0; len; i++) {
+		struct gpuvm_mmu_xlat spill;
+		const struct gpuvm_mmu_xlat *x = &spill;
+		uint64_t n;
+
+		if (i < ACCESS_CHUNKS)
+			x = &xs[i];
+		else if (!resolve_quiet(as, va, &spill))
+			return;
+		n = chunk_len(va, x->page_size, len);
+		copy_chunk(as, x, rbuf, wbuf, n);
+		if (rbuf)
+			rbuf += n;
+		else
+			wbuf += n;
+		va += n;
+		len -= n;
+	}
+}
+
+static int do_access(struct gpuvm_mmu_as *as, uint64_t va, void *rbuf,
+		     const void *wbuf, size_t len, enum gpuvm_mmu_access acc,
+		     struct gpuvm_mmu_fault *f)
+{
+	struct gpuvm_mmu_xlat xs[ACCESS_CHUNKS];
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = translate_all(as, va, len, acc, xs, f);
+	if (ret)
+		return ret;
+	copy_all(as, va, len, xs, rbuf, wbuf);
+	return 0;
+}
+
+int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
+		   size_t len, struct gpuvm_mmu_fault *fault_out)
+{
+	return do_access(as, va, buf, NULL, len, GPUVM_MMU_READ, fault_out);
+}
+
+int gpuvm_mmu_write(struct gpuvm_mmu_as *as, uint64_t va, const void *buf,
+		    size_t len, struct gpuvm_mmu_fault *fault_out)
+{
+	return do_access(as, va, NULL, buf, len, GPUVM_MMU_WRITE, fault_out);
+}
+
+int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
+		    size_t len, struct gpuvm_mmu_fault *fault_out)
+{
+	return do_access(as, va, buf, NULL, len, GPUVM_MMU_EXEC, fault_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Invalidation                                                        */
+
+/* An empty range invalidates nothing and is not counted. */
+void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
+{
+	uint64_t last = va + size - 1;
+
+	if (!size)
+		return;
+	if (last < va) /* the range runs past 2^64: clamp, don't wrap */
+		last = UINT64_MAX;
+	as->st.invalidations++;
+	as->st.entries_dropped += gpuvm_tlb_invalidate(&as->tlb, va, last);
+}
+
+void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as)
+{
+	as->st.invalidations++;
+	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
+}
+
+void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
+			    struct gpuvm_pt_gather *gather)
+{
+	if (!gpuvm_pt_gather_empty(gather))
+		gpuvm_mmu_invalidate(as, gather->start,
+				     gather->end - gather->start);
+	gpuvm_pt_gather_release(pt, gather);
+}
+
+/* ------------------------------------------------------------------ */
+/* Verification                                                        */
+
+uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as)
+{
+	uint64_t stale = 0, i;
+	unsigned int idx, reads;
+
+	for (idx = 0; idx < GPUVM_TLB_SIZES; idx++) {
+		const struct gpuvm_tlb_array *a = &as->tlb.a[idx];
+
+		for (i = 0; i <= a->mask; i++) {
+			const struct gpuvm_tlb_entry *e = &a->e[i];
+			uint64_t va = e->tag & ~GPUVM_TLB_VALID;
+			struct leaf l;
+
+			if (!(e->tag & GPUVM_TLB_VALID))
+				continue;
+			if (walk_pure(as, va, &l, &reads) ||
+			    l.level != gpuvm_tlb_level(idx) ||
+			    l.desc != e->desc || l.pa != e->pa)
+				stale++;
+		}
+	}
+	return stale;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gpuvm script language (`gpuvm run FILE.gvs`): the entry points, and
+ * what the runner's files (script.c, script_lex.c, script_cmds.c,
+ * script_access.c, script_svg.c) share. docs/script.md is the language reference.
+ */
+#ifndef GPUVM_SCRIPT_H
+#define GPUVM_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gpuvm/drv.h"
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                        */
+
+struct gpuvm_script_opts {
+	/* Refuse commands that write host files (dump svg=): for fuzzing. */
+	bool no_files;
+};
+
+/*
+ * Runs the script text[0..len) (any bytes, no NUL terminator needed).
+ * name is used in error messages (FILE:LINE: ...). Command output goes
+ * to out, errors to err. Returns 0 if every line held, 1 otherwise: the
+ * exit status of `gpuvm run`. Never crashes, hangs or leaks on any input;
+ * everything it creates is gone when it returns.
+ */
+int gpuvm_script_run(const char *name, const char *text, size_t len,
+		     FILE *out, FILE *err, const struct gpuvm_script_opts *opts);
+
+/* gpuvm_script_run with default options (host files allowed). */
+int gpuvm_script_run_buffer(const char *name, const char *text, size_t len,
+			    FILE *out, FILE *err);
+
+/* ------------------------------------------------------------------ */
+/* Limits. Each bounds what one line or one script can cost.           */
+
+#define SCRIPT_MAX_LINE   4096              /* bytes, newline excluded */
+#define SCRIPT_MAX_TOKENS 32                /* words per line */
+#define SCRIPT_MAX_NAMES  256               /* live files, VMs and BOs */
+#define SCRIPT_NAME_LEN   32                /* name bytes, NUL included */
+#define SCRIPT_MAX_DATA   (SCRIPT_MAX_LINE / 2) /* bytes= payload */
+#define SCRIPT_MAX_ZERO   (256ull << 20)    /* zero=SIZE */
+#define SCRIPT_MAX_FILE   (16ull << 20)     /* script file size */
+
+/* ------------------------------------------------------------------ */
+/* Shared between the runner's files                                   */
+
+enum script_kind {
+	SCRIPT_FREE = 0,
+	SCRIPT_FILE,
+	SCRIPT_VM,
+	SCRIPT_BO,
+};
+
+/* A name the script gave to a driver object. */
+struct script_name {
+	enum script_kind kind;
+	char name[SCRIPT_NAME_LEN];
+	struct gpuvm_drv_file *file; /* the file, or the file it belongs to */
+	uint32_t id;                 /* VM id or BO handle */
+};
+
+/* One word of a line: key=value, or a bare word (val == NULL). */
+struct script_tok {
+	const char *key;
+	const char *val;
+};
+
+struct script;
+struct script_cmd;
+
+/* A tokenised line, positional words split off. */
+struct script_args {
+	const struct script_cmd *cmd;
+	const char *pos[2];
+	unsigned int npos;
+	struct script_tok tok[SCRIPT_MAX_TOKENS];
+	unsigned int ntok;
+};
+
+struct script_cmd {
+	const char *name;
+	unsigned int npos;       /* positional words after the name */
+	const char *pos_names;   /* for "missing" messages, '|' separated */
+	const char *keys;        /* allowed keys, space separated */
+	const char *words;       /* allowed bare words, space separated */
+	bool needs_dev;          /* creates the default device first */
+	bool gpu;                /* a GPU access: expect=fault:KIND allowed */
+	int (*run)(struct script *s, const struct script_args *a);
+};
+
+enum script_expect_kind {
+	SCRIPT_EXPECT_OK = 0,
+	SCRIPT_EXPECT_ERRNO,
+	SCRIPT_EXPECT_FAULT,
+};
+
+struct script_expect {
+	enum script_expect_kind kind;
+	int err;                          /* positive errno */
+	enum gpuvm_mmu_fault_kind fault;
+};
+
+struct script {
+	const char *file;
+	unsigned long line;
+	FILE *out, *err;
+	struct gpuvm_script_opts opts;
+	struct gpuvm_drv_device *dev;
+	struct script_name names[SCRIPT_MAX_NAMES];
+	/* The current line. */
+	char what[96];                    /* "bind V1", for messages */
+	struct script_expect expect;
+	bool outcome_seen;
+	char detail[256];                 /* more about a failure, or "" */
+};
+
+/* script.c: reporting and names */
+int script_error(struct script *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int script_outcome(struct script *s, int ret,
+		   const struct gpuvm_mmu_fault *fault);
+int script_new_name(struct script *s, const char *name);
+struct script_name *script_find(struct script *s, const char *name,
+				enum script_kind kind);
+const char *script_bo_name(const struct script *s,
+			   const struct gpuvm_drv_file *file, uint32_t handle);
+void script_forget_file(struct script *s, const struct gpuvm_drv_file *file);
+
+/* script_lex.c: numbers, data, names of errnos and faults */
+int script_parse_num(const char *text, uint64_t *out, const char **why);
+int script_parse_hex(const char *text, uint8_t *buf, size_t cap,
+		     size_t *len, const char **why);
+bool script_valid_name(const char *name);
+bool script_in_list(const char *list, const char *word);
+int script_errno_parse(const char *name);
+const char *script_errno_name(int err);
+int script_fault_parse(const char *name, enum gpuvm_mmu_fault_kind *kind);
+const char *script_fault_name(enum gpuvm_mmu_fault_kind kind);
+
+/* script_cmds.c: the command table, argument helpers, object commands */
+const struct script_cmd *script_cmd_find(const char *name);
+const char *script_arg(const struct script_args *a, const char *key);
+bool script_word(const struct script_args *a, const char *word);
+int script_num_arg(struct script *s, const struct script_args *a,
+		   const char *key, bool required, uint64_t *v);
+int script_flags_arg(struct script *s, const struct script_args *a,
+		     const char *key, uint32_t *v);
+struct script_name *script_vm_arg(struct script *s, const char *name);
+
+/* A command's return value after script_outcome: -1 failed, 0 held. */
+static inline int script_finish(int outcome)
+{
+	return outcome < 0 ? -1 : 0;
+}
+
+/* script_access.c: data and inspection commands */
+int script_cmd_cpu_write(struct script *s, const struct script_args *a);
+int script_cmd_cpu_read(struct script *s, const struct script_args *a);
+int script_cmd_gpu_write(struct script *s, const struct script_args *a);
+int script_cmd_gpu_read(struct script *s, const struct script_args *a);
+int script_cmd_gpu_exec(struct script *s, const struct script_args *a);
+int script_cmd_lookup(struct script *s, const struct script_args *a);
+int script_cmd_check(struct script *s, const struct script_args *a);
+int script_cmd_stats(struct script *s, const struct script_args *a);
+int script_cmd_dump(struct script *s, const struct script_args *a);
+int script_cmd_mem(struct script *s, const struct script_args *a);
+
+/* script_svg.c */
+int script_svg_write(struct script *s, const struct script_name *vm,
+		     const char *path);
+
+#endif
