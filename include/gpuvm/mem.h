@@ -56,7 +56,8 @@ struct gpuvm_mem_stats {
 	uint64_t frames_total;                  /* 4 KiB frames */
 	uint64_t frames_used;
 	uint64_t frames_by_purpose[GPUVM_MEM_PURPOSES];
-	uint64_t allocs;                        /* successful allocations */
+	/* Calls to gpuvm_mem_alloc and gpuvm_mem_bo_create, not blocks. */
+	uint64_t allocs;                        /* successful */
 	uint64_t alloc_failures;                /* -ENOMEM returned */
 };
 
@@ -145,6 +146,7 @@ const struct gpuvm_mem_run *gpuvm_mem_bo_runs(const struct gpuvm_mem_bo *bo);
  * Physical address behind BO offset `offset` (< size), found by binary
  * search over the runs: O(log runs). If contig is non-NULL it receives the
  * number of bytes physically contiguous from there to the run's end.
+ * An offset at or past the size gives UINT64_MAX (and *contig = 0).
  */
 uint64_t gpuvm_mem_bo_pa(const struct gpuvm_mem_bo *bo, uint64_t offset,
 			 uint64_t *contig);

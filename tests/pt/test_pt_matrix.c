@@ -479,9 +479,13 @@ static void map_regions(const struct env *e, unsigned int *mask)
 	}
 }
 
-/* A map that overlaps something: -EEXIST, and nothing at all changes. */
+/*
+ * A map that overlaps something: -EEXIST, and nothing at all changes:
+ * the stats include pte_writes, so equal stats mean no descriptor was
+ * written. Callers validate and check translations afterwards.
+ */
 static void expect_eexist(const struct env *e, uint64_t iova, uint64_t size,
-			  uint64_t pa, uint32_t prot, unsigned int mask)
+			  uint64_t pa, uint32_t prot)
 {
 	struct gpuvm_pt_stats before, after;
 	uint64_t frames = pt_frames(e);
@@ -491,8 +495,6 @@ static void expect_eexist(const struct env *e, uint64_t iova, uint64_t size,
 	get_stats(e, &after);
 	EXPECT_TRUE(memcmp(&before, &after, sizeof(before)) == 0);
 	EXPECT_U64(pt_frames(e), frames);
-	check_valid(e);
-	check_regions(e, mask);
 }
 
 static void overlap_regions(const struct env *e, unsigned int mask)
@@ -506,18 +508,20 @@ static void overlap_regions(const struct env *e, unsigned int mask)
 		CTX("%s, va_bits %u pgsizes %s: overlap region %s",
 	    e->lname, e->va_bits, pgs_name(e->pgsizes), r->name);
 		/* the same range, the same or another PA, another prot */
-		expect_eexist(e, r->iova, r->size, r->pa, r->prot, mask);
-		expect_eexist(e, r->iova, r->size, r->pa + SZ_1G, 0, mask);
+		expect_eexist(e, r->iova, r->size, r->pa, r->prot);
+		expect_eexist(e, r->iova, r->size, r->pa + SZ_1G, 0);
 		/* one page inside */
-		expect_eexist(e, mid, SZ_4K, 0x7000, 0, mask);
+		expect_eexist(e, mid, SZ_4K, 0x7000, 0);
 		/* straddling the start, the end; a superset */
-		expect_eexist(e, r->iova - SZ_4K, 2 * SZ_4K, 0x9000, 0, mask);
+		expect_eexist(e, r->iova - SZ_4K, 2 * SZ_4K, 0x9000, 0);
 		expect_eexist(e, r->iova + r->size - SZ_4K, 2 * SZ_4K, 0x9000,
-			      0, mask);
+			      0);
 		expect_eexist(e, r->iova - 2 * SZ_4K, r->size + 4 * SZ_4K,
-			      0x20000, 0, mask);
+			      0x20000, 0);
 		/* a large unaligned range ending inside */
-		expect_eexist(e, r->iova - SZ_4K, SZ_2M, 0x101000, 0, mask);
+		expect_eexist(e, r->iova - SZ_4K, SZ_2M, 0x101000, 0);
+		check_valid(e);
+		check_regions(e, mask);
 	}
 }
 
@@ -773,21 +777,25 @@ static void test_matrix_overlap_covering_block(void **state)
 				    "0x40000000 over region %s", e.lname,
 				    va_bits,
 				    pgs_name(pgsets[i]), b2, regions[r].name);
-				expect_eexist(&e, b2, SZ_2M, 0x40000000, 0,
-					      mask);
+				expect_eexist(&e, b2, SZ_2M, 0x40000000, 0);
+				check_valid(&e);
+				check_regions(&e, mask);
 				CTX("%s, va_bits %u pgsizes %s: 1 GiB-aligned "
 				    "map [0x%" PRIx64 ", +1G) from PA "
 				    "0x40000000 over region %s", e.lname,
 				    va_bits,
 				    pgs_name(pgsets[i]), b1, regions[r].name);
-				expect_eexist(&e, b1, SZ_1G, 0x40000000, 0,
-					      mask);
+				expect_eexist(&e, b1, SZ_1G, 0x40000000, 0);
+				check_valid(&e);
+				check_regions(&e, mask);
 				CTX("%s, va_bits %u pgsizes %s: NULL map of the "
 				    "same range as region %s", e.lname, va_bits,
 				    pgs_name(pgsets[i]), regions[r].name);
 				expect_eexist(&e, regions[r].iova,
 					      regions[r].size, 0,
-					      GPUVM_PT_PROT_NULL, mask);
+					      GPUVM_PT_PROT_NULL);
+				check_valid(&e);
+				check_regions(&e, mask);
 			}
 			unmap_regions(&e, &mask);
 			env_fini(&e);
@@ -1435,8 +1443,8 @@ static void test_diff_1g(void **state)
 	(void)state;
 	diff_run(LAYOUT_HIGH, 39, PG_ALL, 13 * SZ_1G, 64 * SZ_1M,
 		 0x5eed0003ull, 1500, false);
-	/* 1 GiB-scale window: 3 GiB at 13 GiB, 1 GiB blocks and splits. */
-	diff_run(LAYOUT_HIGH, 39, PG_ALL, 13 * SZ_1G, 3 * SZ_1G,
+	/* 1 GiB-scale window: 2 GiB at 13 GiB, 1 GiB blocks and splits. */
+	diff_run(LAYOUT_HIGH, 39, PG_ALL, 13 * SZ_1G, 2 * SZ_1G,
 		 0x5eed0004ull, 60, true);
 }
 
@@ -1449,7 +1457,8 @@ static void test_diff_root_at_pa0(void **state)
 		 0x5eed0006ull, 500, false);
 }
 
-int main(void)
+/* An optional argument selects tests by name (cmocka's glob filter). */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_cfg),
@@ -1463,5 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_diff_root_at_pa0),
 	};
 
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1566,6 +1566,41 @@ static void ops_stale(void **state)
 	assert_space(s, after, ARRAY_SIZE(after));
 }
 
+/*
+ * Every test here leans on gpuvm_va_space_validate() returning 0, so make
+ * sure it can return anything else: break one invariant at a time through
+ * the (read-only by contract) public fields, then put it back.
+ */
+static void validate_detects_corruption(void **state)
+{
+	struct gpuvm_va_space *s = *state;
+	const struct gpuvm_va before[] = {
+		mk_bo(A(0), P(2), BO_A, N),
+		mk_bo(A(2), P(2), BO_B, M),
+		mk_sparse(A(6), P(2)),
+	};
+	struct gpuvm_va *x;
+
+	map_all(s, before, ARRAY_SIZE(before));
+	x = gpuvm_va_find(s, A(0));
+
+	x->range = P(3); /* overlaps its successor */
+	assert_int_equal(gpuvm_va_space_validate(s, NULL), -EUCLEAN);
+	x->range = P(2);
+	x->offset = N + 1; /* unaligned offset */
+	assert_int_equal(gpuvm_va_space_validate(s, NULL), -EUCLEAN);
+	x->offset = N;
+	x->bo = 0x99; /* not where the BO index has it */
+	assert_int_equal(gpuvm_va_space_validate(s, NULL), -EUCLEAN);
+	x->bo = BO_A;
+	gpuvm_va_find(s, A(6))->bo = BO_A; /* sparse with a BO */
+	assert_int_equal(gpuvm_va_space_validate(s, NULL), -EUCLEAN);
+	gpuvm_va_find(s, A(6))->bo = 0;
+
+	validate(s);
+	assert_space(s, before, ARRAY_SIZE(before));
+}
+
 /* ------------------------------------------------------------------ */
 /* max_mappings                                                        */
 
@@ -1726,6 +1761,7 @@ int main(void)
 		T(ops_free_uncommitted),
 		T(ops_commit_twice),
 		T(ops_stale),
+		T(validate_detects_corruption),
 
 		cmocka_unit_test(max_mappings_map),
 		cmocka_unit_test(max_mappings_unmap),

@@ -609,7 +609,9 @@ static void abutting_requests_succeed_64k(void **state)
 /* gpuvm_va_space_create(cfg) is refused and *out left alone. */
 static void expect_cfg_einval(const struct gpuvm_va_space_cfg *cfg)
 {
-	struct gpuvm_va_space *const poison = (struct gpuvm_va_space *)&sentinel;
+	/* Any recognisable non-NULL value; it is never dereferenced. */
+	struct gpuvm_va_space *const poison =
+		(struct gpuvm_va_space *)(void *)&sentinel;
 	struct gpuvm_va_space *s = poison;
 	int ret = gpuvm_va_space_create(cfg, &s);
 

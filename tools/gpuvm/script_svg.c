@@ -72,19 +72,78 @@ struct svg {
 	uint64_t more;       /* mappings not drawn */
 };
 
+static void backing(const struct svg *g, const struct gpuvm_va *va,
+		    char *buf, size_t n)
+{
+	const struct drv_bo *bo = va->kind == GPUVM_VA_SPARSE ? NULL :
+				  drv_bo_of(va);
+	const char *name = bo ? script_bo_name(g->s, g->vm->file, bo->handle) :
+			   NULL;
+
+	if (!name)
+		name = "(closed handle)";
+	if (va->kind == GPUVM_VA_SPARSE)
+		snprintf(buf, n, "sparse");
+	else if (va->kind == GPUVM_VA_BO)
+		snprintf(buf, n, "BO %s offset 0x%" PRIx64, name, va->offset);
+	else
+		snprintf(buf, n, "repeat BO %s [0x%" PRIx64 ", +0x%" PRIx64 ") phase 0x%" PRIx64,
+			 name, va->offset, va->repeat, va->phase);
+}
+
+/* Exact in the largest unit that divides it; else MiB with a decimal. */
+static void fmt_size(uint64_t size, char *buf, size_t n)
+{
+	static const char *const units[] = { "GiB", "MiB", "KiB" };
+	unsigned int i, shift;
+
+	for (i = 0, shift = 30; i < 3; i++, shift -= 10) {
+		if (size >= (1ull << shift) && !(size & ((1ull << shift) - 1))) {
+			snprintf(buf, n, "%" PRIu64 " %s", size >> shift, units[i]);
+			return;
+		}
+	}
+	if (size >= (1ull << 20))
+		snprintf(buf, n, "%.1f MiB", (double)size / (1024.0 * 1024.0));
+	else
+		snprintf(buf, n, "%" PRIu64 " bytes", size);
+}
+
+/* Range, size, backing and flags of a mapping: its label. */
+static void label(const struct svg *g, const struct gpuvm_va *va, char *buf,
+		  size_t n)
+{
+	char what[128], size[32];
+
+	backing(g, va, what, sizeof(what));
+	fmt_size(va->range, size, sizeof(size));
+	snprintf(buf, n, "[0x%" PRIx64 ", 0x%" PRIx64 ") %s, %s%s%s%s",
+		 va->addr, gpuvm_va_end(va), size, what,
+		 va->flags & GPUVM_DRV_OP_MAP_READONLY ? ", readonly" : "",
+		 va->flags & GPUVM_DRV_OP_MAP_NOEXEC ? ", noexec" : "",
+		 va->flags & GPUVM_DRV_OP_MAP_UNCACHED ? ", uncached" : "");
+}
+
 static void piece(struct svg *g, uint64_t start, uint64_t end,
 		  const struct gpuvm_va *va, int pass, double *sum)
 {
 	double w = weight(end - start, !va);
 	double px = w * g->scale;
+	char text[256];
 
 	*sum += w;
 	if (!pass)
 		return;
-	fprintf(g->f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" stroke=\"%s\"/>\n",
+	if (va)
+		label(g, va, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "[0x%" PRIx64 ", 0x%" PRIx64 ") unmapped",
+			 start, end);
+	/* The title shows the exact range when hovering in a browser. */
+	fprintf(g->f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" stroke=\"%s\"><title>%s</title></rect>\n",
 		g->x, SVG_BAR_Y, px, SVG_BAR_H,
 		va ? kind_colour(va->kind) : "#f4f4f4",
-		va ? "#202020" : "#c8c8c8");
+		va ? "#202020" : "#c8c8c8", text);
 	if (va && px >= 16)
 		fprintf(g->f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" fill=\"#ffffff\">%u</text>\n",
 			g->x + px / 2, SVG_BAR_Y + SVG_BAR_H / 2 + 5,
@@ -118,45 +177,22 @@ static double walk(struct svg *g, int pass)
 	return sum;
 }
 
-static void backing(const struct svg *g, const struct gpuvm_va *va,
-		    char *buf, size_t n)
-{
-	const struct drv_bo *bo = va->kind == GPUVM_VA_SPARSE ? NULL :
-				  drv_bo_of(va);
-	const char *name = bo ? script_bo_name(g->s, g->vm->file, bo->handle) :
-			   NULL;
-
-	if (!name)
-		name = "(closed handle)";
-	if (va->kind == GPUVM_VA_SPARSE)
-		snprintf(buf, n, "sparse");
-	else if (va->kind == GPUVM_VA_BO)
-		snprintf(buf, n, "BO %s offset 0x%" PRIx64, name, va->offset);
-	else
-		snprintf(buf, n, "repeat BO %s [0x%" PRIx64 ", +0x%" PRIx64 ") phase 0x%" PRIx64,
-			 name, va->offset, va->repeat, va->phase);
-}
-
 static void list(struct svg *g)
 {
 	const struct gpuvm_va *va;
 	unsigned int i = 0;
-	char what[160];
+	char text[256];
 	int y;
 
 	gpuvm_va_for_each_in(va, g->v->va, 0, g->v->user_va) {
 		if (i == SVG_MAX_ITEMS)
 			break;
 		y = SVG_LIST_Y + (int)i * SVG_LINE_H;
-		backing(g, va, what, sizeof(what));
+		label(g, va, text, sizeof(text));
 		fprintf(g->f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
 			SVG_MARGIN, y - 11, kind_colour(va->kind));
-		fprintf(g->f, "<text x=\"%d\" y=\"%d\">%u: [0x%" PRIx64 ", 0x%" PRIx64 ") %.1f MiB, %s%s%s%s</text>\n",
-			SVG_MARGIN + 18, y, ++i, va->addr, gpuvm_va_end(va),
-			(double)va->range / (1024.0 * 1024.0), what,
-			va->flags & GPUVM_DRV_OP_MAP_READONLY ? ", readonly" : "",
-			va->flags & GPUVM_DRV_OP_MAP_NOEXEC ? ", noexec" : "",
-			va->flags & GPUVM_DRV_OP_MAP_UNCACHED ? ", uncached" : "");
+		fprintf(g->f, "<text x=\"%d\" y=\"%d\">%u: %s</text>\n",
+			SVG_MARGIN + 18, y, ++i, text);
 	}
 	if (g->more)
 		fprintf(g->f, "<text x=\"%d\" y=\"%d\">... and %" PRIu64 " more mappings, not drawn</text>\n",
