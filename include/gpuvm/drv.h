@@ -91,6 +91,7 @@ enum gpuvm_drv_vm_state {
 };
 
 struct gpuvm_drv_vm_stats {
+	uint64_t user_va;
 	uint64_t mappings;
 	uint64_t pt_pages;
 	uint64_t leaf_4k, leaf_2m, leaf_1g;
@@ -172,6 +173,28 @@ int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t va, struct gpuvm_drv_lookup *out);
 int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       struct gpuvm_drv_vm_stats *st);
+
+/* One mapping of a VM, as gpuvm_drv_vm_for_each_mapping reports it. */
+struct gpuvm_drv_mapping {
+	uint64_t va, size;
+	enum gpuvm_drv_backing kind;  /* GPUVM_DRV_SPARSE or GPUVM_DRV_BO */
+	uint32_t bo_handle;           /* 0 if sparse or the handle is closed */
+	uint64_t bo_offset;           /* of va; for repeat, the region start */
+	uint64_t repeat;              /* repeated region size, 0 if plain */
+	uint64_t phase;               /* repeat phase at va */
+	uint32_t flags;               /* map flags */
+};
+
+typedef int (*gpuvm_drv_mapping_fn)(void *cookie,
+				    const struct gpuvm_drv_mapping *m);
+
+/*
+ * Calls fn for every mapping overlapping [start, end) in address order,
+ * stopping at the first non-zero return, which it returns.
+ */
+int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
+				  uint32_t vm_id, uint64_t start, uint64_t end,
+				  gpuvm_drv_mapping_fn fn, void *cookie);
 
 /*
  * Checks that the page tables map exactly what the VA space holds, that

@@ -56,6 +56,7 @@ int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 	if (!vm)
 		return -EINVAL;
 	gpuvm_pt_stats(vm->pt, &ps);
+	st->user_va = vm->user_va;
 	st->mappings = gpuvm_va_space_count(vm->va);
 	st->pt_pages = ps.table_pages;
 	st->leaf_4k = ps.leaves[0];
@@ -64,6 +65,34 @@ int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 	st->pte_writes = ps.pte_writes;
 	st->tlb_invalidations = vm->tlb_invalidations;
 	st->pt_reserved_peak = ps.reserved_peak;
+	return 0;
+}
+
+int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
+				  uint32_t vm_id, uint64_t start, uint64_t end,
+				  gpuvm_drv_mapping_fn fn, void *cookie)
+{
+	struct drv_vm *vm = vm_of(file, vm_id);
+	const struct gpuvm_va *va;
+	int ret;
+
+	if (!vm)
+		return -EINVAL;
+	gpuvm_va_for_each_in(va, vm->va, start, end) {
+		struct gpuvm_drv_mapping m = {
+			.va = va->addr, .size = va->range, .flags = va->flags,
+			.kind = va->kind == GPUVM_VA_SPARSE ? GPUVM_DRV_SPARSE :
+							      GPUVM_DRV_BO,
+			.bo_offset = va->offset, .repeat = va->repeat,
+			.phase = va->phase,
+		};
+
+		if (va->kind != GPUVM_VA_SPARSE)
+			m.bo_handle = drv_bo_of(va)->handle;
+		ret = fn(cookie, &m);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

@@ -290,7 +290,7 @@ static void set_what(struct script *s, char **w, unsigned int nw,
 	int r;
 
 	s->what[0] = '\0';
-	for (i = 0; i <= npos && i < nw; i++) {
+	for (i = 0; i <= npos && i < nw && !strchr(w[i], '='); i++) {
 		r = snprintf(s->what + len, sizeof(s->what) - len, "%s%s",
 			     i ? " " : "", w[i]);
 		if (r < 0 || (size_t)r >= sizeof(s->what) - len)

@@ -2,7 +2,8 @@
 /*
  * The gpuvm script language (`gpuvm run FILE.gvs`): the entry points, and
  * what the runner's files (script.c, script_lex.c, script_cmds.c,
- * script_access.c, script_svg.c) share. docs/script.md is the language reference.
+ * script_access.c, script_svg.c) share. docs/script.md is the language
+ * reference.
  */
 #ifndef GPUVM_SCRIPT_H
 #define GPUVM_SCRIPT_H

@@ -13,11 +13,8 @@
  * mapping shows and a larger one still looks larger. The ranges in the
  * list below are exact.
  *
- * gpuvm/drv.h can say what backs one address but cannot list a VM's
- * mappings, and the picture needs their exact ends and kinds (a repeat
- * looks like a BO to gpuvm_drv_vm_lookup). So this file, and only this
- * file, reads the driver's internal structures (the tool links the
- * internal library, as the tests do), without changing anything.
+ * The mappings come from gpuvm_drv_vm_for_each_mapping(), collected
+ * first (at most SVG_MAX_ITEMS) because the layout needs two passes.
  *
  * The picture is plain SVG written with fprintf: no dependencies. Every
  * string in it is a script name (letters, digits, _) or a number, so
@@ -28,7 +25,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "drv/drv_internal.h"
+#include <stdlib.h>
+
+#include "gpuvm/drv.h"
 #include "script.h"
 
 #define SVG_W         1200
@@ -39,12 +38,21 @@
 #define SVG_LINE_H    18
 #define SVG_MAX_ITEMS 512
 
-static const char *kind_colour(enum gpuvm_va_kind kind)
+enum svg_kind { SVG_BO, SVG_REPEAT, SVG_SPARSE };
+
+static enum svg_kind kind_of(const struct gpuvm_drv_mapping *m)
+{
+	if (m->kind == GPUVM_DRV_SPARSE)
+		return SVG_SPARSE;
+	return m->repeat ? SVG_REPEAT : SVG_BO;
+}
+
+static const char *kind_colour(enum svg_kind kind)
 {
 	switch (kind) {
-	case GPUVM_VA_BO: return "#4e79a7";
-	case GPUVM_VA_REPEAT: return "#f28e2b";
-	case GPUVM_VA_SPARSE: return "#b0b0b0";
+	case SVG_BO: return "#4e79a7";
+	case SVG_REPEAT: return "#f28e2b";
+	case SVG_SPARSE: return "#b0b0b0";
 	}
 	return "#000000";
 }
@@ -65,33 +73,43 @@ static double weight(uint64_t size, bool hole)
 struct svg {
 	struct script *s;
 	const struct script_name *vm;
-	struct drv_vm *v;
 	FILE *f;
 	double scale, x;     /* pixels per weight unit, current x */
-	unsigned int drawn;  /* mappings drawn */
+	uint64_t user_va;
+	struct gpuvm_drv_mapping *items;
+	unsigned int drawn;  /* mappings collected and drawn */
 	uint64_t more;       /* mappings not drawn */
 };
 
-static void backing(const struct svg *g, const struct gpuvm_va *va,
+static int collect(void *cookie, const struct gpuvm_drv_mapping *m)
+{
+	struct svg *g = cookie;
+
+	if (g->drawn == SVG_MAX_ITEMS)
+		g->more++;
+	else
+		g->items[g->drawn++] = *m;
+	return 0;
+}
+
+static void backing(const struct svg *g, const struct gpuvm_drv_mapping *m,
 		    char *buf, size_t n)
 {
-	const struct drv_bo *bo = va->kind == GPUVM_VA_SPARSE ? NULL :
-				  drv_bo_of(va);
-	const char *name = bo ? script_bo_name(g->s, g->vm->file, bo->handle) :
-			   NULL;
+	const char *name = m->bo_handle ?
+		script_bo_name(g->s, g->vm->file, m->bo_handle) : NULL;
 
 	if (!name)
 		name = "(closed handle)";
-	if (va->kind == GPUVM_VA_SPARSE)
+	if (kind_of(m) == SVG_SPARSE)
 		snprintf(buf, n, "sparse");
-	else if (va->kind == GPUVM_VA_BO)
-		snprintf(buf, n, "BO %s offset 0x%" PRIx64, name, va->offset);
+	else if (kind_of(m) == SVG_BO)
+		snprintf(buf, n, "BO %s offset 0x%" PRIx64, name, m->bo_offset);
 	else
 		snprintf(buf, n, "repeat BO %s [0x%" PRIx64 ", +0x%" PRIx64 ") phase 0x%" PRIx64,
-			 name, va->offset, va->repeat, va->phase);
+			 name, m->bo_offset, m->repeat, m->phase);
 }
 
-/* Exact in the largest unit that divides it; else MiB with a decimal. */
+/* Exact, in the largest unit that divides it (sizes are pages). */
 static void fmt_size(uint64_t size, char *buf, size_t n)
 {
 	static const char *const units[] = { "GiB", "MiB", "KiB" };
@@ -103,29 +121,27 @@ static void fmt_size(uint64_t size, char *buf, size_t n)
 			return;
 		}
 	}
-	if (size >= (1ull << 20))
-		snprintf(buf, n, "%.1f MiB", (double)size / (1024.0 * 1024.0));
-	else
-		snprintf(buf, n, "%" PRIu64 " bytes", size);
+	snprintf(buf, n, "%" PRIu64 " bytes", size);
 }
 
 /* Range, size, backing and flags of a mapping: its label. */
-static void label(const struct svg *g, const struct gpuvm_va *va, char *buf,
-		  size_t n)
+static void label(const struct svg *g, const struct gpuvm_drv_mapping *m,
+		  char *buf, size_t n)
 {
 	char what[128], size[32];
 
-	backing(g, va, what, sizeof(what));
-	fmt_size(va->range, size, sizeof(size));
+	backing(g, m, what, sizeof(what));
+	fmt_size(m->size, size, sizeof(size));
 	snprintf(buf, n, "[0x%" PRIx64 ", 0x%" PRIx64 ") %s, %s%s%s%s",
-		 va->addr, gpuvm_va_end(va), size, what,
-		 va->flags & GPUVM_DRV_OP_MAP_READONLY ? ", readonly" : "",
-		 va->flags & GPUVM_DRV_OP_MAP_NOEXEC ? ", noexec" : "",
-		 va->flags & GPUVM_DRV_OP_MAP_UNCACHED ? ", uncached" : "");
+		 m->va, m->va + m->size, size, what,
+		 m->flags & GPUVM_DRV_OP_MAP_READONLY ? ", readonly" : "",
+		 m->flags & GPUVM_DRV_OP_MAP_NOEXEC ? ", noexec" : "",
+		 m->flags & GPUVM_DRV_OP_MAP_UNCACHED ? ", uncached" : "");
 }
 
 static void piece(struct svg *g, uint64_t start, uint64_t end,
-		  const struct gpuvm_va *va, int pass, double *sum)
+		  const struct gpuvm_drv_mapping *va, int pass, double *sum,
+		  unsigned int number)
 {
 	double w = weight(end - start, !va);
 	double px = w * g->scale;
@@ -142,57 +158,48 @@ static void piece(struct svg *g, uint64_t start, uint64_t end,
 	/* The title shows the exact range when hovering in a browser. */
 	fprintf(g->f, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" stroke=\"%s\"><title>%s</title></rect>\n",
 		g->x, SVG_BAR_Y, px, SVG_BAR_H,
-		va ? kind_colour(va->kind) : "#f4f4f4",
+		va ? kind_colour(kind_of(va)) : "#f4f4f4",
 		va ? "#202020" : "#c8c8c8", text);
 	if (va && px >= 16)
 		fprintf(g->f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" fill=\"#ffffff\">%u</text>\n",
-			g->x + px / 2, SVG_BAR_Y + SVG_BAR_H / 2 + 5,
-			g->drawn + 1);
+			g->x + px / 2, SVG_BAR_Y + SVG_BAR_H / 2 + 5, number);
 	g->x += px;
 }
 
 /* Walks the pieces: pass 0 sums the weights, pass 1 draws. */
 static double walk(struct svg *g, int pass)
 {
-	const struct gpuvm_va *va;
-	uint64_t cursor = 0, end = g->v->user_va;
+	uint64_t cursor = 0, end = g->user_va;
 	double sum = 0;
+	unsigned int i;
 
 	g->x = SVG_MARGIN;
-	g->drawn = 0;
-	g->more = 0;
-	gpuvm_va_for_each_in(va, g->v->va, 0, end) {
-		if (g->drawn == SVG_MAX_ITEMS) {
-			g->more++;
-			continue;
-		}
-		if (va->addr > cursor)
-			piece(g, cursor, va->addr, NULL, pass, &sum);
-		piece(g, va->addr, gpuvm_va_end(va), va, pass, &sum);
-		cursor = gpuvm_va_end(va);
-		g->drawn++;
+	for (i = 0; i < g->drawn; i++) {
+		const struct gpuvm_drv_mapping *m = &g->items[i];
+
+		if (m->va > cursor)
+			piece(g, cursor, m->va, NULL, pass, &sum, 0);
+		piece(g, m->va, m->va + m->size, m, pass, &sum, i + 1);
+		cursor = m->va + m->size;
 	}
 	if (end > cursor)
-		piece(g, cursor, end, NULL, pass, &sum);
+		piece(g, cursor, end, NULL, pass, &sum, 0);
 	return sum;
 }
 
 static void list(struct svg *g)
 {
-	const struct gpuvm_va *va;
-	unsigned int i = 0;
+	unsigned int i;
 	char text[256];
 	int y;
 
-	gpuvm_va_for_each_in(va, g->v->va, 0, g->v->user_va) {
-		if (i == SVG_MAX_ITEMS)
-			break;
+	for (i = 0; i < g->drawn; i++) {
 		y = SVG_LIST_Y + (int)i * SVG_LINE_H;
-		label(g, va, text, sizeof(text));
+		label(g, &g->items[i], text, sizeof(text));
 		fprintf(g->f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
-			SVG_MARGIN, y - 11, kind_colour(va->kind));
+			SVG_MARGIN, y - 11, kind_colour(kind_of(&g->items[i])));
 		fprintf(g->f, "<text x=\"%d\" y=\"%d\">%u: %s</text>\n",
-			SVG_MARGIN + 18, y, ++i, text);
+			SVG_MARGIN + 18, y, i + 1, text);
 	}
 	if (g->more)
 		fprintf(g->f, "<text x=\"%d\" y=\"%d\">... and %" PRIu64 " more mappings, not drawn</text>\n",
@@ -202,11 +209,11 @@ static void list(struct svg *g)
 static void legend(struct svg *g)
 {
 	static const struct {
-		enum gpuvm_va_kind kind;
+		enum svg_kind kind;
 		const char *name;
 	} k[] = {
-		{ GPUVM_VA_BO, "BO" }, { GPUVM_VA_REPEAT, "repeat" },
-		{ GPUVM_VA_SPARSE, "sparse" },
+		{ SVG_BO, "BO" }, { SVG_REPEAT, "repeat" },
+		{ SVG_SPARSE, "sparse" },
 	};
 	size_t i;
 	int x = SVG_W - 260;
@@ -229,34 +236,49 @@ static void draw(struct svg *g)
 		SVG_W, SVG_LIST_Y + (int)lines * SVG_LINE_H + SVG_MARGIN);
 	fprintf(g->f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
 	fprintf(g->f, "<text x=\"%d\" y=\"20\">VM %s: user VA [0, 0x%" PRIx64 "), %" PRIu64 " mappings (widths grow with log2 of size)</text>\n",
-		SVG_MARGIN, g->vm->name, g->v->user_va,
-		gpuvm_va_space_count(g->v->va));
+		SVG_MARGIN, g->vm->name, g->user_va, g->drawn + g->more);
 	legend(g);
 	walk(g, 1);
 	fprintf(g->f, "<text x=\"%d\" y=\"%d\">0x0</text>\n", SVG_MARGIN,
 		SVG_BAR_Y + SVG_BAR_H + 16);
 	fprintf(g->f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0x%" PRIx64 "</text>\n",
-		SVG_W - SVG_MARGIN, SVG_BAR_Y + SVG_BAR_H + 16, g->v->user_va);
+		SVG_W - SVG_MARGIN, SVG_BAR_Y + SVG_BAR_H + 16, g->user_va);
 	list(g);
 	fputs("</svg>\n", g->f);
+}
+
+static int svg_to_file(struct script *s, struct svg *g, const char *path)
+{
+	int failed;
+
+	g->f = fopen(path, "w");
+	if (!g->f)
+		return script_error(s, "%s: cannot write %s: %s", s->what, path,
+				    strerror(errno));
+	draw(g);
+	failed = ferror(g->f);
+	if (fclose(g->f) || failed)
+		return script_error(s, "%s: cannot write %s", s->what, path);
+	return 0;
 }
 
 int script_svg_write(struct script *s, const struct script_name *vm,
 		     const char *path)
 {
 	struct svg g = { .s = s, .vm = vm };
-	int failed;
+	struct gpuvm_drv_vm_stats st;
+	int ret;
 
-	g.v = drv_vm_lookup(vm->file, vm->id);
-	if (!g.v)
+	if (gpuvm_drv_vm_stats(vm->file, vm->id, &st))
 		return script_error(s, "%s: no such VM in the driver", s->what);
-	g.f = fopen(path, "w");
-	if (!g.f)
-		return script_error(s, "%s: cannot write %s: %s", s->what, path,
-				    strerror(errno));
-	draw(&g);
-	failed = ferror(g.f);
-	if (fclose(g.f) || failed)
-		return script_error(s, "%s: cannot write %s", s->what, path);
-	return 0;
+	g.user_va = st.user_va;
+	g.items = calloc(SVG_MAX_ITEMS, sizeof(*g.items));
+	if (!g.items)
+		return script_error(s, "%s: out of memory", s->what);
+	ret = gpuvm_drv_vm_for_each_mapping(vm->file, vm->id, 0, g.user_va,
+					    collect, &g);
+	if (!ret)
+		ret = svg_to_file(s, &g, path);
+	free(g.items);
+	return ret;
 }
