@@ -959,10 +959,17 @@ static void test_split_2m(void **state)
 		{ "all but the first page", SZ_4K, SZ_2M },
 	};
 	static const unsigned int vas[] = { 39, 48 };
-	uint64_t samples[512];
+	uint64_t samples[512], leaves[3];
 	size_t c, p, s, v;
 
 	(void)state;
+	/* The helper against the numbers by hand: the middle 4 KiB of a
+	 * 2 MiB block leaves 511 pages in one new L3 table. */
+	CTX("split_expect, middle page of a 2 MiB block");
+	EXPECT_U64(split_expect(SZ_4K | SZ_2M, 2, &cuts[1], leaves), 1);
+	EXPECT_U64(leaves[0], 511);
+	EXPECT_U64(leaves[1], 0);
+	EXPECT_U64(leaves[2], 0);
 	for (s = 0; s < 512; s++)
 		samples[s] = s * SZ_4K + ((s * 0x39) & 0xfff);
 	for (v = 0; v < 4; v++)
@@ -996,10 +1003,21 @@ static void test_split_1g(void **state)
 		{ "last 5 MiB + 4 KiB", SZ_1G - 5 * SZ_1M - SZ_4K, SZ_1G },
 	};
 	static const uint64_t sets[] = { PG_ALL, SZ_4K | SZ_1G };
-	uint64_t samples[2304], seed = 0x1ee7;
+	uint64_t samples[2304], seed = 0x1ee7, leaves[3];
 	size_t c, p, s, n, k;
 
 	(void)state;
+	/* By hand: the first 4 KiB of a 1 GiB block leaves 511 2 MiB blocks
+	 * and 511 pages (new L2 and L3 tables); without 2 MiB pages, 262,143
+	 * pages in an L2 and 512 L3 tables. */
+	CTX("split_expect, first page of a 1 GiB block");
+	EXPECT_U64(split_expect(PG_ALL, 1, &cuts[0], leaves), 2);
+	EXPECT_U64(leaves[0], 511);
+	EXPECT_U64(leaves[1], 511);
+	EXPECT_U64(leaves[2], 0);
+	EXPECT_U64(split_expect(SZ_4K | SZ_1G, 1, &cuts[0], leaves), 513);
+	EXPECT_U64(leaves[0], 262143);
+	EXPECT_U64(leaves[1], 0);
 	for (c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 		/*
 		 * Samples: first and last page of every 2 MiB entry, every
