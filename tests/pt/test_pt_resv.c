@@ -40,11 +40,11 @@
  * Applying a fresh-region reservation uses exactly need pages.
  *
  * Unmap needs pages only to split blocks: a block partly unmapped becomes
- * one new table plus need() of each surviving piece on its own, from the
- * block's PA. Because the two pieces are counted separately, a cut that
- * lies inside one entry of the next level down counts that entry's table
- * twice: the middle page of a 1 GiB block ({4K,2M,1G}) needs
- * 1 + 1 + 1 = 3 and uses 2. test_resv_unmap_split_counts pins that.
+ * one new table plus what the block's range minus the hole needs below
+ * it, from the block's PA; an entry the hole cuts costs one table for the
+ * survivors on both sides. So the middle page of a 1 GiB block
+ * ({4K,2M,1G}) needs 1 + 1 = 2 and uses 2: split counts are exact too.
+ * test_resv_unmap_split_counts pins that.
  */
 #include <errno.h>
 #include <inttypes.h>
