@@ -135,7 +135,8 @@ struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end);
 
 /*
  * Mappings of one BO (the VM x BO link eviction needs), in address order.
- * bo must be non-zero. Repeat mappings of the BO are included.
+ * Repeat mappings of the BO are included; bo = 0 gives the sparse
+ * mappings (what a per-file dummy backs).
  */
 struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 				   uint64_t bo);

@@ -2,10 +2,11 @@
 /*
  * DOC: VA-space manager
  *
- * Mappings live in two intrusive AVL trees: one by address (all mappings,
- * never overlapping, so ordering by start orders by end too) and one by
- * (bo, address) for the non-sparse ones, which is the VM x BO link that
- * eviction walks. Both give O(log n) lookup; iterating k results costs
+ * Mappings live in two intrusive AVL trees: one by address (never
+ * overlapping, so ordering by start orders by end too) and one by
+ * (bo, address), which is the VM x BO link that eviction walks. Sparse
+ * mappings sit in the second under bo 0, so a driver can find every
+ * sparse range (and its dummy's users) the same way. Both give O(log n) lookup; iterating k results costs
  * O(log n + k).
  *
  * DOC: split and merge
@@ -572,8 +573,7 @@ static void link_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
 	struct va_node *n = to_node(va);
 
 	gpuvm_avl_insert(&s->by_addr, &n->by_addr, cmp_addr);
-	if (va->kind != GPUVM_VA_SPARSE)
-		gpuvm_avl_insert(&s->by_bo, &n->by_bo, cmp_bo);
+	gpuvm_avl_insert(&s->by_bo, &n->by_bo, cmp_bo);
 	s->count++;
 }
 
@@ -582,8 +582,7 @@ static void unlink_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
 	struct va_node *n = to_node(va);
 
 	gpuvm_avl_erase(&s->by_addr, &n->by_addr);
-	if (va->kind != GPUVM_VA_SPARSE)
-		gpuvm_avl_erase(&s->by_bo, &n->by_bo);
+	gpuvm_avl_erase(&s->by_bo, &n->by_bo);
 	s->count--;
 }
 
@@ -678,10 +677,9 @@ int gpuvm_va_space_validate(const struct gpuvm_va_space *s, FILE *err)
 			return fail(err, va, why);
 		if (prev && gpuvm_va_end(prev) > va->addr)
 			return fail(err, va, "overlaps its predecessor");
-		if (va->kind != GPUVM_VA_SPARSE &&
-		    gpuvm_va_bo_first(s, va->bo) == NULL)
+		if (gpuvm_va_bo_first(s, va->bo) == NULL)
 			return fail(err, va, "missing from the BO index");
-		nbo += va->kind != GPUVM_VA_SPARSE;
+		nbo++;
 		prev = va;
 		n++;
 	}

@@ -1474,6 +1474,12 @@ static void lookup_of_bo(void **state)
 	assert_int_equal(collect_bo(s, 3, got, 8), 2);
 	assert_int_equal(got[0]->addr, A(6));
 	assert_int_equal(got[1]->addr, A(10));
+
+	/* bo 0 is the sparse ranges, in address order: what a dummy backs. */
+	assert_int_equal(collect_bo(s, 0, got, 8), 2);
+	assert_va(got[0], &before[1], "sparse", 0);
+	assert_va(got[1], (const struct gpuvm_va[]){ mk_sparse(A(8), P(1)) },
+		  "sparse", 1);
 }
 
 /* ------------------------------------------------------------------ */
