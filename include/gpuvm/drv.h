@@ -25,6 +25,10 @@
  * cannot fail. A batch runs op by op; on failure the earlier ops stay and
  * the index of the failing one is reported.
  *
+ * Memory pressure: a device budget, an LRU shrinker, eviction to swap and
+ * restore on validate (see gpuvm_drv_device_set_budget() and
+ * gpuvm_drv_vm_validate()).
+ *
  * Thread safety: a device and everything under it is used by one thread
  * at a time (the caller serialises).
  */
@@ -74,6 +78,21 @@ struct gpuvm_drv_device_cfg {
 
 #define GPUVM_DRV_BIND_ASYNC          (1u << 0)
 
+/*
+ * A synchronisation point: wait until a timeline reaches a point, or
+ * signal it there once the op has run. Timelines are the device's
+ * (modelled in-process, like DRM timeline syncobjs), named by a non-zero
+ * id; a timeline's value only grows.
+ */
+#define GPUVM_DRV_SYNC_WAIT           (0u << 31)
+#define GPUVM_DRV_SYNC_SIGNAL         (1u << 31)
+
+struct gpuvm_drv_sync {
+	uint32_t flags;       /* GPUVM_DRV_SYNC_WAIT or _SIGNAL */
+	uint32_t timeline;    /* non-zero */
+	uint64_t point;       /* non-zero */
+};
+
 struct gpuvm_drv_bind_op {
 	uint32_t flags;
 	uint32_t bo_handle;
@@ -83,6 +102,9 @@ struct gpuvm_drv_bind_op {
 	/* gpuvm extension, MAP only: repeat [bo_offset, bo_offset + repeat)
 	 * cyclically; 0 for a plain map. */
 	uint64_t repeat;
+	/* Only with GPUVM_DRV_BIND_ASYNC (-EINVAL otherwise). */
+	const struct gpuvm_drv_sync *syncs;
+	uint32_t n_syncs;
 };
 
 enum gpuvm_drv_vm_state {
@@ -150,19 +172,100 @@ int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t *handle);
 /* Drops the handle; the memory lives on while mappings use it. */
 int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle);
+/* CPU access. An evicted BO is read and written in swap, not restored. */
 int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		      uint64_t offset, void *buf, uint64_t len);
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len);
 
+/* ------------------------------------------------------------------ */
+/* Memory pressure                                                     */
+
 /*
- * Runs ops[0..count) in order. Returns 0, or the failing op's errno with
- * *failed set to its index (earlier ops stay applied, the failing op left
- * no trace). flags: 0 (synchronous).
+ * Sets the device's memory budget in bytes (0: all of RAM, the default).
+ * Allocations that would pass it make the shrinker evict unpinned BOs,
+ * least recently used first (use = creation, bind, CPU access, restore);
+ * page tables count against it too. -EINVAL if unaligned or above RAM.
+ * Lowering it evicts nothing by itself: the next allocation does.
+ */
+int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes);
+
+/*
+ * Asks the shrinker for bytes: evicts LRU-first until that much is free
+ * or nothing is left to evict. *freed gets what it freed (BO frames and
+ * the page tables their unmapping emptied). -EINVAL if unaligned.
+ */
+int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
+		      uint64_t *freed);
+
+/*
+ * Evicts a BO now: its contents go to swap, every VA using it in every VM
+ * of the file is unmapped and marked evicted. 0 if already evicted,
+ * -EBUSY if pinned, -EINVAL for a bad handle, -ENOMEM (swap).
+ */
+int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle);
+/* The same for the file's sparse dummy; -ENOENT if it has none yet. */
+int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file);
+/* handle 0 asks about the dummy. */
+int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
+			  bool *resident);
+/* Pinned BOs are never evicted; pinning an evicted BO brings it back. */
+int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
+
+/*
+ * What a driver runs before a job: brings back every evicted BO of the VM
+ * and remaps every evicted VA exactly as it was. -ENOMEM leaves the VM
+ * consistent (what was restored stays, the rest stays evicted) and a
+ * later validate continues.
+ */
+int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
+
+/*
+ * Synchronous (flags 0): runs ops[0..count) in order. Returns 0, or the
+ * failing op's errno with *failed set to its index (earlier ops stay
+ * applied, the failing op left no trace).
+ *
+ * GPUVM_DRV_BIND_ASYNC: checks every op and reserves its page tables now,
+ * so every error the caller can cause comes back at once, and queues one
+ * job per op on the VM's bind queue; nothing is queued if any op fails
+ * (*failed says which). Jobs run in queue order once their waits are
+ * signalled, when gpuvm_drv_run() or gpuvm_drv_wait() drives the queues.
+ * A job that fails while running makes the VM unusable: MAP is then
+ * refused with -EINVAL (queued MAPs fail too), UNMAP still works so the
+ * user can clean up. A job's signals fire even when it fails, as a DRM
+ * fence signals with an error, so nothing waits forever on it.
  */
 int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
 		      uint32_t count, uint32_t *failed);
+
+/* Host-side timeline operations. point must be non-zero. */
+int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
+			      uint32_t timeline, uint64_t point);
+int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
+			     uint64_t *point);
+/*
+ * Runs every queued job that is ready, in each VM's queue order, until
+ * none is. *executed (optional) counts the jobs run.
+ */
+int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed);
+/*
+ * Runs ready jobs until timeline reaches point. -ETIMEDOUT if it cannot
+ * (what would block forever on hardware).
+ */
+int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
+		   uint64_t point);
+/* Jobs queued on a VM, not yet run. */
+int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
+			uint32_t *jobs);
+
+/*
+ * Test hook: the nth host allocation the VM's VA manager makes from now
+ * on fails (see gpuvm_va_space_fail_nth_alloc()); 0 disarms. With the
+ * memory's own hook it reaches every allocation a bind can make.
+ */
+int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
+				uint64_t nth);
 
 /* GPU accesses through the VM's MMU address space. */
 int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,

@@ -268,6 +268,18 @@ int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			 struct gpuvm_pt_resv *resv);
 int gpuvm_pt_reserve_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			   struct gpuvm_pt_resv *resv);
+/*
+ * The same counts as bounds that hold whatever the tables look like when
+ * the change is applied, for changes reserved now and applied after
+ * others (asynchronous binds). Exact counts need the current state; these
+ * need none.
+ */
+int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
+			       uint64_t size, const struct gpuvm_pt_src *src,
+			       uint32_t prot, struct gpuvm_pt_resv *resv);
+int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
+				 uint64_t size, struct gpuvm_pt_resv *resv);
+
 /* Allocates the counted pages. -ENOMEM leaves resv as it was. */
 int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv);
 /* Returns the pages not taken, and frees the bookkeeping. */

@@ -216,6 +216,14 @@ int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops);
 /* Frees the list and the mappings it owns. NULL is allowed. */
 void gpuvm_va_ops_free(struct gpuvm_va_ops *ops);
 
+/*
+ * Test hook: the nth allocation an op list makes from now on (1 = the
+ * next) fails with -ENOMEM, so every allocation site can be failed in
+ * turn. 0 disarms; it disarms itself after firing.
+ */
+void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space,
+				   uint64_t nth);
+
 /* ------------------------------------------------------------------ */
 /* Debug helpers, in the spirit of Mesa's util_vma_heap.                */
 

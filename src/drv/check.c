@@ -114,6 +114,10 @@ static int check_leaf(void *cookie, uint64_t addr, uint64_t size,
 	uint64_t pa, contig;
 
 	c->bad_va = addr;
+	if (c->va->priv == drv_va_evicted) {
+		c->why = "an evicted mapping still has page-table entries";
+		return 1;
+	}
 	if (addr < c->va->addr || addr + size > gpuvm_va_end(c->va)) {
 		c->why = "a page-table leaf crosses the mapping's edge";
 		return 1;
@@ -134,6 +138,13 @@ static int check_leaf(void *cookie, uint64_t addr, uint64_t size,
 	return 0;
 }
 
+static bool evicted_backing(const struct drv_vm *vm, const struct gpuvm_va *va)
+{
+	if (va->kind != GPUVM_VA_SPARSE)
+		return drv_bo_of(va)->evicted;
+	return vm->file->dummy && vm->file->dummy->evicted;
+}
+
 static int check_mappings(struct check_ctx *c)
 {
 	const struct gpuvm_va *va;
@@ -141,6 +152,14 @@ static int check_mappings(struct check_ctx *c)
 
 	gpuvm_va_for_each_in(va, c->vm->va, 0, c->vm->user_va) {
 		c->va = va;
+		if (evicted_backing(c->vm, va)) {
+			/* No source to compare with; it must have no leaves. */
+			if (va->priv != drv_va_evicted) {
+				c->bad_va = va->addr;
+				c->why = "a mapping of an evicted BO is not marked evicted";
+				return -EUCLEAN;
+			}
+		}
 		prot = drv_src_init(&c->src, c->vm, va);
 		c->attrs = gpuvm_pt_prot_attrs(prot);
 		c->null = prot & GPUVM_PT_PROT_NULL;
@@ -148,7 +167,7 @@ static int check_mappings(struct check_ctx *c)
 		if (gpuvm_pt_for_each_leaf(c->vm->pt, va->addr, gpuvm_va_end(va),
 					   check_leaf, c))
 			return -EUCLEAN;
-		if (c->covered != va->range) {
+		if (va->priv != drv_va_evicted && c->covered != va->range) {
 			c->bad_va = va->addr;
 			c->why = "part of a mapping has no page-table entries";
 			return -EUCLEAN;

@@ -70,6 +70,7 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 		return ret;
 	}
 	dev->next_serial = 1;
+	dev->budget = dev->cfg.ram;
 	*out = dev;
 	return 0;
 }
@@ -80,6 +81,7 @@ void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev)
 		return;
 	while (dev->files)
 		gpuvm_drv_file_close(dev->files);
+	drv_timelines_free(dev);
 	gpuvm_mem_destroy(dev->mem);
 	free(dev);
 }
@@ -145,9 +147,12 @@ void gpuvm_drv_file_close(struct gpuvm_drv_file *f)
 int drv_bo_new(struct gpuvm_drv_file *file, uint64_t size,
 	       unsigned int chunks, struct drv_bo **out)
 {
-	struct drv_bo *bo = calloc(1, sizeof(*bo));
-	int ret;
+	struct drv_bo *bo;
+	int ret = drv_make_room(file->dev, size / GPUVM_SZ_4K);
 
+	if (ret)
+		return ret;
+	bo = calloc(1, sizeof(*bo));
 	if (!bo)
 		return -ENOMEM;
 	ret = gpuvm_mem_bo_create(file->dev->mem, size, chunks, &bo->mem);
@@ -157,7 +162,9 @@ int drv_bo_new(struct gpuvm_drv_file *file, uint64_t size,
 	}
 	bo->file = file;
 	bo->size = size;
+	bo->chunks = chunks;
 	bo->refs = 1;
+	drv_lru_add(file->dev, bo);
 	*out = bo;
 	return 0;
 }
@@ -171,7 +178,9 @@ void drv_bo_put(struct drv_bo *bo)
 {
 	if (--bo->refs)
 		return;
+	drv_lru_del(bo->file->dev, bo);
 	gpuvm_mem_bo_destroy(bo->mem);
+	free(bo->swap);
 	free(bo);
 }
 
@@ -270,7 +279,15 @@ int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 	struct drv_bo *bo;
 	int ret = bo_access(file, handle, offset, len, &bo);
 
-	return ret ? ret : gpuvm_mem_bo_read(bo->mem, offset, buf, len);
+	if (ret)
+		return ret;
+	drv_bo_touch(bo);
+	/* An evicted BO's contents are in swap: read them there. */
+	if (bo->evicted) {
+		memcpy(buf, (char *)bo->swap + offset, len);
+		return 0;
+	}
+	return gpuvm_mem_bo_read(bo->mem, offset, buf, len);
 }
 
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
@@ -279,5 +296,12 @@ int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 	struct drv_bo *bo;
 	int ret = bo_access(file, handle, offset, len, &bo);
 
-	return ret ? ret : gpuvm_mem_bo_write(bo->mem, offset, buf, len);
+	if (ret)
+		return ret;
+	drv_bo_touch(bo);
+	if (bo->evicted) {
+		memcpy((char *)bo->swap + offset, buf, len);
+		return 0;
+	}
+	return gpuvm_mem_bo_write(bo->mem, offset, buf, len);
 }

@@ -20,6 +20,12 @@ struct drv_bo {
 	uint32_t handle;          /* 0 once closed, and for the dummy */
 	uint64_t exclusive;       /* serial of the VM it is private to, or 0 */
 	uint64_t refs;
+	unsigned int chunks;      /* backing layout, kept across eviction */
+	bool evicted;             /* mem is NULL, contents are in swap */
+	void *swap;
+	uint32_t pins;            /* the shrinker skips pinned BOs */
+	bool user_pinned;
+	struct drv_bo *lru_prev, *lru_next; /* device LRU, oldest first */
 };
 
 struct drv_vm {
@@ -32,6 +38,30 @@ struct drv_vm {
 	struct gpuvm_pt *pt;
 	struct gpuvm_mmu_as *as;
 	uint64_t tlb_invalidations;
+	/* BOs (the dummy included) with evicted VAs here; each holds a ref. */
+	struct drv_bo **evicted;
+	uint32_t n_evicted, cap_evicted;
+	/* The bind queue, oldest first. */
+	struct drv_job *queue_head, *queue_tail;
+	uint32_t queued;
+};
+
+/*
+ * One queued asynchronous bind op: checked, its target BO pinned and
+ * referenced, its page tables reserved for the worst case.
+ */
+struct drv_job {
+	struct drv_job *next;
+	struct gpuvm_drv_bind_op op;     /* syncs points at the copy below */
+	struct gpuvm_va req;             /* MAP: the VA request */
+	struct drv_bo *target;           /* MAP: pinned, one ref */
+	struct gpuvm_pt_resv resv;
+	struct gpuvm_drv_sync *syncs;
+};
+
+struct drv_timeline {
+	uint32_t id;
+	uint64_t point;
 };
 
 struct gpuvm_drv_file {
@@ -48,6 +78,10 @@ struct gpuvm_drv_device {
 	struct gpuvm_mem *mem;
 	struct gpuvm_drv_file *files;
 	uint64_t next_serial;
+	uint64_t budget;                      /* bytes */
+	struct drv_bo *lru_head, *lru_tail;
+	struct drv_timeline *timelines;
+	uint32_t n_timelines, cap_timelines;
 };
 
 #define DRV_DUMMY_SIZE GPUVM_SZ_2M
@@ -60,9 +94,52 @@ void drv_bo_get(struct drv_bo *bo);
 void drv_bo_put(struct drv_bo *bo);
 int drv_dummy_get(struct gpuvm_drv_file *file, struct drv_bo **out);
 
+struct drv_job;
+
 /* vm.c */
 struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t id);
 void drv_vm_free(struct drv_vm *vm);
+/* Prunes, invalidates the VM's TLB over the gather, frees tables. */
+void drv_vm_flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather);
+/* The steps of a bind op, shared by the synchronous and queued paths. */
+int drv_check_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		 struct gpuvm_va *req);
+struct drv_bo *drv_op_target(struct drv_vm *vm, const struct gpuvm_va *req,
+			     uint32_t type, uint64_t *extra);
+int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
+		   uint32_t type, struct drv_bo **out, bool *restored);
+int drv_prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		   const struct gpuvm_va *req, struct gpuvm_va_ops **ops);
+int drv_count_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
+		  struct gpuvm_pt_resv *resv);
+void drv_apply_and_commit(struct drv_vm *vm, struct gpuvm_va_ops *ops,
+			  struct gpuvm_pt_resv *resv);
+/* Undoes the lazy creation of the file's dummy after a failed op. */
+void drv_drop_new_dummy(struct gpuvm_drv_file *file, bool had_dummy);
+
+/* async.c */
+int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
+		   uint32_t count, uint32_t *failed);
+void drv_vm_cancel_jobs(struct drv_vm *vm);
+void drv_timelines_free(struct gpuvm_drv_device *dev);
+
+/* evict.c */
+extern void *const drv_va_evicted;   /* VA priv of an evicted mapping */
+void drv_lru_add(struct gpuvm_drv_device *dev, struct drv_bo *bo);
+void drv_lru_del(struct gpuvm_drv_device *dev, struct drv_bo *bo);
+void drv_bo_touch(struct drv_bo *bo);
+bool drv_fits(struct gpuvm_drv_device *dev, uint64_t frames);
+int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames);
+int drv_bo_evict(struct drv_bo *bo);
+int drv_bo_make_resident(struct drv_bo *bo);
+int drv_bo_restore(struct drv_bo *bo, bool *restored);
+void drv_bo_restore_done(struct drv_bo *bo);
+void drv_bo_restore_undo(struct drv_bo *bo);
+uint64_t drv_va_key(const struct drv_bo *bo);
+int drv_reserve_room(struct drv_vm *vm,
+		     int (*count)(struct drv_vm *, struct drv_bo *,
+				  struct gpuvm_pt_resv *),
+		     struct drv_bo *bo, struct gpuvm_pt_resv *resv);
 
 /*
  * The page-table source of a mapping and its attributes: what the driver

@@ -93,6 +93,18 @@ static uint32_t prot_of(uint32_t flags)
 	return prot;
 }
 
+/*
+ * While a BO is absent (evicted, or a dummy not made yet) its physical
+ * addresses are unknown. Counting page tables then assumes the worst,
+ * 4 KiB leaves everywhere, which bounds the real count from above. Such a
+ * source is only ever counted with, never written.
+ */
+static uint64_t unknown_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+{
+	*contig = GPUVM_SZ_4K;
+	return GPUVM_SZ_4K;
+}
+
 uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
 		      const struct gpuvm_va *va)
 {
@@ -115,11 +127,13 @@ uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
 			s->src.pa_at = NULL;
 			prot |= GPUVM_PT_PROT_NULL;
 		} else {
-			s->mem = vm->file->dummy->mem;
+			s->mem = vm->file->dummy ? vm->file->dummy->mem : NULL;
 			s->src.pa_at = dummy_pa_at;
 		}
 		break;
 	}
+	if (!s->mem && s->src.pa_at)
+		s->src.pa_at = unknown_pa_at;
 	return prot;
 }
 
@@ -158,12 +172,17 @@ static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
 void drv_vm_free(struct drv_vm *vm)
 {
 	struct gpuvm_va *va;
+	uint32_t i;
 
 	if (vm->va) {
 		gpuvm_va_for_each_in(va, vm->va, 0, vm->user_va)
 			if (va->kind != GPUVM_VA_SPARSE)
 				drv_bo_put(drv_bo_of(va));
 	}
+	drv_vm_cancel_jobs(vm);
+	for (i = 0; i < vm->n_evicted; i++)
+		drv_bo_put(vm->evicted[i]);
+	free(vm->evicted);
 	gpuvm_mmu_as_destroy(vm->as);
 	if (vm->pt)
 		gpuvm_pt_destroy(vm->pt);
@@ -190,6 +209,9 @@ int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
 		;
 	if (i > GPUVM_DRV_MAX_VMS_PER_FILE)
 		return -EBUSY;
+	ret = drv_make_room(dev, 1); /* the top table */
+	if (ret)
+		return ret;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
@@ -258,8 +280,8 @@ static int check_map_bo(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
  * Checks op and turns a MAP into its VA request. Every rule gives
  * -EINVAL, as panthor's do; MAP on an unusable VM too.
  */
-static int check_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
-		    struct gpuvm_va *req)
+int drv_check_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		 struct gpuvm_va *req)
 {
 	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
 	uint32_t mflags = op->flags & ~GPUVM_DRV_OP_TYPE_MASK;
@@ -309,8 +331,8 @@ static void removed_range(const struct gpuvm_va_op *op, uint64_t *s,
 	*e = op->next ? op->next->addr : gpuvm_va_end(op->va);
 }
 
-static int reserve_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
-		       struct gpuvm_pt_resv *resv)
+int drv_count_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
+		  struct gpuvm_pt_resv *resv)
 {
 	unsigned int i;
 	int ret = 0;
@@ -331,7 +353,7 @@ static int reserve_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
 			ret = gpuvm_pt_reserve_unmap(vm->pt, s, e - s, resv);
 		}
 	}
-	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, resv);
+	return ret;
 }
 
 /* Cannot fail: everything was checked and reserved. */
@@ -389,7 +411,7 @@ static void update_refs(const struct gpuvm_va_ops *ops)
 			ref_va(ops->op[i].va, false);
 }
 
-static void flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather)
+void drv_vm_flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather)
 {
 	gpuvm_pt_prune(vm->pt, gather);
 	if (!gpuvm_pt_gather_empty(gather))
@@ -397,53 +419,172 @@ static void flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather)
 	gpuvm_mmu_flush_gather(vm->as, vm->pt, gather);
 }
 
-static int prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
-		      const struct gpuvm_va *req, struct gpuvm_va_ops **ops)
+/*
+ * The BO a MAP puts in the page tables: its BO, or the file's dummy for
+ * a sparse MAP on a dummy device; NULL for UNMAP and NULL sparse. *extra
+ * gets the frames it still needs: a restore, or the dummy not made yet.
+ */
+struct drv_bo *drv_op_target(struct drv_vm *vm, const struct gpuvm_va *req,
+			     uint32_t type, uint64_t *extra)
 {
-	struct drv_bo *dummy;
+	struct drv_bo *bo = NULL;
+
+	*extra = 0;
+	if (type != GPUVM_DRV_OP_TYPE_MAP)
+		return NULL;
+	if (req->kind != GPUVM_VA_SPARSE)
+		bo = drv_bo_of(req);
+	else if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY)
+		bo = vm->file->dummy;
+	else
+		return NULL;
+	if (!bo)
+		*extra = DRV_DUMMY_SIZE / GPUVM_SZ_4K;
+	else if (bo->evicted)
+		*extra = bo->size / GPUVM_SZ_4K;
+	return bo;
+}
+
+/*
+ * Makes the MAP's target present: creates the dummy, or brings an
+ * evicted BO back, as pinning its pages does in panthor. *restored says
+ * it was brought back now: the caller finishes the restore, or undoes it
+ * if the op fails.
+ */
+int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
+		   uint32_t type, struct drv_bo **out, bool *restored)
+{
+	uint64_t extra;
 	int ret;
 
-	if ((op->flags & GPUVM_DRV_OP_TYPE_MASK) == GPUVM_DRV_OP_TYPE_UNMAP)
-		return gpuvm_va_unmap_prepare(vm->va, op->va, op->size, ops);
-	if (req->kind == GPUVM_VA_SPARSE &&
-	    vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY) {
-		ret = drv_dummy_get(vm->file, &dummy);
+	*restored = false;
+	*out = drv_op_target(vm, req, type, &extra);
+	if (!*out && extra) {
+		ret = drv_dummy_get(vm->file, out);
 		if (ret)
 			return ret;
 	}
+	return *out ? drv_bo_restore(*out, restored) : 0;
+}
+
+int drv_prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		   const struct gpuvm_va *req, struct gpuvm_va_ops **ops)
+{
+	if ((op->flags & GPUVM_DRV_OP_TYPE_MASK) == GPUVM_DRV_OP_TYPE_UNMAP)
+		return gpuvm_va_unmap_prepare(vm->va, op->va, op->size, ops);
 	return gpuvm_va_map_prepare(vm->va, req, ops);
+}
+
+/*
+ * Builds the op list and checks that it fits in the budget, with extra
+ * frames for the target; the shrinker makes room if needed. The list is
+ * dropped before the shrinker runs (eviction changes what it points at)
+ * and built again after. A bind that cannot fit evicts nothing.
+ */
+static int admit(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		 const struct gpuvm_va *req, uint64_t extra,
+		 struct gpuvm_va_ops **ops)
+{
+	struct gpuvm_drv_device *dev = vm->file->dev;
+	struct gpuvm_pt_resv resv = { 0 };
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		ret = drv_prepare_op(vm, op, req, ops);
+		if (!ret)
+			ret = drv_count_ops(vm, *ops, &resv);
+		if (ret || drv_fits(dev, resv.need + extra))
+			return ret;
+		gpuvm_va_ops_free(*ops);
+		*ops = NULL;
+		ret = tries < 3 ? drv_make_room(dev, resv.need + extra) :
+				  -ENOMEM;
+		if (ret)
+			return ret;
+		resv.need = 0;
+	}
+}
+
+/* Counts again, now that the target's addresses are known, and fills. */
+static int reserve(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
+		   struct gpuvm_pt_resv *resv)
+{
+	int ret = drv_count_ops(vm, ops, resv);
+
+	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, resv);
+}
+
+void drv_apply_and_commit(struct drv_vm *vm, struct gpuvm_va_ops *ops,
+			  struct gpuvm_pt_resv *resv)
+{
+	struct gpuvm_pt_gather gather;
+
+	gpuvm_pt_gather_init(&gather);
+	apply_ops(vm, ops, resv, &gather);
+	gpuvm_va_ops_commit(ops);
+	update_refs(ops);
+	drv_vm_flush(vm, &gather);
+}
+
+/* Finishes or undoes what drv_target_get() did, as the op went. */
+static void target_put(struct gpuvm_drv_file *file, struct drv_bo *target,
+		       bool restored, bool had_dummy, int ret)
+{
+	if (target) {
+		target->pins--;
+		if (restored && ret)
+			drv_bo_restore_undo(target);
+		else if (restored)
+			drv_bo_restore_done(target);
+		if (!ret)
+			drv_bo_touch(target);
+	}
+	if (ret)
+		drv_drop_new_dummy(file, had_dummy);
 }
 
 static int bind_one(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 {
+	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
+	bool had_dummy = vm->file->dummy != NULL, restored = false;
 	struct gpuvm_pt_resv resv = { 0 };
-	struct gpuvm_pt_gather gather;
 	struct gpuvm_va_ops *ops = NULL;
-	bool had_dummy = vm->file->dummy != NULL;
+	struct drv_bo *target;
 	struct gpuvm_va req;
-	int ret = check_op(vm, op, &req);
+	uint64_t extra;
+	int ret = drv_check_op(vm, op, &req);
 
-	if (ret || (op->flags & GPUVM_DRV_OP_TYPE_MASK) ==
-		   GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+	if (ret || type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
 		return ret;
-	ret = prepare_op(vm, op, &req, &ops);
+	target = drv_op_target(vm, &req, type, &extra);
+	if (target)
+		target->pins++; /* the shrinker must not take it meanwhile */
+	ret = admit(vm, op, &req, extra, &ops);
+	if (target)
+		target->pins--;
+	target = NULL;
 	if (!ret)
-		ret = reserve_ops(vm, ops, &resv);
-	if (!ret) {
-		gpuvm_pt_gather_init(&gather);
-		apply_ops(vm, ops, &resv, &gather);
-		gpuvm_va_ops_commit(ops);
-		update_refs(ops);
-		flush(vm, &gather);
-	}
+		ret = drv_target_get(vm, &req, type, &target, &restored);
+	if (target)
+		target->pins++;
+	if (!ret)
+		ret = reserve(vm, ops, &resv);
+	if (!ret)
+		drv_apply_and_commit(vm, ops, &resv);
 	gpuvm_pt_resv_release(vm->pt, &resv);
 	gpuvm_va_ops_free(ops);
-	if (ret && !had_dummy && vm->file->dummy) {
-		/* A failed op leaves no trace, not even the lazy dummy. */
-		drv_bo_put(vm->file->dummy);
-		vm->file->dummy = NULL;
-	}
+	target_put(vm->file, target, restored, had_dummy, ret);
 	return ret;
+}
+
+void drv_drop_new_dummy(struct gpuvm_drv_file *file, bool had_dummy)
+{
+	/* A failed op leaves no trace, not even the lazy dummy. */
+	if (had_dummy || !file->dummy)
+		return;
+	drv_bo_put(file->dummy);
+	file->dummy = NULL;
 }
 
 int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
@@ -459,9 +600,10 @@ int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 	if (flags & ~GPUVM_DRV_BIND_ASYNC)
 		return -EINVAL;
 	if (flags & GPUVM_DRV_BIND_ASYNC)
-		return -EOPNOTSUPP; /* asynchronous binds: not implemented yet */
+		return drv_bind_async(vm, ops, count, failed);
 	for (i = 0; i < count; i++) {
-		ret = bind_one(vm, &ops[i]);
+		/* Syncs belong to queued binds: panthor refuses them here. */
+		ret = ops[i].n_syncs ? -EINVAL : bind_one(vm, &ops[i]);
 		if (ret) {
 			if (failed)
 				*failed = i;

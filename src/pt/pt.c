@@ -414,6 +414,65 @@ int gpuvm_pt_reserve_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 	return 0;
 }
 
+/*
+ * State-independent bounds, for changes reserved now and applied later
+ * (asynchronous binds): a map counted as if no table existed, an unmap as
+ * if a block of every supported size straddled each end of the range.
+ */
+int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
+			       uint64_t size, const struct gpuvm_pt_src *src,
+			       uint32_t prot, struct gpuvm_pt_resv *resv)
+{
+	struct map_ctx c;
+	int ret = check_range(pt, iova, size);
+
+	if (!ret)
+		ret = map_ctx_init(&c, pt, src, prot);
+	if (ret)
+		return ret;
+	resv->need += (uint64_t)need(&c, pt->start_level, NO_TABLE, iova,
+				     iova + size, false);
+	return 0;
+}
+
+/* A block at level covering b, cut at b (b not aligned to it). */
+static int64_t worst_cut(struct gpuvm_pt *pt, unsigned int level, uint64_t b)
+{
+	uint64_t size = gpuvm_pt_level_size(level), ea = b & ~(size - 1);
+	uint64_t d = gpuvm_pte_make_leaf(ea, gpuvm_pt_prot_attrs(0), level);
+
+	return split_need(pt, d, level, ea, b, ea + size);
+}
+
+int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
+				 uint64_t size, struct gpuvm_pt_resv *resv)
+{
+	uint64_t ends[2] = { iova, iova + size };
+	unsigned int level, i;
+	int64_t n = 0, worst;
+	int ret = check_range(pt, iova, size);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < 2; i++) {
+		worst = 0;
+		for (level = 1; level < 3; level++) {
+			uint64_t bs = gpuvm_pt_level_size(level);
+			int64_t w;
+
+			if (!size_ok(pt, level) || !(ends[i] & (bs - 1)) ||
+			    level < pt->start_level)
+				continue;
+			w = worst_cut(pt, level, ends[i]);
+			if (w > worst)
+				worst = w;
+		}
+		n += worst;
+	}
+	resv->need += (uint64_t)n;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Reservations                                                        */
 

@@ -109,6 +109,7 @@ struct gpuvm_va_space {
 	struct gpuvm_avl by_bo;
 	uint64_t count;
 	uint64_t generation;
+	uint64_t fail_nth;   /* test hook: 0 disarmed */
 };
 
 static struct va_node *to_node(const struct gpuvm_va *va)
@@ -388,9 +389,23 @@ static bool can_keep(const struct gpuvm_va *va, const struct gpuvm_va *req)
 	return gpuvm_va_bo_offset_at(va, at) == gpuvm_va_bo_offset_at(req, at);
 }
 
-static struct gpuvm_va *new_va(const struct gpuvm_va *init)
+/* Every allocation an op list makes goes through here, for the hook. */
+static void *va_alloc(struct gpuvm_va_space *s, size_t n, size_t size)
 {
-	struct va_node *n = malloc(sizeof(*n));
+	if (s->fail_nth && !--s->fail_nth)
+		return NULL;
+	return calloc(n, size);
+}
+
+void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space, uint64_t nth)
+{
+	space->fail_nth = nth;
+}
+
+static struct gpuvm_va *new_va(struct gpuvm_va_space *s,
+			       const struct gpuvm_va *init)
+{
+	struct va_node *n = va_alloc(s, 1, sizeof(*n));
 
 	if (!n)
 		return NULL;
@@ -407,14 +422,14 @@ static void free_va(struct gpuvm_va *va)
 static struct gpuvm_va_ops *ops_alloc(struct gpuvm_va_space *space,
 				      unsigned int max)
 {
-	struct gpuvm_va_ops *ops = calloc(1, sizeof(*ops));
+	struct gpuvm_va_ops *ops = va_alloc(space, 1, sizeof(*ops));
 
 	if (!ops)
 		return NULL;
 	ops->space = space;
 	ops->generation = space->generation;
 	if (max) {
-		ops->op = calloc(max, sizeof(*ops->op));
+		ops->op = va_alloc(space, max, sizeof(*ops->op));
 		if (!ops->op) {
 			free(ops);
 			return NULL;
@@ -449,14 +464,14 @@ static int add_clear_op(struct gpuvm_va_ops *ops, struct gpuvm_va *va,
 	op->type = GPUVM_VA_OP_UNMAP;
 	if (va->addr < addr) {
 		prev = piece(va, va->addr, addr);
-		op->prev = new_va(&prev);
+		op->prev = new_va(ops->space, &prev);
 		if (!op->prev)
 			return -ENOMEM;
 		op->type = GPUVM_VA_OP_REMAP;
 	}
 	if (gpuvm_va_end(va) > end) {
 		next = piece(va, end, gpuvm_va_end(va));
-		op->next = new_va(&next);
+		op->next = new_va(ops->space, &next);
 		if (!op->next) {
 			free_va(op->prev);
 			op->prev = NULL;
@@ -544,7 +559,7 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 	if (!ret) {
 		init.priv = NULL;
 		ops->op[ops->count].type = GPUVM_VA_OP_MAP;
-		ops->op[ops->count].va = new_va(&init);
+		ops->op[ops->count].va = new_va(space, &init);
 		if (ops->op[ops->count].va)
 			ops->count++;
 		else

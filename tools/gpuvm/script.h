@@ -44,6 +44,8 @@ int gpuvm_script_run_buffer(const char *name, const char *text, size_t len,
 #define SCRIPT_MAX_TOKENS 32                /* words per line */
 #define SCRIPT_MAX_NAMES  256               /* live files, VMs and BOs */
 #define SCRIPT_NAME_LEN   32                /* name bytes, NUL included */
+#define SCRIPT_MAX_TIMELINES 64             /* named timelines */
+#define SCRIPT_MAX_SYNCS  16                /* waits + signals per bind */
 #define SCRIPT_MAX_DATA   (SCRIPT_MAX_LINE / 2) /* bytes= payload */
 #define SCRIPT_MAX_ZERO   (256ull << 20)    /* zero=SIZE */
 #define SCRIPT_MAX_FILE   (16ull << 20)     /* script file size */
@@ -114,6 +116,8 @@ struct script {
 	struct gpuvm_script_opts opts;
 	struct gpuvm_drv_device *dev;
 	struct script_name names[SCRIPT_MAX_NAMES];
+	char timelines[SCRIPT_MAX_TIMELINES][SCRIPT_NAME_LEN];
+	unsigned int n_timelines;
 	/* The current line. */
 	char what[96];                    /* "bind V1", for messages */
 	struct script_expect expect;
@@ -171,6 +175,27 @@ int script_cmd_check(struct script *s, const struct script_args *a);
 int script_cmd_stats(struct script *s, const struct script_args *a);
 int script_cmd_dump(struct script *s, const struct script_args *a);
 int script_cmd_mem(struct script *s, const struct script_args *a);
+
+/* script_mem.c: memory pressure */
+int script_cmd_budget(struct script *s, const struct script_args *a);
+int script_cmd_reclaim(struct script *s, const struct script_args *a);
+int script_cmd_evict(struct script *s, const struct script_args *a);
+int script_cmd_evict_dummy(struct script *s, const struct script_args *a);
+int script_cmd_resident(struct script *s, const struct script_args *a);
+int script_cmd_resident_dummy(struct script *s, const struct script_args *a);
+int script_cmd_pin(struct script *s, const struct script_args *a);
+int script_cmd_unpin(struct script *s, const struct script_args *a);
+int script_cmd_validate(struct script *s, const struct script_args *a);
+
+/* script_async.c: queued binds and timelines */
+int script_syncs_arg(struct script *s, const struct script_args *a,
+		     const char *key, uint32_t flags,
+		     struct gpuvm_drv_sync *syncs, uint32_t *n);
+int script_cmd_signal(struct script *s, const struct script_args *a);
+int script_cmd_wait(struct script *s, const struct script_args *a);
+int script_cmd_run(struct script *s, const struct script_args *a);
+int script_cmd_queued(struct script *s, const struct script_args *a);
+int script_cmd_fail_alloc(struct script *s, const struct script_args *a);
 
 /* script_svg.c */
 int script_svg_write(struct script *s, const struct script_name *vm,

@@ -398,33 +398,6 @@ static int op_type(struct script *s, const char *name, uint32_t *flags)
 }
 
 /* wait=T:N / signal=T:N: checked for form only (reserved, see DOC). */
-static int sync_arg(struct script *s, const struct script_args *a,
-		    const char *key)
-{
-	const char *v = script_arg(a, key), *colon, *why;
-	char name[SCRIPT_NAME_LEN];
-	uint64_t point;
-	size_t len;
-
-	if (!v)
-		return 0;
-	colon = strchr(v, ':');
-	len = colon ? (size_t)(colon - v) : 0;
-	if (!colon || len >= sizeof(name))
-		return script_error(s, "%s: %s= is SYNCOBJ:POINT, not '%s'",
-				    s->what, key, v);
-	memcpy(name, v, len);
-	name[len] = '\0';
-	if (!script_valid_name(name))
-		return script_error(s, "%s: bad syncobj name in %s=%s", s->what,
-				    key, v);
-	if (script_parse_num(colon + 1, &point, &why))
-		return script_error(s, "%s: bad point in %s=%s: %s", s->what,
-				    key, v, why);
-	return 0;
-}
-
-/* bo=NAME or handle=N into op->bo_handle. */
 static int bind_bo(struct script *s, const struct script_args *a,
 		   const struct script_name *vm, struct gpuvm_drv_bind_op *op)
 {
@@ -477,17 +450,20 @@ static int bind_op(struct script *s, const struct script_args *a,
 static int cmd_bind(struct script *s, const struct script_args *a)
 {
 	struct script_name *vm = script_vm_arg(s, a->pos[0]);
+	struct gpuvm_drv_sync syncs[SCRIPT_MAX_SYNCS];
 	struct gpuvm_drv_bind_op op = { 0 };
 	bool async = script_word(a, "async");
 	uint32_t failed = 0;
 	int ret;
 
-	if (!vm || bind_op(s, a, vm, &op) || sync_arg(s, a, "wait") ||
-	    sync_arg(s, a, "signal"))
+	if (!vm || bind_op(s, a, vm, &op) ||
+	    script_syncs_arg(s, a, "wait", GPUVM_DRV_SYNC_WAIT, syncs,
+			     &op.n_syncs) ||
+	    script_syncs_arg(s, a, "signal", GPUVM_DRV_SYNC_SIGNAL, syncs,
+			     &op.n_syncs))
 		return -1;
-	if (!async && (script_arg(a, "wait") || script_arg(a, "signal")))
-		return script_error(s, "%s: wait= and signal= need async",
-				    s->what);
+	/* Passed through even without async: the driver refuses them. */
+	op.syncs = op.n_syncs ? syncs : NULL;
 	ret = gpuvm_drv_vm_bind(vm->file, vm->id,
 				async ? GPUVM_DRV_BIND_ASYNC : 0, &op, 1,
 				&failed);
@@ -534,6 +510,24 @@ static const struct script_cmd cmds[] = {
 	{ "dump", 1, "VM", "svg", "", false, false, script_cmd_dump },
 	{ "mem", 0, "", "used frames pt bo", "", true, false,
 	  script_cmd_mem },
+	{ "budget", 1, "SIZE", "", "", true, false, script_cmd_budget },
+	{ "reclaim", 1, "SIZE", "freed", "", true, false, script_cmd_reclaim },
+	{ "evict", 1, "BO", "", "", false, false, script_cmd_evict },
+	{ "evict_dummy", 1, "FILE", "", "", false, false,
+	  script_cmd_evict_dummy },
+	{ "resident", 2, "BO|yes or no", "", "", false, false,
+	  script_cmd_resident },
+	{ "resident_dummy", 2, "FILE|yes or no", "", "", false, false,
+	  script_cmd_resident_dummy },
+	{ "pin", 1, "BO", "", "", false, false, script_cmd_pin },
+	{ "unpin", 1, "BO", "", "", false, false, script_cmd_unpin },
+	{ "validate", 1, "VM", "", "", false, false, script_cmd_validate },
+	{ "signal", 1, "TIMELINE:POINT", "", "", true, false,
+	  script_cmd_signal },
+	{ "wait", 1, "TIMELINE:POINT", "", "", true, false, script_cmd_wait },
+	{ "run", 0, "", "jobs", "", true, false, script_cmd_run },
+	{ "queued", 1, "VM", "jobs", "", false, false, script_cmd_queued },
+	{ "fail_alloc", 1, "N", "vm", "", true, false, script_cmd_fail_alloc },
 };
 
 const struct script_cmd *script_cmd_find(const char *name)

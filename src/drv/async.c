@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: asynchronous binds
+ *
+ * A VM_BIND with GPUVM_DRV_BIND_ASYNC queues one job per op on the VM's
+ * bind queue, the way panthor pushes one job per op to the VM's scheduler
+ * entity. Everything the caller can get wrong is found at queue time:
+ * every op is checked against the uAPI rules and the VM's current state,
+ * its target BO is made resident, pinned and referenced, and its page
+ * tables are reserved for the worst case. The worst case matters: the
+ * tables a job meets when it runs depend on the jobs queued before it, so
+ * the count cannot use today's tables. gpuvm's worst case is a fresh map
+ * plus a block split at each end of the range (REFERENCE.md §3: panthor
+ * reserves a page per 512 GiB, 1 GiB and 2 MiB region spanned, which is
+ * the same idea with a far looser bound).
+ *
+ * What can still fail when a job runs is building its VA op list, which
+ * depends on what the earlier jobs left. Such a failure makes the VM
+ * unusable, as in panthor: MAP is refused from then on (queued MAPs fail
+ * as they come up), UNMAP still runs so the user can clean up.
+ *
+ * Timelines model timeline syncobjs in-process: a value per id that only
+ * grows. Jobs run in queue order per VM, when gpuvm_drv_run() or
+ * gpuvm_drv_wait() drives the queues and the head job's waits are met. A
+ * job's signals fire whether it succeeded or not, as a fence signals with
+ * an error, so a failure cannot leave a waiter hanging.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drv/drv_internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Timelines                                                           */
+
+static struct drv_timeline *timeline_find(struct gpuvm_drv_device *dev,
+					  uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < dev->n_timelines; i++)
+		if (dev->timelines[i].id == id)
+			return &dev->timelines[i];
+	return NULL;
+}
+
+/* Finds or creates a timeline: creation may fail, so queueing does it. */
+static int timeline_get(struct gpuvm_drv_device *dev, uint32_t id,
+			struct drv_timeline **out)
+{
+	struct drv_timeline *t = timeline_find(dev, id);
+	uint32_t cap;
+
+	if (!t) {
+		if (dev->n_timelines == dev->cap_timelines) {
+			cap = dev->cap_timelines ? dev->cap_timelines * 2 : 8;
+			t = realloc(dev->timelines, cap * sizeof(*t));
+			if (!t)
+				return -ENOMEM;
+			dev->timelines = t;
+			dev->cap_timelines = cap;
+		}
+		t = &dev->timelines[dev->n_timelines++];
+		t->id = id;
+		t->point = 0;
+	}
+	*out = t;
+	return 0;
+}
+
+static void timeline_raise(struct drv_timeline *t, uint64_t point)
+{
+	if (point > t->point)
+		t->point = point;
+}
+
+int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
+			      uint32_t timeline, uint64_t point)
+{
+	struct drv_timeline *t;
+	int ret;
+
+	if (!timeline || !point)
+		return -EINVAL;
+	ret = timeline_get(dev, timeline, &t);
+	if (!ret)
+		timeline_raise(t, point);
+	return ret;
+}
+
+int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
+			     uint64_t *point)
+{
+	const struct drv_timeline *t;
+
+	if (!timeline)
+		return -EINVAL;
+	t = timeline_find(dev, timeline);
+	*point = t ? t->point : 0;
+	return 0;
+}
+
+void drv_timelines_free(struct gpuvm_drv_device *dev)
+{
+	free(dev->timelines);
+	dev->timelines = NULL;
+	dev->n_timelines = dev->cap_timelines = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs                                                                */
+
+static void job_free(struct drv_vm *vm, struct drv_job *job)
+{
+	gpuvm_pt_resv_release(vm->pt, &job->resv);
+	if (job->target) {
+		job->target->pins--;
+		drv_bo_put(job->target);
+	}
+	free(job->syncs);
+	free(job);
+}
+
+static void job_signal(struct drv_vm *vm, const struct drv_job *job)
+{
+	uint32_t i;
+
+	for (i = 0; i < job->op.n_syncs; i++) {
+		const struct gpuvm_drv_sync *sy = &job->syncs[i];
+
+		/* Created when the job was queued: cannot fail here. */
+		if (sy->flags == GPUVM_DRV_SYNC_SIGNAL)
+			timeline_raise(timeline_find(vm->file->dev,
+						     sy->timeline), sy->point);
+	}
+}
+
+static int check_syncs(struct gpuvm_drv_device *dev,
+		       const struct gpuvm_drv_bind_op *op)
+{
+	struct drv_timeline *t;
+	uint32_t i;
+	int ret;
+
+	if (op->n_syncs && !op->syncs)
+		return -EINVAL;
+	for (i = 0; i < op->n_syncs; i++) {
+		const struct gpuvm_drv_sync *sy = &op->syncs[i];
+
+		if ((sy->flags != GPUVM_DRV_SYNC_WAIT &&
+		     sy->flags != GPUVM_DRV_SYNC_SIGNAL) ||
+		    !sy->timeline || !sy->point)
+			return -EINVAL;
+		if (sy->flags == GPUVM_DRV_SYNC_SIGNAL) {
+			ret = timeline_get(dev, sy->timeline, &t);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int copy_syncs(struct drv_job *job, const struct gpuvm_drv_bind_op *op)
+{
+	job->op = *op;
+	if (!op->n_syncs) {
+		job->op.syncs = NULL;
+		return 0;
+	}
+	job->syncs = calloc(op->n_syncs, sizeof(*job->syncs));
+	if (!job->syncs)
+		return -ENOMEM;
+	memcpy(job->syncs, op->syncs, op->n_syncs * sizeof(*job->syncs));
+	job->op.syncs = job->syncs;
+	return 0;
+}
+
+/* Worst-case tables for the job, whatever runs before it. */
+static int reserve_worst(struct drv_vm *vm, struct drv_job *job)
+{
+	uint32_t type = job->op.flags & GPUVM_DRV_OP_TYPE_MASK;
+	struct gpuvm_pt_resv *r = &job->resv;
+	struct drv_src src;
+	uint32_t prot;
+	int ret = 0;
+
+	if (type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+		return 0;
+	ret = gpuvm_pt_reserve_unmap_worst(vm->pt, job->op.va, job->op.size, r);
+	if (!ret && type == GPUVM_DRV_OP_TYPE_MAP) {
+		prot = drv_src_init(&src, vm, &job->req);
+		ret = gpuvm_pt_reserve_map_worst(vm->pt, job->req.addr,
+						 job->req.range, &src.src,
+						 prot, r);
+	}
+	if (!ret)
+		ret = drv_make_room(vm->file->dev, r->need);
+	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, r);
+}
+
+static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		   struct drv_job **out)
+{
+	struct drv_job *job = calloc(1, sizeof(*job));
+	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
+	bool restored = false;
+	int ret;
+
+	if (!job)
+		return -ENOMEM;
+	ret = copy_syncs(job, op);
+	if (!ret)
+		ret = drv_check_op(vm, op, &job->req);
+	if (!ret)
+		ret = check_syncs(vm->file->dev, op);
+	if (!ret)
+		ret = drv_target_get(vm, &job->req, type, &job->target,
+				     &restored);
+	if (job->target) {
+		job->target->pins++;
+		drv_bo_get(job->target);
+	}
+	if (!ret)
+		ret = reserve_worst(vm, job);
+	if (restored && ret)
+		drv_bo_restore_undo(job->target);
+	else if (restored)
+		drv_bo_restore_done(job->target);
+	if (ret) {
+		job_free(vm, job);
+		return ret;
+	}
+	*out = job;
+	return 0;
+}
+
+int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
+		   uint32_t count, uint32_t *failed)
+{
+	bool had_dummy = vm->file->dummy != NULL;
+	struct drv_job *head = NULL, **tail = &head, *job;
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; i < count && !ret; i++) {
+		ret = job_new(vm, &ops[i], tail);
+		if (!ret)
+			tail = &(*tail)->next;
+	}
+	if (ret) {
+		/* All or nothing: the caller sees the failing op's index. */
+		if (failed)
+			*failed = i - 1;
+		while ((job = head)) {
+			head = job->next;
+			job_free(vm, job);
+		}
+		drv_drop_new_dummy(vm->file, had_dummy);
+		return ret;
+	}
+	for (job = head; job; job = job->next) {
+		vm->queued++;
+		if (vm->queue_tail)
+			vm->queue_tail->next = job;
+		else
+			vm->queue_head = job;
+		vm->queue_tail = job;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running                                                             */
+
+static bool job_ready(struct gpuvm_drv_device *dev, const struct drv_job *job)
+{
+	uint32_t i;
+
+	for (i = 0; i < job->op.n_syncs; i++) {
+		const struct gpuvm_drv_sync *sy = &job->syncs[i];
+		const struct drv_timeline *t;
+
+		if (sy->flags != GPUVM_DRV_SYNC_WAIT)
+			continue;
+		t = timeline_find(dev, sy->timeline);
+		if (!t || t->point < sy->point)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Builds the op list against the VM as the earlier jobs left it and
+ * applies it with the job's reservation, which covers any such state.
+ */
+static int job_exec(struct drv_vm *vm, struct drv_job *job)
+{
+	uint32_t type = job->op.flags & GPUVM_DRV_OP_TYPE_MASK;
+	struct gpuvm_pt_resv need = { 0 };
+	struct gpuvm_va_ops *ops = NULL;
+	int ret;
+
+	if (type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+		return 0;
+	if (type == GPUVM_DRV_OP_TYPE_MAP && vm->state != GPUVM_DRV_VM_USABLE)
+		return -EINVAL;
+	ret = drv_prepare_op(vm, &job->op, &job->req, &ops);
+	if (!ret)
+		ret = drv_count_ops(vm, ops, &need);
+	/* The worst case cannot be exceeded; refuse rather than corrupt. */
+	if (!ret && need.need > job->resv.filled - job->resv.used)
+		ret = -ENOSPC;
+	if (!ret)
+		drv_apply_and_commit(vm, ops, &job->resv);
+	gpuvm_va_ops_free(ops);
+	return ret;
+}
+
+static void run_head(struct drv_vm *vm)
+{
+	struct drv_job *job = vm->queue_head;
+
+	vm->queue_head = job->next;
+	if (!vm->queue_head)
+		vm->queue_tail = NULL;
+	vm->queued--;
+	if (job_exec(vm, job))
+		vm->state = GPUVM_DRV_VM_UNUSABLE;
+	job_signal(vm, job);
+	job_free(vm, job);
+}
+
+/* Runs ready head jobs of every VM once around; returns how many ran. */
+static uint32_t run_pass(struct gpuvm_drv_device *dev)
+{
+	struct gpuvm_drv_file *f;
+	uint32_t i, n = 0;
+
+	for (f = dev->files; f; f = f->next) {
+		for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++) {
+			struct drv_vm *vm = f->vms[i];
+
+			while (vm && vm->queue_head &&
+			       job_ready(dev, vm->queue_head)) {
+				run_head(vm);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
+{
+	uint32_t n, total = 0;
+
+	/* A job's signal can make another VM's head ready: go round again. */
+	while ((n = run_pass(dev)))
+		total += n;
+	if (executed)
+		*executed = total;
+	return 0;
+}
+
+int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
+		   uint64_t point)
+{
+	uint64_t now;
+
+	if (!timeline || !point)
+		return -EINVAL;
+	gpuvm_drv_run(dev, NULL);
+	gpuvm_drv_timeline_point(dev, timeline, &now);
+	return now >= point ? 0 : -ETIMEDOUT;
+}
+
+/* A destroyed VM's jobs never run; their signals still fire. */
+void drv_vm_cancel_jobs(struct drv_vm *vm)
+{
+	struct drv_job *job;
+
+	while ((job = vm->queue_head)) {
+		vm->queue_head = job->next;
+		job_signal(vm, job);
+		job_free(vm, job);
+	}
+	vm->queue_tail = NULL;
+	vm->queued = 0;
+}
+
+int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
+			uint32_t *jobs)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
+
+	if (!vm)
+		return -EINVAL;
+	*jobs = vm->queued;
+	return 0;
+}
+
+int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
+				uint64_t nth)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
+
+	if (!vm)
+		return -EINVAL;
+	gpuvm_va_space_fail_nth_alloc(vm->va, nth);
+	return 0;
+}

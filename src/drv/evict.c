@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: memory budget, eviction and restore
+ *
+ * The device has a budget (by default its RAM). Every allocation the
+ * driver makes (BOs, the dummy, page-table reservations, restores) first
+ * asks drv_make_room() for its frames; when they would not fit, the
+ * shrinker evicts unpinned resident BOs, least recently used first, until
+ * they do. The sparse dummy is a BO like any other here.
+ *
+ * Evicting a BO saves its contents in host memory (simulated swap, outside
+ * the simulated RAM), unmaps every VA that uses it in every VM of its file
+ * (each VM's TLB invalidated), marks those VAs evicted and frees its
+ * frames. A GPU access to an evicted VA then faults with a translation
+ * fault, as on hardware.
+ *
+ * Restore is per VM (gpuvm_drv_vm_validate(), what a driver runs before
+ * a job): each VM keeps the list of BOs with evicted VAs in it, brings
+ * each back (contents intact, same run layout) and remaps each of its
+ * evicted VAs exactly as it was: the VA manager still holds the mapping,
+ * and its source (BO offsets, repeat phase, the cyclic dummy over the
+ * whole sparse extent) gives the same page tables. Panthor's sparse series
+ * remapped only the first 2 MiB of a sparse range here; a range is one
+ * source, so gpuvm cannot.
+ *
+ * An evicted VA is marked through its VA-manager priv, which the VA
+ * manager carries to the pieces that survive a split: a piece of an
+ * evicted mapping is evicted too, without the driver doing anything.
+ *
+ * Eviction never runs while a VA op list or page-table reservation is
+ * alive: callers count what they need, release, make room, and count
+ * again. So an op list never points at state the shrinker changed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drv/drv_internal.h"
+
+static char evicted_marker;
+void *const drv_va_evicted = &evicted_marker;
+
+/* ------------------------------------------------------------------ */
+/* LRU                                                                 */
+
+void drv_lru_add(struct gpuvm_drv_device *dev, struct drv_bo *bo)
+{
+	bo->lru_next = NULL;
+	bo->lru_prev = dev->lru_tail;
+	if (dev->lru_tail)
+		dev->lru_tail->lru_next = bo;
+	else
+		dev->lru_head = bo;
+	dev->lru_tail = bo;
+}
+
+void drv_lru_del(struct gpuvm_drv_device *dev, struct drv_bo *bo)
+{
+	if (bo->lru_prev)
+		bo->lru_prev->lru_next = bo->lru_next;
+	else
+		dev->lru_head = bo->lru_next;
+	if (bo->lru_next)
+		bo->lru_next->lru_prev = bo->lru_prev;
+	else
+		dev->lru_tail = bo->lru_prev;
+}
+
+void drv_bo_touch(struct drv_bo *bo)
+{
+	struct gpuvm_drv_device *dev = bo->file->dev;
+
+	if (dev->lru_tail == bo)
+		return;
+	drv_lru_del(dev, bo);
+	drv_lru_add(dev, bo);
+}
+
+/* ------------------------------------------------------------------ */
+/* Budget                                                              */
+
+static uint64_t frames_used(struct gpuvm_drv_device *dev)
+{
+	struct gpuvm_mem_stats st;
+
+	gpuvm_mem_stats(dev->mem, &st);
+	return st.frames_used;
+}
+
+bool drv_fits(struct gpuvm_drv_device *dev, uint64_t frames)
+{
+	uint64_t budget = dev->budget / GPUVM_SZ_4K;
+
+	return frames <= budget && frames_used(dev) <= budget - frames;
+}
+
+static struct drv_bo *oldest_evictable(struct gpuvm_drv_device *dev)
+{
+	struct drv_bo *bo;
+
+	for (bo = dev->lru_head; bo; bo = bo->lru_next)
+		if (!bo->evicted && !bo->pins)
+			return bo;
+	return NULL;
+}
+
+/* Frames the shrinker could free by evicting every evictable BO. */
+static uint64_t evictable_frames(struct gpuvm_drv_device *dev)
+{
+	struct drv_bo *bo;
+	uint64_t n = 0;
+
+	for (bo = dev->lru_head; bo; bo = bo->lru_next)
+		if (!bo->evicted && !bo->pins)
+			n += bo->size / GPUVM_SZ_4K;
+	return n;
+}
+
+/*
+ * Evicts LRU-first until frames more fit. When even evicting everything
+ * could not make them fit, it fails at once and evicts nothing: a request
+ * that cannot succeed must not cost other BOs their residency.
+ */
+int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames)
+{
+	uint64_t budget = dev->budget / GPUVM_SZ_4K;
+	struct drv_bo *bo;
+	int ret;
+
+	if (drv_fits(dev, frames))
+		return 0;
+	if (frames > budget ||
+	    frames_used(dev) - evictable_frames(dev) > budget - frames)
+		return -ENOMEM;
+	while (!drv_fits(dev, frames)) {
+		bo = oldest_evictable(dev);
+		if (!bo)
+			return -ENOMEM;
+		ret = drv_bo_evict(bo);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
+{
+	if (bytes & (GPUVM_SZ_4K - 1) || bytes > dev->cfg.ram)
+		return -EINVAL;
+	dev->budget = bytes ? bytes : dev->cfg.ram;
+	return 0;
+}
+
+int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
+		      uint64_t *freed)
+{
+	uint64_t before = frames_used(dev), now;
+	struct drv_bo *bo;
+	int ret = 0;
+
+	if (bytes & (GPUVM_SZ_4K - 1))
+		return -EINVAL;
+	for (;;) {
+		now = frames_used(dev);
+		if ((before - now) * GPUVM_SZ_4K >= bytes)
+			break;
+		bo = oldest_evictable(dev);
+		if (!bo)
+			break;
+		ret = drv_bo_evict(bo);
+		if (ret)
+			break;
+	}
+	if (freed)
+		*freed = (before - frames_used(dev)) * GPUVM_SZ_4K;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Eviction                                                            */
+
+/* The VA-manager key of bo's mappings: the dummy backs the sparse ones. */
+uint64_t drv_va_key(const struct drv_bo *bo)
+{
+	return bo == bo->file->dummy ? 0 : (uint64_t)(uintptr_t)bo;
+}
+
+static bool on_list(const struct drv_vm *vm, const struct drv_bo *bo)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->n_evicted; i++)
+		if (vm->evicted[i] == bo)
+			return true;
+	return false;
+}
+
+static bool maps_resident(struct drv_vm *vm, const struct drv_bo *bo)
+{
+	const struct gpuvm_va *va;
+
+	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo))
+		if (va->priv != drv_va_evicted)
+			return true;
+	return false;
+}
+
+/* Room on vm's evicted list for bo, so the eviction itself cannot fail. */
+static int list_room(struct drv_vm *vm, const struct drv_bo *bo)
+{
+	struct drv_bo **p;
+	uint32_t cap;
+
+	if (vm->n_evicted < vm->cap_evicted || on_list(vm, bo) ||
+	    !maps_resident(vm, bo))
+		return 0;
+	cap = vm->cap_evicted ? vm->cap_evicted * 2 : 8;
+	p = realloc(vm->evicted, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	vm->evicted = p;
+	vm->cap_evicted = cap;
+	return 0;
+}
+
+/* Unmaps bo's resident VAs in vm and marks them evicted. Cannot fail. */
+static void unmap_in_vm(struct drv_vm *vm, struct drv_bo *bo)
+{
+	struct gpuvm_pt_resv none = { 0 };
+	struct gpuvm_pt_gather gather;
+	struct gpuvm_va *va;
+	bool any = false;
+
+	gpuvm_pt_gather_init(&gather);
+	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
+		if (va->priv == drv_va_evicted)
+			continue;
+		/* A mapping's leaves never cross its ends: no split, no page. */
+		gpuvm_pt_unmap_reserved(vm->pt, va->addr, va->range, &none,
+					&gather);
+		va->priv = drv_va_evicted;
+		any = true;
+	}
+	if (!any)
+		return;
+	drv_vm_flush(vm, &gather);
+	if (!on_list(vm, bo)) {
+		drv_bo_get(bo);
+		vm->evicted[vm->n_evicted++] = bo;
+	}
+}
+
+int drv_bo_evict(struct drv_bo *bo)
+{
+	struct gpuvm_drv_file *f = bo->file;
+	uint32_t i;
+	void *swap;
+	int ret;
+
+	if (bo->evicted)
+		return 0;
+	if (bo->pins)
+		return -EBUSY;
+	swap = malloc(bo->size);
+	if (!swap)
+		return -ENOMEM;
+	ret = gpuvm_mem_bo_read(bo->mem, 0, swap, bo->size);
+	for (i = 1; !ret && i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
+		if (f->vms[i])
+			ret = list_room(f->vms[i], bo);
+	if (ret) {
+		free(swap);
+		return ret;
+	}
+	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
+		if (f->vms[i])
+			unmap_in_vm(f->vms[i], bo);
+	gpuvm_mem_bo_destroy(bo->mem);
+	bo->mem = NULL;
+	bo->swap = swap;
+	bo->evicted = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Restore                                                             */
+
+/*
+ * Brings bo's contents back into fresh frames with its old run layout.
+ * The swap copy stays until drv_bo_restore_done(), so an op that fails
+ * after restoring its target can put it back as it was with
+ * drv_bo_restore_undo(), which needs no memory.
+ */
+int drv_bo_restore(struct drv_bo *bo, bool *restored)
+{
+	struct gpuvm_drv_device *dev = bo->file->dev;
+	struct gpuvm_mem_bo *mem;
+	int ret;
+
+	*restored = false;
+	if (!bo->evicted)
+		return 0;
+	bo->pins++;
+	ret = drv_make_room(dev, bo->size / GPUVM_SZ_4K);
+	bo->pins--;
+	if (ret)
+		return ret;
+	ret = gpuvm_mem_bo_create(dev->mem, bo->size, bo->chunks, &mem);
+	if (ret)
+		return ret;
+	gpuvm_mem_bo_write(mem, 0, bo->swap, bo->size);
+	bo->mem = mem;
+	bo->evicted = false;
+	*restored = true;
+	return 0;
+}
+
+void drv_bo_restore_done(struct drv_bo *bo)
+{
+	free(bo->swap);
+	bo->swap = NULL;
+	drv_bo_touch(bo);
+}
+
+void drv_bo_restore_undo(struct drv_bo *bo)
+{
+	gpuvm_mem_bo_destroy(bo->mem);
+	bo->mem = NULL;
+	bo->evicted = true;
+}
+
+int drv_bo_make_resident(struct drv_bo *bo)
+{
+	bool restored;
+	int ret = drv_bo_restore(bo, &restored);
+
+	if (!ret && restored)
+		drv_bo_restore_done(bo);
+	return ret;
+}
+
+static int reserve_evicted(struct drv_vm *vm, struct drv_bo *bo,
+			   struct gpuvm_pt_resv *resv)
+{
+	const struct gpuvm_va *va;
+	struct drv_src src;
+	uint32_t prot;
+	int ret;
+
+	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
+		if (va->priv != drv_va_evicted)
+			continue;
+		prot = drv_src_init(&src, vm, va);
+		ret = gpuvm_pt_reserve_map(vm->pt, va->addr, va->range,
+					   &src.src, prot, resv);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Remaps every evicted VA of a resident bo in vm. */
+static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
+{
+	struct gpuvm_pt_resv resv = { 0 };
+	struct gpuvm_pt_gather gather;
+	struct gpuvm_va *va;
+	struct drv_src src;
+	uint32_t prot;
+	int ret = drv_reserve_room(vm, reserve_evicted, bo, &resv);
+
+	if (ret)
+		return ret;
+	gpuvm_pt_gather_init(&gather);
+	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
+		if (va->priv != drv_va_evicted)
+			continue;
+		prot = drv_src_init(&src, vm, va);
+		gpuvm_pt_map_reserved(vm->pt, va->addr, va->range, &src.src,
+				      prot, &resv, &gather);
+		va->priv = NULL;
+	}
+	drv_vm_flush(vm, &gather);
+	gpuvm_pt_resv_release(vm->pt, &resv);
+	return 0;
+}
+
+/*
+ * Restores vm->evicted[i]. It stays pinned until the whole validate is
+ * over, so making room for the next one cannot evict it again (which
+ * could otherwise ping-pong forever under a tight budget).
+ */
+static int restore_one(struct drv_vm *vm, uint32_t i)
+{
+	struct drv_bo *bo = vm->evicted[i];
+	int ret = drv_bo_make_resident(bo);
+
+	if (ret)
+		return ret;
+	bo->pins++;
+	ret = remap_evicted(vm, bo);
+	if (ret)
+		bo->pins--;
+	return ret;
+}
+
+/*
+ * Brings back every BO on the list and remaps its evicted VAs. Making
+ * room may evict other BOs of this VM, which join the end of the list and
+ * are restored in turn; each restored BO is pinned, so this ends. On
+ * -ENOMEM what was restored stays restored and the rest stays listed:
+ * the VM is consistent and a later validate continues.
+ */
+int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
+{
+	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
+	uint32_t i, done;
+	int ret = 0;
+
+	if (!vm)
+		return -EINVAL;
+	for (done = 0; done < vm->n_evicted; done++) {
+		ret = restore_one(vm, done);
+		if (ret)
+			break;
+	}
+	for (i = 0; i < done; i++) {
+		vm->evicted[i]->pins--;
+		drv_bo_put(vm->evicted[i]);
+	}
+	memmove(vm->evicted, vm->evicted + done,
+		(vm->n_evicted - done) * sizeof(*vm->evicted));
+	vm->n_evicted -= done;
+	return ret;
+}
+
+/*
+ * Counts a page-table change with count(), making room in the budget
+ * when it does not fit, and fills the reservation. Counting again after
+ * making room matters: evicting prunes tables the first count relied on.
+ */
+int drv_reserve_room(struct drv_vm *vm,
+		     int (*count)(struct drv_vm *, struct drv_bo *,
+				  struct gpuvm_pt_resv *),
+		     struct drv_bo *bo, struct gpuvm_pt_resv *resv)
+{
+	struct gpuvm_drv_device *dev = vm->file->dev;
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		resv->need = 0;
+		ret = count(vm, bo, resv);
+		if (ret)
+			return ret;
+		if (drv_fits(dev, resv->need) || tries == 3)
+			break;
+		ret = drv_make_room(dev, resv->need);
+		if (ret)
+			return ret;
+	}
+	if (!drv_fits(dev, resv->need))
+		return -ENOMEM;
+	return gpuvm_pt_resv_fill(vm->pt, resv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handles                                                             */
+
+int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
+{
+	struct drv_bo *bo = drv_bo_lookup(file, handle);
+
+	return bo ? drv_bo_evict(bo) : -EINVAL;
+}
+
+int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file)
+{
+	return file->dummy ? drv_bo_evict(file->dummy) : -ENOENT;
+}
+
+int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
+			  bool *resident)
+{
+	struct drv_bo *bo = handle ? drv_bo_lookup(file, handle) : file->dummy;
+
+	if (!bo)
+		return handle ? -EINVAL : -ENOENT;
+	*resident = !bo->evicted;
+	return 0;
+}
+
+int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
+{
+	struct drv_bo *bo = drv_bo_lookup(file, handle);
+	int ret;
+
+	if (!bo)
+		return -EINVAL;
+	if (!pin) {
+		if (!bo->user_pinned)
+			return -EINVAL;
+		bo->user_pinned = false;
+		bo->pins--;
+		return 0;
+	}
+	if (bo->user_pinned)
+		return 0;
+	ret = drv_bo_make_resident(bo);
+	if (ret)
+		return ret;
+	bo->user_pinned = true;
+	bo->pins++;
+	return 0;
+}
