@@ -1436,25 +1436,74 @@ static void test_validation(void **state)
 }
 
 /*
- * ASYNC: not implemented yet (drv.h), so -EOPNOTSUPP and no trace. A test
- * of its own: it changes when asynchronous binds land.
+ * ASYNC (drv.h): every op is checked and its tables reserved at once, so
+ * an invalid op fails the call with *failed set and nothing queued, not
+ * even the valid ops before it; valid ops queue jobs that change nothing
+ * until the queues run. Sync points need ASYNC.
  */
-static void test_async_not_implemented(void **state)
+static void test_async_validation(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), failed = 0xdead;
-	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VB,
-					.size = SZ_4K };
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1, 0, 0), failed, jobs;
+	struct gpuvm_drv_sync sig = { .flags = GPUVM_DRV_SYNC_SIGNAL,
+				      .timeline = 1, .point = 1 };
+	struct gpuvm_drv_bind_op ops[3];
+	struct gpuvm_drv_lookup l;
 	struct snap s;
+	unsigned int i;
 
 	(void)state;
 	map_sparse(f, vm, 2 * SZ_1G, SZ_2M);
 	snap_take(dev, f, vm, &s);
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
-					   &failed), -EOPNOTSUPP);
-	snap_expect_same(dev, f, vm, &s, "async bind");
+	/* A sync point without ASYNC. */
+	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
+					     .size = SZ_4K, .syncs = &sig,
+					     .n_syncs = 1 };
+	assert_int_equal(bind_op(f, vm, &ops[0]), -EINVAL);
+	/* Every invalid case of the table, as the 2nd op of an async
+	 * batch: the same errno, at index 1, nothing queued. */
+	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
+					     .size = SZ_4K };
+	ops[2] = ops[0];
+	ops[2].va = VB + SZ_2M;
+	for (i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		const struct vcase *c = &vcases[i];
+
+		if (c->vm != 1 || c->handle != 0)
+			continue; /* handles of another file's numbering */
+		ops[1] = (struct gpuvm_drv_bind_op){
+			.flags = c->flags, .bo_offset = c->off, .va = c->va,
+			.size = c->size, .repeat = c->repeat };
+		failed = 0xdead;
+		if (gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, ops, 3,
+				      &failed) != c->err || failed != 1)
+			fail_msg("async %s: failed = %u", c->name, failed);
+		assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
+		assert_int_equal(jobs, 0);
+		/* The valid ops' tables were reserved, then returned: only
+		 * the high-water mark remembers them. */
+		s.st.pt_reserved_peak = vstats(f, vm).pt_reserved_peak;
+		snap_expect_same(dev, f, vm, &s, c->name);
+	}
 	snap_free(&s);
+	/* Valid: queued, applied only when run. */
+	ops[1] = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
+					     .va = VB + SZ_1M,
+					     .size = 16 * SZ_4K };
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, ops, 3,
+					   &failed), 0);
+	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
+	assert_int_equal(jobs, 3);
+	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, VB + SZ_1M, &l), 0);
+	assert_int_equal(l.kind, GPUVM_DRV_NONE);
+	assert_int_equal(gpuvm_drv_run(dev, &jobs), 0);
+	assert_int_equal(jobs, 3);
+	assert_int_equal(rd32(f, vm, VB + SZ_1M + 5 * SZ_4K), pat(0x1, 5));
+	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, VB + SZ_2M, &l), 0);
+	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
+	assert_int_equal(vstats(f, vm).mappings, 4);
+	check_ok(f, vm);
 	gpuvm_drv_device_destroy(dev);
 }
 
@@ -1766,6 +1815,58 @@ static void probe_take(struct aenv *e, const struct gpuvm_drv_bind_op *op,
 	}
 }
 
+/*
+ * Fails the op with the VA manager's host allocations (the mem hook
+ * reaches only simulated memory and the mem module's own allocations).
+ */
+static void atomic_case_va(const char *name, enum gpuvm_drv_sparse sparse,
+			   aset_fn setup)
+{
+	struct gpuvm_drv_bind_op op;
+	struct aenv e;
+	struct probe p0, p1;
+	struct snap s;
+	char what[96];
+	uint64_t n;
+	int ret;
+
+	aenv_make(&e, sparse, setup, &op);
+	probe_take(&e, &op, &p0);
+	snap_take(e.dev, e.file, e.vm, &s);
+	for (n = 1;; n++) {
+		if (n > 10000)
+			fail_msg("%s: still failing after %" PRIu64
+				 " VA injections", name, n);
+		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, n),
+				 0);
+		ret = bind_op(e.file, e.vm, &op);
+		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, 0),
+				 0);
+		if (!ret)
+			break;
+		if (ret != -ENOMEM)
+			fail_msg("%s: VA allocation %" PRIu64 " failing: "
+				 "bind = %d", name, n, ret);
+		snprintf(what, sizeof(what), "%s, VA allocation %" PRIu64
+			 " failing", name, n);
+		if (!snap_same(e.dev, e.file, e.vm, &s, what)) {
+			snap_free(&s);
+			gpuvm_drv_device_destroy(e.dev);
+			fail_msg("%s left a trace", what);
+		}
+		check_ok(e.file, e.vm);
+		probe_take(&e, &op, &p1);
+		assert_memory_equal(&p0, &p1, sizeof(p0));
+	}
+	snap_free(&s);
+	if (n < 2)
+		fail_msg("%s: no VA allocation failed", name);
+	print_message("  %s: %" PRIu64 " VA allocation failures injected\n",
+		      name, n - 1);
+	check_ok(e.file, e.vm);
+	gpuvm_drv_device_destroy(e.dev);
+}
+
 static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 			aset_fn setup)
 {
@@ -1831,6 +1932,7 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 	assert_memory_equal(&p0, &p1, sizeof(p0));
 	gpuvm_drv_device_destroy(e.dev);
 	gpuvm_drv_device_destroy(ref.dev);
+	atomic_case_va(name, sparse, setup);
 }
 
 /* VM and BO creation: -ENOMEM takes nothing. */
@@ -2623,11 +2725,11 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 static void test_random(void **state)
 {
 	(void)state;
-	random_run(0x5eed0001, GPUVM_DRV_SPARSE_DUMMY, 0, 1000);
-	random_run(0x5eed0002, GPUVM_DRV_SPARSE_DUMMY, 0, 1000);
-	random_run(0x5eed0003, GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K, 500);
+	random_run(0x5eed0001, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
+	random_run(0x5eed0002, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
+	random_run(0x5eed0003, GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K, 1000);
 	random_run(0x5eed0004, GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		   GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G, 1000);
+		   GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G, 1500);
 }
 
 int main(void)
@@ -2639,7 +2741,7 @@ int main(void)
 		cmocka_unit_test(test_bo_punch_sparse),
 		cmocka_unit_test(test_repeat),
 		cmocka_unit_test(test_validation),
-		cmocka_unit_test(test_async_not_implemented),
+		cmocka_unit_test(test_async_validation),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_atomic_enomem),
 		cmocka_unit_test(test_atomic_enomem_evicted_bo),
