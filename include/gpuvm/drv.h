@@ -61,6 +61,9 @@ struct gpuvm_drv_device_cfg {
 	uint64_t ram;              /* bytes of simulated RAM; 0: 4 GiB */
 	enum gpuvm_drv_sparse sparse;
 	bool unchecked;            /* turn off the MMU's checked mode */
+	/* Give every sparse range private page tables instead of sharing
+	 * the file's (or, for NULL, the device's) tables: for comparison. */
+	bool private_sparse_tables;
 	unsigned int tlb_entries;  /* 0: the MMU's default */
 };
 
