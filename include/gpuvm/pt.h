@@ -215,9 +215,17 @@ void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st);
  * (at least 4 KiB). A BO with several runs, a repeat mapping or a cyclic
  * dummy are all sources; leaves are chosen from what pa_at reports.
  */
+struct gpuvm_pt_shared;
+
 struct gpuvm_pt_src {
 	uint64_t (*pa_at)(void *cookie, uint64_t iova, uint64_t *contig);
 	void *cookie;
+	/*
+	 * Optional: tables built for this source and protection that any
+	 * whole, aligned entry of the range may link to instead of getting
+	 * a table of its own (see gpuvm_pt_shared_create()).
+	 */
+	const struct gpuvm_pt_shared *shared;
 };
 
 /* A source for [iova, ...) -> [pa, ...), linear. */
@@ -227,6 +235,40 @@ struct gpuvm_pt_linear {
 };
 void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
 			  uint64_t pa);
+
+/* ------------------------------------------------------------------ */
+/* Shared tables                                                       */
+
+/*
+ * Tables shared between entries, like the Linux KASAN zero shadow or
+ * i915's scratch tables. A source is periodic when what VA x maps depends
+ * only on x mod period (a cyclic 2 MiB dummy: period 2 MiB; NULL leaves:
+ * any). Then a table mapping one whole level-L entry maps every aligned
+ * level-L entry of such a range identically, so one table per level
+ * serves every slot of every range of every page table that uses it.
+ *
+ * A page table links whole entries to these tables instead of building
+ * its own (a sparse TiB costs a handful of descriptors), copies a shared
+ * table before changing anything beneath it (copy-on-write: the copy maps
+ * the same, so it needs no invalidation; the change after it gathers as
+ * usual), and never frees one with its parents. Logical leaf counts
+ * (gpuvm_pt_stats) include the leaves reached through shared tables;
+ * table_pages counts only the page table's own tables.
+ *
+ * gpuvm_pt_shared_create() builds the tables of every level whose entries
+ * cannot be leaves themselves, from src at VA 0 with prot; -EINVAL if
+ * period is not a power of two of at least 4 KiB, -ENOMEM. A set built
+ * for one source must only be given with that source (or one equal to it
+ * modulo period) and the same prot: the prot is checked, the source is
+ * the caller's promise.
+ */
+int gpuvm_pt_shared_create(struct gpuvm_mem *mem, uint64_t pgsizes,
+			   const struct gpuvm_pt_src *src, uint32_t prot,
+			   uint64_t period, struct gpuvm_pt_shared **out);
+/* -EBUSY (nothing freed) while any page table still links to it. */
+int gpuvm_pt_shared_destroy(struct gpuvm_pt_shared *sh);
+uint64_t gpuvm_pt_shared_pages(const struct gpuvm_pt_shared *sh);
+uint64_t gpuvm_pt_shared_links(const struct gpuvm_pt_shared *sh);
 
 /* ------------------------------------------------------------------ */
 /* Transactions                                                        */

@@ -113,6 +113,7 @@ uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
 	s->va = va;
 	s->src.cookie = s;
 	s->src.pa_at = bo_pa_at;
+	s->src.shared = NULL;
 	s->mem = NULL;
 	switch (va->kind) {
 	case GPUVM_VA_BO:

@@ -51,7 +51,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "gpuvm/pt.h"
+#include "pt/pt_internal.h"
 
 /* Host-side record of one table page. */
 struct pt_meta {
@@ -59,8 +59,20 @@ struct pt_meta {
 	uint32_t next;   /* free-queue link: frame number + 1, 0 ends */
 };
 
+/*
+ * A shared set this page table links to, and how many of its descriptors
+ * do. A slot is taken on the first link and given back on the last.
+ */
+struct pt_slot {
+	struct gpuvm_pt_shared *sh;
+	uint64_t links;
+};
+
+#define PT_SLOTS 8
+
 struct gpuvm_pt {
 	struct gpuvm_mem *mem;
+	struct pt_slot slots[PT_SLOTS];
 	unsigned int va_bits;
 	unsigned int start_level;
 	uint64_t pgsizes;
@@ -76,11 +88,9 @@ struct cursor {
 	uint64_t iova, pa, end;   /* [iova, end) maps linearly from pa */
 };
 
-/* "No table here yet" for need(): PA 0 is a valid table address. */
-#define NO_TABLE UINT64_MAX
-
 struct map_ctx {
 	struct gpuvm_pt *pt;
+	struct gpuvm_pt_shared *sh;  /* the source's shared tables, or NULL */
 	struct cursor cur;
 	uint64_t attrs;           /* leaf attributes */
 	bool is_null;
@@ -136,6 +146,87 @@ static void gather_add(struct gpuvm_pt_gather *g, uint64_t s, uint64_t e)
 }
 
 /* ------------------------------------------------------------------ */
+/* Links to shared tables                                              */
+
+/* The slot of the shared set whose table is at pa, or NULL. */
+static struct pt_slot *shared_slot(const struct gpuvm_pt *pt, uint64_t pa,
+				   unsigned int *level)
+{
+	unsigned int i;
+
+	for (i = 0; i < PT_SLOTS; i++) {
+		const struct pt_slot *sl = &pt->slots[i];
+
+		if (sl->sh && (*level = pt_shared_level(sl->sh, pa)))
+			return (struct pt_slot *)sl;
+	}
+	return NULL;
+}
+
+static bool is_shared(const struct gpuvm_pt *pt, uint64_t pa)
+{
+	unsigned int level;
+
+	return shared_slot(pt, pa, &level) != NULL;
+}
+
+/* sh's slot, or a free one for it; NULL when all are taken. */
+static struct pt_slot *slot_for(const struct gpuvm_pt *pt,
+				const struct gpuvm_pt_shared *sh)
+{
+	struct pt_slot *free_slot = NULL;
+	unsigned int i;
+
+	for (i = 0; i < PT_SLOTS; i++) {
+		struct pt_slot *sl = (struct pt_slot *)&pt->slots[i];
+
+		if (sl->sh == sh)
+			return sl;
+		if (!sl->sh && !free_slot)
+			free_slot = sl;
+	}
+	return free_slot;
+}
+
+static void link_add(struct pt_slot *sl, struct gpuvm_pt_shared *sh,
+		     uint64_t n)
+{
+	sl->sh = sh;
+	sl->links += n;
+	sh->links += n;
+}
+
+static void link_drop(struct pt_slot *sl, uint64_t n)
+{
+	sl->links -= n;
+	sl->sh->links -= n;
+	if (!sl->links)
+		sl->sh = NULL;
+}
+
+/* Logical leaves gained or lost by linking or unlinking table[level]. */
+static void count_shared(struct gpuvm_pt *pt, const struct gpuvm_pt_shared *sh,
+			 unsigned int level, bool add)
+{
+	uint64_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < 3; k++) {
+		n += sh->leaves[level][k];
+		if (add)
+			pt->st.leaves[k] += sh->leaves[level][k];
+		else
+			pt->st.leaves[k] -= sh->leaves[level][k];
+	}
+	if (!(sh->attrs & GPUVM_PTE_SW_NULL))
+		return;
+	if (add)
+		pt->st.null_leaves += n;
+	else
+		pt->st.null_leaves -= n;
+}
+
+/* ------------------------------------------------------------------ */
 /* Sources                                                             */
 
 static uint64_t linear_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
@@ -151,6 +242,7 @@ void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
 {
 	l->src.pa_at = linear_pa_at;
 	l->src.cookie = l;
+	l->src.shared = NULL;
 	l->iova = iova;
 	l->pa = pa;
 }
@@ -219,6 +311,8 @@ static bool has_leaves(const struct gpuvm_pt *pt, unsigned int level,
 {
 	unsigned int i;
 
+	if (is_shared(pt, table))
+		return true;
 	if (!meta_of(pt, table)->valid)
 		return false;
 	for (i = 0; i < GPUVM_PT_ENTRIES; i++) {
@@ -230,6 +324,17 @@ static bool has_leaves(const struct gpuvm_pt *pt, unsigned int level,
 			return true;
 	}
 	return false;
+}
+
+/*
+ * The whole level-`level` entry [x, nx) can link to a shared table: the
+ * source has one for the level below and this page table has a slot.
+ */
+static bool shareable(const struct map_ctx *c, unsigned int level,
+		      uint64_t x, uint64_t nx)
+{
+	return c->sh && level < 3 && c->sh->table[level + 1] != NO_TABLE &&
+	       nx - x == gpuvm_pt_level_size(level) && slot_for(c->pt, c->sh);
 }
 
 /* The source maps [x, nx) linearly; *pa is the PA at x. */
@@ -269,7 +374,17 @@ static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
 				return -EEXIST;
 			continue;
 		}
-		if (gpuvm_pte_is_table(d, level)) {
+		if (!gpuvm_pte_is_table(d, level) && shareable(c, level, x, nx))
+			continue;
+		if (gpuvm_pte_is_table(d, level) &&
+		    is_shared(c->pt, gpuvm_pte_addr(d))) {
+			/* Copied before anything changes beneath it. */
+			if (strict)
+				return -EEXIST;
+			sub = need(c, level + 1, gpuvm_pte_addr(d), x, nx, false);
+			if (sub >= 0)
+				sub++;
+		} else if (gpuvm_pte_is_table(d, level)) {
 			sub = need(c, level + 1, gpuvm_pte_addr(d), x, nx, strict);
 		} else if (nx - x == gpuvm_pt_level_size(level) &&
 			   linear_over(c, x, nx, &pa)) {
@@ -326,6 +441,9 @@ static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
 	memset(c, 0, sizeof(*c));
 	c->pt = pt;
 	c->attrs = gpuvm_pt_prot_attrs(prot);
+	/* A set built for other attributes would map the wrong thing. */
+	if (src && src->shared && src->shared->attrs == c->attrs)
+		c->sh = (struct gpuvm_pt_shared *)src->shared;
 	c->is_null = prot & GPUVM_PT_PROT_NULL;
 	cursor_init(&c->cur, src);
 	return 0;
@@ -394,7 +512,13 @@ static int64_t unmap_need(struct gpuvm_pt *pt, unsigned int level,
 	for (x = s; x < e; x = nx) {
 		nx = entry_end(x, level, e);
 		d = rd(pt, slot_pa(table, x, level));
-		if (gpuvm_pte_is_table(d, level))
+		if (gpuvm_pte_is_table(d, level) &&
+		    is_shared(pt, gpuvm_pte_addr(d))) {
+			/* Unlinked whole; copied first if only partly. */
+			if (nx - x != size)
+				n += 1 + unmap_need(pt, level + 1,
+						    gpuvm_pte_addr(d), x, nx);
+		} else if (gpuvm_pte_is_table(d, level))
 			n += unmap_need(pt, level + 1, gpuvm_pte_addr(d), x, nx);
 		else if (gpuvm_pte_is_leaf(d, level) && nx - x != size)
 			n += split_need(pt, d, level, x & ~(size - 1), x, nx);
@@ -555,6 +679,16 @@ static void retire_subtree(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
 	queue_table(pt, g, table);
 }
 
+/* Drops the link at a descriptor pointing at a shared table. */
+static void unlink_shared(struct gpuvm_pt *pt, uint64_t child)
+{
+	unsigned int level;
+	struct pt_slot *sl = shared_slot(pt, child, &level);
+
+	count_shared(pt, sl->sh, level, false);
+	link_drop(sl, 1);
+}
+
 /*
  * Writes the leaf for x. The slot is invalid, or holds a table a
  * preceding unmap of this transaction emptied: a block then takes its
@@ -568,7 +702,11 @@ static void put_leaf(struct map_ctx *c, uint64_t table, unsigned int level,
 	uint64_t slot = slot_pa(table, x, level), d = rd(c->pt, slot);
 
 	if (gpuvm_pte_is_table(d, level)) {
-		retire_subtree(c->pt, c->gather, level + 1, gpuvm_pte_addr(d));
+		if (is_shared(c->pt, gpuvm_pte_addr(d)))
+			unlink_shared(c->pt, gpuvm_pte_addr(d));
+		else
+			retire_subtree(c->pt, c->gather, level + 1,
+				       gpuvm_pte_addr(d));
 		gather_add(c->gather, x, nx);
 	} else {
 		meta_of(c->pt, table)->valid++;
@@ -576,6 +714,43 @@ static void put_leaf(struct map_ctx *c, uint64_t table, unsigned int level,
 	wr(c->pt, slot, gpuvm_pte_make_leaf(pa, c->attrs, level));
 	c->pt->st.leaves[size_index(level)]++;
 	c->pt->st.null_leaves += c->is_null;
+}
+
+/* Points the entry at slot to the source's shared level-(level+1) table. */
+static void link_table(struct map_ctx *c, uint64_t table, uint64_t slot,
+		       unsigned int level)
+{
+	struct pt_slot *sl = slot_for(c->pt, c->sh);
+
+	wr(c->pt, slot, gpuvm_pte_make_table(c->sh->table[level + 1]));
+	meta_of(c->pt, table)->valid++;
+	link_add(sl, c->sh, 1);
+	count_shared(c->pt, c->sh, level + 1, true);
+}
+
+/*
+ * Copy-on-write: gives the entry at slot, which points at a shared table,
+ * a private copy of it. The copy maps exactly what the shared table did,
+ * so swapping the pointer needs no TLB invalidation; whatever changes
+ * beneath it next gathers its own range. Returns the new descriptor.
+ */
+static uint64_t copy_shared(struct map_ctx *c, uint64_t slot, uint64_t d)
+{
+	struct gpuvm_pt *pt = c->pt;
+	uint64_t child = gpuvm_pte_addr(d), t = take_table(c);
+	unsigned int level;
+	struct pt_slot *sl = shared_slot(pt, child, &level);
+
+	memcpy(gpuvm_mem_ptr(pt->mem, t), gpuvm_mem_ptr(pt->mem, child),
+	       GPUVM_SZ_4K);
+	pt->st.pte_writes += GPUVM_PT_ENTRIES;
+	meta_of(pt, t)->valid = GPUVM_PT_ENTRIES; /* shared tables are full */
+	/* The copy's pointers to the level below are links too. */
+	link_add(sl, sl->sh, sl->sh->ptrs[level]);
+	d = gpuvm_pte_make_table(t);
+	wr(pt, slot, d);
+	link_drop(sl, 1);
+	return d;
 }
 
 /* Maps [s, e) inside table at level, which is known to be free. */
@@ -592,12 +767,18 @@ static void map_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		}
 		slot = slot_pa(table, x, level);
 		d = rd(c->pt, slot);
+		if (!gpuvm_pte_is_table(d, level) && shareable(c, level, x, nx)) {
+			link_table(c, table, slot, level);
+			continue;
+		}
 		if (!gpuvm_pte_is_table(d, level)) {
 			/* An empty table may be linked before it is filled:
 			 * its range was unmapped, and still is until filled. */
 			d = gpuvm_pte_make_table(take_table(c));
 			wr(c->pt, slot, d);
 			meta_of(c->pt, table)->valid++;
+		} else if (is_shared(c->pt, gpuvm_pte_addr(d))) {
+			d = copy_shared(c, slot, d);
 		}
 		map_level(c, level + 1, gpuvm_pte_addr(d), x, nx);
 	}
@@ -672,6 +853,17 @@ static void unmap_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		nx = entry_end(x, level, e);
 		slot = slot_pa(table, x, level);
 		d = rd(c->pt, slot);
+		if (gpuvm_pte_is_table(d, level) &&
+		    is_shared(c->pt, gpuvm_pte_addr(d))) {
+			if (nx - x == size) {
+				unlink_shared(c->pt, gpuvm_pte_addr(d));
+				wr(c->pt, slot, 0);
+				meta_of(c->pt, table)->valid--;
+				gather_add(c->gather, x, nx);
+				continue;
+			}
+			d = copy_shared(c, slot, d);
+		}
 		if (gpuvm_pte_is_table(d, level)) {
 			unmap_level(c, level + 1, gpuvm_pte_addr(d), x, nx);
 			continue;
@@ -721,6 +913,8 @@ static void prune_level(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
 		if (!gpuvm_pte_is_table(d, level))
 			continue;
 		child = gpuvm_pte_addr(d);
+		if (is_shared(pt, child))
+			continue; /* full by construction, and not ours */
 		prune_level(pt, g, level + 1, child, x, nx);
 		if (meta_of(pt, child)->valid)
 			continue;
@@ -855,7 +1049,11 @@ static void free_tables(struct gpuvm_pt *pt, unsigned int level,
 	for (i = 0; level < 3 && i < GPUVM_PT_ENTRIES; i++) {
 		uint64_t d = rd(pt, table + 8 * i);
 
-		if (gpuvm_pte_is_table(d, level))
+		if (!gpuvm_pte_is_table(d, level))
+			continue;
+		if (is_shared(pt, gpuvm_pte_addr(d)))
+			unlink_shared(pt, gpuvm_pte_addr(d));
+		else
 			free_tables(pt, level + 1, gpuvm_pte_addr(d));
 	}
 	gpuvm_mem_free(pt->mem, table, GPUVM_SZ_4K, GPUVM_MEM_PT);
@@ -945,8 +1143,24 @@ int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
 
 struct census {
 	uint64_t tables, leaves[3], nulls;
+	uint64_t links[PT_SLOTS];
 	const char *why;
 };
+
+/* A pointer to a shared table: its leaves count, its pages do not. */
+static void count_link(const struct gpuvm_pt *pt, struct census *cs,
+		       uint64_t child)
+{
+	unsigned int level, k;
+	const struct pt_slot *sl = shared_slot(pt, child, &level);
+
+	cs->links[sl - pt->slots]++;
+	for (k = 0; k < 3; k++) {
+		cs->leaves[k] += sl->sh->leaves[level][k];
+		if (sl->sh->attrs & GPUVM_PTE_SW_NULL)
+			cs->nulls += sl->sh->leaves[level][k];
+	}
+}
 
 static void count_table(const struct gpuvm_pt *pt, struct census *cs,
 			unsigned int level, uint64_t table)
@@ -961,7 +1175,10 @@ static void count_table(const struct gpuvm_pt *pt, struct census *cs,
 		if (!gpuvm_pte_is_valid(d))
 			continue;
 		valid++;
-		if (gpuvm_pte_is_table(d, level)) {
+		if (gpuvm_pte_is_table(d, level) &&
+		    is_shared(pt, gpuvm_pte_addr(d))) {
+			count_link(pt, cs, gpuvm_pte_addr(d));
+		} else if (gpuvm_pte_is_table(d, level)) {
 			count_table(pt, cs, level + 1, gpuvm_pte_addr(d));
 		} else if (gpuvm_pte_is_leaf(d, level)) {
 			if (!size_ok(pt, level))
@@ -979,10 +1196,14 @@ static void count_table(const struct gpuvm_pt *pt, struct census *cs,
 int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err)
 {
 	struct census cs = { 0 };
+	unsigned int i;
 
 	count_table(pt, &cs, pt->start_level, pt->root);
 	if (!cs.why && cs.tables != pt->st.table_pages)
 		cs.why = "table page count";
+	for (i = 0; !cs.why && i < PT_SLOTS; i++)
+		if (cs.links[i] != pt->slots[i].links)
+			cs.why = "shared-table link count";
 	if (!cs.why && (cs.leaves[0] != pt->st.leaves[0] ||
 			cs.leaves[1] != pt->st.leaves[1] ||
 			cs.leaves[2] != pt->st.leaves[2] ||

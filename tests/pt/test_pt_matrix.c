@@ -1311,6 +1311,7 @@ static void diff_map(struct diff *d)
 		/* fragmented: pieces at random page boundaries */
 		frag.src.pa_at = frag_pa_at;
 		frag.src.cookie = &frag;
+		frag.src.shared = NULL;
 		frag.n = 1 + (unsigned int)rng_below(&d->seed,
 			     pages < MAX_PIECES ? pages : MAX_PIECES);
 		frag.iova[0] = iova;

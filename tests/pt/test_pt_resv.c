@@ -1469,6 +1469,7 @@ static void rnd_txn(struct rnd *r, uint64_t uf, uint64_t un, uint64_t mf,
 	    rng_below(&r->seed, 100) < 15) {
 		frag.src.pa_at = frag_pa_at;
 		frag.src.cookie = &frag;
+		frag.src.shared = NULL;
 		frag.n = 1 + (unsigned int)rng_below(&r->seed,
 			     mn < MAX_PIECES ? mn : MAX_PIECES);
 		frag.iova[0] = miova;
