@@ -123,6 +123,9 @@ struct gpuvm_drv_vm_stats {
 	uint64_t pte_writes;
 	uint64_t tlb_invalidations;
 	uint64_t pt_reserved_peak;
+	/* Shared sparse tables this VM can link to (the file's, or for NULL
+	 * the device's): counted once, not in pt_pages. */
+	uint64_t shared_pt_pages;
 };
 
 /* What the VA space holds at one address. */

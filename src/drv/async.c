@@ -189,7 +189,7 @@ static int reserve_worst(struct drv_vm *vm, struct drv_job *job)
 		return 0;
 	ret = gpuvm_pt_reserve_unmap_worst(vm->pt, job->op.va, job->op.size, r);
 	if (!ret && type == GPUVM_DRV_OP_TYPE_MAP) {
-		prot = drv_src_init(&src, vm, &job->req);
+		prot = drv_src_init(&src, vm->file, &job->req);
 		ret = gpuvm_pt_reserve_map_worst(vm->pt, job->req.addr,
 						 job->req.range, &src.src,
 						 prot, r);
@@ -329,6 +329,7 @@ static void run_head(struct drv_vm *vm)
 		vm->state = GPUVM_DRV_VM_UNUSABLE;
 	job_signal(vm, job);
 	job_free(vm, job);
+	drv_sparse_tables_trim(vm->file);
 }
 
 /* Runs ready head jobs of every VM once around; returns how many ran. */

@@ -65,6 +65,7 @@ int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 	st->pte_writes = ps.pte_writes;
 	st->tlb_invalidations = vm->tlb_invalidations;
 	st->pt_reserved_peak = ps.reserved_peak;
+	st->shared_pt_pages = drv_sparse_tables_pages(file);
 	return 0;
 }
 
@@ -160,7 +161,7 @@ static int check_mappings(struct check_ctx *c)
 				return -EUCLEAN;
 			}
 		}
-		prot = drv_src_init(&c->src, c->vm, va);
+		prot = drv_src_init(&c->src, c->vm->file, va);
 		c->attrs = gpuvm_pt_prot_attrs(prot);
 		c->null = prot & GPUVM_PT_PROT_NULL;
 		c->covered = 0;

@@ -82,6 +82,7 @@ void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev)
 	while (dev->files)
 		gpuvm_drv_file_close(dev->files);
 	drv_timelines_free(dev);
+	drv_null_tables_drop(dev);
 	gpuvm_mem_destroy(dev->mem);
 	free(dev);
 }
@@ -129,6 +130,7 @@ void gpuvm_drv_file_close(struct gpuvm_drv_file *f)
 	for (i = 0; i < f->nbos; i++)
 		if (f->bos[i])
 			gpuvm_drv_bo_close(f, i + 1);
+	drv_sparse_tables_drop(f);
 	if (f->dummy)
 		drv_bo_put(f->dummy);
 	free(f->bos);

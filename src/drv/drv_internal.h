@@ -9,6 +9,9 @@
 #include "gpuvm/pt.h"
 #include "gpuvm/va.h"
 
+#define DRV_DUMMY_SIZE GPUVM_SZ_2M
+#define DRV_PROT_VARIANTS 8  /* readonly x noexec x uncached */
+
 /*
  * A BO. Alive while its handle is open or any mapping uses it: refs
  * counts both, the way a GEM object is held by its handle and its VAs.
@@ -71,6 +74,9 @@ struct gpuvm_drv_file {
 	struct drv_bo **bos;                  /* by handle - 1 */
 	uint32_t nbos, bos_cap;
 	struct drv_bo *dummy;                 /* sparse backing, lazily made */
+	/* Shared tables of the dummy, per protection (sparse.c). */
+	struct gpuvm_pt_shared *sparse_tables[DRV_PROT_VARIANTS];
+	uint32_t sparse_prots;                /* protections ever used */
 };
 
 struct gpuvm_drv_device {
@@ -82,9 +88,10 @@ struct gpuvm_drv_device {
 	struct drv_bo *lru_head, *lru_tail;
 	struct drv_timeline *timelines;
 	uint32_t n_timelines, cap_timelines;
+	/* NULL-capability shared tables: no data, so one set per device. */
+	struct gpuvm_pt_shared *null_tables[DRV_PROT_VARIANTS];
 };
 
-#define DRV_DUMMY_SIZE GPUVM_SZ_2M
 
 /* device.c */
 struct drv_bo *drv_bo_lookup(struct gpuvm_drv_file *file, uint32_t handle);
@@ -150,8 +157,22 @@ struct drv_src {
 	const struct gpuvm_va *va;
 	struct gpuvm_mem_bo *mem;   /* BO or dummy backing; NULL for NULL */
 };
-uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
+uint32_t drv_src_init(struct drv_src *s, struct gpuvm_drv_file *file,
 		      const struct gpuvm_va *va);
+uint32_t drv_prot_of(uint32_t flags);
+
+/* sparse.c */
+const struct gpuvm_pt_shared *drv_sparse_tables(struct gpuvm_drv_file *file,
+						uint32_t prot);
+uint64_t drv_sparse_tables_need(struct gpuvm_drv_file *file, uint32_t prot,
+				uint64_t addr, uint64_t range);
+int drv_sparse_tables_get(struct gpuvm_drv_file *file, uint32_t prot,
+			  uint64_t addr, uint64_t range);
+void drv_sparse_tables_trim(struct gpuvm_drv_file *file);
+void drv_sparse_tables_rebuild(struct gpuvm_drv_file *file);
+void drv_sparse_tables_drop(struct gpuvm_drv_file *file);
+void drv_null_tables_drop(struct gpuvm_drv_device *dev);
+uint64_t drv_sparse_tables_pages(struct gpuvm_drv_file *file);
 
 static inline struct drv_bo *drv_bo_of(const struct gpuvm_va *va)
 {

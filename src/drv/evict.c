@@ -275,6 +275,10 @@ int drv_bo_evict(struct drv_bo *bo)
 	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		if (f->vms[i])
 			unmap_in_vm(f->vms[i], bo);
+	/* Nothing links to the dummy's shared tables now; they map frames
+	 * about to be freed. */
+	if (bo == f->dummy)
+		drv_sparse_tables_drop(f);
 	gpuvm_mem_bo_destroy(bo->mem);
 	bo->mem = NULL;
 	bo->swap = swap;
@@ -324,6 +328,8 @@ void drv_bo_restore_done(struct drv_bo *bo)
 
 void drv_bo_restore_undo(struct drv_bo *bo)
 {
+	if (bo == bo->file->dummy)
+		drv_sparse_tables_drop(bo->file);
 	gpuvm_mem_bo_destroy(bo->mem);
 	bo->mem = NULL;
 	bo->evicted = true;
@@ -350,7 +356,7 @@ static int reserve_evicted(struct drv_vm *vm, struct drv_bo *bo,
 	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
 		if (va->priv != drv_va_evicted)
 			continue;
-		prot = drv_src_init(&src, vm, va);
+		prot = drv_src_init(&src, vm->file, va);
 		ret = gpuvm_pt_reserve_map(vm->pt, va->addr, va->range,
 					   &src.src, prot, resv);
 		if (ret)
@@ -375,7 +381,7 @@ static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
 	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
 		if (va->priv != drv_va_evicted)
 			continue;
-		prot = drv_src_init(&src, vm, va);
+		prot = drv_src_init(&src, vm->file, va);
 		gpuvm_pt_map_reserved(vm->pt, va->addr, va->range, &src.src,
 				      prot, &resv, &gather);
 		va->priv = NULL;
@@ -397,6 +403,8 @@ static int restore_one(struct drv_vm *vm, uint32_t i)
 
 	if (ret)
 		return ret;
+	if (bo == bo->file->dummy)
+		drv_sparse_tables_rebuild(bo->file);
 	bo->pins++;
 	ret = remap_evicted(vm, bo);
 	if (ret)

@@ -80,7 +80,7 @@ static uint64_t dummy_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
 	return pa;
 }
 
-static uint32_t prot_of(uint32_t flags)
+uint32_t drv_prot_of(uint32_t flags)
 {
 	uint32_t prot = 0;
 
@@ -105,10 +105,10 @@ static uint64_t unknown_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
 	return GPUVM_SZ_4K;
 }
 
-uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
+uint32_t drv_src_init(struct drv_src *s, struct gpuvm_drv_file *file,
 		      const struct gpuvm_va *va)
 {
-	uint32_t prot = prot_of(va->flags);
+	uint32_t prot = drv_prot_of(va->flags);
 
 	s->va = va;
 	s->src.cookie = s;
@@ -124,17 +124,20 @@ uint32_t drv_src_init(struct drv_src *s, struct drv_vm *vm,
 		s->src.pa_at = repeat_pa_at;
 		break;
 	case GPUVM_VA_SPARSE:
-		if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL) {
+		s->src.shared = drv_sparse_tables(file, prot);
+		if (file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL) {
 			s->src.pa_at = NULL;
 			prot |= GPUVM_PT_PROT_NULL;
 		} else {
-			s->mem = vm->file->dummy ? vm->file->dummy->mem : NULL;
+			s->mem = file->dummy ? file->dummy->mem : NULL;
 			s->src.pa_at = dummy_pa_at;
 		}
 		break;
 	}
-	if (!s->mem && s->src.pa_at)
+	if (!s->mem && s->src.pa_at) {
 		s->src.pa_at = unknown_pa_at;
+		s->src.shared = NULL;
+	}
 	return prot;
 }
 
@@ -237,6 +240,7 @@ int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
 	if (!vm)
 		return -EINVAL;
 	drv_vm_free(vm);
+	drv_sparse_tables_trim(file);
 	return 0;
 }
 
@@ -345,7 +349,7 @@ int drv_count_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
 		uint32_t prot;
 
 		if (op->type == GPUVM_VA_OP_MAP) {
-			prot = drv_src_init(&src, vm, op->va);
+			prot = drv_src_init(&src, vm->file, op->va);
 			ret = gpuvm_pt_reserve_map(vm->pt, op->va->addr,
 						   op->va->range, &src.src,
 						   prot, resv);
@@ -371,7 +375,7 @@ static void apply_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
 		uint32_t prot;
 
 		if (op->type == GPUVM_VA_OP_MAP) {
-			prot = drv_src_init(&src, vm, op->va);
+			prot = drv_src_init(&src, vm->file, op->va);
 			gpuvm_pt_map_reserved(vm->pt, op->va->addr,
 					      op->va->range, &src.src, prot,
 					      resv, gather);
@@ -433,16 +437,24 @@ struct drv_bo *drv_op_target(struct drv_vm *vm, const struct gpuvm_va *req,
 	*extra = 0;
 	if (type != GPUVM_DRV_OP_TYPE_MAP)
 		return NULL;
-	if (req->kind != GPUVM_VA_SPARSE)
+	if (req->kind != GPUVM_VA_SPARSE) {
 		bo = drv_bo_of(req);
-	else if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY)
+	} else if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY) {
 		bo = vm->file->dummy;
-	else
+	} else {
+		*extra = drv_sparse_tables_need(vm->file,
+						drv_prot_of(req->flags),
+						req->addr, req->range);
 		return NULL;
+	}
 	if (!bo)
 		*extra = DRV_DUMMY_SIZE / GPUVM_SZ_4K;
 	else if (bo->evicted)
 		*extra = bo->size / GPUVM_SZ_4K;
+	if (req->kind == GPUVM_VA_SPARSE)
+		*extra += drv_sparse_tables_need(vm->file,
+						 drv_prot_of(req->flags),
+						 req->addr, req->range);
 	return bo;
 }
 
@@ -460,12 +472,19 @@ int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
 
 	*restored = false;
 	*out = drv_op_target(vm, req, type, &extra);
-	if (!*out && extra) {
+	if (!*out && type == GPUVM_DRV_OP_TYPE_MAP &&
+	    req->kind == GPUVM_VA_SPARSE &&
+	    vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY) {
 		ret = drv_dummy_get(vm->file, out);
 		if (ret)
 			return ret;
 	}
-	return *out ? drv_bo_restore(*out, restored) : 0;
+	ret = *out ? drv_bo_restore(*out, restored) : 0;
+	if (!ret && type == GPUVM_DRV_OP_TYPE_MAP &&
+	    req->kind == GPUVM_VA_SPARSE)
+		ret = drv_sparse_tables_get(vm->file, drv_prot_of(req->flags),
+					    req->addr, req->range);
+	return ret;
 }
 
 int drv_prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
@@ -576,6 +595,7 @@ static int bind_one(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 	gpuvm_pt_resv_release(vm->pt, &resv);
 	gpuvm_va_ops_free(ops);
 	target_put(vm->file, target, restored, had_dummy, ret);
+	drv_sparse_tables_trim(vm->file);
 	return ret;
 }
 
@@ -584,6 +604,7 @@ void drv_drop_new_dummy(struct gpuvm_drv_file *file, bool had_dummy)
 	/* A failed op leaves no trace, not even the lazy dummy. */
 	if (had_dummy || !file->dummy)
 		return;
+	drv_sparse_tables_drop(file);
 	drv_bo_put(file->dummy);
 	file->dummy = NULL;
 }
