@@ -64,6 +64,9 @@ struct gpuvm_drv_device_cfg {
 	/* Give every sparse range private page tables instead of sharing
 	 * the file's (or, for NULL, the device's) tables: for comparison. */
 	bool private_sparse_tables;
+	/* Limits; 0 means the largest the types allow. Past them: -ENOSPC. */
+	uint32_t max_bos_per_file;      /* BOs created per file (handles) */
+	uint64_t max_mappings_per_vm;   /* live mappings per VM */
 	unsigned int tlb_entries;  /* 0: the MMU's default */
 };
 
@@ -171,7 +174,8 @@ int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
 /*
  * Creates a zero-filled BO. exclusive_vm: 0, or a VM of this file the BO
  * is private to. chunks: 0 for contiguous backing where memory allows,
- * N for N discontiguous runs. -EINVAL, -ENOMEM.
+ * N for N discontiguous runs. -EINVAL, -ENOMEM, -ENOSPC once the file
+ * has created max_bos_per_file BOs (handles are never reused).
  */
 int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t exclusive_vm, unsigned int chunks,
@@ -227,6 +231,9 @@ int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
 int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
 
 /*
+ * A MAP or UNMAP that would leave a VM with more than max_mappings_per_vm
+ * mappings fails with -ENOSPC.
+ *
  * Synchronous (flags 0): runs ops[0..count) in order. Returns 0, or the
  * failing op's errno with *failed set to its index (earlier ops stay
  * applied, the failing op left no trace).

@@ -205,10 +205,10 @@ int drv_dummy_get(struct gpuvm_drv_file *file, struct drv_bo **out)
 
 static int add_handle(struct gpuvm_drv_file *file, struct drv_bo *bo)
 {
+	uint32_t cap, max = file->dev->cfg.max_bos_per_file;
 	struct drv_bo **bos;
-	uint32_t cap;
 
-	if (file->nbos == UINT32_MAX)
+	if (file->nbos == (max ? max : UINT32_MAX))
 		return -ENOSPC;
 	if (file->nbos == file->bos_cap) {
 		cap = file->bos_cap ? file->bos_cap * 2 : 16;

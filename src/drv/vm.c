@@ -151,6 +151,7 @@ static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
 		.start = 0, .range = full,
 		.reserved_start = vm->user_va,
 		.reserved_range = full - vm->user_va,
+		.max_mappings = dev->cfg.max_mappings_per_vm,
 	};
 	struct gpuvm_pt_cfg pc = {
 		.mem = dev->mem, .va_bits = dev->cfg.va_bits,
