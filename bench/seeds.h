@@ -10,6 +10,7 @@
 #ifndef GPUVM_BENCH_SEEDS_H
 #define GPUVM_BENCH_SEEDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gpuvm/drv.h"
@@ -36,5 +37,19 @@ extern const char *const seed_way_names[SEED_WAYS];
 
 /* Runs one way on a fresh device at VA va. 0 or a negative errno. */
 int seed_run(enum seed_way way, uint64_t va, struct seed_result *r);
+
+/*
+ * What the bench varies besides the way: the VA (2 MiB-aligned or not)
+ * and, for the sparse ways, whether the device shares sparse tables
+ * (the default) or gives each range private ones. seed_run() is this
+ * with private_tables false.
+ */
+struct seed_cfg {
+	enum seed_way way;
+	uint64_t va;
+	bool private_tables;   /* gpuvm_drv_device_cfg.private_sparse_tables */
+};
+
+int seed_run_cfg(const struct seed_cfg *c, struct seed_result *r);
 
 #endif

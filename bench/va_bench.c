@@ -16,15 +16,9 @@
 #include "gpuvm/va.h"
 
 #define SLOT (4ull << 20)
+#define GROUP "churn: VA manager only (va_bench)"
 
-static uint64_t rng(uint64_t *s)
-{
-	/* xorshift64*: fast, and good enough to spread slots and sizes. */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ull;
-}
+#define rng bench_rng
 
 /* ops is read after ret is computed: the prepare call fills it. */
 static int do_ops(int ret, struct gpuvm_va_ops **opsp)
@@ -94,7 +88,7 @@ static int churn_once(uint64_t live, uint64_t iters, double *ns,
 int bench_va(struct bench_report *r, const struct bench_opts *o)
 {
 	static const uint64_t sizes[] = { 1000, 100000, 1000000 };
-	unsigned int reps = o->reps ? o->reps : (o->quick ? 1 : 5);
+	unsigned int reps = bench_reps(o);
 	uint64_t iters = o->quick ? 2000 : 200000;
 	unsigned int i, k;
 
@@ -102,25 +96,29 @@ int bench_va(struct bench_report *r, const struct bench_opts *o)
 		uint64_t live = o->quick && sizes[i] > 10000 ? 10000 : sizes[i];
 		double churn[16], look[16];
 		struct bench_row *row;
-		char name[64];
+		char key[32], name[64];
 		int ret;
 
+		if (o->quick && i == 2)
+			break; /* 10000 already ran */
 		for (k = 0; k < reps && k < 16; k++) {
 			ret = churn_once(live, iters, &churn[k], &look[k]);
 			if (ret)
 				return ret;
 		}
+		snprintf(key, sizeof(key), "churn.va.%u", i);
 		snprintf(name, sizeof(name), "va map+unmap, %llu live",
 			 (unsigned long long)live);
-		row = bench_add(r, "va churn", name);
+		row = bench_add(r, GROUP, key, name);
 		if (!row)
 			return -ENOMEM;
 		row->ops = 2 * iters;
 		row->ns_per_op = bench_median(churn, k);
 		row->median_ns = row->ns_per_op * (double)row->ops;
+		snprintf(key, sizeof(key), "lookup.va.%u", i);
 		snprintf(name, sizeof(name), "va lookup, %llu live",
 			 (unsigned long long)live);
-		row = bench_add(r, "va churn", name);
+		row = bench_add(r, GROUP, key, name);
 		if (!row)
 			return -ENOMEM;
 		row->ops = iters;

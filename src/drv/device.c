@@ -233,10 +233,15 @@ int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 	struct drv_bo *bo;
 	int ret;
 
+	uint32_t max = file->dev->cfg.max_bos_per_file;
+
 	if (!size || size & (GPUVM_SZ_4K - 1))
 		return -EINVAL;
 	if (exclusive_vm && !(vm = drv_vm_lookup(file, exclusive_vm)))
 		return -EINVAL;
+	/* Before anything is allocated or evicted for it. */
+	if (file->nbos == (max ? max : UINT32_MAX))
+		return -ENOSPC;
 	ret = drv_bo_new(file, size, chunks, &bo);
 	if (ret)
 		return ret;
