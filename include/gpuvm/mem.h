@@ -17,9 +17,13 @@
  * Every frame handed out reads as zero: memory freed by one owner is never
  * readable by the next. Running out of memory is -ENOMEM, never a crash.
  *
- * Thread safety: the allocator and BO creation/destruction need external
- * serialisation per gpuvm_mem. Physical reads and writes of distinct bytes
- * may run concurrently with each other and with allocation.
+ * Thread safety: every function may be called from several threads at
+ * once; the allocator, BO creation and destruction and the accounting
+ * share one internal mutex. Physical accesses take no lock: concurrent
+ * accesses to the same bytes are the callers' race, as on hardware, except
+ * 64-bit descriptors, which gpuvm_mem_read64/write64 access atomically so a
+ * concurrent walker sees a descriptor before or after a write, never torn.
+ * The fail-nth hook and gpuvm_mem_destroy are for one thread.
  */
 #ifndef GPUVM_MEM_H
 #define GPUVM_MEM_H
@@ -106,13 +110,15 @@ void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
 static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
 					uint64_t pa)
 {
-	return *(const volatile uint64_t *)gpuvm_mem_ptr(mem, pa);
+	return __atomic_load_n((const uint64_t *)gpuvm_mem_ptr(mem, pa),
+			       __ATOMIC_RELAXED);
 }
 
 static inline void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa,
 				     uint64_t v)
 {
-	*(volatile uint64_t *)gpuvm_mem_ptr(mem, pa) = v;
+	__atomic_store_n((uint64_t *)gpuvm_mem_ptr(mem, pa), v,
+			 __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ */

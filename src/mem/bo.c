@@ -214,7 +214,7 @@ static void bo_unlink(struct gpuvm_mem_bo *bo)
 		bo->next->prev = bo->prev;
 }
 
-int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
+static int gpuvm_mem_bo_create_unlocked(struct gpuvm_mem *mem, uint64_t size,
 			unsigned int chunks, struct gpuvm_mem_bo **out)
 {
 	struct gpuvm_mem_bo *bo;
@@ -252,12 +252,17 @@ int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
 
 void gpuvm_mem_bo_destroy(struct gpuvm_mem_bo *bo)
 {
+	struct gpuvm_mem *mem;
+
 	if (!bo)
 		return;
+	mem = bo->mem;
+	mem_lock(mem);
 	bo_unlink(bo);
 	bo_release(bo);
 	free(bo->runs);
 	free(bo);
+	mem_unlock(mem);
 }
 
 /* On destroy of the memory: the frames go away with the mapping. */
@@ -415,5 +420,19 @@ int mem_bo_validate(const struct gpuvm_mem *mem, FILE *err)
 		ret = mem_report(err, "BOs hold %" PRIu64 " frames, BO "
 				 "accounting says %" PRIu64, frames,
 				 mem->by_purpose[GPUVM_MEM_BO]);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Locked entry points: one mutex per memory (see mem.h).              */
+
+int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
+			unsigned int chunks, struct gpuvm_mem_bo **out)
+{
+	int ret;
+
+	mem_lock(mem);
+	ret = gpuvm_mem_bo_create_unlocked(mem, size, chunks, out);
+	mem_unlock(mem);
 	return ret;
 }

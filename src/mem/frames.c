@@ -443,6 +443,7 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	mem = calloc(1, sizeof(*mem));
 	if (!mem)
 		return -ENOMEM;
+	pthread_mutex_init(&mem->lock, NULL);
 	mem->size = cfg->size;
 	mem->nframes = (uint32_t)(cfg->size >> MEM_FRAME_SHIFT);
 	mem->host_page = host_page_size();
@@ -470,10 +471,11 @@ void gpuvm_mem_destroy(struct gpuvm_mem *mem)
 		munmap(mem->frame, mem->meta_len);
 	if (mem->base)
 		munmap(mem->base, mem->size);
+	pthread_mutex_destroy(&mem->lock);
 	free(mem);
 }
 
-void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st)
+static void gpuvm_mem_stats_unlocked(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st)
 {
 	unsigned int p;
 
@@ -486,7 +488,7 @@ void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st)
 	st->alloc_failures = mem->alloc_failures;
 }
 
-int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
+static int gpuvm_mem_alloc_unlocked(struct gpuvm_mem *mem, uint64_t size,
 		    enum gpuvm_mem_purpose purpose, uint64_t *pa)
 {
 	unsigned int o;
@@ -510,7 +512,7 @@ int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 	return 0;
 }
 
-void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
+static void gpuvm_mem_free_unlocked(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
 		    enum gpuvm_mem_purpose purpose)
 {
 	uint32_t f = (uint32_t)(pa >> MEM_FRAME_SHIFT);
@@ -530,7 +532,7 @@ void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
 	mem_free_frames(mem, f, 1u << o, purpose);
 }
 
-void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth)
+static void gpuvm_mem_fail_nth_alloc_unlocked(struct gpuvm_mem *mem, uint64_t nth)
 {
 	mem->fail_nth = nth;
 }
@@ -676,7 +678,7 @@ bool mem_frames_overlap_free(const struct gpuvm_mem *mem, uint32_t f,
 	return false;
 }
 
-int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err)
+static int gpuvm_mem_validate_unlocked(const struct gpuvm_mem *mem, FILE *err)
 {
 	uint64_t free_frames = 0;
 	unsigned int o;
@@ -692,7 +694,7 @@ int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err)
 	return ret;
 }
 
-void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f)
+static void gpuvm_mem_print_unlocked(const struct gpuvm_mem *mem, FILE *f)
 {
 	const struct gpuvm_mem_bo *bo;
 	uint64_t nbo = 0, nruns = 0;
@@ -718,4 +720,57 @@ void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f)
 			(FRAME_SIZE << o) >> 10, mem->free_blocks[o],
 			frame_pa(mem->free_head[o]));
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Locked entry points: one mutex per memory (see mem.h).              */
+
+void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st)
+{
+	mem_lock(mem);
+	gpuvm_mem_stats_unlocked(mem, st);
+	mem_unlock(mem);
+}
+
+int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
+		    enum gpuvm_mem_purpose purpose, uint64_t *pa)
+{
+	int ret;
+
+	mem_lock(mem);
+	ret = gpuvm_mem_alloc_unlocked(mem, size, purpose, pa);
+	mem_unlock(mem);
+	return ret;
+}
+
+void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
+		    enum gpuvm_mem_purpose purpose)
+{
+	mem_lock(mem);
+	gpuvm_mem_free_unlocked(mem, pa, size, purpose);
+	mem_unlock(mem);
+}
+
+void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth)
+{
+	mem_lock(mem);
+	gpuvm_mem_fail_nth_alloc_unlocked(mem, nth);
+	mem_unlock(mem);
+}
+
+int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err)
+{
+	int ret;
+
+	mem_lock(mem);
+	ret = gpuvm_mem_validate_unlocked(mem, err);
+	mem_unlock(mem);
+	return ret;
+}
+
+void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f)
+{
+	mem_lock(mem);
+	gpuvm_mem_print_unlocked(mem, f);
+	mem_unlock(mem);
 }

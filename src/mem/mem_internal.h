@@ -22,6 +22,7 @@
 #ifndef GPUVM_MEM_INTERNAL_H
 #define GPUVM_MEM_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,6 +45,12 @@ struct mem_frame {
 };
 
 struct gpuvm_mem {
+	/*
+	 * Serialises the allocator, BO creation and destruction, and the
+	 * accounting; not the physical reads and writes, which touch only
+	 * their own bytes. Mutable through const pointers (stats, validate).
+	 */
+	pthread_mutex_t lock;
 	uint8_t *base;          /* host reservation of size bytes */
 	uint64_t size;
 	uint32_t nframes;
@@ -96,6 +103,16 @@ static inline unsigned int mem_order_at(uint32_t f, uint64_t n)
 	unsigned int o = mem_min(mem_ilog2(n), MEM_MAX_ORDER);
 
 	return f ? mem_min(o, (unsigned int)__builtin_ctz(f)) : o;
+}
+
+static inline void mem_lock(const struct gpuvm_mem *mem)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&mem->lock);
+}
+
+static inline void mem_unlock(const struct gpuvm_mem *mem)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&mem->lock);
 }
 
 /* frames.c: allocation primitives for bo.c. */
