@@ -431,6 +431,8 @@ int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
 {
 	int ret;
 
+	if (!mem)
+		return -EINVAL;
 	mem_lock(mem);
 	ret = gpuvm_mem_bo_create_unlocked(mem, size, chunks, out);
 	mem_unlock(mem);
