@@ -21,8 +21,13 @@
  * forgets an invalidation is caught by its tests (the access returns
  * -ESTALE and the stale counter moves) instead of reading stale data.
  *
- * Thread safety: an address space is used by one thread at a time unless
- * documented otherwise by the driver layer.
+ * Thread safety: without cfg.concurrent an address space is used by one
+ * thread at a time. With it, every function may be called from several
+ * threads: accesses, invalidations and the counters share one mutex, and
+ * an update can lock a region (gpuvm_mmu_lock_region()) so that accesses
+ * touching it wait until it is unlocked, as on Mali: an access then sees
+ * the translations from before or after an update, never a mix. The
+ * caller updating the tables serialises lock/unlock per AS.
  */
 #ifndef GPUVM_MMU_H
 #define GPUVM_MMU_H
@@ -69,6 +74,12 @@ struct gpuvm_mmu_as_cfg {
 	unsigned int va_bits;     /* 32..48 */
 	unsigned int tlb_entries; /* 4 KiB-page entries, a power of two; 0: 256 */
 	bool checked;             /* compare every TLB hit with a walk */
+	/*
+	 * Several threads use this AS: accesses, invalidations and the
+	 * locked region go under one mutex. Off, the hit path takes no lock
+	 * at all (a single-threaded simulator pays nothing).
+	 */
+	bool concurrent;
 };
 
 struct gpuvm_mmu_stats {
@@ -118,6 +129,15 @@ int gpuvm_mmu_write(struct gpuvm_mmu_as *as, uint64_t va, const void *buf,
 		    size_t len, struct gpuvm_mmu_fault *fault);
 int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 		    size_t len, struct gpuvm_mmu_fault *fault);
+
+/*
+ * Locks the naturally aligned power-of-two region (at least 32 KiB)
+ * around [start, start + size) for an update: accesses touching it wait.
+ * One region at a time; no effect on accesses without cfg.concurrent.
+ */
+void gpuvm_mmu_lock_region(struct gpuvm_mmu_as *as, uint64_t start,
+			   uint64_t size);
+void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as);
 
 /* Drops every TLB entry overlapping [va, va + size). */
 void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size);

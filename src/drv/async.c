@@ -75,7 +75,7 @@ static void timeline_raise(struct drv_timeline *t, uint64_t point)
 		t->point = point;
 }
 
-int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
+int drv_impl_timeline_signal(struct gpuvm_drv_device *dev,
 			      uint32_t timeline, uint64_t point)
 {
 	struct drv_timeline *t;
@@ -89,7 +89,7 @@ int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
 	return ret;
 }
 
-int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
+int drv_impl_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
 			     uint64_t *point)
 {
 	const struct drv_timeline *t;
@@ -352,7 +352,7 @@ static uint32_t run_pass(struct gpuvm_drv_device *dev)
 	return n;
 }
 
-int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
+int drv_impl_run(struct gpuvm_drv_device *dev, uint32_t *executed)
 {
 	uint32_t n, total = 0;
 
@@ -364,15 +364,15 @@ int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
 	return 0;
 }
 
-int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
+int drv_impl_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
 		   uint64_t point)
 {
 	uint64_t now;
 
 	if (!timeline || !point)
 		return -EINVAL;
-	gpuvm_drv_run(dev, NULL);
-	gpuvm_drv_timeline_point(dev, timeline, &now);
+	drv_impl_run(dev, NULL);
+	drv_impl_timeline_point(dev, timeline, &now);
 	return now >= point ? 0 : -ETIMEDOUT;
 }
 
@@ -390,7 +390,7 @@ void drv_vm_cancel_jobs(struct drv_vm *vm)
 	vm->queued = 0;
 }
 
-int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
+int drv_impl_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint32_t *jobs)
 {
 	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
@@ -401,7 +401,7 @@ int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return 0;
 }
 
-int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
+int drv_impl_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth)
 {
 	struct drv_vm *vm = drv_vm_lookup(file, vm_id);

@@ -21,7 +21,7 @@ static struct drv_vm *vm_of(struct gpuvm_drv_file *file, uint32_t id)
 	return drv_vm_lookup(file, id);
 }
 
-int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
+int drv_impl_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t addr, struct gpuvm_drv_lookup *out)
 {
 	struct drv_vm *vm = vm_of(file, vm_id);
@@ -47,7 +47,7 @@ int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return 0;
 }
 
-int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
+int drv_impl_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       struct gpuvm_drv_vm_stats *st)
 {
 	struct drv_vm *vm = vm_of(file, vm_id);
@@ -69,7 +69,7 @@ int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return 0;
 }
 
-int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
+int drv_impl_vm_for_each_mapping(struct gpuvm_drv_file *file,
 				  uint32_t vm_id, uint64_t start, uint64_t end,
 				  gpuvm_drv_mapping_fn fn, void *cookie)
 {
@@ -177,7 +177,7 @@ static int check_mappings(struct check_ctx *c)
 	return 0;
 }
 
-int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
+int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err)
 {
 	struct check_ctx c = { .vm = vm_of(file, vm_id) };
@@ -208,7 +208,7 @@ int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return ret;
 }
 
-int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
+int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
 {
 	struct drv_vm *vm = vm_of(file, vm_id);
 

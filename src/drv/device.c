@@ -71,6 +71,8 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 	}
 	dev->next_serial = 1;
 	dev->budget = dev->cfg.ram;
+	pthread_rwlock_init(&dev->rw, NULL);
+	pthread_mutex_init(&dev->alloc, NULL);
 	*out = dev;
 	return 0;
 }
@@ -80,10 +82,12 @@ void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev)
 	if (!dev)
 		return;
 	while (dev->files)
-		gpuvm_drv_file_close(dev->files);
+		drv_impl_file_close(dev->files);
 	drv_timelines_free(dev);
 	drv_null_tables_drop(dev);
 	gpuvm_mem_destroy(dev->mem);
+	pthread_mutex_destroy(&dev->alloc);
+	pthread_rwlock_destroy(&dev->rw);
 	free(dev);
 }
 
@@ -101,7 +105,7 @@ gpuvm_drv_device_cfg(const struct gpuvm_drv_device *dev)
 /* ------------------------------------------------------------------ */
 /* Files                                                               */
 
-int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
+int drv_impl_file_open(struct gpuvm_drv_device *dev,
 			struct gpuvm_drv_file **out)
 {
 	struct gpuvm_drv_file *f = calloc(1, sizeof(*f));
@@ -117,7 +121,7 @@ int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
 	return 0;
 }
 
-void gpuvm_drv_file_close(struct gpuvm_drv_file *f)
+void drv_impl_file_close(struct gpuvm_drv_file *f)
 {
 	uint32_t i;
 
@@ -129,7 +133,7 @@ void gpuvm_drv_file_close(struct gpuvm_drv_file *f)
 			drv_vm_free(f->vms[i]);
 	for (i = 0; i < f->nbos; i++)
 		if (f->bos[i])
-			gpuvm_drv_bo_close(f, i + 1);
+			drv_impl_bo_close(f, i + 1);
 	drv_sparse_tables_drop(f);
 	if (f->dummy)
 		drv_bo_put(f->dummy);
@@ -166,21 +170,55 @@ int drv_bo_new(struct gpuvm_drv_file *file, uint64_t size,
 	bo->size = size;
 	bo->chunks = chunks;
 	bo->refs = 1;
+	pthread_mutex_lock(&file->dev->alloc);
 	drv_lru_add(file->dev, bo);
+	pthread_mutex_unlock(&file->dev->alloc);
 	*out = bo;
 	return 0;
 }
 
+/*
+ * References, pins and the LRU change under the device's allocation
+ * mutex: binds on different VMs (the shared lock) touch the same BOs.
+ */
 void drv_bo_get(struct drv_bo *bo)
 {
+	struct gpuvm_drv_device *dev = bo->file->dev;
+
+	pthread_mutex_lock(&dev->alloc);
 	bo->refs++;
+	pthread_mutex_unlock(&dev->alloc);
+}
+
+void drv_bo_pin_get(struct drv_bo *bo)
+{
+	struct gpuvm_drv_device *dev = bo->file->dev;
+
+	pthread_mutex_lock(&dev->alloc);
+	bo->pins++;
+	pthread_mutex_unlock(&dev->alloc);
+}
+
+void drv_bo_pin_put(struct drv_bo *bo)
+{
+	struct gpuvm_drv_device *dev = bo->file->dev;
+
+	pthread_mutex_lock(&dev->alloc);
+	bo->pins--;
+	pthread_mutex_unlock(&dev->alloc);
 }
 
 void drv_bo_put(struct drv_bo *bo)
 {
-	if (--bo->refs)
+	struct gpuvm_drv_device *dev = bo->file->dev;
+
+	pthread_mutex_lock(&dev->alloc);
+	if (--bo->refs) {
+		pthread_mutex_unlock(&dev->alloc);
 		return;
-	drv_lru_del(bo->file->dev, bo);
+	}
+	drv_lru_del(dev, bo);
+	pthread_mutex_unlock(&dev->alloc);
 	gpuvm_mem_bo_destroy(bo->mem);
 	free(bo->swap);
 	free(bo);
@@ -225,7 +263,7 @@ static int add_handle(struct gpuvm_drv_file *file, struct drv_bo *bo)
 	return 0;
 }
 
-int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
+int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t exclusive_vm, unsigned int chunks,
 			uint32_t *handle)
 {
@@ -255,7 +293,7 @@ int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 	return 0;
 }
 
-int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
+int drv_impl_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 
@@ -280,7 +318,7 @@ static int bo_access(struct gpuvm_drv_file *file, uint32_t handle,
 	return 0;
 }
 
-int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
+int drv_impl_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		      uint64_t offset, void *buf, uint64_t len)
 {
 	struct drv_bo *bo;
@@ -297,7 +335,7 @@ int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 	return gpuvm_mem_bo_read(bo->mem, offset, buf, len);
 }
 
-int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
+int drv_impl_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len)
 {
 	struct drv_bo *bo;

@@ -3,6 +3,8 @@
 #ifndef GPUVM_DRV_INTERNAL_H
 #define GPUVM_DRV_INTERNAL_H
 
+#include <pthread.h>
+
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
@@ -33,6 +35,7 @@ struct drv_bo {
 
 struct drv_vm {
 	struct gpuvm_drv_file *file;
+	pthread_mutex_t lock;     /* binds and inspection of this VM */
 	uint32_t id;
 	uint64_t serial;          /* unique per device, never reused */
 	uint64_t user_va;
@@ -79,7 +82,18 @@ struct gpuvm_drv_file {
 	uint32_t sparse_prots;                /* protections ever used */
 };
 
+/*
+ * Locking (api.c): rw is taken shared by per-VM work (binds, accesses,
+ * inspection), each VM's lock serialising work on that VM, and
+ * exclusively by everything that reaches across VMs (eviction, restore,
+ * queues, object creation and destruction). alloc guards what shared
+ * work on different VMs touches in common: BO references, pins, the LRU
+ * and the budget charges.
+ */
 struct gpuvm_drv_device {
+	pthread_rwlock_t rw;
+	pthread_mutex_t alloc;
+	uint64_t charged;                     /* frames claimed, not yet taken */
 	struct gpuvm_drv_device_cfg cfg;
 	struct gpuvm_mem *mem;
 	struct gpuvm_drv_file *files;
@@ -98,6 +112,8 @@ struct drv_bo *drv_bo_lookup(struct gpuvm_drv_file *file, uint32_t handle);
 int drv_bo_new(struct gpuvm_drv_file *file, uint64_t size,
 	       unsigned int chunks, struct drv_bo **out);
 void drv_bo_get(struct drv_bo *bo);
+void drv_bo_pin_get(struct drv_bo *bo);
+void drv_bo_pin_put(struct drv_bo *bo);
 void drv_bo_put(struct drv_bo *bo);
 int drv_dummy_get(struct gpuvm_drv_file *file, struct drv_bo **out);
 
@@ -121,8 +137,64 @@ int drv_count_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
 		  struct gpuvm_pt_resv *resv);
 void drv_apply_and_commit(struct drv_vm *vm, struct gpuvm_va_ops *ops,
 			  struct gpuvm_pt_resv *resv);
+int drv_bind_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op);
+int drv_bind_fast(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op);
 /* Undoes the lazy creation of the file's dummy after a failed op. */
 void drv_drop_new_dummy(struct gpuvm_drv_file *file, bool had_dummy);
+
+/*
+ * The implementations behind the public entry points of api.c, which
+ * takes the locks they assume.
+ */
+int drv_impl_file_open(struct gpuvm_drv_device *dev,
+		       struct gpuvm_drv_file **out);
+void drv_impl_file_close(struct gpuvm_drv_file *file);
+int drv_impl_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
+		       uint32_t *id);
+int drv_impl_vm_destroy(struct gpuvm_drv_file *file, uint32_t id);
+int drv_impl_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
+			  enum gpuvm_drv_vm_state *state);
+int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
+		       uint32_t exclusive_vm, unsigned int chunks,
+		       uint32_t *handle);
+int drv_impl_bo_close(struct gpuvm_drv_file *file, uint32_t handle);
+int drv_impl_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
+		     uint64_t offset, void *buf, uint64_t len);
+int drv_impl_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
+		      uint64_t offset, const void *buf, uint64_t len);
+int drv_impl_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
+			enum gpuvm_mmu_access access, uint64_t va, void *buf,
+			size_t len, struct gpuvm_mmu_fault *fault);
+int drv_impl_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       uint64_t va, struct gpuvm_drv_lookup *out);
+int drv_impl_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
+		      struct gpuvm_drv_vm_stats *st);
+int drv_impl_vm_for_each_mapping(struct gpuvm_drv_file *file,
+				 uint32_t vm_id, uint64_t start, uint64_t end,
+				 gpuvm_drv_mapping_fn fn, void *cookie);
+int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
+		      FILE *err);
+int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f);
+int drv_impl_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
+			       uint64_t nth);
+int drv_impl_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes);
+int drv_impl_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
+		     uint64_t *freed);
+int drv_impl_bo_evict(struct gpuvm_drv_file *file, uint32_t handle);
+int drv_impl_dummy_evict(struct gpuvm_drv_file *file);
+int drv_impl_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
+			 bool *resident);
+int drv_impl_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
+int drv_impl_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
+int drv_impl_timeline_signal(struct gpuvm_drv_device *dev, uint32_t timeline,
+			     uint64_t point);
+int drv_impl_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
+			    uint64_t *point);
+int drv_impl_run(struct gpuvm_drv_device *dev, uint32_t *executed);
+int drv_impl_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
+		  uint64_t point);
+int drv_impl_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       uint32_t *jobs);
 
 /* async.c */
 int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
@@ -136,6 +208,8 @@ void drv_lru_add(struct gpuvm_drv_device *dev, struct drv_bo *bo);
 void drv_lru_del(struct gpuvm_drv_device *dev, struct drv_bo *bo);
 void drv_bo_touch(struct drv_bo *bo);
 bool drv_fits(struct gpuvm_drv_device *dev, uint64_t frames);
+bool drv_charge(struct gpuvm_drv_device *dev, uint64_t frames);
+void drv_uncharge(struct gpuvm_drv_device *dev, uint64_t frames);
 int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames);
 int drv_bo_evict(struct drv_bo *bo);
 int drv_bo_make_resident(struct drv_bo *bo);
@@ -169,6 +243,7 @@ uint64_t drv_sparse_tables_need(struct gpuvm_drv_file *file, uint32_t prot,
 int drv_sparse_tables_get(struct gpuvm_drv_file *file, uint32_t prot,
 			  uint64_t addr, uint64_t range);
 void drv_sparse_tables_trim(struct gpuvm_drv_file *file);
+bool drv_sparse_tables_idle(struct gpuvm_drv_file *file);
 void drv_sparse_tables_rebuild(struct gpuvm_drv_file *file);
 void drv_sparse_tables_drop(struct gpuvm_drv_file *file);
 void drv_null_tables_drop(struct gpuvm_drv_device *dev);

@@ -70,10 +70,12 @@ void drv_bo_touch(struct drv_bo *bo)
 {
 	struct gpuvm_drv_device *dev = bo->file->dev;
 
-	if (dev->lru_tail == bo)
-		return;
-	drv_lru_del(dev, bo);
-	drv_lru_add(dev, bo);
+	pthread_mutex_lock(&dev->alloc);
+	if (dev->lru_tail != bo) {
+		drv_lru_del(dev, bo);
+		drv_lru_add(dev, bo);
+	}
+	pthread_mutex_unlock(&dev->alloc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -92,6 +94,32 @@ bool drv_fits(struct gpuvm_drv_device *dev, uint64_t frames)
 	uint64_t budget = dev->budget / GPUVM_SZ_4K;
 
 	return frames <= budget && frames_used(dev) <= budget - frames;
+}
+
+/*
+ * The shared-lock version of drv_fits(): binds running side by side
+ * claim their frames here before allocating them, so together they
+ * cannot pass the budget. false means: go and make room (exclusively).
+ */
+bool drv_charge(struct gpuvm_drv_device *dev, uint64_t frames)
+{
+	uint64_t budget = dev->budget / GPUVM_SZ_4K, used;
+	bool ok;
+
+	pthread_mutex_lock(&dev->alloc);
+	used = frames_used(dev) + dev->charged;
+	ok = frames <= budget && used <= budget - frames;
+	if (ok)
+		dev->charged += frames;
+	pthread_mutex_unlock(&dev->alloc);
+	return ok;
+}
+
+void drv_uncharge(struct gpuvm_drv_device *dev, uint64_t frames)
+{
+	pthread_mutex_lock(&dev->alloc);
+	dev->charged -= frames;
+	pthread_mutex_unlock(&dev->alloc);
 }
 
 static struct drv_bo *oldest_evictable(struct gpuvm_drv_device *dev)
@@ -143,7 +171,7 @@ int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames)
 	return 0;
 }
 
-int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
+int drv_impl_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
 {
 	if (bytes & (GPUVM_SZ_4K - 1) || bytes > dev->cfg.ram)
 		return -EINVAL;
@@ -151,7 +179,7 @@ int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
 	return 0;
 }
 
-int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
+int drv_impl_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
 		      uint64_t *freed)
 {
 	uint64_t before = frames_used(dev), now;
@@ -419,7 +447,7 @@ static int restore_one(struct drv_vm *vm, uint32_t i)
  * -ENOMEM what was restored stays restored and the rest stays listed:
  * the VM is consistent and a later validate continues.
  */
-int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
+int drv_impl_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
 {
 	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
 	uint32_t i, done;
@@ -475,19 +503,19 @@ int drv_reserve_room(struct drv_vm *vm,
 /* ------------------------------------------------------------------ */
 /* Handles                                                             */
 
-int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
+int drv_impl_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 
 	return bo ? drv_bo_evict(bo) : -EINVAL;
 }
 
-int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file)
+int drv_impl_dummy_evict(struct gpuvm_drv_file *file)
 {
 	return file->dummy ? drv_bo_evict(file->dummy) : -ENOENT;
 }
 
-int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
+int drv_impl_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
 			  bool *resident)
 {
 	struct drv_bo *bo = handle ? drv_bo_lookup(file, handle) : file->dummy;
@@ -498,7 +526,7 @@ int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
 	return 0;
 }
 
-int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
+int drv_impl_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 	int ret;

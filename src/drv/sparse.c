@@ -143,6 +143,22 @@ void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
 	}
 }
 
+/* Some set of the file (or the device's NULL sets) has no link left. */
+bool drv_sparse_tables_idle(struct gpuvm_drv_file *file)
+{
+	unsigned int i;
+
+	for (i = 0; i < DRV_PROT_VARIANTS; i++) {
+		if (file->sparse_tables[i] &&
+		    !gpuvm_pt_shared_links(file->sparse_tables[i]))
+			return true;
+		if (file->dev->null_tables[i] &&
+		    !gpuvm_pt_shared_links(file->dev->null_tables[i]))
+			return true;
+	}
+	return false;
+}
+
 void drv_null_tables_drop(struct gpuvm_drv_device *dev)
 {
 	unsigned int i;

@@ -161,9 +161,11 @@ static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
 		.mem = dev->mem, .va_bits = dev->cfg.va_bits,
 		.tlb_entries = dev->cfg.tlb_entries,
 		.checked = !dev->cfg.unchecked,
+		.concurrent = true,
 	};
 	int ret = gpuvm_va_space_create(&vc, &vm->va);
 
+	pthread_mutex_init(&vm->lock, NULL);
 	if (!ret)
 		ret = gpuvm_pt_create(&pc, &vm->pt);
 	if (!ret) {
@@ -194,10 +196,11 @@ void drv_vm_free(struct drv_vm *vm)
 	gpuvm_va_space_destroy(vm->va);
 	if (vm->file && vm->id)
 		vm->file->vms[vm->id] = NULL;
+	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
 
-int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
+int drv_impl_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
 			uint32_t *id)
 {
 	struct gpuvm_drv_device *dev = file->dev;
@@ -234,7 +237,7 @@ int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
 	return 0;
 }
 
-int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
+int drv_impl_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
 {
 	struct drv_vm *vm = drv_vm_lookup(file, id);
 
@@ -245,7 +248,7 @@ int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
 	return 0;
 }
 
-int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
+int drv_impl_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
 			   enum gpuvm_drv_vm_state *state)
 {
 	struct drv_vm *vm = drv_vm_lookup(file, id);
@@ -536,16 +539,50 @@ static int reserve(struct drv_vm *vm, const struct gpuvm_va_ops *ops,
 	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, resv);
 }
 
+/* The hull of what the list changes: the region accesses must not see. */
+static void changed_hull(const struct gpuvm_va_ops *ops, uint64_t *start,
+			 uint64_t *end)
+{
+	unsigned int i;
+	uint64_t s, e;
+
+	*start = UINT64_MAX;
+	*end = 0;
+	for (i = 0; i < ops->count; i++) {
+		const struct gpuvm_va_op *op = &ops->op[i];
+
+		if (op->type == GPUVM_VA_OP_MAP) {
+			s = op->va->addr;
+			e = gpuvm_va_end(op->va);
+		} else {
+			removed_range(op, &s, &e);
+		}
+		*start = s < *start ? s : *start;
+		*end = e > *end ? e : *end;
+	}
+}
+
+/*
+ * Applies a reserved list. Accesses to the changed region wait while the
+ * tables change and until the TLB has forgotten the old translations
+ * (panthor's AS lock around an update), so they see before or after.
+ */
 void drv_apply_and_commit(struct drv_vm *vm, struct gpuvm_va_ops *ops,
 			  struct gpuvm_pt_resv *resv)
 {
 	struct gpuvm_pt_gather gather;
+	uint64_t start, end;
 
+	changed_hull(ops, &start, &end);
+	if (start < end)
+		gpuvm_mmu_lock_region(vm->as, start, end - start);
 	gpuvm_pt_gather_init(&gather);
 	apply_ops(vm, ops, resv, &gather);
 	gpuvm_va_ops_commit(ops);
 	update_refs(ops);
 	drv_vm_flush(vm, &gather);
+	if (start < end)
+		gpuvm_mmu_unlock_region(vm->as);
 }
 
 /* Finishes or undoes what drv_target_get() did, as the op went. */
@@ -610,33 +647,63 @@ void drv_drop_new_dummy(struct gpuvm_drv_file *file, bool had_dummy)
 	file->dummy = NULL;
 }
 
-int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
-		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
-		      uint32_t count, uint32_t *failed)
+/* One synchronous op, with everything it may need (exclusive lock). */
+int drv_bind_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 {
-	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
-	uint32_t i;
-	int ret;
-
-	if (!vm || (count && !ops))
-		return -EINVAL;
-	if (flags & ~GPUVM_DRV_BIND_ASYNC)
-		return -EINVAL;
-	if (flags & GPUVM_DRV_BIND_ASYNC)
-		return drv_bind_async(vm, ops, count, failed);
-	for (i = 0; i < count; i++) {
-		/* Syncs belong to queued binds: panthor refuses them here. */
-		ret = ops[i].n_syncs ? -EINVAL : bind_one(vm, &ops[i]);
-		if (ret) {
-			if (failed)
-				*failed = i;
-			return ret;
-		}
-	}
-	return 0;
+	/* Syncs belong to queued binds: panthor refuses them here. */
+	return op->n_syncs ? -EINVAL : bind_one(vm, op);
 }
 
-int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
+/*
+ * The common case of a synchronous op, run under the shared lock and the
+ * VM's own, in parallel with binds on other VMs: its target resident,
+ * its shared tables there, its page tables within the budget. -EAGAIN
+ * when it needs more (a dummy to make, a BO to restore, shared tables to
+ * build, room to make): the caller then runs drv_bind_op() under the
+ * exclusive lock. Every other result is final, errors included.
+ */
+int drv_bind_fast(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
+{
+	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
+	struct gpuvm_drv_device *dev = vm->file->dev;
+	struct gpuvm_pt_resv resv = { 0 };
+	struct gpuvm_va_ops *ops = NULL;
+	struct drv_bo *target;
+	struct gpuvm_va req;
+	uint64_t extra;
+	int ret = drv_check_op(vm, op, &req);
+
+	if (ret || type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
+		return ret;
+	if (op->n_syncs)
+		return -EINVAL;
+	target = drv_op_target(vm, &req, type, &extra);
+	if (extra)
+		return -EAGAIN;
+	if (target)
+		drv_bo_pin_get(target);
+	ret = drv_prepare_op(vm, op, &req, &ops);
+	if (!ret)
+		ret = drv_count_ops(vm, ops, &resv);
+	if (!ret && !drv_charge(dev, resv.need))
+		ret = -EAGAIN;
+	if (!ret) {
+		ret = gpuvm_pt_resv_fill(vm->pt, &resv);
+		drv_uncharge(dev, resv.need);
+	}
+	if (!ret)
+		drv_apply_and_commit(vm, ops, &resv);
+	gpuvm_pt_resv_release(vm->pt, &resv);
+	gpuvm_va_ops_free(ops);
+	if (target) {
+		drv_bo_pin_put(target);
+		if (!ret)
+			drv_bo_touch(target);
+	}
+	return ret;
+}
+
+int drv_impl_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault)
 {

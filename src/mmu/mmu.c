@@ -57,6 +57,7 @@
  * copy then stops at the first chunk that no longer translates.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,7 +77,38 @@ struct gpuvm_mmu_as {
 	unsigned int start_level;
 	bool checked;
 	struct gpuvm_mmu_stats st;
+	/*
+	 * Concurrent mode: lock guards the TLB and the counters, and the
+	 * locked region [lock_start, lock_end) (empty when equal) holds back
+	 * accesses that touch it, as a Mali AS_LOCK does during an update.
+	 */
+	bool concurrent;
+	pthread_mutex_t lock;
+	pthread_cond_t unlocked;
+	uint64_t lock_start, lock_end;
 };
+
+static void as_lock(const struct gpuvm_mmu_as *as)
+{
+	if (as->concurrent)
+		pthread_mutex_lock((pthread_mutex_t *)&as->lock);
+}
+
+static void as_unlock(const struct gpuvm_mmu_as *as)
+{
+	if (as->concurrent)
+		pthread_mutex_unlock((pthread_mutex_t *)&as->lock);
+}
+
+/* Waits (lock held) until [va, va + len) is clear of the locked region. */
+static void wait_region(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len)
+{
+	uint64_t last = va + len - 1 < va ? UINT64_MAX : va + len - 1;
+
+	while (as->concurrent && as->lock_start < as->lock_end &&
+	       va < as->lock_end && last >= as->lock_start)
+		pthread_cond_wait(&as->unlocked, &as->lock);
+}
 
 /* What a successful walk (or a TLB entry) says about one VA. */
 struct leaf {
@@ -147,6 +179,11 @@ int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 	shift = gpuvm_pt_level_shift(as->start_level);
 	as->top_mask = (1ull << (cfg->va_bits - shift)) - 1;
 	as->checked = cfg->checked;
+	as->concurrent = cfg->concurrent;
+	if (as->concurrent) {
+		pthread_mutex_init(&as->lock, NULL);
+		pthread_cond_init(&as->unlocked, NULL);
+	}
 	*out = as;
 	return 0;
 }
@@ -155,6 +192,10 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as)
 {
 	if (!as)
 		return;
+	if (as->concurrent) {
+		pthread_cond_destroy(&as->unlocked);
+		pthread_mutex_destroy(&as->lock);
+	}
 	gpuvm_tlb_fini(&as->tlb);
 	free(as);
 }
@@ -166,18 +207,25 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as)
  */
 void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
 {
+	as_lock(as);
 	as->root = root;
-	gpuvm_mmu_invalidate_all(as);
+	as->st.invalidations++;
+	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
+	as_unlock(as);
 }
 
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
 {
+	as_lock(as);
 	as->checked = checked;
+	as_unlock(as);
 }
 
 void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 {
+	as_lock(as);
 	*st = as->st;
+	as_unlock(as);
 }
 
 /* ------------------------------------------------------------------ */
@@ -375,10 +423,15 @@ int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
 			struct gpuvm_mmu_fault *fault_out)
 {
 	struct gpuvm_mmu_xlat dummy;
+	int ret;
 
 	if ((unsigned int)access > GPUVM_MMU_EXEC)
 		return -EINVAL;
-	return xlate(as, va, access, x ? x : &dummy, fault_out);
+	as_lock(as);
+	wait_region(as, va, 1);
+	ret = xlate(as, va, access, x ? x : &dummy, fault_out);
+	as_unlock(as);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -482,11 +535,13 @@ static int do_access(struct gpuvm_mmu_as *as, uint64_t va, void *rbuf,
 
 	if (!len)
 		return 0;
+	as_lock(as);
+	wait_region(as, va, len);
 	ret = translate_all(as, va, len, acc, xs, f);
-	if (ret)
-		return ret;
-	copy_all(as, va, len, xs, rbuf, wbuf);
-	return 0;
+	if (!ret)
+		copy_all(as, va, len, xs, rbuf, wbuf);
+	as_unlock(as);
+	return ret;
 }
 
 int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
@@ -519,14 +574,50 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 		return;
 	if (last < va) /* the range runs past 2^64: clamp, don't wrap */
 		last = UINT64_MAX;
+	as_lock(as);
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate(&as->tlb, va, last);
+	as_unlock(as);
 }
 
 void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as)
 {
+	as_lock(as);
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
+	as_unlock(as);
+}
+
+/*
+ * The update region, rounded out as panthor's AS_LOCK does: a naturally
+ * aligned power of two of at least 32 KiB holding the whole range.
+ */
+void gpuvm_mmu_lock_region(struct gpuvm_mmu_as *as, uint64_t start,
+			   uint64_t size)
+{
+	uint64_t last = start + size - 1, span = 32 * 1024;
+
+	if (!size)
+		return;
+	if (last < start)
+		last = UINT64_MAX;
+	while (span && (start & ~(span - 1)) != (last & ~(span - 1)))
+		span <<= 1;
+	as_lock(as);
+	as->lock_start = span ? start & ~(span - 1) : 0;
+	as->lock_end = span ? (start & ~(span - 1)) + span : UINT64_MAX;
+	if (as->lock_end == 0)
+		as->lock_end = UINT64_MAX;
+	as_unlock(as);
+}
+
+void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as)
+{
+	as_lock(as);
+	as->lock_start = as->lock_end = 0;
+	if (as->concurrent)
+		pthread_cond_broadcast(&as->unlocked);
+	as_unlock(as);
 }
 
 void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
@@ -546,6 +637,7 @@ uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as)
 	uint64_t stale = 0, i;
 	unsigned int idx, reads;
 
+	as_lock(as);
 	for (idx = 0; idx < GPUVM_TLB_SIZES; idx++) {
 		const struct gpuvm_tlb_array *a = &as->tlb.a[idx];
 
@@ -562,5 +654,6 @@ uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as)
 				stale++;
 		}
 	}
+	as_unlock(as);
 	return stale;
 }

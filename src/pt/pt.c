@@ -188,18 +188,19 @@ static struct pt_slot *slot_for(const struct gpuvm_pt *pt,
 	return free_slot;
 }
 
+/* A set's total is shared by page tables updated in parallel: atomic. */
 static void link_add(struct pt_slot *sl, struct gpuvm_pt_shared *sh,
 		     uint64_t n)
 {
 	sl->sh = sh;
 	sl->links += n;
-	sh->links += n;
+	__atomic_add_fetch(&sh->links, n, __ATOMIC_RELAXED);
 }
 
 static void link_drop(struct pt_slot *sl, uint64_t n)
 {
 	sl->links -= n;
-	sl->sh->links -= n;
+	__atomic_sub_fetch(&sl->sh->links, n, __ATOMIC_RELAXED);
 	if (!sl->links)
 		sl->sh = NULL;
 }

@@ -138,7 +138,7 @@ int gpuvm_pt_shared_destroy(struct gpuvm_pt_shared *sh)
 {
 	if (!sh)
 		return 0;
-	if (sh->links)
+	if (gpuvm_pt_shared_links(sh))
 		return -EBUSY;
 	destroy_tables(sh);
 	free(sh);
@@ -152,5 +152,5 @@ uint64_t gpuvm_pt_shared_pages(const struct gpuvm_pt_shared *sh)
 
 uint64_t gpuvm_pt_shared_links(const struct gpuvm_pt_shared *sh)
 {
-	return sh->links;
+	return __atomic_load_n(&sh->links, __ATOMIC_RELAXED);
 }
