@@ -189,6 +189,16 @@ int bench_vm_bind1(const struct bench_vm *b, uint32_t flags, uint32_t bo,
 	return gpuvm_drv_vm_bind(b->file, b->vm, 0, &op, 1, NULL);
 }
 
+int bench_vm_make_dummy(const struct bench_vm *b)
+{
+	int ret = bench_vm_bind1(b, GPUVM_DRV_OP_TYPE_MAP |
+				 GPUVM_DRV_OP_MAP_SPARSE |
+				 GPUVM_DRV_OP_MAP_NOEXEC, 0, 0, 0, GPUVM_SZ_4K);
+
+	return ret ? ret : bench_vm_bind1(b, GPUVM_DRV_OP_TYPE_UNMAP, 0, 0, 0,
+					  GPUVM_SZ_4K);
+}
+
 /* ------------------------------------------------------------------ */
 /* Printing                                                            */
 
@@ -227,7 +237,8 @@ static void print_row(FILE *f, const struct bench_row *row)
 	print_opt(f, row->pt_pages, 8);
 	print_opt(f, row->pt_reserved, 8);
 	print_time(f, row->median_ns);
-	fprintf(f, " %10.1f\n", row->ns_per_op);
+	fprintf(f, row->ns_per_op < 1e4 ? " %10.1f\n" : " %10.0f\n",
+		row->ns_per_op);
 	if (row->note[0])
 		fprintf(f, "      %s\n", row->note);
 }
@@ -241,7 +252,8 @@ static void print_targets(const struct bench_report *r, FILE *f)
 	fputs("\ntargets (from this run):\n", f);
 	for (i = 0; i < r->ntargets; i++) {
 		const struct bench_target *t = &r->targets[i];
-		const char *v = !t->measurable ? "SKIP" : t->pass ? "PASS" : "MISS";
+		const char *v = !t->measurable ? "SKIP" :
+				t->pass ? "PASS" : "MISS";
 
 		fprintf(f, "  %s  %-62s %18s  (target %s)\n", v, t->what,
 			t->measured, t->limit);

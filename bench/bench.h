@@ -29,7 +29,7 @@
 #include "gpuvm/drv.h"
 
 struct bench_row {
-	char group[40];
+	char group[48];
 	char key[32];          /* stable id for targets and JSON */
 	char name[64];
 	char note[112];        /* printed under the row; "" for none */
@@ -116,6 +116,12 @@ int bench_vm_open(struct bench_vm *b, const struct gpuvm_drv_device_cfg *cfg);
 void bench_vm_close(struct bench_vm *b);
 /* Fills the sample's counts from the VM's statistics. */
 int bench_vm_counts(const struct bench_vm *b, struct bench_sample *s);
+/*
+ * Makes the file's sparse dummy the way a first sparse bind does: a
+ * 4 KiB sparse MAP at VA 0 and its UNMAP. The dummy stays (it lives as
+ * long as the file); no mapping or table does.
+ */
+int bench_vm_make_dummy(const struct bench_vm *b);
 /* One bind op, synchronous. */
 int bench_vm_bind1(const struct bench_vm *b, uint32_t flags, uint32_t bo,
 		   uint64_t bo_offset, uint64_t va, uint64_t size);

@@ -41,13 +41,16 @@ int seed_run(enum seed_way way, uint64_t va, struct seed_result *r);
 /*
  * What the bench varies besides the way: the VA (2 MiB-aligned or not)
  * and, for the sparse ways, whether the device shares sparse tables
- * (the default) or gives each range private ones. seed_run() is this
- * with private_tables false.
+ * (the default) or gives each range private ones, and whether the file
+ * already has its dummy (made by an earlier sparse bind, untimed) or
+ * makes it in the timed bind, as a file's first sparse op does.
+ * seed_run() is this with both false.
  */
 struct seed_cfg {
 	enum seed_way way;
 	uint64_t va;
 	bool private_tables;   /* gpuvm_drv_device_cfg.private_sparse_tables */
+	bool dummy_made;       /* the file's dummy exists before the bind */
 };
 
 int seed_run_cfg(const struct seed_cfg *c, struct seed_result *r);

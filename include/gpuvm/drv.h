@@ -29,8 +29,23 @@
  * restore on validate (see gpuvm_drv_device_set_budget() and
  * gpuvm_drv_vm_validate()).
  *
- * Thread safety: a device and everything under it is used by one thread
- * at a time (the caller serialises).
+ * Thread safety: every function may be called from several threads at
+ * once, except gpuvm_drv_device_create/destroy, and no call may use a file
+ * another thread is closing (a file is one process's: closing it races
+ * with nothing in a real driver either).
+ *  - Binds on different VMs, of the same file or not, run in parallel;
+ *    binds on one VM are serialised. A bind that needs memory management
+ *    (creating the dummy, restoring a BO, building shared tables, making
+ *    room) briefly runs alone instead.
+ *  - GPU accesses run concurrently with binds and with each other. An op
+ *    locks the region it changes (a naturally aligned power of two of at
+ *    least 32 KiB around it, as panthor's AS lock): accesses touching it
+ *    wait until the tables and TLB are updated, so an access sees the
+ *    translations from before or after an op, never a mix.
+ *  - CPU access to BOs and state queries run alongside everything.
+ *  - Object creation and destruction, eviction, restore, budgets,
+ *    timelines and the async queues run alone.
+ * src/drv/api.c says which lock every call takes.
  */
 #ifndef GPUVM_DRV_H
 #define GPUVM_DRV_H
