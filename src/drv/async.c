@@ -113,6 +113,8 @@ void drv_timelines_free(struct gpuvm_drv_device *dev)
 
 static void job_free(struct drv_vm *vm, struct drv_job *job)
 {
+	if (job->hold >= 0)
+		drv_sparse_tables_hold(vm->file, (uint32_t)job->hold, false);
 	gpuvm_pt_resv_release(vm->pt, &job->resv);
 	if (job->target) {
 		job->target->pins--;
@@ -136,12 +138,10 @@ static void job_signal(struct drv_vm *vm, const struct drv_job *job)
 	}
 }
 
-static int check_syncs(struct gpuvm_drv_device *dev,
-		       const struct gpuvm_drv_bind_op *op)
+/* The syncs' own rules; creates nothing. */
+static int check_syncs(const struct gpuvm_drv_bind_op *op)
 {
-	struct drv_timeline *t;
 	uint32_t i;
-	int ret;
 
 	if (op->n_syncs && !op->syncs)
 		return -EINVAL;
@@ -152,11 +152,24 @@ static int check_syncs(struct gpuvm_drv_device *dev,
 		     sy->flags != GPUVM_DRV_SYNC_SIGNAL) ||
 		    !sy->timeline || !sy->point)
 			return -EINVAL;
-		if (sy->flags == GPUVM_DRV_SYNC_SIGNAL) {
-			ret = timeline_get(dev, sy->timeline, &t);
-			if (ret)
-				return ret;
-		}
+	}
+	return 0;
+}
+
+/* The timelines a job signals exist before it is queued. */
+static int make_timelines(struct gpuvm_drv_device *dev,
+			  const struct drv_job *job)
+{
+	struct drv_timeline *t;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < job->op.n_syncs; i++) {
+		if (job->syncs[i].flags != GPUVM_DRV_SYNC_SIGNAL)
+			continue;
+		ret = timeline_get(dev, job->syncs[i].timeline, &t);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -176,27 +189,27 @@ static int copy_syncs(struct drv_job *job, const struct gpuvm_drv_bind_op *op)
 	return 0;
 }
 
-/* Worst-case tables for the job, whatever runs before it. */
-static int reserve_worst(struct drv_vm *vm, struct drv_job *job)
+/*
+ * Worst-case tables for op, whatever runs before it: a block split at
+ * each end (and copies of shared tables) plus a fresh map.
+ */
+static int count_worst(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
+		       const struct gpuvm_va *req, struct gpuvm_pt_resv *r)
 {
-	uint32_t type = job->op.flags & GPUVM_DRV_OP_TYPE_MASK;
-	struct gpuvm_pt_resv *r = &job->resv;
+	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
 	struct drv_src src;
 	uint32_t prot;
-	int ret = 0;
+	int ret;
 
 	if (type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
 		return 0;
-	ret = gpuvm_pt_reserve_unmap_worst(vm->pt, job->op.va, job->op.size, r);
+	ret = gpuvm_pt_reserve_unmap_worst(vm->pt, op->va, op->size, r);
 	if (!ret && type == GPUVM_DRV_OP_TYPE_MAP) {
-		prot = drv_src_init(&src, vm->file, &job->req);
-		ret = gpuvm_pt_reserve_map_worst(vm->pt, job->req.addr,
-						 job->req.range, &src.src,
-						 prot, r);
+		prot = drv_src_init(&src, vm->file, req);
+		ret = gpuvm_pt_reserve_map_worst(vm->pt, req->addr, req->range,
+						 &src.src, prot, r);
 	}
-	if (!ret)
-		ret = drv_make_room(vm->file->dev, r->need);
-	return ret ? ret : gpuvm_pt_resv_fill(vm->pt, r);
+	return ret;
 }
 
 static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
@@ -204,35 +217,83 @@ static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 {
 	struct drv_job *job = calloc(1, sizeof(*job));
 	uint32_t type = op->flags & GPUVM_DRV_OP_TYPE_MASK;
-	bool restored = false;
 	int ret;
 
 	if (!job)
 		return -ENOMEM;
+	job->hold = -1;
 	ret = copy_syncs(job, op);
 	if (!ret)
 		ret = drv_check_op(vm, op, &job->req);
+	if (!ret && type == GPUVM_DRV_OP_TYPE_MAP &&
+	    job->req.kind == GPUVM_VA_SPARSE) {
+		job->hold = (int32_t)drv_prot_of(job->req.flags);
+		drv_sparse_tables_hold(vm->file, (uint32_t)job->hold, true);
+	}
 	if (!ret)
-		ret = check_syncs(vm->file->dev, op);
+		ret = make_timelines(vm->file->dev, job);
 	if (!ret)
 		ret = drv_target_get(vm, &job->req, type, &job->target,
-				     &restored);
+				     &job->restored);
 	if (job->target) {
 		job->target->pins++;
 		drv_bo_get(job->target);
 	}
 	if (!ret)
-		ret = reserve_worst(vm, job);
-	if (restored && ret)
+		ret = count_worst(vm, op, &job->req, &job->resv);
+	if (!ret)
+		ret = drv_make_room(vm->file->dev, job->resv.need);
+	if (!ret)
+		ret = gpuvm_pt_resv_fill(vm->pt, &job->resv);
+	*out = job;
+	return ret;
+}
+
+/* Undoes a job that never got queued, restore included. */
+static void job_drop(struct drv_vm *vm, struct drv_job *job)
+{
+	if (job->restored)
 		drv_bo_restore_undo(job->target);
-	else if (restored)
-		drv_bo_restore_done(job->target);
+	job_free(vm, job);
+}
+
+/*
+ * Every op is checked, and the whole batch's memory estimated, before
+ * anything is touched: a batch that fails leaves no trace, and one that
+ * cannot fit evicts nothing.
+ */
+static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
+		       uint32_t count, uint32_t *failed)
+{
+	struct gpuvm_pt_resv est = { 0 };
+	struct gpuvm_va req;
+	uint64_t extra, total = 0;
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; i < count && !ret; i++) {
+		uint32_t type = ops[i].flags & GPUVM_DRV_OP_TYPE_MASK;
+
+		ret = check_syncs(&ops[i]);
+		if (!ret)
+			ret = drv_check_op(vm, &ops[i], &req);
+		if (!ret) {
+			drv_op_target(vm, &req, type, &extra);
+			total += extra;
+			ret = count_worst(vm, &ops[i], &req, &est);
+		}
+	}
 	if (ret) {
-		job_free(vm, job);
+		if (failed)
+			*failed = i - 1;
 		return ret;
 	}
-	*out = job;
-	return 0;
+	total += est.need;
+	ret = drv_fits(vm->file->dev, total) ? 0 :
+	      drv_make_room(vm->file->dev, total);
+	if (ret && failed)
+		*failed = 0;
+	return ret;
 }
 
 int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
@@ -241,25 +302,29 @@ int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 	bool had_dummy = vm->file->dummy != NULL;
 	struct drv_job *head = NULL, **tail = &head, *job;
 	uint32_t i;
-	int ret = 0;
+	int ret = check_batch(vm, ops, count, failed);
 
 	for (i = 0; i < count && !ret; i++) {
 		ret = job_new(vm, &ops[i], tail);
-		if (!ret)
-			tail = &(*tail)->next;
+		tail = &(*tail)->next;
 	}
 	if (ret) {
 		/* All or nothing: the caller sees the failing op's index. */
-		if (failed)
+		if (failed && i)
 			*failed = i - 1;
 		while ((job = head)) {
 			head = job->next;
-			job_free(vm, job);
+			job_drop(vm, job);
 		}
 		drv_drop_new_dummy(vm->file, had_dummy);
+		drv_sparse_tables_trim(vm->file);
 		return ret;
 	}
 	for (job = head; job; job = job->next) {
+		if (job->restored) {
+			drv_bo_restore_done(job->target);
+			job->restored = false;
+		}
 		vm->queued++;
 		if (vm->queue_tail)
 			vm->queue_tail->next = job;

@@ -61,6 +61,8 @@ struct drv_job {
 	struct gpuvm_drv_bind_op op;     /* syncs points at the copy below */
 	struct gpuvm_va req;             /* MAP: the VA request */
 	struct drv_bo *target;           /* MAP: pinned, one ref */
+	bool restored;                   /* target brought back for it */
+	int32_t hold;                    /* sparse MAP: protection held, or -1 */
 	struct gpuvm_pt_resv resv;
 	struct gpuvm_drv_sync *syncs;
 };
@@ -80,6 +82,8 @@ struct gpuvm_drv_file {
 	/* Shared tables of the dummy, per protection (sparse.c). */
 	struct gpuvm_pt_shared *sparse_tables[DRV_PROT_VARIANTS];
 	uint32_t sparse_prots;                /* protections ever used */
+	/* Queued sparse MAPs per protection: their sets must stay. */
+	uint32_t sparse_holds[DRV_PROT_VARIANTS];
 };
 
 /*
@@ -243,6 +247,8 @@ uint64_t drv_sparse_tables_need(struct gpuvm_drv_file *file, uint32_t prot,
 int drv_sparse_tables_get(struct gpuvm_drv_file *file, uint32_t prot,
 			  uint64_t addr, uint64_t range);
 void drv_sparse_tables_trim(struct gpuvm_drv_file *file);
+void drv_sparse_tables_hold(struct gpuvm_drv_file *file, uint32_t prot,
+			    bool hold);
 bool drv_sparse_tables_idle(struct gpuvm_drv_file *file);
 void drv_sparse_tables_rebuild(struct gpuvm_drv_file *file);
 void drv_sparse_tables_drop(struct gpuvm_drv_file *file);

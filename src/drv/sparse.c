@@ -138,9 +138,24 @@ void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
 	unsigned int i;
 
 	for (i = 0; i < DRV_PROT_VARIANTS; i++) {
+		if (file->sparse_holds[i])
+			continue;
 		drop(&file->sparse_tables[i], false);
 		drop(&file->dev->null_tables[i], false);
 	}
+}
+
+/*
+ * A queued sparse MAP will link to its set when it runs: until then the
+ * set must outlive an unlink that leaves it idle.
+ */
+void drv_sparse_tables_hold(struct gpuvm_drv_file *file, uint32_t prot,
+			    bool hold)
+{
+	if (hold)
+		file->sparse_holds[prot_index(prot)]++;
+	else
+		file->sparse_holds[prot_index(prot)]--;
 }
 
 /* Some set of the file (or the device's NULL sets) has no link left. */
@@ -149,6 +164,8 @@ bool drv_sparse_tables_idle(struct gpuvm_drv_file *file)
 	unsigned int i;
 
 	for (i = 0; i < DRV_PROT_VARIANTS; i++) {
+		if (file->sparse_holds[i])
+			continue;
 		if (file->sparse_tables[i] &&
 		    !gpuvm_pt_shared_links(file->sparse_tables[i]))
 			return true;

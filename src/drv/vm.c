@@ -94,15 +94,26 @@ uint32_t drv_prot_of(uint32_t flags)
 }
 
 /*
- * While a BO is absent (evicted, or a dummy not made yet) its physical
- * addresses are unknown. Counting page tables then assumes the worst,
- * 4 KiB leaves everywhere, which bounds the real count from above. Such a
- * source is only ever counted with, never written.
+ * While a BO is evicted its physical addresses are unknown. To estimate
+ * what a bind of it will need before bringing it back, count as if it
+ * were one aligned run at PA 0: cheap (whole entries count in closed
+ * form) and usually right. The real count follows once the BO is back,
+ * so an estimate only decides how much room to make first. Such a source
+ * is only ever counted with, never written.
  */
-static uint64_t unknown_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
+static uint64_t estimate_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
 {
-	*contig = GPUVM_SZ_4K;
-	return GPUVM_SZ_4K;
+	const struct drv_src *s = cookie;
+	const struct gpuvm_va *va = s->va;
+	uint64_t off = gpuvm_va_bo_offset_at(va, iova);
+
+	if (va->kind == GPUVM_VA_REPEAT)
+		*contig = va->offset + va->repeat - off;
+	else if (va->kind == GPUVM_VA_BO)
+		*contig = gpuvm_va_end(va) - iova;
+	else
+		*contig = DRV_DUMMY_SIZE - (off = iova & (DRV_DUMMY_SIZE - 1));
+	return off;
 }
 
 uint32_t drv_src_init(struct drv_src *s, struct gpuvm_drv_file *file,
@@ -135,7 +146,7 @@ uint32_t drv_src_init(struct drv_src *s, struct gpuvm_drv_file *file,
 		break;
 	}
 	if (!s->mem && s->src.pa_at) {
-		s->src.pa_at = unknown_pa_at;
+		s->src.pa_at = estimate_pa_at;
 		s->src.shared = NULL;
 	}
 	return prot;
@@ -616,18 +627,34 @@ static int bind_one(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 	if (ret || type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
 		return ret;
 	target = drv_op_target(vm, &req, type, &extra);
-	if (target)
-		target->pins++; /* the shrinker must not take it meanwhile */
-	ret = admit(vm, op, &req, extra, &ops);
-	if (target)
+	if (extra && req.kind != GPUVM_VA_SPARSE) {
+		/*
+		 * An evicted BO: make room for it and an estimate of its
+		 * tables before bringing it back, so a bind that cannot fit
+		 * costs nobody their residency.
+		 */
+		target->pins++;
+		ret = admit(vm, op, &req, extra, &ops);
 		target->pins--;
+		gpuvm_va_ops_free(ops);
+		ops = NULL;
+	}
+	/*
+	 * A sparse range's dummy and shared tables come first: what the
+	 * range needs depends on them (a TiB links two tables, or builds a
+	 * thousand), so counting without them would be far off.
+	 */
 	target = NULL;
 	if (!ret)
 		ret = drv_target_get(vm, &req, type, &target, &restored);
 	if (target)
-		target->pins++;
+		target->pins++; /* the shrinker must not take it meanwhile */
 	if (!ret)
+		ret = admit(vm, op, &req, 0, &ops);
+	if (!ret) {
+		resv.need = 0;
 		ret = reserve(vm, ops, &resv);
+	}
 	if (!ret)
 		drv_apply_and_commit(vm, ops, &resv);
 	gpuvm_pt_resv_release(vm->pt, &resv);
@@ -673,10 +700,11 @@ int drv_bind_fast(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 	uint64_t extra;
 	int ret = drv_check_op(vm, op, &req);
 
+	/* Syncs belong to queued binds: panthor refuses them here. */
+	if (!ret && op->n_syncs)
+		ret = -EINVAL;
 	if (ret || type == GPUVM_DRV_OP_TYPE_SYNC_ONLY)
 		return ret;
-	if (op->n_syncs)
-		return -EINVAL;
 	target = drv_op_target(vm, &req, type, &extra);
 	if (extra)
 		return -EAGAIN;

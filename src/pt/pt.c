@@ -450,6 +450,22 @@ static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
 	return 0;
 }
 
+/*
+ * A count that relies on linking to c->sh takes a slot for it now, so a
+ * later count of another set in the same transaction cannot rely on the
+ * same free slot. Released with the reservation if nothing linked.
+ */
+static void hold_slot(struct map_ctx *c)
+{
+	struct pt_slot *sl;
+
+	if (!c->sh)
+		return;
+	sl = slot_for(c->pt, c->sh);
+	if (sl)
+		sl->sh = c->sh;
+}
+
 int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			 const struct gpuvm_pt_src *src, uint32_t prot,
 			 struct gpuvm_pt_resv *resv)
@@ -462,6 +478,7 @@ int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 		ret = map_ctx_init(&c, pt, src, prot);
 	if (ret)
 		return ret;
+	hold_slot(&c);
 	n = need(&c, pt->start_level, pt->root, iova, iova + size, false);
 	resv->need += (uint64_t)n;
 	return 0;
@@ -555,6 +572,7 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 		ret = map_ctx_init(&c, pt, src, prot);
 	if (ret)
 		return ret;
+	hold_slot(&c);
 	resv->need += (uint64_t)need(&c, pt->start_level, NO_TABLE, iova,
 				     iova + size, false);
 	return 0;
@@ -592,6 +610,12 @@ int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 			if (w > worst)
 				worst = w;
 		}
+		/*
+		 * Copies of shared tables a change at this end may pass: the
+		 * level-L table of each level-(L-1) entry the end cuts.
+		 */
+		for (level = 1; level < GPUVM_PT_LEVELS; level++)
+			n += !!(ends[i] & (gpuvm_pt_level_size(level - 1) - 1));
 		n += worst;
 	}
 	resv->need += (uint64_t)n;
@@ -633,6 +657,11 @@ int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
 void gpuvm_pt_resv_release(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
 {
 	uint64_t i;
+
+	/* Slots held for counting that nothing came to link. */
+	for (i = 0; i < PT_SLOTS; i++)
+		if (pt->slots[i].sh && !pt->slots[i].links)
+			pt->slots[i].sh = NULL;
 
 	for (i = resv->used; i < resv->filled; i++)
 		gpuvm_mem_free(pt->mem, resv->pages[i], GPUVM_SZ_4K,
