@@ -784,11 +784,47 @@ static uint64_t copy_shared(struct map_ctx *c, uint64_t slot, uint64_t d)
 }
 
 /* Maps [s, e) inside table at level, which is known to be free. */
+/*
+ * Level 3 is where a big map spends its time, one page per descriptor:
+ * write each physically linear stretch in one tight loop, straight into
+ * the table, instead of deciding entry by entry. The slots are free (the
+ * map checked), so nothing else about them changes.
+ */
+static void map_pages(struct map_ctx *c, uint64_t table, uint64_t s,
+		      uint64_t e)
+{
+	uint64_t *slots = gpuvm_mem_ptr(c->pt->mem, table);
+	uint64_t x, n, i, pa, contig, d;
+	unsigned int idx;
+
+	for (x = s; x < e; x += n * GPUVM_SZ_4K) {
+		pa = c->is_null ? 0 : cursor_pa(&c->cur, x, &contig);
+		n = (e - x) / GPUVM_SZ_4K;
+		if (!c->is_null && contig / GPUVM_SZ_4K < n)
+			n = contig / GPUVM_SZ_4K;
+		idx = gpuvm_pt_index(x, 3);
+		d = gpuvm_pte_make_leaf(pa, c->attrs, 3);
+		for (i = 0; i < n; i++) {
+			__atomic_store_n(&slots[idx + i], d, __ATOMIC_RELAXED);
+			if (!c->is_null)
+				d += GPUVM_SZ_4K;
+		}
+		meta_of(c->pt, table)->valid += (uint32_t)n;
+		c->pt->st.leaves[0] += n;
+		c->pt->st.pte_writes += n;
+		c->pt->st.null_leaves += c->is_null ? n : 0;
+	}
+}
+
 static void map_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		      uint64_t s, uint64_t e)
 {
 	uint64_t x, nx, slot, d;
 
+	if (level == 3) {
+		map_pages(c, table, s, e);
+		return;
+	}
 	for (x = s; x < e; x = nx) {
 		nx = entry_end(x, level, e);
 		if (leaf_fits(c, level, x, nx)) {
