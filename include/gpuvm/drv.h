@@ -251,7 +251,11 @@ int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
  *
  * Synchronous (flags 0): runs ops[0..count) in order. Returns 0, or the
  * failing op's errno with *failed set to its index (earlier ops stay
- * applied, the failing op left no trace).
+ * applied, the failing op left no trace in the VM, its mappings or its
+ * target). One thing stands, as reclaim does in a kernel: BOs the
+ * shrinker evicted to make room for it stay evicted, contents intact,
+ * until a validate. An op that could not fit even with everything
+ * evicted fails before evicting anything.
  *
  * GPUVM_DRV_BIND_ASYNC: checks every op and reserves its page tables now,
  * so every error the caller can cause comes back at once, and queues one
@@ -290,7 +294,9 @@ int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 /*
  * Test hook: the nth host allocation the VM's VA manager makes from now
  * on fails (see gpuvm_va_space_fail_nth_alloc()); 0 disarms. With the
- * memory's own hook it reaches every allocation a bind can make.
+ * memory's own hook (frames, BO structures) it reaches the allocations
+ * a bind's success depends on; small host bookkeeping (reservation
+ * arrays, job and swap buffers) is not injectable.
  */
 int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth);

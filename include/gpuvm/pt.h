@@ -322,7 +322,10 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 				 uint64_t size, struct gpuvm_pt_resv *resv);
 
-/* Allocates the counted pages. -ENOMEM leaves resv as it was. */
+/*
+ * Allocates the counted pages. -ENOMEM takes none of them; the
+ * reservation must still be released, as always.
+ */
 int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv);
 /* Returns the pages not taken, and frees the bookkeeping. */
 void gpuvm_pt_resv_release(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv);

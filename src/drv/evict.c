@@ -403,8 +403,10 @@ static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
 	uint32_t prot;
 	int ret = drv_reserve_room(vm, reserve_evicted, bo, &resv);
 
-	if (ret)
+	if (ret) {
+		gpuvm_pt_resv_release(vm->pt, &resv);
 		return ret;
+	}
 	gpuvm_pt_gather_init(&gather);
 	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
 		if (va->priv != drv_va_evicted)
