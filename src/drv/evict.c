@@ -466,9 +466,13 @@ int drv_impl_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
 		vm->evicted[i]->pins--;
 		drv_bo_put(vm->evicted[i]);
 	}
-	memmove(vm->evicted, vm->evicted + done,
-		(vm->n_evicted - done) * sizeof(*vm->evicted));
-	vm->n_evicted -= done;
+	if (done) {
+		memmove(vm->evicted, vm->evicted + done,
+			(vm->n_evicted - done) * sizeof(*vm->evicted));
+		vm->n_evicted -= done;
+	}
+	/* Rebuilt sets that no restored range came to link to go again. */
+	drv_sparse_tables_trim(file);
 	return ret;
 }
 

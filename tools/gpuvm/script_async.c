@@ -2,7 +2,7 @@
 /*
  * DOC: asynchronous-bind commands
  *
- * Timelines are named in scripts by a number (1..2^32-1) or by a name;
+ * Timelines are named in scripts by a number (1..0x7fffffff) or by a name;
  * a name gets a fresh id the first time it is used (ids from 2^31 up, so
  * they never collide with small numeric ones). wait= and signal= on an
  * async bind take a comma-separated list of TIMELINE:POINT.

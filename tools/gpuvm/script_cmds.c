@@ -22,9 +22,9 @@
  * checks here are the ones without which the line means nothing (a map
  * with no va=, or with neither a BO nor sparse).
  *
- * async passes GPUVM_DRV_BIND_ASYNC. wait=T:N and signal=T:N (a timeline
- * syncobj name and a point) are parsed and otherwise ignored: they are
- * reserved for the asynchronous-bind work, which will give them meaning.
+ * async passes GPUVM_DRV_BIND_ASYNC. wait= and signal= (comma-separated
+ * TIMELINE:POINT lists, script_async.c) become the op's syncs; without
+ * async the driver refuses them, as panthor does.
  */
 #include <errno.h>
 #include <limits.h>
@@ -397,7 +397,6 @@ static int op_type(struct script *s, const char *name, uint32_t *flags)
 	return 0;
 }
 
-/* wait=T:N / signal=T:N: checked for form only (reserved, see DOC). */
 static int bind_bo(struct script *s, const struct script_args *a,
 		   const struct script_name *vm, struct gpuvm_drv_bind_op *op)
 {

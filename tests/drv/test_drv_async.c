@@ -1,0 +1,1482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of asynchronous VM_BIND in the driver layer (src/drv/async.c),
+ * seen from outside through the public API only.
+ *
+ * The rules under test (drv.h, REFERENCE.md §3):
+ *  - an ASYNC batch is checked and its page tables reserved at queue
+ *    time: every error the caller can cause comes back at once, with
+ *    *failed set and nothing queued (all or nothing);
+ *  - queued jobs change nothing until gpuvm_drv_run() or gpuvm_drv_wait()
+ *    drives the queues; then each VM's jobs run in queue order once their
+ *    waits are met, a blocked job blocking only its own VM;
+ *  - a job's signals fire whether it succeeded or not;
+ *  - a job that fails while running makes its VM unusable: MAP is
+ *    refused (at queue time too), queued MAPs fail, UNMAP still works;
+ *  - SYNC_ONLY takes no va, size, BO, offset or flags, and is a pure
+ *    ordering point;
+ *  - a queued job holds its reservation and its target BO (resident and
+ *    pinned) until it runs or its VM goes.
+ *
+ * What the GPU sees is checked through the MMU: BOs are filled with one
+ * 32-bit value per page, pat(tag, page). gpuvm_drv_vm_check() must pass
+ * after every step.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gpuvm/drv.h"
+#include "gpuvm/mem.h"
+#include "gpuvm/mmu.h"
+#include "gpuvm/pt.h"
+
+#define SZ_4K GPUVM_SZ_4K
+#define SZ_2M GPUVM_SZ_2M
+#define SZ_1G GPUVM_SZ_1G
+#define SZ_1M (1ull << 20)
+#define PAGES_2M (SZ_2M / SZ_4K)
+
+#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
+#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
+#define T_SYNC   GPUVM_DRV_OP_TYPE_SYNC_ONLY
+#define F_RO     GPUVM_DRV_OP_MAP_READONLY
+#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
+#define F_UC     GPUVM_DRV_OP_MAP_UNCACHED
+#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
+#define SPARSE   (F_SPARSE | F_NX)
+#define ASYNC    GPUVM_DRV_BIND_ASYNC
+
+#define USER_VA  (1ull << 47)
+
+/* ------------------------------------------------------------------ */
+/* Setup helpers                                                       */
+
+static struct gpuvm_drv_device *
+dev_new_cfg(const struct gpuvm_drv_device_cfg *cfg)
+{
+	struct gpuvm_drv_device *dev = NULL;
+
+	assert_int_equal(gpuvm_drv_device_create(cfg, &dev), 0);
+	assert_non_null(dev);
+	return dev;
+}
+
+static struct gpuvm_drv_device *dev_new(void)
+{
+	struct gpuvm_drv_device_cfg cfg = { .sparse = GPUVM_DRV_SPARSE_DUMMY };
+
+	return dev_new_cfg(&cfg);
+}
+
+static struct gpuvm_drv_file *file_new(struct gpuvm_drv_device *dev)
+{
+	struct gpuvm_drv_file *f = NULL;
+
+	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
+	assert_non_null(f);
+	return f;
+}
+
+static uint32_t vm_new(struct gpuvm_drv_file *f)
+{
+	uint32_t id = 0;
+
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
+	assert_true(id >= 1 && id <= GPUVM_DRV_MAX_VMS_PER_FILE);
+	return id;
+}
+
+static struct gpuvm_mem_stats mstats(struct gpuvm_drv_device *dev)
+{
+	struct gpuvm_mem_stats st;
+
+	gpuvm_mem_stats(gpuvm_drv_device_mem(dev), &st);
+	return st;
+}
+
+static uint64_t frames_used(struct gpuvm_drv_device *dev)
+{
+	return mstats(dev).frames_used;
+}
+
+static uint64_t frames_of(struct gpuvm_drv_device *dev,
+			  enum gpuvm_mem_purpose purpose)
+{
+	return mstats(dev).frames_by_purpose[purpose];
+}
+
+static struct gpuvm_drv_vm_stats vstats(struct gpuvm_drv_file *f, uint32_t vm)
+{
+	struct gpuvm_drv_vm_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	assert_int_equal(gpuvm_drv_vm_stats(f, vm, &st), 0);
+	return st;
+}
+
+static void check_ok(struct gpuvm_drv_file *f, uint32_t vm)
+{
+	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
+}
+
+static enum gpuvm_drv_vm_state vm_state(struct gpuvm_drv_file *f,
+					uint32_t vm)
+{
+	enum gpuvm_drv_vm_state s = (enum gpuvm_drv_vm_state)77;
+
+	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &s), 0);
+	return s;
+}
+
+static bool resident(struct gpuvm_drv_file *f, uint32_t h)
+{
+	bool r = false;
+
+	assert_int_equal(gpuvm_drv_bo_resident(f, h, &r), 0);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ops, syncs and queues                                               */
+
+static struct gpuvm_drv_bind_op op_map(uint32_t h, uint64_t off, uint64_t va,
+				       uint64_t size)
+{
+	return (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
+					   .bo_offset = off, .va = va,
+					   .size = size };
+}
+
+static struct gpuvm_drv_bind_op op_sparse(uint64_t va, uint64_t size)
+{
+	return (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = va,
+					   .size = size };
+}
+
+static struct gpuvm_drv_bind_op op_unmap(uint64_t va, uint64_t size)
+{
+	return (struct gpuvm_drv_bind_op){ .flags = T_UNMAP, .va = va,
+					   .size = size };
+}
+
+static struct gpuvm_drv_bind_op op_sync(void)
+{
+	return (struct gpuvm_drv_bind_op){ .flags = T_SYNC };
+}
+
+static struct gpuvm_drv_sync sy_wait(uint32_t t, uint64_t p)
+{
+	return (struct gpuvm_drv_sync){ .flags = GPUVM_DRV_SYNC_WAIT,
+					 .timeline = t, .point = p };
+}
+
+static struct gpuvm_drv_sync sy_signal(uint32_t t, uint64_t p)
+{
+	return (struct gpuvm_drv_sync){ .flags = GPUVM_DRV_SYNC_SIGNAL,
+					.timeline = t, .point = p };
+}
+
+/* Attaches syncs[0..n) to op (the array must outlive the bind call). */
+static struct gpuvm_drv_bind_op with(struct gpuvm_drv_bind_op op,
+				     const struct gpuvm_drv_sync *syncs,
+				     uint32_t n)
+{
+	op.syncs = syncs;
+	op.n_syncs = n;
+	return op;
+}
+
+/* Queues ops as one ASYNC batch; 0 or the errno, *failed checked. */
+static int abind(struct gpuvm_drv_file *f, uint32_t vm,
+		 const struct gpuvm_drv_bind_op *ops, uint32_t n,
+		 uint32_t *failed)
+{
+	uint32_t dummy;
+
+	if (!failed)
+		failed = &dummy;
+	*failed = 0xdead;
+	return gpuvm_drv_vm_bind(f, vm, ASYNC, ops, n, failed);
+}
+
+/* Queues one op, which must be accepted. */
+static void queue1(struct gpuvm_drv_file *f, uint32_t vm,
+		   struct gpuvm_drv_bind_op op)
+{
+	uint32_t failed;
+
+	assert_int_equal(abind(f, vm, &op, 1, &failed), 0);
+	assert_int_equal(failed, 0xdead);
+}
+
+static int sbind(struct gpuvm_drv_file *f, uint32_t vm,
+		 struct gpuvm_drv_bind_op op)
+{
+	uint32_t failed = 0xdead;
+	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
+
+	if (ret)
+		assert_int_equal(failed, 0);
+	return ret;
+}
+
+static uint32_t queued(struct gpuvm_drv_file *f, uint32_t vm)
+{
+	uint32_t n = 0xdead;
+
+	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &n), 0);
+	return n;
+}
+
+static uint64_t tl(struct gpuvm_drv_device *dev, uint32_t t)
+{
+	uint64_t p = 0xdead;
+
+	assert_int_equal(gpuvm_drv_timeline_point(dev, t, &p), 0);
+	return p;
+}
+
+static void signal_tl(struct gpuvm_drv_device *dev, uint32_t t, uint64_t p)
+{
+	assert_int_equal(gpuvm_drv_timeline_signal(dev, t, p), 0);
+}
+
+static uint32_t run(struct gpuvm_drv_device *dev)
+{
+	uint32_t n = 0xdead;
+
+	assert_int_equal(gpuvm_drv_run(dev, &n), 0);
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Contents and GPU access                                             */
+
+static uint32_t pat(uint32_t tag, uint64_t page)
+{
+	return (tag << 20) | (uint32_t)page;
+}
+
+static void fill_u32(uint32_t *buf, size_t n, uint32_t v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = v;
+}
+
+static uint32_t bo_new_x(struct gpuvm_drv_file *f, uint64_t pages,
+			 uint32_t tag, uint32_t exclusive)
+{
+	static uint32_t buf[SZ_4K / 4];
+	uint32_t h = 0;
+	uint64_t p;
+
+	assert_true(tag < 4096 && pages < (1u << 20));
+	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, exclusive, 0,
+					     &h), 0);
+	assert_int_not_equal(h, 0);
+	for (p = 0; p < pages; p++) {
+		fill_u32(buf, SZ_4K / 4, pat(tag, p));
+		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
+						    SZ_4K), 0);
+	}
+	return h;
+}
+
+/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
+static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
+{
+	return bo_new_x(f, pages, tag, 0);
+}
+
+static int gpu(struct gpuvm_drv_file *f, uint32_t vm,
+	       enum gpuvm_mmu_access acc, uint64_t va, void *buf, size_t len,
+	       struct gpuvm_mmu_fault *fault)
+{
+	memset(fault, 0, sizeof(*fault));
+	return gpuvm_drv_gpu_access(f, vm, acc, va, buf, len, fault);
+}
+
+static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
+{
+	struct gpuvm_mmu_fault fault;
+	uint32_t v = 0xfefefefe;
+
+	assert_int_equal(gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault), 0);
+	return v;
+}
+
+/* A read that must fault with a translation fault right there. */
+static void expect_gone(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
+{
+	struct gpuvm_mmu_fault fault;
+	uint32_t v = 0x5c5c5c5c;
+	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault);
+
+	if (ret != -EFAULT || fault.kind != GPUVM_MMU_FAULT_TRANSLATION ||
+	    fault.addr != va)
+		fail_msg("read 0x%" PRIx64 ": ret %d, fault %d at 0x%" PRIx64
+			 "; want a translation fault there", va, ret,
+			 fault.kind, fault.addr);
+	assert_int_equal(v, 0x5c5c5c5c);
+}
+
+static enum gpuvm_drv_backing kind_at(struct gpuvm_drv_file *f, uint32_t vm,
+				      uint64_t va)
+{
+	struct gpuvm_drv_lookup l;
+
+	memset(&l, 0x5a, sizeof(l));
+	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &l), 0);
+	return l.kind;
+}
+
+/* va maps BO h at offset off, and reads what page off / 4K holds. */
+static void expect_bo(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
+		      uint32_t h, uint32_t tag, uint64_t off)
+{
+	struct gpuvm_drv_lookup l;
+
+	memset(&l, 0x5a, sizeof(l));
+	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &l), 0);
+	assert_int_equal(l.kind, GPUVM_DRV_BO);
+	assert_int_equal(l.bo_handle, h);
+	assert_int_equal(l.bo_offset, off);
+	assert_int_equal(rd32(f, vm, va), pat(tag, off / SZ_4K));
+}
+
+static char *dump_of(struct gpuvm_drv_file *f, uint32_t vm)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	assert_non_null(mf);
+	assert_int_equal(gpuvm_drv_vm_dump(f, vm, mf), 0);
+	assert_int_equal(fclose(mf), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshots: "nothing changed"                                        */
+
+struct snap {
+	struct gpuvm_mem_stats mem;
+	struct gpuvm_drv_vm_stats st;
+	uint32_t queued;
+	char *dump;
+};
+
+static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
+		      uint32_t vm, struct snap *s)
+{
+	s->mem = mstats(dev);
+	s->st = vstats(f, vm);
+	s->queued = queued(f, vm);
+	s->dump = dump_of(f, vm);
+}
+
+static void snap_free(struct snap *s)
+{
+	free(s->dump);
+	s->dump = NULL;
+}
+
+#define SAME(field)                                                       \
+	do {                                                              \
+		if (now.field != s->field) {                              \
+			print_message("%s: " #field " %" PRIu64           \
+				      " != %" PRIu64 " before\n", what,   \
+				      (uint64_t)now.field,                \
+				      (uint64_t)s->field);                \
+			ok = false;                                       \
+		}                                                         \
+	} while (0)
+
+/*
+ * Everything as in s, the reservation high-water mark aside (a failed
+ * batch may have reserved and returned tables), and check == 0.
+ */
+static void snap_expect_same(struct gpuvm_drv_device *dev,
+			     struct gpuvm_drv_file *f, uint32_t vm,
+			     const struct snap *s, const char *what)
+{
+	struct snap now;
+	bool ok = true;
+
+	snap_take(dev, f, vm, &now);
+	SAME(mem.frames_used);
+	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
+	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
+	SAME(st.mappings);
+	SAME(st.pt_pages);
+	SAME(st.leaf_4k);
+	SAME(st.leaf_2m);
+	SAME(st.leaf_1g);
+	SAME(st.pte_writes);
+	SAME(st.tlb_invalidations);
+	SAME(st.shared_pt_pages);
+	SAME(queued);
+	if (strcmp(now.dump, s->dump)) {
+		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
+			      what, s->dump, now.dump);
+		ok = false;
+	}
+	snap_free(&now);
+	if (!ok)
+		fail_msg("%s left a trace", what);
+	check_ok(f, vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Queue order                                                      */
+
+/*
+ * Two VMs of one file and one of another. VM 1's head waits on T1; VM 2's
+ * head waits on VM 1's first job; VM 1's last job waits on VM 2's last
+ * job (a lower VM waiting on a higher one: the run goes round again).
+ * The other file's VM waits on nothing. Jobs without waits behind a
+ * blocked one stay blocked; nothing runs until run or wait is called.
+ */
+static void test_async_order(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev), *g = file_new(dev);
+	uint32_t v1 = vm_new(f), v2 = vm_new(f), v3 = vm_new(g);
+	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	uint32_t c = bo_new(g, 16, 0xc);
+	const uint64_t X = 2 * SZ_1G, Y = 3 * SZ_1G, Z = 4 * SZ_1G;
+	const struct gpuvm_drv_sync s1[] = { sy_wait(1, 1), sy_signal(2, 1) };
+	const struct gpuvm_drv_sync s2[] = { sy_signal(2, 2) };
+	const struct gpuvm_drv_sync s7[] = { sy_wait(5, 1), sy_signal(6, 1) };
+	const struct gpuvm_drv_sync s3[] = { sy_wait(2, 1), sy_signal(3, 1) };
+	const struct gpuvm_drv_sync s4[] = { sy_signal(3, 2) };
+	const struct gpuvm_drv_sync s8[] = { sy_signal(5, 1) };
+	const struct gpuvm_drv_sync s6[] = { sy_signal(4, 1) };
+	const struct gpuvm_drv_sync s9[] = { sy_wait(7, 1), sy_wait(8, 2),
+					     sy_signal(9, 3) };
+	struct gpuvm_drv_bind_op ops[3];
+	uint32_t t;
+
+	(void)state;
+	/* VM 1: map A at X, then B over it, then (after VM 2) a sync. */
+	ops[0] = with(op_map(a, 0, X, 16 * SZ_4K), s1, 2);
+	ops[1] = with(op_map(b, 0, X, 16 * SZ_4K), s2, 1);
+	ops[2] = with(op_sync(), s7, 2);
+	assert_int_equal(abind(f, v1, ops, 3, NULL), 0);
+	/* VM 2: map B at Y (after VM 1's first), unmap a page of it, map A
+	 * at Z (no waits, but behind), then signal VM 1's last. */
+	queue1(f, v2, with(op_map(b, 0, Y, 16 * SZ_4K), s3, 2));
+	queue1(f, v2, with(op_unmap(Y + SZ_4K, SZ_4K), s4, 1));
+	queue1(f, v2, op_map(a, 4 * SZ_4K, Z, 4 * SZ_4K));
+	queue1(f, v2, with(op_sync(), s8, 1));
+	/* The other file: nothing to wait for. */
+	queue1(g, v3, with(op_map(c, 0, X, 16 * SZ_4K), s6, 1));
+	assert_int_equal(queued(f, v1), 3);
+	assert_int_equal(queued(f, v2), 4);
+	assert_int_equal(queued(g, v3), 1);
+	/* Queued is not run. */
+	assert_int_equal(kind_at(f, v1, X), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, v2, Y), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, v2, Z), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(g, v3, X), GPUVM_DRV_NONE);
+	expect_gone(g, v3, X);
+	for (t = 1; t <= 6; t++)
+		assert_int_equal(tl(dev, t), 0);
+
+	/* Only the other file's job is ready. */
+	assert_int_equal(run(dev), 1);
+	expect_bo(g, v3, X + 3 * SZ_4K, c, 0xc, 3 * SZ_4K);
+	assert_int_equal(tl(dev, 4), 1);
+	assert_int_equal(queued(g, v3), 0);
+	assert_int_equal(queued(f, v1), 3);
+	assert_int_equal(queued(f, v2), 4);
+	/* Z's job has no waits but sits behind Y's, which waits on T2. */
+	assert_int_equal(kind_at(f, v2, Z), GPUVM_DRV_NONE);
+	assert_int_equal(run(dev), 0);
+
+	/* Signalling from the host runs nothing by itself. */
+	signal_tl(dev, 1, 1);
+	assert_int_equal(tl(dev, 1), 1);
+	assert_int_equal(queued(f, v1), 3);
+	assert_int_equal(kind_at(f, v1, X), GPUVM_DRV_NONE);
+
+	/* Now everything, in one call: 3 + 4 jobs. */
+	assert_int_equal(run(dev), 7);
+	assert_int_equal(queued(f, v1), 0);
+	assert_int_equal(queued(f, v2), 0);
+	/* VM 1 ran A then B: B is at X. */
+	expect_bo(f, v1, X + 5 * SZ_4K, b, 0xb, 5 * SZ_4K);
+	/* VM 2 ran map, unmap, map, in that order. */
+	expect_bo(f, v2, Y, b, 0xb, 0);
+	expect_gone(f, v2, Y + SZ_4K);
+	expect_bo(f, v2, Y + 2 * SZ_4K, b, 0xb, 2 * SZ_4K);
+	expect_bo(f, v2, Z + SZ_4K, a, 0xa, 5 * SZ_4K);
+	assert_int_equal(tl(dev, 2), 2);
+	assert_int_equal(tl(dev, 3), 2);
+	assert_int_equal(tl(dev, 5), 1);
+	assert_int_equal(tl(dev, 6), 1);
+	check_ok(f, v1);
+	check_ok(f, v2);
+	check_ok(g, v3);
+	assert_int_equal(vm_state(f, v1), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
+
+	/* Several waits on one job: it runs only when all are met. */
+	queue1(f, v1, with(op_unmap(X, 16 * SZ_4K), s9, 3));
+	signal_tl(dev, 7, 1);
+	assert_int_equal(run(dev), 0);
+	signal_tl(dev, 8, 1);
+	assert_int_equal(run(dev), 0);
+	/* A timeline never goes back. */
+	signal_tl(dev, 8, 2);
+	signal_tl(dev, 8, 1);
+	assert_int_equal(tl(dev, 8), 2);
+	assert_int_equal(run(dev), 1);
+	assert_int_equal(tl(dev, 9), 3);
+	expect_gone(f, v1, X);
+	/* A signal below the timeline's value leaves it there. */
+	queue1(f, v1, with(op_sync(), s2, 1));
+	signal_tl(dev, 2, 9);
+	assert_int_equal(run(dev), 1);
+	assert_int_equal(tl(dev, 2), 9);
+	check_ok(f, v1);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. Timelines and waits that never come                              */
+
+static void test_async_wait(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), n;
+	const struct gpuvm_drv_sync s1[] = { sy_wait(9, 5), sy_signal(10, 1) };
+	const struct gpuvm_drv_sync s2[] = { sy_signal(10, 2) };
+	uint64_t p;
+	struct snap s;
+
+	(void)state;
+	/* Argument rules. */
+	assert_int_equal(gpuvm_drv_timeline_signal(dev, 0, 1), -EINVAL);
+	assert_int_equal(gpuvm_drv_timeline_signal(dev, 1, 0), -EINVAL);
+	assert_int_equal(gpuvm_drv_timeline_point(dev, 0, &p), -EINVAL);
+	assert_int_equal(gpuvm_drv_wait(dev, 0, 1), -EINVAL);
+	assert_int_equal(gpuvm_drv_wait(dev, 1, 0), -EINVAL);
+	assert_int_equal(gpuvm_drv_vm_queued(f, vm + 1, &n), -EINVAL);
+	assert_int_equal(gpuvm_drv_vm_queued(f, 0, &n), -EINVAL);
+	assert_int_equal(gpuvm_drv_run(dev, NULL), 0);
+	/* A timeline nobody mentioned is at 0; waiting on it times out. */
+	assert_int_equal(tl(dev, 12345), 0);
+	assert_int_equal(gpuvm_drv_wait(dev, 12345, 1), -ETIMEDOUT);
+	/* A point already reached needs no job. */
+	signal_tl(dev, 11, 4);
+	assert_int_equal(gpuvm_drv_wait(dev, 11, 3), 0);
+	assert_int_equal(gpuvm_drv_wait(dev, 11, 4), 0);
+	assert_int_equal(gpuvm_drv_wait(dev, 11, 5), -ETIMEDOUT);
+
+	/* Jobs behind a wait on T9:5, which nobody signals. */
+	queue1(f, vm, with(op_map(a, 0, 2 * SZ_1G, 16 * SZ_4K), s1, 2));
+	queue1(f, vm, with(op_map(a, 0, 3 * SZ_1G, 16 * SZ_4K), s2, 1));
+	snap_take(dev, f, vm, &s);
+	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), -ETIMEDOUT);
+	snap_expect_same(dev, f, vm, &s, "a wait that times out");
+	assert_int_equal(tl(dev, 10), 0);
+	assert_int_equal(tl(dev, 9), 0);
+	assert_int_equal(gpuvm_drv_wait(dev, 10, 2), -ETIMEDOUT);
+	snap_expect_same(dev, f, vm, &s, "a second wait that times out");
+	/* Below the point: still blocked. */
+	signal_tl(dev, 9, 4);
+	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), -ETIMEDOUT);
+	snap_expect_same(dev, f, vm, &s, "a wait after a signal too low");
+	assert_int_equal(tl(dev, 9), 4);
+	snap_free(&s);
+	expect_gone(f, vm, 2 * SZ_1G);
+
+	/* The point reached: the wait runs the job that signals it. */
+	signal_tl(dev, 9, 5);
+	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), 0);
+	assert_true(tl(dev, 10) >= 1);
+	expect_bo(f, vm, 2 * SZ_1G + 7 * SZ_4K, a, 0xa, 7 * SZ_4K);
+	assert_int_equal(gpuvm_drv_wait(dev, 10, 2), 0);
+	assert_int_equal(tl(dev, 10), 2);
+	assert_int_equal(queued(f, vm), 0);
+	expect_bo(f, vm, 3 * SZ_1G, a, 0xa, 0);
+	check_ok(f, vm);
+	/* A wait left unsignalled when the device goes: no leak. */
+	queue1(f, vm, with(op_unmap(2 * SZ_1G, SZ_4K), s1, 2));
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Errors come back at queue time                                   */
+
+/* Handles of the error file, in creation order. */
+#define H_BO     1u  /* 16 pages */
+#define H_EXCL   2u  /* 16 pages, exclusive to VM 2 */
+#define H_CLOSED 3u
+#define H_NONE   4u
+
+#define EB (8 * SZ_1G)  /* an empty region of VM 1 */
+
+struct qcase {
+	const char *name;
+	struct gpuvm_drv_bind_op op;
+	int nsync;              /* -1: syncs = NULL with n_syncs = 1 */
+	struct gpuvm_drv_sync sync;
+};
+
+#define OPC(fl, h, o, v, s, r) \
+	{ .flags = (fl), .bo_handle = (h), .bo_offset = (o), .va = (v), \
+	  .size = (s), .repeat = (r) }
+#define VALID_MAP OPC(T_MAP, H_BO, 0, EB + SZ_1M, SZ_4K, 0)
+#define Q(n, o) { .name = (n), .op = o }
+#define QS(n, o, k, fl, t, pt) \
+	{ .name = (n), .op = o, .nsync = (k), .sync = { (fl), (t), (pt) } }
+
+static const struct qcase qcases[] = {
+	/* Alignment and ranges. */
+	Q("map va unaligned", OPC(T_MAP, H_BO, 0, EB + 0x800, SZ_4K, 0)),
+	Q("map size unaligned", OPC(T_MAP, H_BO, 0, EB, SZ_4K + 4, 0)),
+	Q("map bo_offset unaligned", OPC(T_MAP, H_BO, 8, EB, SZ_4K, 0)),
+	Q("map size 0", OPC(T_MAP, H_BO, 0, EB, 0, 0)),
+	Q("unmap va unaligned", OPC(T_UNMAP, 0, 0, EB + 4, SZ_4K, 0)),
+	Q("unmap size unaligned", OPC(T_UNMAP, 0, 0, EB, 0x1800, 0)),
+	Q("sparse size unaligned", OPC(SPARSE, 0, 0, EB, 0x1800, 0)),
+	Q("map overflow",
+	  OPC(T_MAP, H_BO, 0, 0xfffffffffffff000ull, 0x2000, 0)),
+	Q("map in the kernel range", OPC(T_MAP, H_BO, 0, USER_VA, SZ_4K, 0)),
+	Q("unmap across the kernel range start",
+	  OPC(T_UNMAP, 0, 0, USER_VA - SZ_4K, 2 * SZ_4K, 0)),
+	/* BOs. */
+	Q("map handle 0", OPC(T_MAP, 0, 0, EB, SZ_4K, 0)),
+	Q("map handle never created", OPC(T_MAP, H_NONE, 0, EB, SZ_4K, 0)),
+	Q("map closed handle", OPC(T_MAP, H_CLOSED, 0, EB, SZ_4K, 0)),
+	Q("map past the BO end", OPC(T_MAP, H_BO, SZ_4K, EB, 16 * SZ_4K, 0)),
+	Q("exclusive BO in another VM", OPC(T_MAP, H_EXCL, 0, EB, SZ_4K, 0)),
+	Q("repeat unaligned", OPC(T_MAP, H_BO, 0, EB, 8 * SZ_4K, 0x800)),
+	Q("repeat past the BO end",
+	  OPC(T_MAP, H_BO, 15 * SZ_4K, EB, 8 * SZ_4K, 2 * SZ_4K)),
+	/* MAP_SPARSE rules. */
+	Q("sparse without NOEXEC", OPC(T_MAP | F_SPARSE, 0, 0, EB, SZ_4K, 0)),
+	Q("sparse with a BO", OPC(SPARSE, H_BO, 0, EB, SZ_4K, 0)),
+	Q("sparse with bo_offset", OPC(SPARSE, 0, SZ_4K, EB, SZ_4K, 0)),
+	Q("sparse with repeat", OPC(SPARSE, 0, 0, EB, SZ_4K, SZ_4K)),
+	Q("sparse flag on unmap", OPC(T_UNMAP | SPARSE, 0, 0, EB, SZ_4K, 0)),
+	/* UNMAP rules. */
+	Q("unmap with a BO", OPC(T_UNMAP, H_BO, 0, EB, SZ_4K, 0)),
+	Q("unmap with bo_offset", OPC(T_UNMAP, 0, SZ_4K, EB, SZ_4K, 0)),
+	Q("unmap readonly", OPC(T_UNMAP | F_RO, 0, 0, EB, SZ_4K, 0)),
+	Q("unmap with repeat", OPC(T_UNMAP, 0, 0, EB, SZ_4K, SZ_4K)),
+	/* SYNC_ONLY rules. */
+	Q("sync with va", OPC(T_SYNC, 0, 0, EB, 0, 0)),
+	Q("sync with size", OPC(T_SYNC, 0, 0, 0, SZ_4K, 0)),
+	Q("sync with va and size", OPC(T_SYNC, 0, 0, EB, SZ_4K, 0)),
+	Q("sync with a BO", OPC(T_SYNC, H_BO, 0, 0, 0, 0)),
+	Q("sync with bo_offset", OPC(T_SYNC, 0, SZ_4K, 0, 0, 0)),
+	Q("sync with noexec", OPC(T_SYNC | F_NX, 0, 0, 0, 0, 0)),
+	Q("sync with uncached", OPC(T_SYNC | F_UC, 0, 0, 0, 0, 0)),
+	Q("sync with repeat", OPC(T_SYNC, 0, 0, 0, 0, SZ_4K)),
+	/* Unknown bits. */
+	Q("map flag 1<<4", OPC(T_MAP | (1u << 4), H_BO, 0, EB, SZ_4K, 0)),
+	Q("type 3", OPC(3u << 28, 0, 0, 0, 0, 0)),
+	/* Sync points: flags, timeline 0, point 0, no array. */
+	QS("sync flags 1", VALID_MAP, 1, 1, 1, 1),
+	QS("sync flags signal | 1",
+	  VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL | 1, 1, 1),
+	QS("sync flags 1<<30", VALID_MAP, 1, 1u << 30, 1, 1),
+	QS("wait on timeline 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 0, 1),
+	QS("signal timeline 0", VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 0, 1),
+	QS("wait for point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 1, 0),
+	QS("signal point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 1, 0),
+	QS("bad sync on a sync-only op",
+	  OPC(T_SYNC, 0, 0, 0, 0, 0), 1, GPUVM_DRV_SYNC_SIGNAL, 0, 1),
+};
+
+static struct gpuvm_drv_bind_op qcase_op(const struct qcase *c)
+{
+	struct gpuvm_drv_bind_op op = c->op;
+
+	if (c->nsync > 0) {
+		op.syncs = &c->sync;
+		op.n_syncs = (uint32_t)c->nsync;
+	} else if (c->nsync < 0) {
+		op.syncs = NULL;
+		op.n_syncs = 1;
+	}
+	return op;
+}
+
+static void test_async_queue_errors(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev), *g;
+	uint32_t vm = vm_new(f), vm2 = vm_new(f), failed, i, gv;
+	const struct gpuvm_drv_sync sig = sy_signal(1, 1);
+	struct gpuvm_drv_bind_op ops[3];
+	struct snap s;
+	char what[128];
+	uint64_t used;
+
+	(void)state;
+	assert_int_equal(bo_new(f, 16, 0x1), H_BO);
+	assert_int_equal(bo_new_x(f, 16, 0x2, vm2), H_EXCL);
+	assert_int_equal(bo_new(f, 16, 0x3), H_CLOSED);
+	assert_int_equal(gpuvm_drv_bo_close(f, H_CLOSED), 0);
+	/* Some state, a queued job already there, and a full TLB. */
+	assert_int_equal(sbind(f, vm, op_sparse(2 * SZ_1G, 4 * SZ_1M)), 0);
+	assert_int_equal(sbind(f, vm, op_map(H_BO, 0, 3 * SZ_1G, 16 * SZ_4K)),
+			 0);
+	queue1(f, vm, with(op_unmap(3 * SZ_1G, SZ_4K), (const struct
+			   gpuvm_drv_sync[]){ sy_wait(50, 1) }, 1));
+	rd32(f, vm, 2 * SZ_1G);
+	rd32(f, vm, 3 * SZ_1G + SZ_4K);
+	check_ok(f, vm);
+
+	/* Two valid ops that need tables (a new region) and a new BO pin,
+	 * then the bad one: nothing queued, the same errno, index 2. */
+	ops[0] = with(op_map(H_BO, 0, EB + SZ_2M + SZ_4K, 8 * SZ_4K), &sig, 1);
+	ops[1] = op_sparse(EB + 4 * SZ_1M, 3 * SZ_2M + SZ_4K);
+	for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
+		const struct qcase *c = &qcases[i];
+
+		snprintf(what, sizeof(what), "%s, as op 2 of 3", c->name);
+		snap_take(dev, f, vm, &s);
+		ops[2] = qcase_op(c);
+		if (abind(f, vm, ops, 3, &failed) != -EINVAL || failed != 2)
+			fail_msg("%s: failed = %u", what, failed);
+		snap_expect_same(dev, f, vm, &s, what);
+		snap_free(&s);
+
+		snprintf(what, sizeof(what), "%s, alone", c->name);
+		snap_take(dev, f, vm, &s);
+		if (abind(f, vm, &ops[2], 1, &failed) != -EINVAL || failed != 0)
+			fail_msg("%s: failed = %u", what, failed);
+		snap_expect_same(dev, f, vm, &s, what);
+		/* Synchronously: the same errno (sync points need ASYNC
+		 * anyway; a SYNC_ONLY carrying them is test_async_sync_only's
+		 * business). */
+		snprintf(what, sizeof(what), "%s, synchronous", c->name);
+		if (!(c->nsync && (c->op.flags & GPUVM_DRV_OP_TYPE_MASK) ==
+			  T_SYNC) && sbind(f, vm, ops[2]) != -EINVAL)
+			fail_msg("%s: not -EINVAL", what);
+		snap_expect_same(dev, f, vm, &s, what);
+		snap_free(&s);
+	}
+	/* Sync points without ASYNC (on SYNC_ONLY: test_async_sync_only). */
+	snap_take(dev, f, vm, &s);
+	assert_int_equal(sbind(f, vm, ops[0]), -EINVAL);
+	assert_int_equal(sbind(f, vm, with(op_unmap(3 * SZ_1G, SZ_4K), &sig,
+					   1)), -EINVAL);
+	/* Unknown VM_BIND flags. */
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC | 2, ops, 1, NULL),
+			 -EINVAL);
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC, NULL, 1, NULL),
+			 -EINVAL);
+	assert_int_equal(gpuvm_drv_vm_bind(f, 9, ASYNC, ops, 1, NULL),
+			 -EINVAL);
+	/* An empty async batch queues nothing. */
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC, NULL, 0, NULL), 0);
+	snap_expect_same(dev, f, vm, &s, "bad bind calls");
+	snap_free(&s);
+
+	/* Memory at queue time: the reservation does not fit the budget and
+	 * nothing can be evicted (the BOs pinned, the dummy out already). */
+	assert_int_equal(gpuvm_drv_bo_pin(f, H_BO, true), 0);
+	assert_int_equal(gpuvm_drv_bo_pin(f, H_EXCL, true), 0);
+	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
+	used = frames_used(dev);
+	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
+	snap_take(dev, f, vm, &s);
+	ops[2] = op_map(H_BO, 0, 64 * SZ_1G, SZ_4K);
+	assert_int_equal(abind(f, vm, &ops[2], 1, &failed), -ENOMEM);
+	assert_int_equal(failed, 0);
+	snap_expect_same(dev, f, vm, &s, "-ENOMEM at queue time");
+	snap_free(&s);
+	assert_int_equal(gpuvm_drv_device_set_budget(dev, 0), 0);
+	assert_int_equal(gpuvm_drv_bo_pin(f, H_BO, false), 0);
+	assert_int_equal(gpuvm_drv_bo_pin(f, H_EXCL, false), 0);
+	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
+	assert_int_equal(rd32(f, vm, 2 * SZ_1G), 0);
+
+	/* A fresh file: a failing batch does not leave the dummy its
+	 * sparse op made. */
+	g = file_new(dev);
+	gv = vm_new(g);
+	used = frames_used(dev);
+	ops[0] = op_sparse(2 * SZ_1G, SZ_2M);
+	ops[1] = op_sparse(5 * SZ_1G, SZ_1G);
+	ops[2] = op_sparse(2 * SZ_1G + SZ_4K, SZ_4K);
+	ops[2].flags = T_MAP | F_SPARSE;
+	assert_int_equal(abind(g, gv, ops, 3, &failed), -EINVAL);
+	assert_int_equal(failed, 2);
+	assert_int_equal(frames_used(dev), used);
+	assert_int_equal(queued(g, gv), 0);
+	{
+		bool r;
+
+		assert_int_equal(gpuvm_drv_bo_resident(g, 0, &r), -ENOENT);
+	}
+	assert_int_equal(vstats(g, gv).shared_pt_pages, 0);
+	check_ok(g, gv);
+	gpuvm_drv_file_close(g);
+
+	/* The valid ops queue; the earlier job still waits. */
+	ops[0] = op_map(H_BO, 0, EB + SZ_2M + SZ_4K, 8 * SZ_4K);
+	ops[1] = op_sparse(EB + 4 * SZ_1M, 3 * SZ_2M + SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), 0);
+	assert_int_equal(queued(f, vm), 3);
+	assert_int_equal(run(dev), 0);
+	signal_tl(dev, 50, 1);
+	assert_int_equal(run(dev), 3);
+	expect_gone(f, vm, 3 * SZ_1G);
+	expect_bo(f, vm, EB + SZ_2M + 2 * SZ_4K, H_BO, 0x1, SZ_4K);
+	assert_int_equal(kind_at(f, vm, EB + 10 * SZ_1M), GPUVM_DRV_SPARSE);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	check_ok(f, vm);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/*
+ * n_syncs without a syncs array: -EINVAL at queue time like every other
+ * bad sync, index reported, nothing queued.
+ */
+static void test_async_syncs_null(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	struct gpuvm_drv_bind_op ops[2];
+	struct snap s;
+
+	(void)state;
+	ops[0] = op_map(h, 0, 2 * SZ_1G, SZ_4K);
+	ops[1] = op_map(h, 0, 3 * SZ_1G, SZ_4K);
+	ops[1].n_syncs = 1;
+	snap_take(dev, f, vm, &s);
+	assert_int_equal(sbind(f, vm, ops[1]), -EINVAL);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	snap_expect_same(dev, f, vm, &s, "syncs NULL");
+	snap_free(&s);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. Page tables are reserved at queue time                           */
+
+static void test_async_reservation(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), ref = vm_new(f), h = bo_new(f, 16, 0x1);
+	const uint64_t va = 2 * SZ_1G + 12 * 1024;
+	struct gpuvm_drv_vm_stats st, rst;
+	uint64_t pt0, pt1, pt2;
+
+	(void)state;
+	pt0 = frames_of(dev, GPUVM_MEM_PT);
+	assert_int_equal(vstats(f, vm).pt_reserved_peak, 0);
+	/*
+	 * A 16-page map into an empty VM needs an L1, an L2 and an L3 (3).
+	 * Queued, it reserves its worst case now, whatever runs before it:
+	 * at least those 3, plus block splits at its unaligned ends. The
+	 * frames are taken at once, and they are the job's reservation.
+	 */
+	queue1(f, vm, with(op_map(h, 0, va, 16 * SZ_4K),
+			   (const struct gpuvm_drv_sync[]){ sy_wait(1, 1) },
+			   1));
+	st = vstats(f, vm);
+	pt1 = frames_of(dev, GPUVM_MEM_PT);
+	assert_true(pt1 >= pt0 + 3 + 2);
+	assert_int_equal(st.pt_reserved_peak, pt1 - pt0);
+	/* Nothing mapped yet. */
+	assert_int_equal(st.pt_pages, 1);
+	assert_int_equal(st.mappings, 0);
+	assert_int_equal(st.leaf_4k, 0);
+	/* An unmap with both ends unaligned: a split at each end, more. */
+	queue1(f, vm, op_unmap(va + SZ_4K, SZ_4K));
+	pt2 = frames_of(dev, GPUVM_MEM_PT);
+	assert_true(pt2 >= pt1 + 2);
+	/* A sync-only op reserves nothing. */
+	queue1(f, vm, op_sync());
+	assert_int_equal(frames_of(dev, GPUVM_MEM_PT), pt2);
+	assert_int_equal(queued(f, vm), 3);
+	assert_int_equal(vstats(f, vm).pt_pages, 1);
+
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 3);
+	/* What is left is what the map needed: L1, L2, L3. */
+	assert_int_equal(frames_of(dev, GPUVM_MEM_PT), pt0 + 3);
+	check_ok(f, vm);
+	/* The same ops run synchronously in another VM: same result. */
+	assert_int_equal(sbind(f, ref, op_map(h, 0, va, 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, ref, op_unmap(va + SZ_4K, SZ_4K)), 0);
+	st = vstats(f, vm);
+	rst = vstats(f, ref);
+	assert_int_equal(st.pt_pages, rst.pt_pages);
+	assert_int_equal(st.pt_pages, 4);
+	assert_int_equal(st.mappings, rst.mappings);
+	assert_int_equal(st.leaf_4k, rst.leaf_4k);
+	assert_int_equal(st.leaf_4k, 15);
+	assert_int_equal(rd32(f, vm, va + 2 * SZ_4K), pat(0x1, 2));
+	expect_gone(f, vm, va + SZ_4K);
+	/* The exact count for the synchronous map was 3. */
+	assert_int_equal(rst.pt_reserved_peak, 3);
+	assert_true(st.pt_reserved_peak > rst.pt_reserved_peak);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. An execution failure makes the VM unusable                       */
+
+static void test_async_unusable(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), v2 = vm_new(f), failed, id;
+	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	const uint64_t X = 2 * SZ_1G, Y = 3 * SZ_1G, Z = 4 * SZ_1G;
+	const uint64_t W = 5 * SZ_1G;
+	const struct gpuvm_drv_sync s[5] = {
+		sy_signal(1, 1), sy_signal(1, 2), sy_signal(1, 3),
+		sy_signal(1, 4), sy_wait(1, 2),
+	};
+	struct gpuvm_drv_bind_op ops[4];
+	struct snap sn;
+	uint64_t pt_base;
+	char *d;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(a, 0, X, 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(a, 0, W, 16 * SZ_4K)), 0);
+	/* Y: fails (its VA allocation); Z: a MAP behind it, refused; the
+	 * unmap of X runs; the sync-only op signals. */
+	ops[0] = with(op_map(b, 0, Y, 16 * SZ_4K), &s[0], 1);
+	ops[1] = with(op_map(a, 0, Z, 4 * SZ_4K), &s[1], 1);
+	ops[2] = with(op_unmap(X, 16 * SZ_4K), &s[2], 1);
+	ops[3] = with(op_sync(), &s[3], 1);
+	assert_int_equal(abind(f, vm, ops, 4, &failed), 0);
+	/* Another VM waits on the refused MAP's signal. */
+	queue1(f, v2, with(op_map(b, 0, Y, SZ_4K), &s[4], 1));
+	assert_int_equal(queued(f, vm), 4);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(gpuvm_drv_bo_evict(f, b), -EBUSY);
+	assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(f, vm, 1), 0);
+
+	assert_int_equal(run(dev), 5);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_UNUSABLE);
+	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
+	/* Every signal fired, failed jobs' too. */
+	assert_int_equal(tl(dev, 1), 4);
+	assert_int_equal(queued(f, vm), 0);
+	assert_int_equal(kind_at(f, vm, Y), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, vm, Z), GPUVM_DRV_NONE);
+	expect_gone(f, vm, Y);
+	expect_gone(f, vm, Z);
+	/* The unmap ran. */
+	assert_int_equal(kind_at(f, vm, X), GPUVM_DRV_NONE);
+	expect_gone(f, vm, X);
+	expect_bo(f, vm, W + SZ_4K, a, 0xa, SZ_4K);
+	expect_bo(f, v2, Y, b, 0xb, 0);
+	check_ok(f, vm);
+	check_ok(f, v2);
+	/* Reservations returned: VM 1 has the tables of W only (root, L1,
+	 * L2, L3) and VM 2 those of Y. */
+	assert_int_equal(vstats(f, vm).pt_pages, 4);
+	pt_base = vstats(f, vm).pt_pages + vstats(f, v2).pt_pages;
+	assert_int_equal(frames_of(dev, GPUVM_MEM_PT), pt_base);
+	/* The failed jobs' BOs are no longer pinned. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, b), 0);
+	assert_int_equal(gpuvm_drv_vm_validate(f, v2), 0);
+	/* The dump says so. */
+	d = dump_of(f, vm);
+	assert_non_null(strstr(d, "(unusable)"));
+	free(d);
+
+	/* MAP is refused, synchronously and at queue time, with nothing
+	 * queued; UNMAP and SYNC_ONLY still go through. */
+	snap_take(dev, f, vm, &sn);
+	assert_int_equal(sbind(f, vm, op_map(a, 0, Y, SZ_4K)), -EINVAL);
+	assert_int_equal(sbind(f, vm, op_sparse(Y, SZ_2M)), -EINVAL);
+	assert_int_equal(abind(f, vm, ops + 1, 1, &failed), -EINVAL);
+	assert_int_equal(failed, 0);
+	ops[0] = op_unmap(W, SZ_4K);
+	ops[1] = op_sparse(Y, SZ_2M);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	assert_int_equal(sbind(f, vm, op_sync()), 0);
+	snap_expect_same(dev, f, vm, &sn, "MAP on an unusable VM");
+	snap_free(&sn);
+	/* A synchronous UNMAP that splits W's mapping. */
+	assert_int_equal(sbind(f, vm, op_unmap(W + 4 * SZ_4K, 2 * SZ_4K)), 0);
+	check_ok(f, vm);
+	expect_gone(f, vm, W + 5 * SZ_4K);
+	expect_bo(f, vm, W + 6 * SZ_4K, a, 0xa, 6 * SZ_4K);
+	assert_int_equal(vstats(f, vm).mappings, 2);
+	/* Asynchronous UNMAPs of the rest, and a sync-only point. */
+	ops[0] = op_unmap(W, 4 * SZ_4K);
+	ops[1] = with(op_unmap(W + 6 * SZ_4K, 10 * SZ_4K), &s[0], 1);
+	ops[2] = with(op_sync(), (const struct gpuvm_drv_sync[]){
+			      sy_signal(2, 1) }, 1);
+	assert_int_equal(abind(f, vm, ops, 3, &failed), 0);
+	assert_int_equal(queued(f, vm), 3);
+	assert_int_equal(run(dev), 3);
+	assert_int_equal(tl(dev, 2), 1);
+	assert_int_equal(vstats(f, vm).mappings, 0);
+	assert_int_equal(vstats(f, vm).pt_pages, 1);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_UNUSABLE);
+	check_ok(f, vm);
+
+	/* Unusable is for good; a new VM is usable. */
+	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
+	assert_int_equal(id, vm);
+	assert_int_equal(vm_state(f, id), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(sbind(f, id, op_map(a, 0, X, SZ_4K)), 0);
+	check_ok(f, id);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 6. SYNC_ONLY                                                        */
+
+static void test_async_sync_only(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t v1 = vm_new(f), v2 = vm_new(f), a = bo_new(f, 16, 0xa);
+	const struct gpuvm_drv_sync gate[] = { sy_wait(1, 1),
+					       sy_signal(2, 1) };
+	const struct gpuvm_drv_sync after[] = { sy_signal(3, 1) };
+	const struct gpuvm_drv_sync w2[] = { sy_wait(2, 1) };
+	const struct gpuvm_drv_sync two[] = { sy_signal(4, 5),
+					      sy_signal(5, 7) };
+	struct gpuvm_drv_bind_op op;
+	uint32_t failed;
+	struct snap s;
+	uint64_t pt;
+
+	(void)state;
+	/* Each field a SYNC_ONLY must leave zero, with syncs attached. */
+	snap_take(dev, f, v1, &s);
+	op = with(op_sync(), gate, 2);
+	op.va = 2 * SZ_1G;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	op = with(op_sync(), gate, 2);
+	op.size = SZ_4K;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	op = with(op_sync(), gate, 2);
+	op.bo_handle = a;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	op = with(op_sync(), gate, 2);
+	op.bo_offset = SZ_4K;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	op = with(op_sync(), gate, 2);
+	op.flags |= F_RO;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	op = with(op_sync(), gate, 2);
+	op.flags |= F_SPARSE;
+	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
+	/* Synchronous SYNC_ONLY without syncs: fine, a no-op. */
+	assert_int_equal(sbind(f, v1, op_sync()), 0);
+	snap_expect_same(dev, f, v1, &s, "bad SYNC_ONLY");
+	snap_free(&s);
+
+	/* A pure sync point: it holds back VM 1's next job (which waits on
+	 * nothing) and VM 2's job (which waits on its signal). */
+	pt = frames_of(dev, GPUVM_MEM_PT);
+	queue1(f, v1, with(op_sync(), gate, 2));
+	assert_int_equal(frames_of(dev, GPUVM_MEM_PT), pt);
+	queue1(f, v1, with(op_map(a, 0, 2 * SZ_1G, 16 * SZ_4K), after, 1));
+	queue1(f, v2, with(op_map(a, 0, 3 * SZ_1G, 16 * SZ_4K), w2, 1));
+	assert_int_equal(run(dev), 0);
+	assert_int_equal(kind_at(f, v1, 2 * SZ_1G), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, v2, 3 * SZ_1G), GPUVM_DRV_NONE);
+	assert_int_equal(gpuvm_drv_wait(dev, 3, 1), -ETIMEDOUT);
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 3);
+	assert_int_equal(tl(dev, 2), 1);
+	assert_int_equal(tl(dev, 3), 1);
+	expect_bo(f, v1, 2 * SZ_1G + SZ_4K, a, 0xa, SZ_4K);
+	expect_bo(f, v2, 3 * SZ_1G + SZ_4K, a, 0xa, SZ_4K);
+
+	/* A SYNC_ONLY with no syncs is a job that does nothing; one with two
+	 * signals fires both. */
+	snap_take(dev, f, v1, &s);
+	queue1(f, v1, op_sync());
+	queue1(f, v1, with(op_sync(), two, 2));
+	assert_int_equal(queued(f, v1), 2);
+	assert_int_equal(run(dev), 2);
+	assert_int_equal(tl(dev, 4), 5);
+	assert_int_equal(tl(dev, 5), 7);
+	snap_expect_same(dev, f, v1, &s, "sync-only jobs");
+	snap_free(&s);
+	check_ok(f, v2);
+
+	/*
+	 * Synchronously, a SYNC_ONLY with syncs is refused like any op with
+	 * syncs (drv.h: syncs only with ASYNC, -EINVAL otherwise): it could
+	 * not honour them, and a signal silently dropped would leave its
+	 * waiter hanging.
+	 */
+	snap_take(dev, f, v1, &s);
+	assert_int_equal(sbind(f, v1, with(op_sync(), two, 2)), -EINVAL);
+	assert_int_equal(sbind(f, v1, with(op_sync(), gate, 2)), -EINVAL);
+	snap_expect_same(dev, f, v1, &s, "synchronous SYNC_ONLY with syncs");
+	snap_free(&s);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 7. Queued jobs of a VM or file that goes away                       */
+
+static void test_async_destroy(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev), *g;
+	uint32_t v2 = vm_new(f), a = bo_new(f, 16, 0xa), vm, gv, gb;
+	const struct gpuvm_drv_sync s1[] = { sy_wait(1, 1), sy_signal(2, 1) };
+	const struct gpuvm_drv_sync s2[] = { sy_signal(2, 2) };
+	const struct gpuvm_drv_sync s3[] = { sy_signal(3, 1) };
+	const struct gpuvm_drv_sync w[] = { sy_wait(2, 2) };
+	const struct gpuvm_drv_sync gs[] = { sy_wait(7, 1), sy_signal(8, 1) };
+	struct gpuvm_mem_stats m0, m;
+	bool r;
+
+	(void)state;
+	m0 = mstats(dev);
+	vm = vm_new(f);
+	queue1(f, vm, with(op_map(a, 0, 2 * SZ_1G + 12 * 1024, 16 * SZ_4K),
+			   s1, 2));
+	/* The first sparse op of the file makes the dummy, at queue time. */
+	queue1(f, vm, with(op_sparse(4 * SZ_1G + SZ_2M, 2 * SZ_1G), s2, 1));
+	queue1(f, vm, with(op_unmap(2 * SZ_1G + 16 * 1024, SZ_4K), s3, 1));
+	queue1(f, v2, with(op_map(a, 0, 5 * SZ_1G, SZ_4K), w, 1));
+	m = mstats(dev);
+	assert_true(m.frames_by_purpose[GPUVM_MEM_PT] >
+		    m0.frames_by_purpose[GPUVM_MEM_PT] + 1);
+	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_BO],
+			 m0.frames_by_purpose[GPUVM_MEM_BO] + PAGES_2M);
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), -EBUSY);
+	assert_int_equal(gpuvm_drv_dummy_evict(f), -EBUSY);
+
+	/* The VM goes: its jobs never run, their signals fire, their
+	 * reservations and pins go. The dummy is the file's: it stays. */
+	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
+	assert_int_equal(tl(dev, 2), 2);
+	assert_int_equal(tl(dev, 3), 1);
+	assert_int_equal(tl(dev, 1), 0);
+	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
+	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &r), 0);
+	assert_false(r);
+	/* What is left is VM 2's root and its queued job's reservation. */
+	m = mstats(dev);
+	assert_int_equal(vstats(f, v2).pt_pages, 1);
+	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_PT],
+			 m0.frames_by_purpose[GPUVM_MEM_PT] +
+			 vstats(f, v2).pt_reserved_peak);
+	/* VM 2's job still holds A. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), -EBUSY);
+	/* It was waiting on a signal of the destroyed VM: it runs. */
+	assert_int_equal(run(dev), 1);
+	expect_bo(f, v2, 5 * SZ_1G, a, 0xa, 0);
+	check_ok(f, v2);
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
+
+	/* A whole file with queued jobs: every frame back, signals fired. */
+	m0 = mstats(dev);
+	g = file_new(dev);
+	gv = vm_new(g);
+	gb = bo_new(g, 16, 0xb);
+	queue1(g, gv, with(op_map(gb, 0, 2 * SZ_1G + SZ_4K, 16 * SZ_4K), gs,
+			   2));
+	queue1(g, gv, op_sparse(3 * SZ_1G, SZ_1G + SZ_2M));
+	assert_int_equal(gpuvm_drv_bo_close(g, gb), 0);
+	assert_true(frames_used(dev) > m0.frames_used);
+	gpuvm_drv_file_close(g);
+	assert_int_equal(frames_used(dev), m0.frames_used);
+	assert_int_equal(frames_of(dev, GPUVM_MEM_PT),
+			 m0.frames_by_purpose[GPUVM_MEM_PT]);
+	assert_int_equal(tl(dev, 8), 1);
+	assert_int_equal(gpuvm_mem_validate(gpuvm_drv_device_mem(dev), stderr),
+			 0);
+
+	/* And the device, with jobs still queued (the sanitizer build
+	 * checks nothing leaks). */
+	queue1(f, v2, with(op_map(a, 0, 6 * SZ_1G, SZ_4K), gs, 2));
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 8. A queued MAP of an evicted BO                                    */
+
+static void test_async_evicted_target(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	const uint64_t X = 2 * SZ_1G, Y = 4 * SZ_1G + 12 * 1024;
+	const struct gpuvm_drv_sync w[] = { sy_wait(1, 1) };
+	uint64_t bo0, freed, x;
+	uint32_t v = 0x77777777;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(a, 0, X, 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(b, 0, 3 * SZ_1G, 16 * SZ_4K)), 0);
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
+	assert_int_equal(gpuvm_drv_bo_write(f, a, 2 * SZ_4K + 8, &v, 4), 0);
+	bo0 = frames_of(dev, GPUVM_MEM_BO);
+
+	/* Queueing brings A back at once and pins it until the job runs. */
+	queue1(f, vm, with(op_map(a, 0, Y, 16 * SZ_4K), w, 1));
+	assert_true(resident(f, a));
+	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), bo0 + 16);
+	/* Its old VAs wait for validate. */
+	expect_gone(f, vm, X);
+	check_ok(f, vm);
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), -EBUSY);
+	/* The shrinker takes B (16 frames, its L2 and L3, and L1, which A's
+	 * eviction left to B alone), not A. */
+	assert_int_equal(gpuvm_drv_reclaim(dev, SZ_1G, &freed), 0);
+	assert_int_equal(freed, (16 + 3) * SZ_4K);
+	assert_true(resident(f, a));
+	assert_false(resident(f, b));
+	check_ok(f, vm);
+
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 1);
+	for (x = 0; x < 16; x++)
+		assert_int_equal(rd32(f, vm, Y + x * SZ_4K + 0x40),
+				 pat(0xa, x));
+	assert_int_equal(rd32(f, vm, Y + 2 * SZ_4K + 8), 0x77777777);
+	check_ok(f, vm);
+	/* Run, it is an ordinary BO again. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
+	expect_gone(f, vm, Y);
+	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
+	check_ok(f, vm);
+	assert_int_equal(rd32(f, vm, X + 2 * SZ_4K + 8), 0x77777777);
+	assert_int_equal(rd32(f, vm, Y + 15 * SZ_4K), pat(0xa, 15));
+	assert_int_equal(rd32(f, vm, 3 * SZ_1G + 15 * SZ_4K), pat(0xb, 15));
+	gpuvm_drv_device_destroy(dev);
+}
+
+/*
+ * All or nothing, with memory: a batch whose op 0 maps an evicted BO and
+ * whose op 1 is invalid queues nothing, and must not leave the BO it
+ * brought back for op 0 resident, nor another BO evicted to make room
+ * for it (evict.c: a request that cannot succeed must not cost other BOs
+ * their residency; a synchronous op that fails leaves no trace).
+ */
+static void test_async_failed_batch_restore(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	struct gpuvm_drv_bind_op ops[2];
+	uint64_t used;
+	uint32_t failed;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(a, 0, 2 * SZ_1G, 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(b, 0, 2 * SZ_1G + SZ_1M,
+					     16 * SZ_4K)), 0);
+	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
+	used = frames_used(dev);
+	/* Room for op 0's worst-case tables, not for A's 16 frames as well:
+	 * restoring A for op 0 has to evict B. Op 1 is invalid. */
+	assert_int_equal(gpuvm_drv_device_set_budget(dev, (used + 15) * SZ_4K),
+			 0);
+	ops[0] = op_map(a, 0, 2 * SZ_1G + 64 * 1024, SZ_4K);
+	ops[1] = op_unmap(2 * SZ_1G + 1, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	assert_int_equal(queued(f, vm), 0);
+	check_ok(f, vm);
+	/* The synchronous equivalent leaves no trace; neither may this. */
+	if (!resident(f, b) || resident(f, a) || frames_used(dev) != used) {
+		bool ra = resident(f, a), rb = resident(f, b);
+		uint64_t now = frames_used(dev);
+
+		gpuvm_drv_device_destroy(dev);
+		fail_msg("failed async batch left a trace: A resident %d (was "
+			 "0), B resident %d (was 1), frames_used %" PRIu64
+			 " (was %" PRIu64 ")", ra, rb, now, used);
+	}
+	assert_int_equal(rd32(f, vm, 2 * SZ_1G + SZ_1M), pat(0xb, 0));
+	gpuvm_drv_device_destroy(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* 9. Worst-case reservations                                          */
+
+/*
+ * Jobs queued into one 1 GiB region whose tables change under them:
+ * each job's reservation was made for a state that is not the one it
+ * meets. Every job must still run (the VM stays usable), and the result
+ * must be what the same ops give synchronously.
+ */
+static void worst_case(const char *name, const struct gpuvm_drv_device_cfg *cfg,
+		       const struct gpuvm_drv_bind_op *pre, uint32_t npre,
+		       const struct gpuvm_drv_bind_op *ops, uint32_t nops)
+{
+	struct gpuvm_drv_device *dev = dev_new_cfg(cfg);
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), ref = vm_new(f), h = bo_new(f, PAGES_2M, 0x1);
+	struct gpuvm_drv_vm_stats st, rst;
+	uint32_t i, failed;
+	char *d1, *d2;
+
+	assert_int_equal(h, 1);
+	for (i = 0; i < npre; i++) {
+		assert_int_equal(sbind(f, vm, pre[i]), 0);
+		assert_int_equal(sbind(f, ref, pre[i]), 0);
+	}
+	assert_int_equal(abind(f, vm, ops, nops, &failed), 0);
+	assert_int_equal(queued(f, vm), nops);
+	assert_int_equal(run(dev), nops);
+	if (vm_state(f, vm) != GPUVM_DRV_VM_USABLE) {
+		gpuvm_drv_device_destroy(dev);
+		fail_msg("%s: a job failed at run time: the VM is unusable",
+			 name);
+	}
+	check_ok(f, vm);
+	/* The reference after the run: it must not change what the queued
+	 * jobs met (its ranges could hold shared tables alive). */
+	for (i = 0; i < nops; i++)
+		assert_int_equal(sbind(f, ref, ops[i]), 0);
+	check_ok(f, ref);
+	st = vstats(f, vm);
+	rst = vstats(f, ref);
+	assert_int_equal(st.mappings, rst.mappings);
+	assert_int_equal(st.pt_pages, rst.pt_pages);
+	assert_int_equal(st.leaf_4k, rst.leaf_4k);
+	assert_int_equal(st.leaf_2m, rst.leaf_2m);
+	assert_int_equal(st.leaf_1g, rst.leaf_1g);
+	d1 = dump_of(f, vm);
+	d2 = dump_of(f, ref);
+	assert_string_equal(strchr(d1, '\n'), strchr(d2, '\n'));
+	free(d1);
+	free(d2);
+	gpuvm_drv_device_destroy(dev);
+}
+
+static void test_async_worst_case(void **state)
+{
+	struct gpuvm_drv_device_cfg dummy = {
+		.sparse = GPUVM_DRV_SPARSE_DUMMY,
+	};
+	struct gpuvm_drv_device_cfg null1g = {
+		.sparse = GPUVM_DRV_SPARSE_NULL,
+		.pgsizes = GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M |
+			   GPUVM_PT_PGSIZE_1G,
+	};
+	const uint64_t R = 2 * SZ_1G;
+	struct gpuvm_drv_bind_op pre[2], ops[4];
+
+	(void)state;
+	/* An UNMAP splitting one block and a MAP splitting another, into a
+	 * sparse range of blocks. */
+	pre[0] = op_sparse(R, 8 * SZ_1M);
+	ops[0] = op_unmap(R + SZ_2M + SZ_4K, 2 * SZ_4K);
+	ops[1] = op_map(1, 0, R + 4 * SZ_1M + 3 * SZ_4K, 4 * SZ_4K);
+	worst_case("unmap and map splitting sparse blocks", &dummy, pre, 1,
+		   ops, 2);
+	/* The same into an empty region: at queue time there was nothing to
+	 * split; the first job makes the blocks the others split. */
+	ops[0] = op_sparse(R, 8 * SZ_1M);
+	ops[1] = op_unmap(R + SZ_2M + SZ_4K, 2 * SZ_4K);
+	ops[2] = op_map(1, 0, R + 4 * SZ_1M + 3 * SZ_4K, 4 * SZ_4K);
+	ops[3] = op_map(1, SZ_4K, R + 6 * SZ_1M - SZ_4K, 2 * SZ_4K);
+	worst_case("sparse, then splits, all queued", &dummy, NULL, 0, ops, 4);
+	/* A BO's 2 MiB block, split by an unmap queued after its map. */
+	ops[0] = op_map(1, 0, R, SZ_2M);
+	ops[1] = op_unmap(R + SZ_1M, SZ_4K);
+	worst_case("BO block split after its map", &dummy, NULL, 0, ops, 2);
+	/* 1 GiB NULL leaves, split down to pages: an L2 and an L3 at each
+	 * cut, which nothing at queue time showed. */
+	ops[0] = op_sparse(4 * SZ_1G, 4 * SZ_1G);
+	ops[1] = op_unmap(5 * SZ_1G + SZ_4K, SZ_4K);
+	ops[2] = op_map(1, 0, 6 * SZ_1G + SZ_2M + SZ_4K, 2 * SZ_4K);
+	ops[3] = op_unmap(7 * SZ_1G - SZ_4K, SZ_1G + 2 * SZ_4K);
+	worst_case("1 GiB NULL leaves split", &null1g, NULL, 0, ops, 4);
+	/* Whole 1 GiB slots of sparse, queued alone: fine. */
+	ops[0] = op_sparse(8 * SZ_1G, 2 * SZ_1G);
+	worst_case("sparse 1 GiB slots", &dummy, NULL, 0, ops, 1);
+	worst_case("NULL sparse 1 GiB slots", &null1g, NULL, 0, ops, 1);
+	/*
+	 * The same behind another job. At queue time the shared sparse
+	 * tables the op will link to are made (nothing links to them yet)
+	 * and its reservation counts on them; the job ahead runs first, and
+	 * whatever it is, the tables must still be there (or be counted
+	 * for) when the sparse job runs.
+	 */
+	ops[0] = op_sync();
+	ops[1] = op_sparse(8 * SZ_1G, 2 * SZ_1G);
+	worst_case("NULL sparse 1 GiB slots behind a sync-only job", &null1g,
+		   NULL, 0, ops, 2);
+	worst_case("sparse 1 GiB slots behind a sync-only job", &dummy, NULL,
+		   0, ops, 2);
+}
+
+/*
+ * A queued sparse MAP of whole 1 GiB slots reserves counting on the
+ * file's shared sparse tables, made at queue time with nothing linked to
+ * them yet. Any synchronous bind in between (here an UNMAP of nothing)
+ * drops tables nothing links to. The job must still run: the VM must stay
+ * usable and the range be mapped.
+ */
+static void test_async_shared_tables_dropped(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f);
+
+	(void)state;
+	queue1(f, vm, op_sparse(8 * SZ_1G, 2 * SZ_1G));
+	assert_int_equal(sbind(f, vm, op_unmap(SZ_1G, SZ_4K)), 0);
+	assert_int_equal(run(dev), 1);
+	check_ok(f, vm);
+	if (vm_state(f, vm) != GPUVM_DRV_VM_USABLE) {
+		gpuvm_drv_device_destroy(dev);
+		fail_msg("a valid queued sparse MAP failed at run time: the VM "
+			 "is unusable");
+	}
+	assert_int_equal(kind_at(f, vm, 9 * SZ_1G), GPUVM_DRV_SPARSE);
+	assert_int_equal(rd32(f, vm, 9 * SZ_1G + 0x100), 0);
+	gpuvm_drv_device_destroy(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_async_order),
+		cmocka_unit_test(test_async_wait),
+		cmocka_unit_test(test_async_queue_errors),
+		cmocka_unit_test(test_async_syncs_null),
+		cmocka_unit_test(test_async_reservation),
+		cmocka_unit_test(test_async_unusable),
+		cmocka_unit_test(test_async_sync_only),
+		cmocka_unit_test(test_async_destroy),
+		cmocka_unit_test(test_async_evicted_target),
+		cmocka_unit_test(test_async_failed_batch_restore),
+		cmocka_unit_test(test_async_worst_case),
+		cmocka_unit_test(test_async_shared_tables_dropped),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
