@@ -324,7 +324,9 @@ int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 
 /*
  * Allocates the counted pages. -ENOMEM takes none of them; the
- * reservation must still be released, as always.
+ * reservation must still be released, as always. A reservation that was
+ * only counted must be released too, and before any shared set its count
+ * relied on can be destroyed: counting holds a page-table slot for it.
  */
 int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv);
 /* Returns the pages not taken, and frees the bookkeeping. */

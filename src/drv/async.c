@@ -284,11 +284,13 @@ static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 		}
 	}
 	if (ret) {
+		gpuvm_pt_resv_release(vm->pt, &est);
 		if (failed)
 			*failed = i - 1;
 		return ret;
 	}
 	total += est.need;
+	gpuvm_pt_resv_release(vm->pt, &est); /* counted only: let go */
 	ret = drv_fits(vm->file->dev, total) ? 0 :
 	      drv_make_room(vm->file->dev, total);
 	if (ret && failed)

@@ -135,6 +135,7 @@ void drv_impl_file_close(struct gpuvm_drv_file *f)
 		if (f->bos[i])
 			drv_impl_bo_close(f, i + 1);
 	drv_sparse_tables_drop(f);
+	drv_sparse_tables_trim(f); /* the device's NULL sets it left idle */
 	if (f->dummy)
 		drv_bo_put(f->dummy);
 	free(f->bos);

@@ -108,6 +108,7 @@ struct gpuvm_drv_device {
 	uint32_t n_timelines, cap_timelines;
 	/* NULL-capability shared tables: no data, so one set per device. */
 	struct gpuvm_pt_shared *null_tables[DRV_PROT_VARIANTS];
+	uint32_t null_holds[DRV_PROT_VARIANTS];  /* queued NULL sparse MAPs */
 };
 
 

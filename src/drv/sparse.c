@@ -138,10 +138,10 @@ void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
 	unsigned int i;
 
 	for (i = 0; i < DRV_PROT_VARIANTS; i++) {
-		if (file->sparse_holds[i])
-			continue;
-		drop(&file->sparse_tables[i], false);
-		drop(&file->dev->null_tables[i], false);
+		if (!file->sparse_holds[i])
+			drop(&file->sparse_tables[i], false);
+		if (!file->dev->null_holds[i])
+			drop(&file->dev->null_tables[i], false);
 	}
 }
 
@@ -152,10 +152,13 @@ void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
 void drv_sparse_tables_hold(struct gpuvm_drv_file *file, uint32_t prot,
 			    bool hold)
 {
+	uint32_t *holds = file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL ?
+			  file->dev->null_holds : file->sparse_holds;
+
 	if (hold)
-		file->sparse_holds[prot_index(prot)]++;
+		holds[prot_index(prot)]++;
 	else
-		file->sparse_holds[prot_index(prot)]--;
+		holds[prot_index(prot)]--;
 }
 
 /* Some set of the file (or the device's NULL sets) has no link left. */
@@ -164,12 +167,10 @@ bool drv_sparse_tables_idle(struct gpuvm_drv_file *file)
 	unsigned int i;
 
 	for (i = 0; i < DRV_PROT_VARIANTS; i++) {
-		if (file->sparse_holds[i])
-			continue;
-		if (file->sparse_tables[i] &&
+		if (!file->sparse_holds[i] && file->sparse_tables[i] &&
 		    !gpuvm_pt_shared_links(file->sparse_tables[i]))
 			return true;
-		if (file->dev->null_tables[i] &&
+		if (!file->dev->null_holds[i] && file->dev->null_tables[i] &&
 		    !gpuvm_pt_shared_links(file->dev->null_tables[i]))
 			return true;
 	}

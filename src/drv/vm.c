@@ -525,19 +525,23 @@ static int admit(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 	unsigned int tries;
 	int ret;
 
+	uint64_t need;
+
 	for (tries = 0;; tries++) {
 		ret = drv_prepare_op(vm, op, req, ops);
 		if (!ret)
 			ret = drv_count_ops(vm, *ops, &resv);
-		if (ret || drv_fits(dev, resv.need + extra))
+		need = resv.need;
+		/* A count holds page-table slots for shared tables; the
+		 * shrinker may destroy tables, so let go first. */
+		gpuvm_pt_resv_release(vm->pt, &resv);
+		if (ret || drv_fits(dev, need + extra))
 			return ret;
 		gpuvm_va_ops_free(*ops);
 		*ops = NULL;
-		ret = tries < 3 ? drv_make_room(dev, resv.need + extra) :
-				  -ENOMEM;
+		ret = tries < 3 ? drv_make_room(dev, need + extra) : -ENOMEM;
 		if (ret)
 			return ret;
-		resv.need = 0;
 	}
 }
 
