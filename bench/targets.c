@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: the targets
+ *
+ * The brief's goals, each evaluated on rows of the same run (found by
+ * key, so quick mode's smaller sizes are evaluated the same way): a
+ * target whose rows were skipped says SKIP rather than guessing, and no
+ * figure here is typed in, only the limits.
+ *
+ * Where the brief allows either of two rows (1 TiB or the whole range;
+ * the driver's or the MMU's own access path; the driver's or the VA
+ * manager's churn) both are evaluated, one line each; so are a sparse
+ * op that makes the file's dummy and one that finds it made.
+ *
+ * "Costs <= 16 table pages" counts the larger of the pages left and the
+ * pages reserved at peak: a reservation that is returned afterwards was
+ * still memory the bind needed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static struct bench_target *target_add(struct bench_report *r,
+				       const char *what, const char *limit)
+{
+	struct bench_target *t;
+
+	if (r->ntargets == r->tcap) {
+		unsigned int cap = r->tcap ? r->tcap * 2 : 16;
+		void *p = realloc(r->targets, cap * sizeof(*r->targets));
+
+		if (!p)
+			return NULL;
+		r->targets = p;
+		r->tcap = cap;
+	}
+	t = &r->targets[r->ntargets++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->what, sizeof(t->what), "%s", what);
+	snprintf(t->limit, sizeof(t->limit), "%s", limit);
+	snprintf(t->measured, sizeof(t->measured), "not measured");
+	return t;
+}
+
+static bool usable(const struct bench_row *row)
+{
+	return row && !row->skipped && row->median_ns > 0;
+}
+
+/* The caller has written t->measured. */
+static void verdict(struct bench_target *t, bool pass)
+{
+	t->measurable = true;
+	t->pass = pass;
+}
+
+#define MEASURED(t, ...) \
+	snprintf((t)->measured, sizeof((t)->measured), __VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+
+static int seeds_speedup(struct bench_report *r, char va, const char *way,
+			 const char *where)
+{
+	char k4[32], ks[32], what[96];
+	const struct bench_row *slow, *fast;
+	struct bench_target *t;
+
+	snprintf(k4, sizeof(k4), "seeds.%c.4k", va);
+	snprintf(ks, sizeof(ks), "seeds.%c.%s", va, way);
+	snprintf(what, sizeof(what), "100e6 B, %s: one sparse op vs per-page "
+		 "ops", where);
+	slow = bench_find(r, k4);
+	fast = bench_find(r, ks);
+	t = target_add(r, what, ">= 1000x");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(slow) || !usable(fast))
+		return 0;
+	MEASURED(t, "%.0fx faster", slow->median_ns / fast->median_ns);
+	verdict(t, slow->median_ns >= 1000 * fast->median_ns);
+	return 0;
+}
+
+static int sparse_cost(struct bench_report *r, const char *key,
+		       const char *how)
+{
+	const struct bench_row *row = bench_find(r, key);
+	struct bench_target *t;
+	char what[96];
+	int64_t pages;
+
+	snprintf(what, sizeof(what), "sparse %s, shared, %s: pages, time",
+		 row ? row->group + strlen("sparse ") : key, how);
+	t = target_add(r, what, "<= 16 pg, < 50 us");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(row))
+		return 0;
+	pages = row->pt_pages > row->pt_reserved ? row->pt_pages
+						  : row->pt_reserved;
+	MEASURED(t, "%lld pg, %.1f us", (long long)pages,
+		 row->median_ns / 1e3);
+	verdict(t, pages <= 16 && row->median_ns < 50e3);
+	return 0;
+}
+
+/* The last row of a numbered family: churn.drv.0, .1, .2 ... */
+static const struct bench_row *last_of(const struct bench_report *r,
+				       const char *prefix)
+{
+	const struct bench_row *row, *last = NULL;
+	char key[32];
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(key, sizeof(key), "%s.%u", prefix, i);
+		row = bench_find(r, key);
+		if (row)
+			last = row;
+	}
+	return last;
+}
+
+static int churn_growth(struct bench_report *r, const char *prefix,
+			const char *who)
+{
+	char key[32], what[96];
+	const struct bench_row *first, *last = last_of(r, prefix);
+	struct bench_target *t;
+	double q;
+
+	snprintf(key, sizeof(key), "%s.0", prefix);
+	first = bench_find(r, key);
+	snprintf(what, sizeof(what), "%s churn: ns/op, largest vs smallest "
+		 "live set", who);
+	t = target_add(r, what, "<= 2x");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(first) || !usable(last) || first == last)
+		return 0;
+	q = last->ns_per_op / first->ns_per_op;
+	MEASURED(t, "%.2fx (%.0f/%.0f ns)", q, last->ns_per_op,
+		 first->ns_per_op);
+	verdict(t, q <= 2);
+	return 0;
+}
+
+static int tlb_hit(struct bench_report *r, const char *key, const char *who)
+{
+	const struct bench_row *row = bench_find(r, key);
+	struct bench_target *t;
+	char what[96];
+
+	snprintf(what, sizeof(what), "TLB-hit 8-byte read, %s", who);
+	t = target_add(r, what, "<= 20 ns");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(row))
+		return 0;
+	MEASURED(t, "%.1f ns", row->ns_per_op);
+	verdict(t, row->ns_per_op <= 20);
+	return 0;
+}
+
+static int frag_binds(struct bench_report *r)
+{
+	const struct bench_row *row = bench_find(r, "frag.runs");
+	struct bench_target *t;
+
+	t = target_add(r, "bind op into a BO of 1-page runs", "< 1 us");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(row))
+		return 0;
+	MEASURED(t, "%.0f ns", row->ns_per_op);
+	verdict(t, row->ns_per_op < 1000);
+	return 0;
+}
+
+static int ptmap_ratio(struct bench_report *r)
+{
+	const struct bench_row *map = bench_find(r, "ptmap.map");
+	const struct bench_row *set = bench_find(r, "ptmap.memset");
+	struct bench_target *t;
+	double q;
+
+	t = target_add(r, "map with 4 KiB pages vs memset of its descriptors",
+		       "<= 4x");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(map) || !usable(set))
+		return 0;
+	q = map->median_ns / set->median_ns;
+	MEASURED(t, "%.1fx", q);
+	verdict(t, q <= 4);
+	return 0;
+}
+
+int bench_targets(struct bench_report *r)
+{
+	int ret = seeds_speedup(r, 'a', "shared", "aligned VA");
+
+	if (!ret)
+		ret = seeds_speedup(r, 'u', "shared", "VA + 0x5000");
+	if (!ret)
+		ret = seeds_speedup(r, 'a', "warm", "aligned, dummy made");
+	if (!ret)
+		ret = sparse_cost(r, "sparse.small.cold", "first op");
+	if (!ret)
+		ret = sparse_cost(r, "sparse.small.shared", "dummy made");
+	if (!ret)
+		ret = sparse_cost(r, "sparse.all.cold", "first op");
+	if (!ret)
+		ret = sparse_cost(r, "sparse.all.shared", "dummy made");
+	if (!ret)
+		ret = churn_growth(r, "churn.drv", "driver");
+	if (!ret)
+		ret = churn_growth(r, "churn.va", "VA-manager");
+	if (!ret)
+		ret = tlb_hit(r, "mmu.mmu.hit", "MMU directly");
+	if (!ret)
+		ret = tlb_hit(r, "mmu.drv.hit", "through the driver");
+	if (!ret)
+		ret = frag_binds(r);
+	return ret ? ret : ptmap_ratio(r);
+}
