@@ -274,6 +274,13 @@ uint64_t gpuvm_pt_shared_links(const struct gpuvm_pt_shared *sh);
 /* Transactions                                                        */
 
 struct gpuvm_pt_resv {
+	/*
+	 * Set by the caller, 0 for none: the most pages worth counting.
+	 * A count that would pass it stops early with -ENOMEM, so a map too
+	 * big for the memory fails in time bounded by the memory, not by
+	 * the size of the request.
+	 */
+	uint64_t limit;
 	uint64_t need;    /* pages counted by reserve_* */
 	uint64_t filled;  /* pages held */
 	uint64_t used;    /* pages taken by apply */

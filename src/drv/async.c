@@ -239,6 +239,7 @@ static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 		job->target->pins++;
 		drv_bo_get(job->target);
 	}
+	drv_resv_limit(vm->file->dev, &job->resv);
 	if (!ret)
 		ret = count_worst(vm, op, &job->req, &job->resv);
 	if (!ret)
@@ -270,6 +271,8 @@ static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 	uint64_t extra, total = 0;
 	uint32_t i;
 	int ret = 0;
+
+	drv_resv_limit(vm->file->dev, &est);
 
 	for (i = 0; i < count && !ret; i++) {
 		uint32_t type = ops[i].flags & GPUVM_DRV_OP_TYPE_MASK;

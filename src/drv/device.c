@@ -221,7 +221,7 @@ void drv_bo_put(struct drv_bo *bo)
 	drv_lru_del(dev, bo);
 	pthread_mutex_unlock(&dev->alloc);
 	gpuvm_mem_bo_destroy(bo->mem);
-	free(bo->swap);
+	drv_swap_free(bo->swap);
 	free(bo);
 }
 
@@ -330,7 +330,7 @@ int drv_impl_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 	drv_bo_touch(bo);
 	/* An evicted BO's contents are in swap: read them there. */
 	if (bo->evicted) {
-		memcpy(buf, (char *)bo->swap + offset, len);
+		drv_swap_read(bo->swap, offset, buf, len);
 		return 0;
 	}
 	return gpuvm_mem_bo_read(bo->mem, offset, buf, len);
@@ -346,8 +346,7 @@ int drv_impl_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		return ret;
 	drv_bo_touch(bo);
 	if (bo->evicted) {
-		memcpy((char *)bo->swap + offset, buf, len);
-		return 0;
+		return drv_swap_write(bo->swap, offset, buf, len);
 	}
 	return gpuvm_mem_bo_write(bo->mem, offset, buf, len);
 }

@@ -27,7 +27,7 @@ struct drv_bo {
 	uint64_t refs;
 	unsigned int chunks;      /* backing layout, kept across eviction */
 	bool evicted;             /* mem is NULL, contents are in swap */
-	void *swap;
+	struct drv_swap *swap;
 	uint32_t pins;            /* the shrinker skips pinned BOs */
 	bool user_pinned;
 	struct drv_bo *lru_prev, *lru_next; /* device LRU, oldest first */
@@ -123,6 +123,17 @@ void drv_bo_put(struct drv_bo *bo);
 int drv_dummy_get(struct gpuvm_drv_file *file, struct drv_bo **out);
 
 struct drv_job;
+struct drv_swap;
+
+/* swap.c */
+int drv_swap_out(const struct gpuvm_mem_bo *mem, uint64_t size,
+		 struct drv_swap **out);
+void drv_swap_in(const struct drv_swap *sw, struct gpuvm_mem_bo *mem);
+void drv_swap_read(const struct drv_swap *sw, uint64_t offset, void *buf,
+		   uint64_t len);
+int drv_swap_write(struct drv_swap *sw, uint64_t offset, const void *buf,
+		   uint64_t len);
+void drv_swap_free(struct drv_swap *sw);
 
 /* vm.c */
 struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t id);
@@ -255,6 +266,13 @@ void drv_sparse_tables_rebuild(struct gpuvm_drv_file *file);
 void drv_sparse_tables_drop(struct gpuvm_drv_file *file);
 void drv_null_tables_drop(struct gpuvm_drv_device *dev);
 uint64_t drv_sparse_tables_pages(struct gpuvm_drv_file *file);
+
+/* Counting stops past the budget: nothing bigger could be had anyway. */
+static inline void drv_resv_limit(const struct gpuvm_drv_device *dev,
+				  struct gpuvm_pt_resv *r)
+{
+	r->limit = dev->budget / GPUVM_SZ_4K;
+}
 
 static inline struct drv_bo *drv_bo_of(const struct gpuvm_va *va)
 {

@@ -282,22 +282,21 @@ int drv_bo_evict(struct drv_bo *bo)
 {
 	struct gpuvm_drv_file *f = bo->file;
 	uint32_t i;
-	void *swap;
+	struct drv_swap *swap;
 	int ret;
 
 	if (bo->evicted)
 		return 0;
 	if (bo->pins)
 		return -EBUSY;
-	swap = malloc(bo->size);
-	if (!swap)
-		return -ENOMEM;
-	ret = gpuvm_mem_bo_read(bo->mem, 0, swap, bo->size);
+	ret = drv_swap_out(bo->mem, bo->size, &swap);
+	if (ret)
+		return ret;
 	for (i = 1; !ret && i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		if (f->vms[i])
 			ret = list_room(f->vms[i], bo);
 	if (ret) {
-		free(swap);
+		drv_swap_free(swap);
 		return ret;
 	}
 	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
@@ -340,7 +339,7 @@ int drv_bo_restore(struct drv_bo *bo, bool *restored)
 	ret = gpuvm_mem_bo_create(dev->mem, bo->size, bo->chunks, &mem);
 	if (ret)
 		return ret;
-	gpuvm_mem_bo_write(mem, 0, bo->swap, bo->size);
+	drv_swap_in(bo->swap, mem);
 	bo->mem = mem;
 	bo->evicted = false;
 	*restored = true;
@@ -349,7 +348,7 @@ int drv_bo_restore(struct drv_bo *bo, bool *restored)
 
 void drv_bo_restore_done(struct drv_bo *bo)
 {
-	free(bo->swap);
+	drv_swap_free(bo->swap);
 	bo->swap = NULL;
 	drv_bo_touch(bo);
 }
@@ -401,7 +400,10 @@ static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
 	struct gpuvm_va *va;
 	struct drv_src src;
 	uint32_t prot;
-	int ret = drv_reserve_room(vm, reserve_evicted, bo, &resv);
+	int ret;
+
+	drv_resv_limit(vm->file->dev, &resv);
+	ret = drv_reserve_room(vm, reserve_evicted, bo, &resv);
 
 	if (ret) {
 		gpuvm_pt_resv_release(vm->pt, &resv);

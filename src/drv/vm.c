@@ -528,6 +528,7 @@ static int admit(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 	uint64_t need;
 
 	for (tries = 0;; tries++) {
+		drv_resv_limit(dev, &resv);
 		ret = drv_prepare_op(vm, op, req, ops);
 		if (!ret)
 			ret = drv_count_ops(vm, *ops, &resv);
@@ -656,7 +657,7 @@ static int bind_one(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 	if (!ret)
 		ret = admit(vm, op, &req, 0, &ops);
 	if (!ret) {
-		resv.need = 0;
+		drv_resv_limit(vm->file->dev, &resv);
 		ret = reserve(vm, ops, &resv);
 	}
 	if (!ret)
@@ -714,6 +715,7 @@ int drv_bind_fast(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op)
 		return -EAGAIN;
 	if (target)
 		drv_bo_pin_get(target);
+	drv_resv_limit(dev, &resv);
 	ret = drv_prepare_op(vm, op, &req, &ops);
 	if (!ret)
 		ret = drv_count_ops(vm, ops, &resv);

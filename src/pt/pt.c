@@ -90,6 +90,7 @@ struct cursor {
 
 struct map_ctx {
 	struct gpuvm_pt *pt;
+	uint64_t limit;              /* need() gives up past it: -ENOMEM */
 	struct gpuvm_pt_shared *sh;  /* the source's shared tables, or NULL */
 	struct cursor cur;
 	uint64_t attrs;           /* leaf attributes */
@@ -363,6 +364,9 @@ static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
 	int64_t n = 0, sub;
 	uint64_t x, nx, d, pa;
 
+	/* Nothing lives below a page: only existing leaves to look for. */
+	if (level == 3 && (table == NO_TABLE || !strict))
+		return 0;
 	for (x = s; x < e; x = nx) {
 		nx = entry_end(x, level, e);
 		d = table != NO_TABLE ? rd(c->pt, slot_pa(table, x, level)) : 0;
@@ -398,6 +402,8 @@ static int64_t need(struct map_ctx *c, unsigned int level, uint64_t table,
 		if (sub < 0)
 			return sub;
 		n += sub;
+		if ((uint64_t)n > c->limit)
+			return -ENOMEM;
 	}
 	return n;
 }
@@ -441,6 +447,7 @@ static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
 	c->pt = pt;
+	c->limit = UINT64_MAX;
 	c->attrs = gpuvm_pt_prot_attrs(prot);
 	/* A set built for other attributes would map the wrong thing. */
 	if (src && src->shared && src->shared->attrs == c->attrs)
@@ -448,6 +455,13 @@ static int map_ctx_init(struct map_ctx *c, struct gpuvm_pt *pt,
 	c->is_null = prot & GPUVM_PT_PROT_NULL;
 	cursor_init(&c->cur, src);
 	return 0;
+}
+
+/* What is left of the reservation's limit for this count. */
+static void set_limit(struct map_ctx *c, const struct gpuvm_pt_resv *resv)
+{
+	if (resv->limit)
+		c->limit = resv->need < resv->limit ? resv->limit - resv->need : 0;
 }
 
 /*
@@ -479,7 +493,10 @@ int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 	if (ret)
 		return ret;
 	hold_slot(&c);
+	set_limit(&c, resv);
 	n = need(&c, pt->start_level, pt->root, iova, iova + size, false);
+	if (n < 0)
+		return (int)n;
 	resv->need += (uint64_t)n;
 	return 0;
 }
@@ -513,7 +530,8 @@ static int64_t split_need(struct gpuvm_pt *pt, uint64_t d, unsigned int level,
 {
 	struct gpuvm_pt_linear lin;
 	struct map_ctx c = { .pt = pt, .attrs = gpuvm_pte_attrs(d),
-			     .is_null = gpuvm_pte_is_null(d) };
+			     .is_null = gpuvm_pte_is_null(d),
+			     .limit = UINT64_MAX };
 
 	gpuvm_pt_linear_init(&lin, ea, gpuvm_pte_addr(d));
 	cursor_init(&c.cur, &lin.src);
@@ -566,6 +584,7 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 			       uint32_t prot, struct gpuvm_pt_resv *resv)
 {
 	struct map_ctx c;
+	int64_t n;
 	int ret = check_range(pt, iova, size);
 
 	if (!ret)
@@ -573,8 +592,11 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 	if (ret)
 		return ret;
 	hold_slot(&c);
-	resv->need += (uint64_t)need(&c, pt->start_level, NO_TABLE, iova,
-				     iova + size, false);
+	set_limit(&c, resv);
+	n = need(&c, pt->start_level, NO_TABLE, iova, iova + size, false);
+	if (n < 0)
+		return (int)n;
+	resv->need += (uint64_t)n;
 	return 0;
 }
 
@@ -951,7 +973,8 @@ int gpuvm_pt_unmap_reserved(struct gpuvm_pt *pt, uint64_t iova,
 			    uint64_t size, struct gpuvm_pt_resv *resv,
 			    struct gpuvm_pt_gather *gather)
 {
-	struct map_ctx c = { .pt = pt, .resv = resv, .gather = gather };
+	struct map_ctx c = { .pt = pt, .resv = resv, .gather = gather,
+			     .limit = UINT64_MAX };
 	int ret = check_range(pt, iova, size);
 
 	if (ret)

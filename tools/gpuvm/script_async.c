@@ -58,7 +58,7 @@ static int timeline_id(struct script *s, const char *text, size_t len,
 static int parse_point(struct script *s, const char *text, size_t len,
 		       struct gpuvm_drv_sync *sy)
 {
-	const char *colon = memchr(text, ':', len), *why;
+	const char *colon = memchr(text, ':', len), *why = NULL;
 	char num[64];
 	size_t nlen;
 
