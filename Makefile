@@ -4,17 +4,24 @@
 BUILD     ?= build
 BUILD_SAN ?= build-san
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+# `make fuzz`: seconds per fuzzer, and libFuzzer's per-input limits.
+FUZZ_SECONDS ?= 60
+FUZZ_RSS_MB ?= 2048
+FUZZ_TIMEOUT ?= 20
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: run test bench deps build build-san build-tsan clean
+.PHONY: run test bench deps build build-san build-tsan fuzz clean
 
 run: build
 	$(BUILD)/tools/gpuvm/gpuvm demo
 
+# The suites first, so a fuzzing failure never hides their results.
 test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress
+	$(MAKE) --no-print-directory fuzz
 
 bench: build
 	$(BUILD)/tools/gpuvm/gpuvm bench
@@ -40,5 +47,50 @@ build-tsan: deps
 		-Db_sanitize=thread -Db_lundef=false
 	ninja -C $(BUILD_TSAN) tests/test_stress
 
+# libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
+# with coverage instrumentation. Replays both in-tree corpora, each file
+# as its own run (a failing input fails the target), then runs the two
+# fuzzers side by side for FUZZ_SECONDS each. New inputs go to a
+# temporary directory, never the source tree; crashes go to
+# $(BUILD_FUZZ)/artifacts/, logs next to it.
+FUZZ_LIMITS = -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
+	-artifact_prefix=$(BUILD_FUZZ)/artifacts/
+fuzz: deps
+	@[ -f $(BUILD_FUZZ)/build.ninja ] || CC=clang meson setup $(BUILD_FUZZ) \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link -Dtests=false
+	ninja -C $(BUILD_FUZZ) fuzz/fuzz_drv fuzz/fuzz_script
+	@mkdir -p $(BUILD_FUZZ)/artifacts
+	@rd=0; rs=0; \
+	$(BUILD_FUZZ)/fuzz/fuzz_drv $(FUZZ_LIMITS) fuzz/corpus/drv/* \
+		> $(BUILD_FUZZ)/replay_drv.log 2>&1 || rd=$$?; \
+	$(BUILD_FUZZ)/fuzz/fuzz_script $(FUZZ_LIMITS) fuzz/corpus/script/* \
+		> $(BUILD_FUZZ)/replay_script.log 2>&1 || rs=$$?; \
+	for t in drv:$$rd script:$$rs; do \
+		log=$(BUILD_FUZZ)/replay_$${t%%:*}.log; \
+		if [ "$${t#*:}" = 0 ]; then \
+			echo "replay $${t%%:*} corpus: $$(sed -n 's/.*Running \([0-9]*\) inputs.*/\1/p' $$log) inputs, all passed"; \
+		else \
+			echo "replay $${t%%:*} corpus FAILED ($$log):"; tail -n 40 $$log; \
+		fi; \
+	done; \
+	[ $$rd = 0 ] && [ $$rs = 0 ]
+	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT INT TERM; \
+	mkdir "$$tmp/drv" "$$tmp/script" || exit 1; \
+	$(BUILD_FUZZ)/fuzz/fuzz_drv -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/drv" fuzz/corpus/drv \
+		> $(BUILD_FUZZ)/fuzz_drv.log 2>&1 & d=$$!; \
+	$(BUILD_FUZZ)/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 -dict=fuzz/script.dict $(FUZZ_LIMITS) \
+		"$$tmp/script" fuzz/corpus/script \
+		> $(BUILD_FUZZ)/fuzz_script.log 2>&1 & s=$$!; \
+	rd=0; rs=0; wait $$d || rd=$$?; wait $$s || rs=$$?; \
+	for t in drv:$$rd script:$$rs; do \
+		log=$(BUILD_FUZZ)/fuzz_$${t%%:*}.log; \
+		echo "fuzz_$${t%%:*} ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
+		[ "$${t#*:}" = 0 ] || { echo "fuzz_$${t%%:*} FAILED ($$log):"; tail -n 40 $$log; }; \
+	done; \
+	[ $$rd = 0 ] && [ $$rs = 0 ]
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -4,8 +4,9 @@
 # packages and fails, so a user never wonders why the build broke.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc libcmocka-dev"
-[ "${GPUVM_WANT_FUZZ:-0}" = 1 ] && PKGS="$PKGS clang libclang-rt-14-dev"
+# clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets
+# that `make test` runs (`make fuzz`, docs/fuzzing.md).
+PKGS="meson ninja-build pkg-config gcc libcmocka-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
