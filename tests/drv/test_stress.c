@@ -41,10 +41,10 @@
 #define SZ_1G   0x40000000ull
 #define FLIP_VA (2 * SZ_1G + 0x3000)   /* deliberately unaligned */
 #define FLIP_SZ (12 * SZ_4K)
-#define FLIPS   400
-#define READS   4000
-#define CHURN   600
-#define CLOSES  25
+#define FLIPS   1000
+#define READS   16000
+#define CHURN   2000
+#define CLOSES  50
 #define NFLIP   2
 
 struct flip {
@@ -59,6 +59,7 @@ struct shared {
 	struct flip flip[NFLIP];
 	int errors;
 	uint64_t seen[2];      /* whole reads of A and of B */
+	uint64_t flipped, flip_nomem;
 	pthread_mutex_t lock;
 	char first_error[256];
 };
@@ -131,6 +132,8 @@ static void *flipper(void *arg)
 		/* The shrinker may leave no room for a moment: retry later. */
 		if (ret && ret != -ENOMEM)
 			fail_at(sh, "flip %d: %d", i, ret);
+		__atomic_add_fetch(ret ? &sh->flip_nomem : &sh->flipped, 1,
+				   __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&fl->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -297,6 +300,10 @@ static void test_stress(void **state)
 	}
 	gpuvm_mem_stats(gpuvm_drv_device_mem(sh.dev), &ms);
 	assert_int_equal(ms.frames_used, 0);
+	print_message("stress: %" PRIu64 " flips (%" PRIu64 " -ENOMEM)\n",
+		      sh.flipped, sh.flip_nomem);
+	/* Reads of both sides prove the flips and reads overlapped. */
+	assert_true(sh.flipped >= NFLIP * FLIPS / 2);
 	print_message("stress: %u threads, >= %d flips, %d reads (%" PRIu64
 		      " of A, %" PRIu64 " of B, all whole), %d churn ops, %d "
 		      "file closes\n", n, NFLIP * FLIPS, NFLIP * READS,
