@@ -78,6 +78,14 @@ void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st);
  */
 int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 		    enum gpuvm_mem_purpose purpose, uint64_t *pa);
+/*
+ * n 4 KiB frames at once, under one lock: all or none (-ENOMEM, nothing
+ * kept). Each counts as one allocation for the fail-nth hook. For callers
+ * that need many table pages in one go.
+ */
+int gpuvm_mem_alloc_frames(struct gpuvm_mem *mem, uint64_t n,
+			   enum gpuvm_mem_purpose purpose, uint64_t *pas);
+
 /* Frees a block from gpuvm_mem_alloc with the same size and purpose. */
 void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
 		    enum gpuvm_mem_purpose purpose);
@@ -110,15 +118,17 @@ void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
 static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
 					uint64_t pa)
 {
+	/* Acquire: a table read through a descriptor is seen complete. */
 	return __atomic_load_n((const uint64_t *)gpuvm_mem_ptr(mem, pa),
-			       __ATOMIC_RELAXED);
+			       __ATOMIC_ACQUIRE);
 }
 
 static inline void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa,
 				     uint64_t v)
 {
+	/* Release: what a descriptor links to is published with it. */
 	__atomic_store_n((uint64_t *)gpuvm_mem_ptr(mem, pa), v,
-			 __ATOMIC_RELAXED);
+			 __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------------ */

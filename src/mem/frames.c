@@ -774,3 +774,20 @@ void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f)
 	gpuvm_mem_print_unlocked(mem, f);
 	mem_unlock(mem);
 }
+
+int gpuvm_mem_alloc_frames(struct gpuvm_mem *mem, uint64_t n,
+			   enum gpuvm_mem_purpose purpose, uint64_t *pas)
+{
+	uint64_t i;
+	int ret = 0;
+
+	mem_lock(mem);
+	for (i = 0; i < n && !ret; i++)
+		ret = gpuvm_mem_alloc_unlocked(mem, GPUVM_SZ_4K, purpose, &pas[i]);
+	if (ret) {
+		for (i--; i-- > 0;)
+			gpuvm_mem_free_unlocked(mem, pas[i], GPUVM_SZ_4K, purpose);
+	}
+	mem_unlock(mem);
+	return ret;
+}
