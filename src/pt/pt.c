@@ -904,20 +904,31 @@ static uint64_t remaining(const struct gpuvm_pt_resv *r)
 	return r->filled - r->used;
 }
 
+/*
+ * Checks a map of [iova, iova + size) against the tables as they are:
+ * the pages it needs, or -EINVAL, or -EEXIST if anything there is mapped.
+ */
+static int64_t map_need(struct map_ctx *c, struct gpuvm_pt *pt, uint64_t iova,
+			uint64_t size, const struct gpuvm_pt_src *src,
+			uint32_t prot)
+{
+	int ret = check_range(pt, iova, size);
+
+	if (!ret)
+		ret = map_ctx_init(c, pt, src, prot);
+	if (ret)
+		return ret;
+	return need(c, pt->start_level, pt->root, iova, iova + size, true);
+}
+
 int gpuvm_pt_map_reserved(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			  const struct gpuvm_pt_src *src, uint32_t prot,
 			  struct gpuvm_pt_resv *resv,
 			  struct gpuvm_pt_gather *gather)
 {
 	struct map_ctx c;
-	int64_t n;
-	int ret = check_range(pt, iova, size);
+	int64_t n = map_need(&c, pt, iova, size, src, prot);
 
-	if (!ret)
-		ret = map_ctx_init(&c, pt, src, prot);
-	if (ret)
-		return ret;
-	n = need(&c, pt->start_level, pt->root, iova, iova + size, true);
 	if (n < 0)
 		return (int)n;
 	if ((uint64_t)n > remaining(resv))
@@ -1071,14 +1082,9 @@ int gpuvm_pt_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 {
 	struct gpuvm_pt_resv resv = { 0 };
 	struct map_ctx c;
-	int64_t n;
-	int ret = check_range(pt, iova, size);
+	int64_t n = map_need(&c, pt, iova, size, src, prot);
+	int ret;
 
-	if (!ret)
-		ret = map_ctx_init(&c, pt, src, prot);
-	if (ret)
-		return ret;
-	n = need(&c, pt->start_level, pt->root, iova, iova + size, true);
 	if (n < 0)
 		return (int)n;
 	resv.need = (uint64_t)n;
