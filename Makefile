@@ -7,6 +7,12 @@ BUILD_TSAN ?= build-tsan
 BUILD_FUZZ ?= build-fuzz
 # `make fuzz`: seconds per fuzzer, and libFuzzer's per-input limits.
 FUZZ_SECONDS ?= 60
+# A fixed seed and a fixed number of inputs make the timed runs repeat
+# exactly: CI explores what a developer's run explored, and a red run is
+# reproducible. FUZZ_SEED=0 asks libFuzzer for a fresh seed (exploring).
+FUZZ_SEED ?= 1
+FUZZ_DRV_RUNS ?= 1500
+FUZZ_SCRIPT_RUNS ?= 30000
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 20
 MESON_TEST_ARGS ?= --print-errorlogs
@@ -50,7 +56,8 @@ build-tsan: deps
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
 # with coverage instrumentation. Replays both in-tree corpora, each file
 # as its own run (a failing input fails the target), then runs the two
-# fuzzers side by side for FUZZ_SECONDS each. New inputs go to a
+# fuzzers side by side for at most FUZZ_SECONDS each (and a fixed count
+# of inputs from a fixed seed, see FUZZ_SEED). New inputs go to a
 # temporary directory, never the source tree; crashes go to
 # $(BUILD_FUZZ)/artifacts/, logs next to it.
 FUZZ_LIMITS = -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
@@ -78,9 +85,11 @@ fuzz: deps
 	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT INT TERM; \
 	mkdir "$$tmp/drv" "$$tmp/script" || exit 1; \
 	$(BUILD_FUZZ)/fuzz/fuzz_drv -max_total_time=$(FUZZ_SECONDS) \
+		-seed=$(FUZZ_SEED) -runs=$(FUZZ_DRV_RUNS) \
 		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/drv" fuzz/corpus/drv \
 		> $(BUILD_FUZZ)/fuzz_drv.log 2>&1 & d=$$!; \
 	$(BUILD_FUZZ)/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) \
+		-seed=$(FUZZ_SEED) -runs=$(FUZZ_SCRIPT_RUNS) \
 		-print_final_stats=1 -dict=fuzz/script.dict $(FUZZ_LIMITS) \
 		"$$tmp/script" fuzz/corpus/script \
 		> $(BUILD_FUZZ)/fuzz_script.log 2>&1 & s=$$!; \
