@@ -35,99 +35,14 @@
 
 #include <cmocka.h>
 
+#include "drv_test.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
-#define PAGES_2M (SZ_2M / SZ_4K)
-
-#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
-#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
-#define T_SYNC   GPUVM_DRV_OP_TYPE_SYNC_ONLY
-#define F_RO     GPUVM_DRV_OP_MAP_READONLY
-#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
-#define F_UC     GPUVM_DRV_OP_MAP_UNCACHED
-#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
-#define SPARSE   (F_SPARSE | F_NX)
-#define ASYNC    GPUVM_DRV_BIND_ASYNC
-
-#define USER_VA  (1ull << 47)
-
 /* ------------------------------------------------------------------ */
 /* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *
-dev_new_cfg(const struct gpuvm_drv_device_cfg *cfg)
-{
-	struct gpuvm_drv_device *dev = NULL;
-
-	assert_int_equal(gpuvm_drv_device_create(cfg, &dev), 0);
-	assert_non_null(dev);
-	return dev;
-}
-
-static struct gpuvm_drv_device *dev_new(void)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = GPUVM_DRV_SPARSE_DUMMY };
-
-	return dev_new_cfg(&cfg);
-}
-
-static struct gpuvm_drv_file *file_new(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_drv_file *f = NULL;
-
-	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
-	assert_non_null(f);
-	return f;
-}
-
-static uint32_t vm_new(struct gpuvm_drv_file *f)
-{
-	uint32_t id = 0;
-
-	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
-	assert_true(id >= 1 && id <= GPUVM_DRV_MAX_VMS_PER_FILE);
-	return id;
-}
-
-static struct gpuvm_mem_stats mstats(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(gpuvm_drv_device_mem(dev), &st);
-	return st;
-}
-
-static uint64_t frames_used(struct gpuvm_drv_device *dev)
-{
-	return mstats(dev).frames_used;
-}
-
-static uint64_t frames_of(struct gpuvm_drv_device *dev,
-			  enum gpuvm_mem_purpose purpose)
-{
-	return mstats(dev).frames_by_purpose[purpose];
-}
-
-static struct gpuvm_drv_vm_stats vstats(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	struct gpuvm_drv_vm_stats st;
-
-	memset(&st, 0xa5, sizeof(st));
-	assert_int_equal(gpuvm_drv_vm_stats(f, vm, &st), 0);
-	return st;
-}
-
-static void check_ok(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
-}
 
 static enum gpuvm_drv_vm_state vm_state(struct gpuvm_drv_file *f,
 					uint32_t vm)
@@ -136,14 +51,6 @@ static enum gpuvm_drv_vm_state vm_state(struct gpuvm_drv_file *f,
 
 	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &s), 0);
 	return s;
-}
-
-static bool resident(struct gpuvm_drv_file *f, uint32_t h)
-{
-	bool r = false;
-
-	assert_int_equal(gpuvm_drv_bo_resident(f, h, &r), 0);
-	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -262,19 +169,6 @@ static uint32_t run(struct gpuvm_drv_device *dev)
 /* ------------------------------------------------------------------ */
 /* Contents and GPU access                                             */
 
-static uint32_t pat(uint32_t tag, uint64_t page)
-{
-	return (tag << 20) | (uint32_t)page;
-}
-
-static void fill_u32(uint32_t *buf, size_t n, uint32_t v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf[i] = v;
-}
-
 static uint32_t bo_new_x(struct gpuvm_drv_file *f, uint64_t pages,
 			 uint32_t tag, uint32_t exclusive)
 {
@@ -298,23 +192,6 @@ static uint32_t bo_new_x(struct gpuvm_drv_file *f, uint64_t pages,
 static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
 {
 	return bo_new_x(f, pages, tag, 0);
-}
-
-static int gpu(struct gpuvm_drv_file *f, uint32_t vm,
-	       enum gpuvm_mmu_access acc, uint64_t va, void *buf, size_t len,
-	       struct gpuvm_mmu_fault *fault)
-{
-	memset(fault, 0, sizeof(*fault));
-	return gpuvm_drv_gpu_access(f, vm, acc, va, buf, len, fault);
-}
-
-static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v = 0xfefefefe;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault), 0);
-	return v;
 }
 
 /* A read that must fault with a translation fault right there. */
@@ -354,19 +231,6 @@ static void expect_bo(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
 	assert_int_equal(l.bo_handle, h);
 	assert_int_equal(l.bo_offset, off);
 	assert_int_equal(rd32(f, vm, va), pat(tag, off / SZ_4K));
-}
-
-static char *dump_of(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-
-	assert_non_null(mf);
-	assert_int_equal(gpuvm_drv_vm_dump(f, vm, mf), 0);
-	assert_int_equal(fclose(mf), 0);
-	assert_non_null(buf);
-	return buf;
 }
 
 /* ------------------------------------------------------------------ */

@@ -33,105 +33,14 @@
 
 #include <cmocka.h>
 
+#include "drv_test.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
-#define PAGES_2M (SZ_2M / SZ_4K)
-
-#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
-#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
-#define F_RO     GPUVM_DRV_OP_MAP_READONLY
-#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
-#define F_UC     GPUVM_DRV_OP_MAP_UNCACHED
-#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
-#define SPARSE   (F_SPARSE | F_NX)
-
 /* ------------------------------------------------------------------ */
 /* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *
-dev_new_cfg(const struct gpuvm_drv_device_cfg *cfg)
-{
-	struct gpuvm_drv_device *dev = NULL;
-
-	assert_int_equal(gpuvm_drv_device_create(cfg, &dev), 0);
-	assert_non_null(dev);
-	return dev;
-}
-
-static struct gpuvm_drv_device *dev_new(void)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = GPUVM_DRV_SPARSE_DUMMY };
-
-	return dev_new_cfg(&cfg);
-}
-
-static struct gpuvm_drv_file *file_new(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_drv_file *f = NULL;
-
-	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
-	assert_non_null(f);
-	return f;
-}
-
-static uint32_t vm_new(struct gpuvm_drv_file *f)
-{
-	uint32_t id = 0;
-
-	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
-	assert_true(id >= 1 && id <= GPUVM_DRV_MAX_VMS_PER_FILE);
-	return id;
-}
-
-static struct gpuvm_mem_stats mstats(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(gpuvm_drv_device_mem(dev), &st);
-	return st;
-}
-
-static uint64_t frames_used(struct gpuvm_drv_device *dev)
-{
-	return mstats(dev).frames_used;
-}
-
-static uint64_t frames_of(struct gpuvm_drv_device *dev,
-			  enum gpuvm_mem_purpose purpose)
-{
-	return mstats(dev).frames_by_purpose[purpose];
-}
-
-static struct gpuvm_drv_vm_stats vstats(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	struct gpuvm_drv_vm_stats st;
-
-	memset(&st, 0xa5, sizeof(st));
-	assert_int_equal(gpuvm_drv_vm_stats(f, vm, &st), 0);
-	return st;
-}
-
-static void check_ok(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
-}
-
-static void expect_leaves(struct gpuvm_drv_file *f, uint32_t vm,
-			  uint64_t l4k, uint64_t l2m, uint64_t l1g)
-{
-	struct gpuvm_drv_vm_stats st = vstats(f, vm);
-
-	assert_int_equal(st.leaf_4k, l4k);
-	assert_int_equal(st.leaf_2m, l2m);
-	assert_int_equal(st.leaf_1g, l1g);
-}
 
 /* The statistics a restore must reproduce: everything but counters. */
 static void expect_same_shape(const struct gpuvm_drv_vm_stats *now,
@@ -186,35 +95,8 @@ static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
 	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
 }
 
-static bool resident(struct gpuvm_drv_file *f, uint32_t h)
-{
-	bool r = false;
-
-	assert_int_equal(gpuvm_drv_bo_resident(f, h, &r), 0);
-	return r;
-}
-
 /* ------------------------------------------------------------------ */
 /* Contents and GPU access                                             */
-
-static uint32_t pat(uint32_t tag, uint64_t page)
-{
-	return (tag << 20) | (uint32_t)page;
-}
-
-/* What a signed dummy holds at the offset VA va reaches: va mod 2 MiB. */
-static uint32_t dsig(uint64_t va)
-{
-	return 0xd0000000u | (uint32_t)((va & (SZ_2M - 1)) >> 12);
-}
-
-static void fill_u32(uint32_t *buf, size_t n, uint32_t v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf[i] = v;
-}
 
 /* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
 static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
@@ -236,60 +118,10 @@ static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
 	return h;
 }
 
-static uint32_t bo_word(struct gpuvm_drv_file *f, uint32_t h, uint64_t off)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(gpuvm_drv_bo_read(f, h, off, &v, 4), 0);
-	return v;
-}
-
 static void bo_put_word(struct gpuvm_drv_file *f, uint32_t h, uint64_t off,
 			uint32_t v)
 {
 	assert_int_equal(gpuvm_drv_bo_write(f, h, off, &v, 4), 0);
-}
-
-static int gpu(struct gpuvm_drv_file *f, uint32_t vm,
-	       enum gpuvm_mmu_access acc, uint64_t va, void *buf, size_t len,
-	       struct gpuvm_mmu_fault *fault)
-{
-	memset(fault, 0, sizeof(*fault));
-	return gpuvm_drv_gpu_access(f, vm, acc, va, buf, len, fault);
-}
-
-static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v = 0xfefefefe;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault), 0);
-	return v;
-}
-
-static uint64_t rd64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint64_t v = 0xfefefefefefefefeull;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_READ, va, &v, 8, &fault), 0);
-	return v;
-}
-
-static void wr32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		 uint32_t v)
-{
-	struct gpuvm_mmu_fault fault;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, &v, 4, &fault), 0);
-}
-
-static void wr64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		 uint64_t v)
-{
-	struct gpuvm_mmu_fault fault;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, &v, 8, &fault), 0);
 }
 
 /* An access that must fault with kind at exactly addr, touching nothing. */
@@ -321,39 +153,8 @@ static void expect_gone(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
 		     GPUVM_MMU_FAULT_TRANSLATION, va);
 }
 
-/* Writes dsig() over all 2 MiB of the file's dummy through a sparse VA. */
-static void dummy_sign(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t *buf = malloc(SZ_2M);
-	uint64_t p;
-
-	assert_non_null(buf);
-	assert_int_equal(va & (SZ_2M - 1), 0);
-	for (p = 0; p < PAGES_2M; p++)
-		fill_u32(buf + p * (SZ_4K / 4), SZ_4K / 4, dsig(p * SZ_4K));
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, buf, SZ_2M, &fault),
-			 0);
-	free(buf);
-}
-
 /* ------------------------------------------------------------------ */
 /* Dumps                                                               */
-
-/* Not inlined: GCC then mistakes the returned buffer for a local. */
-__attribute__((noinline))
-static char *dump_of(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-
-	assert_non_null(mf);
-	assert_int_equal(gpuvm_drv_vm_dump(f, vm, mf), 0);
-	assert_int_equal(fclose(mf), 0);
-	assert_non_null(buf);
-	return buf;
-}
 
 struct run {
 	bool open;

@@ -36,26 +36,18 @@
 
 #include <cmocka.h>
 
+#define DRV_TEST_OWN_DEV_NEW
+#define DRV_TEST_OWN_RD32
+#define DRV_TEST_OWN_RD64
+#include "drv_test.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
 #define SZ_512G (1ull << 39)
 #define SZ_1T (1ull << 40)
-#define PAGES_2M (SZ_2M / SZ_4K)
 #define BLOCKS_1T (SZ_1T / SZ_2M)
-
-#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
-#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
-#define F_RO     GPUVM_DRV_OP_MAP_READONLY
-#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
-#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
-#define SPARSE   (F_SPARSE | F_NX)
 
 /* The unaligned range of the header: 3 GiB + 40 KiB. */
 #define EDGE_VA   (4 * SZ_1G + 12 * 1024)
@@ -66,16 +58,6 @@
 /* ------------------------------------------------------------------ */
 /* Setup helpers                                                       */
 
-static struct gpuvm_drv_device *
-dev_new_cfg(const struct gpuvm_drv_device_cfg *cfg)
-{
-	struct gpuvm_drv_device *dev = NULL;
-
-	assert_int_equal(gpuvm_drv_device_create(cfg, &dev), 0);
-	assert_non_null(dev);
-	return dev;
-}
-
 static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse)
 {
 	struct gpuvm_drv_device_cfg cfg = { .sparse = sparse };
@@ -83,55 +65,9 @@ static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse)
 	return dev_new_cfg(&cfg);
 }
 
-static struct gpuvm_drv_file *file_new(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_drv_file *f = NULL;
-
-	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
-	assert_non_null(f);
-	return f;
-}
-
-static uint32_t vm_new(struct gpuvm_drv_file *f)
-{
-	uint32_t id = 0;
-
-	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
-	assert_true(id >= 1 && id <= GPUVM_DRV_MAX_VMS_PER_FILE);
-	return id;
-}
-
-static struct gpuvm_mem_stats mstats(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(gpuvm_drv_device_mem(dev), &st);
-	return st;
-}
-
-static uint64_t frames_of(struct gpuvm_drv_device *dev,
-			  enum gpuvm_mem_purpose purpose)
-{
-	return mstats(dev).frames_by_purpose[purpose];
-}
-
 static uint64_t pt_frames(struct gpuvm_drv_device *dev)
 {
 	return frames_of(dev, GPUVM_MEM_PT);
-}
-
-static struct gpuvm_drv_vm_stats vstats(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	struct gpuvm_drv_vm_stats st;
-
-	memset(&st, 0xa5, sizeof(st));
-	assert_int_equal(gpuvm_drv_vm_stats(f, vm, &st), 0);
-	return st;
-}
-
-static void check_ok(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
 }
 
 /* Table pages of the VM's own, shared pages it can link, leaves. */
@@ -184,25 +120,6 @@ static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
 /* ------------------------------------------------------------------ */
 /* Contents and GPU access                                             */
 
-static uint32_t pat(uint32_t tag, uint64_t page)
-{
-	return (tag << 20) | (uint32_t)page;
-}
-
-/* What a signed dummy holds at the offset VA va reaches. */
-static uint32_t dsig(uint64_t va)
-{
-	return 0xd0000000u | (uint32_t)((va & (SZ_2M - 1)) >> 12);
-}
-
-static void fill_u32(uint32_t *buf, size_t n, uint32_t v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf[i] = v;
-}
-
 static void bo_fill_page(struct gpuvm_drv_file *f, uint32_t h, uint32_t tag,
 			 uint64_t page)
 {
@@ -223,22 +140,6 @@ static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
 	for (p = 0; p < pages; p++)
 		bo_fill_page(f, h, tag, p);
 	return h;
-}
-
-static uint32_t bo_word(struct gpuvm_drv_file *f, uint32_t h, uint64_t off)
-{
-	uint32_t v = 0;
-
-	assert_int_equal(gpuvm_drv_bo_read(f, h, off, &v, 4), 0);
-	return v;
-}
-
-static int gpu(struct gpuvm_drv_file *f, uint32_t vm,
-	       enum gpuvm_mmu_access acc, uint64_t va, void *buf, size_t len,
-	       struct gpuvm_mmu_fault *fault)
-{
-	memset(fault, 0, sizeof(*fault));
-	return gpuvm_drv_gpu_access(f, vm, acc, va, buf, len, fault);
 }
 
 static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
@@ -265,22 +166,6 @@ static uint64_t rd64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
 	return v;
 }
 
-static void wr32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		 uint32_t v)
-{
-	struct gpuvm_mmu_fault fault;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, &v, 4, &fault), 0);
-}
-
-static void wr64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		 uint64_t v)
-{
-	struct gpuvm_mmu_fault fault;
-
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, &v, 8, &fault), 0);
-}
-
 /* An access that must fault with kind at exactly va. */
 static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
 			 enum gpuvm_mmu_access acc, uint64_t va,
@@ -302,35 +187,6 @@ static void expect_unmapped(struct gpuvm_drv_file *f, uint32_t vm,
 			    uint64_t va)
 {
 	expect_fault(f, vm, GPUVM_MMU_READ, va, GPUVM_MMU_FAULT_TRANSLATION);
-}
-
-/* Writes dsig() over all 2 MiB of the file's dummy through a sparse VA. */
-static void dummy_sign(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t *buf = malloc(SZ_2M);
-	uint64_t p;
-
-	assert_non_null(buf);
-	assert_int_equal(va & (SZ_2M - 1), 0);
-	for (p = 0; p < PAGES_2M; p++)
-		fill_u32(buf + p * (SZ_4K / 4), SZ_4K / 4, dsig(p * SZ_4K));
-	assert_int_equal(gpu(f, vm, GPUVM_MMU_WRITE, va, buf, SZ_2M, &fault),
-			 0);
-	free(buf);
-}
-
-static char *dump_of(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-
-	assert_non_null(mf);
-	assert_int_equal(gpuvm_drv_vm_dump(f, vm, mf), 0);
-	assert_int_equal(fclose(mf), 0);
-	assert_non_null(buf);
-	return buf;
 }
 
 static enum gpuvm_drv_backing kind_at(struct gpuvm_drv_file *f, uint32_t vm,

@@ -56,23 +56,12 @@
 
 #include <cmocka.h>
 
+#define DRV_TEST_OWN_PAT
+#include "drv_test.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
-
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
-
-#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
-#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
-#define F_RO     GPUVM_DRV_OP_MAP_READONLY
-#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
-#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
-#define SPARSE   (F_SPARSE | F_NX)
-#define ASYNC    GPUVM_DRV_BIND_ASYNC
 
 #define PG_2M    (SZ_4K | SZ_2M)
 #define PG_1G    (SZ_4K | SZ_2M | SZ_1G)

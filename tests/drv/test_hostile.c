@@ -46,30 +46,16 @@
 
 #include <cmocka.h>
 
+#include "drv_test.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 #include "gpuvm/va.h"
 
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
 #define TOP   0xfffffffffffff000ull /* 2^64 - 4 KiB */
 
-#define T_MAP    GPUVM_DRV_OP_TYPE_MAP
-#define T_UNMAP  GPUVM_DRV_OP_TYPE_UNMAP
-#define T_SYNC   GPUVM_DRV_OP_TYPE_SYNC_ONLY
-#define F_RO     GPUVM_DRV_OP_MAP_READONLY
-#define F_NX     GPUVM_DRV_OP_MAP_NOEXEC
-#define F_UC     GPUVM_DRV_OP_MAP_UNCACHED
-#define F_SPARSE GPUVM_DRV_OP_MAP_SPARSE
-#define SPARSE   (F_SPARSE | F_NX)
-#define ASYNC    GPUVM_DRV_BIND_ASYNC
-
 #define RAM      (256 * SZ_1M)
-#define USER_VA  (1ull << 47)     /* default: half of 48 bits */
 #define VA_FREE  (8 * SZ_1G)      /* nothing mapped there in any VM */
 #define BO_PAGES 16ull            /* the catalogue's BOs: 64 KiB */
 #define BO_SIZE  (BO_PAGES * SZ_4K)
