@@ -294,8 +294,7 @@ static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 	}
 	total += est.need;
 	gpuvm_pt_resv_release(vm->pt, &est); /* counted only: let go */
-	ret = drv_fits(vm->file->dev, total) ? 0 :
-	      drv_make_room(vm->file->dev, total);
+	ret = drv_make_room(vm->file->dev, total);
 	if (ret && failed)
 		*failed = 0;
 	return ret;

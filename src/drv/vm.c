@@ -447,29 +447,25 @@ void drv_vm_flush(struct drv_vm *vm, struct gpuvm_pt_gather *gather)
 struct drv_bo *drv_op_target(struct drv_vm *vm, const struct gpuvm_va *req,
 			     uint32_t type, uint64_t *extra)
 {
-	struct drv_bo *bo = NULL;
+	struct drv_bo *bo;
 
 	*extra = 0;
 	if (type != GPUVM_DRV_OP_TYPE_MAP)
 		return NULL;
-	if (req->kind != GPUVM_VA_SPARSE) {
-		bo = drv_bo_of(req);
-	} else if (vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_DUMMY) {
-		bo = vm->file->dummy;
-	} else {
+	if (req->kind == GPUVM_VA_SPARSE) {
 		*extra = drv_sparse_tables_need(vm->file,
 						drv_prot_of(req->flags),
 						req->addr, req->range);
-		return NULL;
+		if (vm->file->dev->cfg.sparse != GPUVM_DRV_SPARSE_DUMMY)
+			return NULL;
+		bo = vm->file->dummy;
+	} else {
+		bo = drv_bo_of(req);
 	}
 	if (!bo)
-		*extra = DRV_DUMMY_SIZE / GPUVM_SZ_4K;
+		*extra += DRV_DUMMY_SIZE / GPUVM_SZ_4K;
 	else if (bo->evicted)
-		*extra = bo->size / GPUVM_SZ_4K;
-	if (req->kind == GPUVM_VA_SPARSE)
-		*extra += drv_sparse_tables_need(vm->file,
-						 drv_prot_of(req->flags),
-						 req->addr, req->range);
+		*extra += bo->size / GPUVM_SZ_4K;
 	return bo;
 }
 
