@@ -26,66 +26,15 @@
  * A shared table must never be written: the tests keep a byte copy of
  * every shared table and compare it after each change.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define PT_TEST_OWN_ENV
+#define PT_TEST_CTX_SIZE 256
 
-#include <cmocka.h>
-
-#include "gpuvm/mem.h"
+#include "pt_test.h"
 #include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_1M (1ull << 20)
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_512G (1ull << 39)
-#define SZ_1T (1ull << 40)
-#define PG_4K GPUVM_PT_PGSIZE_4K
-#define PG_4K_2M (GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M)
-#define PG_ALL (GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G)
 
 #define MEM_SIZE (256 * SZ_1M)
 /* Logical 2 MiB blocks in one 512 GiB entry. */
 #define BLOCKS_512G (SZ_512G / SZ_2M)
-
-static char ctx[256];
-
-#define CTX(...) snprintf(ctx, sizeof(ctx), __VA_ARGS__)
-
-#define EXPECT_U64(actual, expected)                                         \
-	do {                                                                 \
-		uint64_t a_ = (uint64_t)(actual), e_ = (uint64_t)(expected); \
-		if (a_ != e_)                                                \
-			fail_msg("%s:%d: [%s] %s = %" PRIu64 " (0x%" PRIx64  \
-				 "), expected %" PRIu64 " (0x%" PRIx64 ")",  \
-				 __FILE__, __LINE__, ctx, #actual, a_, a_,   \
-				 e_, e_);                                    \
-	} while (0)
-
-#define EXPECT_INT(actual, expected)                                         \
-	do {                                                                 \
-		long long a_ = (long long)(actual),                          \
-			  e_ = (long long)(expected);                        \
-		if (a_ != e_)                                                \
-			fail_msg("%s:%d: [%s] %s = %lld, expected %lld",     \
-				 __FILE__, __LINE__, ctx, #actual, a_, e_);  \
-	} while (0)
-
-#define EXPECT_TRUE(cond)                                                    \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			fail_msg("%s:%d: [%s] %s is false", __FILE__,        \
-				 __LINE__, ctx, #cond);                      \
-	} while (0)
 
 /* ------------------------------------------------------------------ */
 /* Sources                                                             */
