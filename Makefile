@@ -14,7 +14,7 @@ FUZZ_SEED ?= 1
 FUZZ_DRV_RUNS ?= 1500
 FUZZ_SCRIPT_RUNS ?= 30000
 FUZZ_RSS_MB ?= 2048
-FUZZ_TIMEOUT ?= 20
+FUZZ_TIMEOUT ?= 60
 MESON_TEST_ARGS ?= --print-errorlogs
 
 .PHONY: run test bench deps build build-san build-tsan fuzz clean

@@ -9,6 +9,7 @@
  * parse gets both and the two are told apart by their keys.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +22,38 @@ uint64_t bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t status_bytes(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t klen = strlen(key);
+	unsigned long long kib = 0;
+	char line[256];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			kib = strtoull(line + klen + 1, NULL, 10);
+	fclose(f);
+	return (uint64_t)kib * 1024;
+}
+
+uint64_t bench_peak_rss_reset(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+	return bench_peak_rss();
+}
+
+uint64_t bench_peak_rss(void)
+{
+	return status_bytes("VmHWM");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -68,6 +101,7 @@ struct bench_row *bench_add(struct bench_report *r, const char *group,
 	snprintf(row->key, sizeof(row->key), "%s", key);
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	row->pte_writes = row->pt_pages = row->pt_reserved = -1;
+	row->peak_rss = -1;
 	return row;
 }
 
@@ -101,6 +135,7 @@ void bench_row_fill(struct bench_row *row, const struct bench_sample *s,
 	row->pte_writes = s->pte_writes;
 	row->pt_pages = s->pt_pages;
 	row->pt_reserved = s->pt_reserved;
+	row->peak_rss = s->peak_rss;
 	row->median_ns = median_ns;
 	row->ns_per_op = s->ops ? median_ns / (double)s->ops : 0;
 }
@@ -117,7 +152,7 @@ int bench_repeat(struct bench_report *r, unsigned int reps,
 
 	for (k = 0; !ret && k < reps; k++) {
 		memset(&s, 0, sizeof(s));
-		s.pte_writes = s.pt_pages = s.pt_reserved = -1;
+		s.pte_writes = s.pt_pages = s.pt_reserved = s.peak_rss = -1;
 		ret = fn(ctx, &s);
 		ns[k] = s.ns;
 	}
@@ -299,10 +334,12 @@ static void json_row(FILE *f, const struct bench_row *row)
 	json_str(f, "case", row->name);
 	fprintf(f, ", \"skipped\": %s, \"ops\": %llu, \"pte_writes\": %lld, "
 		"\"pt_pages\": %lld, \"pt_reserved_peak\": %lld, "
+		"\"peak_rss\": %lld, "
 		"\"median_ns\": %.1f, \"ns_per_op\": %.2f, ",
 		row->skipped ? "true" : "false", (unsigned long long)row->ops,
 		(long long)row->pte_writes, (long long)row->pt_pages,
-		(long long)row->pt_reserved, row->median_ns, row->ns_per_op);
+		(long long)row->pt_reserved, (long long)row->peak_rss,
+		row->median_ns, row->ns_per_op);
 	json_str(f, "note", row->note);
 	fputc('}', f);
 }
@@ -351,7 +388,7 @@ int bench_all(const struct bench_opts *o, FILE *f)
 	static int (*const cases[])(struct bench_report *,
 				    const struct bench_opts *) = {
 		bench_seeds, bench_sparse, bench_churn, bench_va, bench_mmu,
-		bench_frag, bench_ptmap,
+		bench_frag, bench_ptmap, bench_evict,
 	};
 	struct bench_report r = { 0 };
 	unsigned int i;

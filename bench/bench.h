@@ -38,6 +38,7 @@ struct bench_row {
 	int64_t pte_writes;    /* descriptor writes, -1 if not applicable */
 	int64_t pt_pages;      /* table pages at the end, -1 if n/a */
 	int64_t pt_reserved;   /* table pages reserved at peak, -1 if n/a */
+	int64_t peak_rss;      /* bytes the process's peak RSS grew, -1 n/a */
 	double median_ns;      /* median wall time of one run */
 	double ns_per_op;      /* median_ns / ops */
 };
@@ -69,9 +70,17 @@ struct bench_sample {
 	double ns;             /* the timed part only */
 	uint64_t ops;
 	int64_t pte_writes, pt_pages, pt_reserved;
+	int64_t peak_rss;      /* bytes; -1 if not measured */
 };
 
 uint64_t bench_now_ns(void);
+/*
+ * The process's peak resident set: reset to the current one (Linux
+ * clear_refs), and read, in bytes. Where the reset is refused the peak
+ * is the process's own, which only overstates growth.
+ */
+uint64_t bench_peak_rss_reset(void);
+uint64_t bench_peak_rss(void);
 double bench_median(double *v, unsigned int n);
 /* --reps, else 1 with --quick, else 5. */
 unsigned int bench_reps(const struct bench_opts *o);
@@ -138,6 +147,7 @@ int bench_va(struct bench_report *r, const struct bench_opts *o);
 int bench_mmu(struct bench_report *r, const struct bench_opts *o);
 int bench_frag(struct bench_report *r, const struct bench_opts *o);
 int bench_ptmap(struct bench_report *r, const struct bench_opts *o);
+int bench_evict(struct bench_report *r, const struct bench_opts *o);
 
 /* Evaluates the brief's targets on the rows; 0 or -ENOMEM. */
 int bench_targets(struct bench_report *r);

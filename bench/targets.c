@@ -199,6 +199,23 @@ static int ptmap_ratio(struct bench_report *r)
 	return 0;
 }
 
+static int never_written(struct bench_report *r)
+{
+	const struct bench_row *row = bench_find(r, "evict.cold");
+	struct bench_target *t;
+
+	t = target_add(r, "never-written 4 GiB BO: create..free time, peak RSS",
+		       "<= 50 ms, <= 64 MiB");
+	if (!t)
+		return -ENOMEM;
+	if (!usable(row) || row->peak_rss < 0)
+		return 0;
+	MEASURED(t, "%.1f ms, %.1f MiB", row->median_ns / 1e6,
+		 (double)row->peak_rss / (1 << 20));
+	verdict(t, row->median_ns <= 50e6 && row->peak_rss <= 64 << 20);
+	return 0;
+}
+
 int bench_targets(struct bench_report *r)
 {
 	int ret = seeds_speedup(r, 'a', "shared", "aligned VA");
@@ -225,5 +242,7 @@ int bench_targets(struct bench_report *r)
 		ret = tlb_hit(r, "mmu.drv.hit", "through the driver");
 	if (!ret)
 		ret = frag_binds(r);
-	return ret ? ret : ptmap_ratio(r);
+	if (!ret)
+		ret = ptmap_ratio(r);
+	return ret ? ret : never_written(r);
 }

@@ -60,6 +60,8 @@ struct gpuvm_mem_stats {
 	uint64_t frames_total;                  /* 4 KiB frames */
 	uint64_t frames_used;
 	uint64_t frames_by_purpose[GPUVM_MEM_PURPOSES];
+	/* Frames written since they were last freed (the rest read 0). */
+	uint64_t frames_written;
 	/* Calls to gpuvm_mem_alloc and gpuvm_mem_bo_create, not blocks. */
 	uint64_t allocs;                        /* successful */
 	uint64_t alloc_failures;                /* -ENOMEM returned */
@@ -99,8 +101,14 @@ void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth);
 
 /*
  * Physical access. Every byte of [pa, pa + len) must lie inside the
- * memory (-EFAULT otherwise, nothing copied). Reading untouched memory
- * costs no host memory.
+ * memory (-EFAULT otherwise, nothing copied); -EINVAL for a NULL mem, or
+ * a NULL buf with len > 0.
+ *
+ * Memory that was never written costs nothing, on any host: the module
+ * keeps a map of the 4 KiB frames written since they were last freed, and
+ * a read of a frame that was never written copies zeros without touching
+ * it (some hosts back a page on its first read). Every write path below
+ * marks what it writes; writing through gpuvm_mem_ptr() does not.
  */
 int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 		   uint64_t len);
@@ -108,12 +116,33 @@ int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 		    uint64_t len);
 
 /*
+ * The frame holding pa was written since it was last freed (false: it
+ * reads as zero). False for a NULL mem or pa outside the memory.
+ */
+bool gpuvm_mem_written(const struct gpuvm_mem *mem, uint64_t pa);
+
+/*
+ * Start of the first written frame from pa's frame up to end, or end if
+ * there is none (end is clamped to the memory's size): how eviction,
+ * checks and dumps skip what was never written. O(frames / 64).
+ */
+uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
+				uint64_t end);
+
+/*
  * Host pointer to physical address pa, valid up to the end of its 4 KiB
  * frame (and further, up to the end of the memory: the host reservation
- * is one linear range). pa must be inside the memory. For the page-table
- * code and the MMU's walker, which read and write 64-bit descriptors.
+ * is one linear range). pa must be inside the memory. For reading
+ * descriptors of tables that were written; reading a frame that was never
+ * written through it costs a host page.
  */
 void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
+
+/*
+ * The same, for writing [pa, pa + len): marks those frames written first.
+ * The range must be inside the memory.
+ */
+void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len);
 
 static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
 					uint64_t pa)
@@ -123,13 +152,8 @@ static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
 			       __ATOMIC_ACQUIRE);
 }
 
-static inline void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa,
-				     uint64_t v)
-{
-	/* Release: what a descriptor links to is published with it. */
-	__atomic_store_n((uint64_t *)gpuvm_mem_ptr(mem, pa), v,
-			 __ATOMIC_RELEASE);
-}
+/* An atomic (release) store of a descriptor; pa 8-byte aligned. */
+void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v);
 
 /* ------------------------------------------------------------------ */
 /* Buffer objects                                                      */
@@ -173,6 +197,14 @@ int gpuvm_mem_bo_read(const struct gpuvm_mem_bo *bo, uint64_t offset,
 		      void *buf, uint64_t len);
 int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,
 		       const void *buf, uint64_t len);
+
+/*
+ * BO offset of the first page at or after offset's page that was written
+ * (see gpuvm_mem_written()), or the BO's size if none was: pages it skips
+ * read as zero.
+ */
+uint64_t gpuvm_mem_bo_next_written(const struct gpuvm_mem_bo *bo,
+				   uint64_t offset);
 
 /* Debug: consistency check of the allocator (0 or -EUCLEAN) and a dump. */
 int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err);

@@ -3,11 +3,16 @@
  * DOC: simulated swap
  *
  * An evicted BO's contents live in host memory outside the simulated RAM,
- * one 4 KiB page at a time, and only the pages that hold anything: an
- * all-zero page is stored as nothing and reads back as zeros. A freshly
- * created 4 GiB BO therefore swaps out into an array of 2^20 null
- * pointers (8 MiB), not 4 GiB of copied zeros, which is what a real
- * swap-backed shmem object would cost too.
+ * as a sorted array of the pages that hold anything: (page index, copy).
+ * A page that is absent reads back as zeros.
+ *
+ * Swapping out asks the memory which pages of the BO were ever written
+ * (gpuvm_mem_bo_next_written) and reads only those, keeping the ones that
+ * are not all zero. A never-written 4 GiB BO therefore swaps out into an
+ * empty array without reading a byte of it, and a BO with 1% of its pages
+ * written costs those pages: what a swap-backed shmem object costs too.
+ * Reading every page to look for data would make the host back all of it
+ * on hosts without a shared zero page.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,9 +22,15 @@
 
 #define PAGE GPUVM_SZ_4K
 
+struct swap_page {
+	uint64_t idx;
+	uint8_t *data;
+};
+
 struct drv_swap {
-	uint64_t npages;
-	uint8_t *page[];   /* NULL: all zero */
+	uint64_t npages;          /* of the BO */
+	uint64_t n, cap;          /* stored pages, sorted by idx */
+	struct swap_page *pg;
 };
 
 void drv_swap_free(struct drv_swap *sw)
@@ -28,8 +39,9 @@ void drv_swap_free(struct drv_swap *sw)
 
 	if (!sw)
 		return;
-	for (i = 0; i < sw->npages; i++)
-		free(sw->page[i]);
+	for (i = 0; i < sw->n; i++)
+		free(sw->pg[i].data);
+	free(sw->pg);
 	free(sw);
 }
 
@@ -40,29 +52,82 @@ static bool all_zero(const uint8_t *p)
 	return !memcmp(p, zero, PAGE);
 }
 
+/* Room for n more entries. */
+static int grow(struct drv_swap *sw, uint64_t more)
+{
+	uint64_t cap = sw->cap ? sw->cap : 16;
+	struct swap_page *pg;
+
+	if (sw->n + more <= sw->cap)
+		return 0;
+	while (cap < sw->n + more)
+		cap *= 2;
+	pg = realloc(sw->pg, cap * sizeof(*pg));
+	if (!pg)
+		return -ENOMEM;
+	sw->pg = pg;
+	sw->cap = cap;
+	return 0;
+}
+
+/* Index of the first stored page with idx >= page. */
+static uint64_t lower_bound(const struct drv_swap *sw, uint64_t page)
+{
+	uint64_t lo = 0, hi = sw->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sw->pg[mid].idx < page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const uint8_t *find(const struct drv_swap *sw, uint64_t page)
+{
+	uint64_t i = lower_bound(sw, page);
+
+	return i < sw->n && sw->pg[i].idx == page ? sw->pg[i].data : NULL;
+}
+
+/* Appends a copy of the BO page at off if it holds anything. */
+static int keep_page(struct drv_swap *sw, const struct gpuvm_mem_bo *mem,
+		     uint64_t off)
+{
+	uint8_t *p = malloc(PAGE);
+
+	if (!p || grow(sw, 1)) {
+		free(p);
+		return -ENOMEM;
+	}
+	gpuvm_mem_bo_read(mem, off, p, PAGE);
+	if (all_zero(p)) {
+		free(p);
+		return 0;
+	}
+	sw->pg[sw->n].idx = off / PAGE;
+	sw->pg[sw->n++].data = p;
+	return 0;
+}
+
 int drv_swap_out(const struct gpuvm_mem_bo *mem, uint64_t size,
 		 struct drv_swap **out)
 {
-	uint64_t n = size / PAGE, i;
-	struct drv_swap *sw;
-	uint8_t buf[PAGE];
+	struct drv_swap *sw = calloc(1, sizeof(*sw));
+	uint64_t off;
+	int ret = 0;
 
-	if (n > (SIZE_MAX - sizeof(*sw)) / sizeof(sw->page[0]))
-		return -ENOMEM;
-	sw = calloc(1, sizeof(*sw) + n * sizeof(sw->page[0]));
 	if (!sw)
 		return -ENOMEM;
-	sw->npages = n;
-	for (i = 0; i < n; i++) {
-		gpuvm_mem_bo_read(mem, i * PAGE, buf, PAGE);
-		if (all_zero(buf))
-			continue;
-		sw->page[i] = malloc(PAGE);
-		if (!sw->page[i]) {
-			drv_swap_free(sw);
-			return -ENOMEM;
-		}
-		memcpy(sw->page[i], buf, PAGE);
+	sw->npages = size / PAGE;
+	for (off = gpuvm_mem_bo_next_written(mem, 0); !ret && off < size;
+	     off = gpuvm_mem_bo_next_written(mem, off + PAGE))
+		ret = keep_page(sw, mem, off);
+	if (ret) {
+		drv_swap_free(sw);
+		return ret;
 	}
 	*out = sw;
 	return 0;
@@ -73,9 +138,9 @@ void drv_swap_in(const struct drv_swap *sw, struct gpuvm_mem_bo *mem)
 {
 	uint64_t i;
 
-	for (i = 0; i < sw->npages; i++)
-		if (sw->page[i])
-			gpuvm_mem_bo_write(mem, i * PAGE, sw->page[i], PAGE);
+	for (i = 0; i < sw->n; i++)
+		gpuvm_mem_bo_write(mem, sw->pg[i].idx * PAGE, sw->pg[i].data,
+				   PAGE);
 }
 
 void drv_swap_read(const struct drv_swap *sw, uint64_t offset, void *buf,
@@ -85,7 +150,7 @@ void drv_swap_read(const struct drv_swap *sw, uint64_t offset, void *buf,
 	uint64_t n;
 
 	for (; len; len -= n, offset += n, dst += n) {
-		const uint8_t *p = sw->page[offset / PAGE];
+		const uint8_t *p = find(sw, offset / PAGE);
 
 		n = PAGE - offset % PAGE;
 		n = n < len ? n : len;
@@ -96,28 +161,60 @@ void drv_swap_read(const struct drv_swap *sw, uint64_t offset, void *buf,
 	}
 }
 
+/* Stores a zeroed page for every page of [first, last] not stored yet,
+ * all or none. */
+static int add_pages(struct drv_swap *sw, uint64_t first, uint64_t last)
+{
+	uint64_t page, missing = 0, i, added = 0;
+	uint8_t **fresh;
+	int ret = 0;
+
+	for (page = first; page <= last; page++)
+		missing += !find(sw, page);
+	if (!missing)
+		return 0;
+	fresh = calloc(missing, sizeof(*fresh));
+	if (!fresh || grow(sw, missing)) {
+		free(fresh);
+		return -ENOMEM;
+	}
+	for (i = 0; i < missing && !ret; i++)
+		if (!(fresh[i] = calloc(1, PAGE)))
+			ret = -ENOMEM;
+	for (page = first; !ret && page <= last; page++) {
+		i = lower_bound(sw, page);
+		if (i < sw->n && sw->pg[i].idx == page)
+			continue;
+		memmove(&sw->pg[i + 1], &sw->pg[i], (sw->n - i) * sizeof(*sw->pg));
+		sw->pg[i].idx = page;
+		sw->pg[i].data = fresh[added++];
+		sw->n++;
+	}
+	if (ret)
+		for (i = 0; i < missing; i++)
+			free(fresh[i]);
+	free(fresh);
+	return ret;
+}
+
 /* Pages written for the first time are allocated first, all of them,
  * so a failure writes nothing. */
 int drv_swap_write(struct drv_swap *sw, uint64_t offset, const void *buf,
 		   uint64_t len)
 {
-	uint64_t first = offset / PAGE, last, i, n;
 	const uint8_t *src = buf;
+	uint64_t n;
+	int ret;
 
 	if (!len)
 		return 0;
-	last = (offset + len - 1) / PAGE;
-	for (i = first; i <= last; i++) {
-		if (sw->page[i])
-			continue;
-		sw->page[i] = calloc(1, PAGE);
-		if (!sw->page[i])
-			return -ENOMEM;
-	}
+	ret = add_pages(sw, offset / PAGE, (offset + len - 1) / PAGE);
+	if (ret)
+		return ret;
 	for (; len; len -= n, offset += n, src += n) {
 		n = PAGE - offset % PAGE;
 		n = n < len ? n : len;
-		memcpy(sw->page[offset / PAGE] + offset % PAGE, src, n);
+		memcpy((uint8_t *)find(sw, offset / PAGE) + offset % PAGE, src, n);
 	}
 	return 0;
 }

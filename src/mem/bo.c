@@ -329,8 +329,8 @@ uint64_t gpuvm_mem_bo_pa(const struct gpuvm_mem_bo *bo, uint64_t offset,
 static int bo_copy(const struct gpuvm_mem_bo *bo, uint64_t offset, void *buf,
 		   uint64_t len, bool to_bo)
 {
-	uint8_t *p = buf, *host;
 	const struct gpuvm_mem_run *r;
+	uint8_t *p = buf;
 	uint64_t in, n;
 	unsigned int i;
 
@@ -342,16 +342,37 @@ static int bo_copy(const struct gpuvm_mem_bo *bo, uint64_t offset, void *buf,
 		r = &bo->runs[i];
 		in = offset - r->offset;
 		n = r->size - in < len ? r->size - in : len;
-		host = bo->mem->base + r->pa + in;
 		if (to_bo)
-			memcpy(host, p, n);
+			mem_copy_in(bo->mem, r->pa + in, p, n);
 		else
-			memcpy(p, host, n);
+			mem_copy_out(bo->mem, r->pa + in, p, n);
 		p += n;
 		offset += n;
 		len -= n;
 	}
 	return 0;
+}
+
+uint64_t gpuvm_mem_bo_next_written(const struct gpuvm_mem_bo *bo,
+				   uint64_t offset)
+{
+	const struct gpuvm_mem_run *r;
+	uint64_t pa;
+	unsigned int i;
+
+	if (!bo || offset >= bo->size)
+		return bo ? bo->size : 0;
+	offset &= ~(FRAME_SIZE - 1);
+	for (i = run_index(bo, offset); i < bo->nruns; i++) {
+		r = &bo->runs[i];
+		if (offset < r->offset)
+			offset = r->offset;
+		pa = gpuvm_mem_next_written(bo->mem, r->pa + (offset - r->offset),
+					    r->pa + r->size);
+		if (pa < r->pa + r->size)
+			return r->offset + (pa - r->pa);
+	}
+	return bo->size;
 }
 
 int gpuvm_mem_bo_read(const struct gpuvm_mem_bo *bo, uint64_t offset,

@@ -40,12 +40,11 @@
  * DOC: zeroing
  *
  * Free memory is always zero: the mapping starts zero, and blocks are
- * zeroed when freed, so whatever the next owner gets reads as zero and
- * nothing of the previous owner leaks. Ranges of 64 KiB and more are given
- * back with madvise(MADV_DONTNEED), which zeroes them and returns the host
- * memory; smaller ones are cleared a 4 KiB frame at a time, and only if the
- * frame is not already zero, so freeing a frame that was never written
- * does not make the host back it.
+ * zeroed when freed (mem_zero_frames in access.c), so whatever the next
+ * owner gets reads as zero and nothing of the previous owner leaks. Only
+ * frames the written map says were written are cleared; large ranges go
+ * back to the host with madvise(MADV_DONTNEED). Freeing memory that was
+ * never written touches none of it.
  *
  * DOC: fault injection
  *
@@ -81,8 +80,6 @@
 #include "mem/mem_internal.h"
 
 #define FRAME_SIZE ((uint64_t)1 << MEM_FRAME_SHIFT)
-/* From this size on, freeing hands the host pages back instead of memset. */
-#define ZERO_MADVISE_MIN (64ull << 10)
 
 static uint64_t frame_pa(uint32_t f)
 {
@@ -330,50 +327,13 @@ int mem_carve(struct gpuvm_mem *mem, uint32_t f, uint64_t want,
 	return 0;
 }
 
-/* The frame at p is all zero. */
-static bool frame_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)(const void *)p;
-	size_t i;
-
-	for (i = 0; i < FRAME_SIZE / sizeof(*w); i++)
-		if (w[i])
-			return false;
-	return true;
-}
-
-/* Reading an untouched frame maps the kernel's zero page: free of cost. */
-static void zero_small(uint8_t *p, uint64_t len)
-{
-	for (; len; p += FRAME_SIZE, len -= FRAME_SIZE)
-		if (!frame_is_zero(p))
-			memset(p, 0, FRAME_SIZE);
-}
-
-static void zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
-{
-	uint64_t pa = frame_pa(f), end = pa + (n << MEM_FRAME_SHIFT);
-	uint64_t hp = mem->host_page;
-	uint64_t lo = (pa + hp - 1) & ~(hp - 1), hi = end & ~(hp - 1);
-
-	if (end - pa < ZERO_MADVISE_MIN || lo >= hi) {
-		zero_small(mem->base + pa, end - pa);
-		return;
-	}
-	/* A host page bigger than 4 KiB may be shared with a live frame. */
-	zero_small(mem->base + pa, lo - pa);
-	zero_small(mem->base + hi, end - hi);
-	if (madvise(mem->base + lo, hi - lo, MADV_DONTNEED))
-		zero_small(mem->base + lo, hi - lo);
-}
-
 /* Frees [f, f + n), any range, as the aligned blocks it splits into. */
 void mem_free_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n,
 		     enum gpuvm_mem_purpose purpose)
 {
 	unsigned int o;
 
-	zero_frames(mem, f, n);
+	mem_zero_frames(mem, f, n);
 	mem->frames_used -= n;
 	mem->by_purpose[purpose] -= n;
 	while (n) {
@@ -449,9 +409,12 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	mem->host_page = host_page_size();
 	mem->meta_len = ((size_t)mem->nframes * sizeof(*mem->frame) +
 			 mem->host_page - 1) & ~(mem->host_page - 1);
+	mem->written_len = ((size_t)(mem->nframes + 63) / 64 * 8 +
+			    mem->host_page - 1) & ~(mem->host_page - 1);
 	mem->base = map_lazy(mem->size);
 	mem->frame = map_lazy(mem->meta_len);
-	if (!mem->base || !mem->frame) {
+	mem->written = map_lazy(mem->written_len);
+	if (!mem->base || !mem->frame || !mem->written) {
 		gpuvm_mem_destroy(mem);
 		return -ENOMEM;
 	}
@@ -469,6 +432,8 @@ void gpuvm_mem_destroy(struct gpuvm_mem *mem)
 	mem_bo_free_all(mem);
 	if (mem->frame)
 		munmap(mem->frame, mem->meta_len);
+	if (mem->written)
+		munmap(mem->written, mem->written_len);
 	if (mem->base)
 		munmap(mem->base, mem->size);
 	pthread_mutex_destroy(&mem->lock);
@@ -484,6 +449,8 @@ static void gpuvm_mem_stats_unlocked(const struct gpuvm_mem *mem, struct gpuvm_m
 	st->frames_used = mem->frames_used;
 	for (p = 0; p < GPUVM_MEM_PURPOSES; p++)
 		st->frames_by_purpose[p] = mem->by_purpose[p];
+	st->frames_written = __atomic_load_n(&mem->frames_written,
+					     __ATOMIC_RELAXED);
 	st->allocs = mem->allocs;
 	st->alloc_failures = mem->alloc_failures;
 }
@@ -535,40 +502,6 @@ static void gpuvm_mem_free_unlocked(struct gpuvm_mem *mem, uint64_t pa, uint64_t
 static void gpuvm_mem_fail_nth_alloc_unlocked(struct gpuvm_mem *mem, uint64_t nth)
 {
 	mem->fail_nth = nth;
-}
-
-/* ------------------------------------------------------------------ */
-/* Physical access                                                     */
-
-static bool in_memory(const struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
-{
-	return pa <= mem->size && len <= mem->size - pa;
-}
-
-int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
-		   uint64_t len)
-{
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
-	if (len)
-		memcpy(buf, mem->base + pa, len);
-	return 0;
-}
-
-int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
-		    uint64_t len)
-{
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
-	if (len)
-		memcpy(mem->base + pa, buf, len);
-	return 0;
-}
-
-void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa)
-{
-	assert(pa < mem->size);
-	return mem->base + pa;
 }
 
 /* ------------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 #define GPUVM_MEM_INTERNAL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -59,6 +60,11 @@ struct gpuvm_mem {
 	/* Per-frame metadata, one NORESERVE mapping of meta_len bytes. */
 	struct mem_frame *frame;
 	size_t meta_len;
+
+	/* The written map (access.c): bit f set if frame f may be non-zero. */
+	uint64_t *written;
+	size_t written_len;
+	uint64_t frames_written;
 
 	uint32_t free_head[MEM_ORDERS];
 	uint64_t free_blocks[MEM_ORDERS];
@@ -129,6 +135,18 @@ void mem_free_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n,
 		     enum gpuvm_mem_purpose purpose);
 bool mem_frames_overlap_free(const struct gpuvm_mem *mem, uint32_t f,
 			     uint64_t n);
+
+/* access.c: the written map, zeroing, copies that honour the map. */
+static inline bool mem_frame_written(const struct gpuvm_mem *mem, uint32_t f)
+{
+	return __atomic_load_n(&mem->written[f / 64], __ATOMIC_RELAXED) >>
+	       (f % 64) & 1;
+}
+void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n);
+void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
+		  uint64_t len);
+void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
+		 uint64_t len);
 
 /* bo.c: hooks for destroy and validate. */
 void mem_bo_free_all(struct gpuvm_mem *mem);

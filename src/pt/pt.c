@@ -787,8 +787,8 @@ static uint64_t copy_shared(struct map_ctx *c, uint64_t slot, uint64_t d)
 	unsigned int level;
 	struct pt_slot *sl = shared_slot(pt, child, &level);
 
-	memcpy(gpuvm_mem_ptr(pt->mem, t), gpuvm_mem_ptr(pt->mem, child),
-	       GPUVM_SZ_4K);
+	memcpy(gpuvm_mem_wptr(pt->mem, t, GPUVM_SZ_4K),
+	       gpuvm_mem_ptr(pt->mem, child), GPUVM_SZ_4K);
 	pt->st.pte_writes += GPUVM_PT_ENTRIES;
 	meta_of(pt, t)->valid = GPUVM_PT_ENTRIES; /* shared tables are full */
 	/* The copy's pointers to the level below are links too. */
@@ -828,7 +828,7 @@ static void fill_pages(uint64_t *p, uint64_t n, uint64_t d, uint64_t step)
 static void map_pages(struct map_ctx *c, uint64_t table, uint64_t s,
 		      uint64_t e, bool fresh)
 {
-	uint64_t *slots = gpuvm_mem_ptr(c->pt->mem, table);
+	uint64_t *slots = gpuvm_mem_wptr(c->pt->mem, table, GPUVM_SZ_4K);
 	uint64_t x, n, i, pa, contig, d;
 	unsigned int idx;
 

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOC: physical access and the written map
+ *
+ * Physical address pa lives at host address base + pa, in one lazily
+ * backed mapping of the whole size (frames.c makes it). The host backs a
+ * page when it is first touched, and on some hosts a read is a touch: the
+ * kernel may have no shared zero page (a VM guest booted without one), so
+ * reading 1 GiB of never-written memory costs 1 GiB of RAM. gpuvm
+ * therefore never reads, copies or clears memory it has not written.
+ *
+ * It knows what it wrote from the written map: one bit per 4 KiB frame,
+ * set by every write path (gpuvm_mem_write, gpuvm_mem_write64,
+ * gpuvm_mem_wptr, BO writes) before the bytes are stored, and cleared when
+ * the frame is freed and zeroed. A clear bit means the frame reads as
+ * zero. Then:
+ *
+ *  - reads of a frame that was never written copy zeros out of nothing;
+ *  - freeing zeroes only the frames that were written, and hands large
+ *    ranges back with MADV_DONTNEED, which costs nothing for pages the
+ *    host never backed;
+ *  - eviction, checks and dumps ask for the written frames
+ *    (gpuvm_mem_next_written) and skip the rest.
+ *
+ * The map costs one bit per 4 KiB (32 MiB for the 1 TiB maximum), in a
+ * lazily backed mapping of its own, so only the words of frames that were
+ * touched cost anything: 4 KiB of map per 128 MiB of memory.
+ *
+ * Descriptor reads (gpuvm_mem_read64) do not consult the map: they read
+ * table frames, which the page-table code writes before it links them.
+ *
+ * Threads: writers on different frames may share a word of the map, so
+ * bits are set and cleared with atomic read-modify-writes. A writer sets
+ * the bit before it stores the data, so whoever is ordered after the
+ * store (by a lock or an acquire) sees the bit too; a reader racing with
+ * the first write to a frame may see zeros, which is the value before the
+ * write, as a racing read on hardware could.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mem/mem_internal.h"
+
+#define FRAME_SIZE ((uint64_t)1 << MEM_FRAME_SHIFT)
+/* From this size on, freeing hands the host pages back instead of memset. */
+#define ZERO_MADVISE_MIN (64ull << 10)
+
+static uint32_t frame_of(uint64_t pa)
+{
+	return (uint32_t)(pa >> MEM_FRAME_SHIFT);
+}
+
+static uint64_t *map_word(const struct gpuvm_mem *mem, uint32_t f)
+{
+	return &mem->written[f / 64];
+}
+
+static void mark_frame(struct gpuvm_mem *mem, uint32_t f)
+{
+	uint64_t bit = 1ull << (f % 64), old;
+
+	if (__atomic_load_n(map_word(mem, f), __ATOMIC_RELAXED) & bit)
+		return;
+	old = __atomic_fetch_or(map_word(mem, f), bit, __ATOMIC_RELAXED);
+	if (!(old & bit))
+		__atomic_fetch_add(&mem->frames_written, 1, __ATOMIC_RELAXED);
+}
+
+/* Marks the frames of [pa, pa + len) written; len > 0, inside memory. */
+static void mark_range(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
+{
+	uint32_t f = frame_of(pa), last = frame_of(pa + len - 1);
+
+	for (; f <= last; f++)
+		mark_frame(mem, f);
+}
+
+/* Clears the bits of [f, f + n); returns how many were set. */
+static uint64_t unmark_range(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
+{
+	uint64_t e = f + n, cleared = 0, mask, old;
+
+	while (f < e) {
+		unsigned int b = f % 64;
+		uint64_t take = 64 - b < e - f ? 64 - b : e - f;
+
+		mask = (take == 64 ? ~0ull : ((1ull << take) - 1)) << b;
+		/* Never-touched words stay untouched: read before writing. */
+		if (__atomic_load_n(map_word(mem, f), __ATOMIC_RELAXED) & mask) {
+			old = __atomic_fetch_and(map_word(mem, f), ~mask,
+						 __ATOMIC_RELAXED);
+			cleared += (uint64_t)__builtin_popcountll(old & mask);
+		}
+		f += (uint32_t)take;
+	}
+	if (cleared)
+		__atomic_fetch_sub(&mem->frames_written, cleared,
+				   __ATOMIC_RELAXED);
+	return cleared;
+}
+
+/* First written frame in [f, e), or e. Skips clear words 64 at a time. */
+static uint32_t next_written_frame(const struct gpuvm_mem *mem, uint32_t f,
+				   uint32_t e)
+{
+	while (f < e) {
+		uint64_t w = __atomic_load_n(map_word(mem, f),
+					     __ATOMIC_RELAXED) >> (f % 64);
+
+		if (w) {
+			f += (uint32_t)__builtin_ctzll(w);
+			return f < e ? f : e;
+		}
+		f = (f | 63) + 1;
+	}
+	return e;
+}
+
+uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
+				uint64_t end)
+{
+	if (!mem || pa >= end)
+		return end;
+	if (end > mem->size)
+		end = mem->size;
+	if (pa >= end)
+		return end;
+	return (uint64_t)next_written_frame(mem, frame_of(pa),
+					    frame_of(end + FRAME_SIZE - 1))
+	       << MEM_FRAME_SHIFT;
+}
+
+/* ------------------------------------------------------------------ */
+/* Zeroing on free                                                     */
+
+/* Clears the written frames of [f, f + n), one memset each. */
+static void zero_written(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
+{
+	uint32_t e = f + (uint32_t)n;
+
+	for (f = next_written_frame(mem, f, e); f < e;
+	     f = next_written_frame(mem, f + 1, e))
+		memset(mem->base + ((uint64_t)f << MEM_FRAME_SHIFT), 0,
+		       FRAME_SIZE);
+}
+
+/*
+ * Makes [f, f + n) read as zero again and forgets it was written. Large
+ * ranges go back to the host whole, which for pages it never backed is a
+ * page-table walk and nothing more; a host page larger than a frame may be
+ * shared with a live frame, so the unaligned ends are cleared by hand.
+ */
+void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
+{
+	uint64_t pa = (uint64_t)f << MEM_FRAME_SHIFT;
+	uint64_t end = pa + (n << MEM_FRAME_SHIFT), hp = mem->host_page;
+	uint64_t lo = (pa + hp - 1) & ~(hp - 1), hi = end & ~(hp - 1);
+
+	if (next_written_frame(mem, f, f + (uint32_t)n) == f + n)
+		return;
+	if (end - pa < ZERO_MADVISE_MIN || lo >= hi ||
+	    madvise(mem->base + lo, hi - lo, MADV_DONTNEED)) {
+		zero_written(mem, f, n);
+	} else {
+		zero_written(mem, f, (lo - pa) >> MEM_FRAME_SHIFT);
+		zero_written(mem, frame_of(hi), (end - hi) >> MEM_FRAME_SHIFT);
+	}
+	unmark_range(mem, f, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reads and writes                                                    */
+
+static bool in_memory(const struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
+{
+	return pa <= mem->size && len <= mem->size - pa;
+}
+
+/*
+ * Copies [pa, pa + len) out, frame by frame: unwritten frames are zeros.
+ * An access inside one frame (nearly every GPU access) is one test and
+ * one copy, inlined into the callers. The loop bounds each copy by a
+ * frame, which lets the compiler inline it as a string instruction with
+ * a slow start; the single-frame path calls the library's small-copy
+ * code instead.
+ */
+static inline bool copy_out_frame(const struct gpuvm_mem *mem, uint64_t pa,
+				  void *buf, uint64_t len)
+{
+	if ((pa & (FRAME_SIZE - 1)) + len > FRAME_SIZE)
+		return false;
+	if (mem_frame_written(mem, frame_of(pa)))
+		memcpy(buf, mem->base + pa, len);
+	else
+		memset(buf, 0, len);
+	return true;
+}
+
+void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
+		  uint64_t len)
+{
+	uint8_t *p = buf;
+	uint64_t n;
+
+	if (copy_out_frame(mem, pa, buf, len))
+		return;
+	for (; len; pa += n, p += n, len -= n) {
+		n = FRAME_SIZE - (pa & (FRAME_SIZE - 1));
+		n = n < len ? n : len;
+		if (mem_frame_written(mem, frame_of(pa)))
+			memcpy(p, mem->base + pa, n);
+		else
+			memset(p, 0, n);
+	}
+}
+
+void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
+		 uint64_t len)
+{
+	mark_range(mem, pa, len);
+	memcpy(mem->base + pa, buf, len);
+}
+
+int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
+		   uint64_t len)
+{
+	if (!mem || (!buf && len))
+		return -EINVAL;
+	if (!in_memory(mem, pa, len))
+		return -EFAULT;
+	if (len && !copy_out_frame(mem, pa, buf, len))
+		mem_copy_out(mem, pa, buf, len);
+	return 0;
+}
+
+int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
+		    uint64_t len)
+{
+	if (!mem || (!buf && len))
+		return -EINVAL;
+	if (!in_memory(mem, pa, len))
+		return -EFAULT;
+	if (len)
+		mem_copy_in(mem, pa, buf, len);
+	return 0;
+}
+
+void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)
+{
+	assert(pa < mem->size && !(pa & 7));
+	mark_frame(mem, frame_of(pa));
+	/* Release: what a descriptor links to is published with it. */
+	__atomic_store_n((uint64_t *)(void *)(mem->base + pa), v,
+			 __ATOMIC_RELEASE);
+}
+
+void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa)
+{
+	assert(pa < mem->size);
+	return mem->base + pa;
+}
+
+void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
+{
+	assert(in_memory(mem, pa, len));
+	if (len)
+		mark_range(mem, pa, len);
+	return mem->base + pa;
+}
+
+bool gpuvm_mem_written(const struct gpuvm_mem *mem, uint64_t pa)
+{
+	return mem && pa < mem->size && mem_frame_written(mem, frame_of(pa));
+}
