@@ -4,7 +4,7 @@
  *
  * Asahi measured 4.27 us per bind over 100k binds when finding a large
  * BO's backing pages meant walking its scatter list, 0.74 us with a
- * binary search (REFERENCE.md §6). Here: a BO of 100,000 runs of one
+ * binary search (docs/panthor.md §7). Here: a BO of 100,000 runs of one
  * page each (~400 MB, gpuvm_drv_bo_create(chunks = 100000)), and random
  * single-page binds: MAP one page at a random BO offset to a random VA
  * in a 1 GiB window, then UNMAP it. Both are bind ops; ns/op is per op.

@@ -2,7 +2,7 @@
 /*
  * DOC: the seeds' sparse resource, five ways, two VAs
  *
- * The 100e6-byte resource (REFERENCE.md §1) made resident-nothing the
+ * The 100e6-byte resource (docs/panthor.md §1) made resident-nothing the
  * ways it has been done: per page over a 4 KiB dummy (24,415 ops), per
  * 2 MiB over a 2 MiB dummy (panvk), one sparse op with private tables,
  * one with shared tables (the default), and one under NULL. Once at a

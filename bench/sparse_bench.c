@@ -7,7 +7,7 @@
  * ways: dummy with shared tables (the default), dummy with private tables
  * (cfg.private_sparse_tables), NULL with 4 KiB + 2 MiB pages, NULL with
  * 1 GiB blocks too. Panthor reserves ~2 GiB of table pages for 1 TiB
- * (REFERENCE.md §3); the pt_resv column is our answer to that.
+ * (docs/panthor.md M3); the pt_resv column is our answer to that.
  *
  * The 1 TiB range starts at 4 GiB: 1 GiB-aligned but not 512 GiB-
  * aligned, as an allocator would place it, so it is not a best case.

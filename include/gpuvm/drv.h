@@ -37,7 +37,8 @@
  *    binds on one VM are serialised. A bind that needs memory management
  *    (creating the dummy, restoring a BO, building shared tables, making
  *    room) briefly runs alone instead.
- *  - GPU accesses run concurrently with binds and with each other. An op
+ *  - GPU accesses run concurrently with binds and with accesses to other
+ *    VMs; accesses to one VM serialise on its MMU address space. An op
  *    locks the region it changes (a naturally aligned power of two of at
  *    least 32 KiB around it, as panthor's AS lock): accesses touching it
  *    wait until the tables and TLB are updated, so an access sees the

@@ -22,10 +22,11 @@
  *     change to a valid entry widens the gather range.
  *  3. prune: gpuvm_pt_prune() unlinks the tables the transaction left
  *     empty and queues them on the gather.
- *  4. the caller invalidates the gather range in every TLB that may hold
- *     it (gpuvm_mmu_flush_gather() does that and step 5 together), then
- *     gpuvm_pt_gather_release() frees the queued tables and
- *     gpuvm_pt_resv_release() returns the unused reserved pages.
+ *  4. release: the caller invalidates the gather range in every TLB that
+ *     may hold it, then gpuvm_pt_gather_release() frees the queued tables
+ *     and gpuvm_pt_resv_release() returns the unused reserved pages
+ *     (gpuvm_mmu_flush_gather() does the invalidation and the table
+ *     release together).
  *
  * gpuvm_pt_map() and gpuvm_pt_unmap() run steps 1-3 for one change.
  *

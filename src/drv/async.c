@@ -10,7 +10,7 @@
  * tables are reserved for the worst case. The worst case matters: the
  * tables a job meets when it runs depend on the jobs queued before it, so
  * the count cannot use today's tables. gpuvm's worst case is a fresh map
- * plus a block split at each end of the range (REFERENCE.md §3: panthor
+ * plus a block split at each end of the range (docs/panthor.md M3: panthor
  * reserves a page per 512 GiB, 1 GiB and 2 MiB region spanned, which is
  * the same idea with a far looser bound).
  *

@@ -5,7 +5,7 @@
  * Every whole 2 MiB slot of a sparse range maps the same 2 MiB of the
  * file's dummy, so a level-2 table of such blocks is the same for every
  * 1 GiB slot, and a level-1 table pointing at it the same for every
- * 512 GiB slot (REFERENCE.md §4: KASAN's zero shadow, i915's scratch
+ * 512 GiB slot (docs/panthor.md P6: KASAN's zero shadow, i915's scratch
  * tables). Each file keeps one such set per protection its sparse ranges
  * use; with the NULL capability the sets hold no data, so the device
  * keeps them and every file shares them.

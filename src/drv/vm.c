@@ -6,7 +6,7 @@
  * address space. A bind op goes through four phases, and only the first
  * two can fail:
  *
- *  1. validate against the panthor uAPI rules (REFERENCE.md §3);
+ *  1. validate against the panthor uAPI rules (docs/panthor.md §3);
  *  2. build the VA op list and reserve every table page the page-table
  *     changes can take (one reservation for the whole list);
  *  3. apply: unmap what UNMAP and REMAP remove, map what MAP adds, commit

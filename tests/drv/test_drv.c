@@ -464,8 +464,8 @@ static void test_seed_100e6(void **state)
 	 * shared tables). Both 512 GiB slots are whole, so the root links
 	 * them to the file's shared level-1 table (which points at its
 	 * shared level-2 table of dummy blocks): no table of its own, none
-	 * reserved. Panthor reserves 525,314 pages for this (REFERENCE.md
-	 * §3); without sharing it would be one L1 per 512 GiB and one L2 per
+	 * reserved. Panthor reserves 525,314 pages for this (docs/panthor.md
+	 * M3); without sharing it would be one L1 per 512 GiB and one L2 per
 	 * GiB, 1026.
 	 */
 	vm = vm_new(f);

@@ -3,7 +3,7 @@
  * Tests of asynchronous VM_BIND in the driver layer (src/drv/async.c),
  * seen from outside through the public API only.
  *
- * The rules under test (drv.h, REFERENCE.md §3):
+ * The rules under test (drv.h, docs/panthor.md B8-B11):
  *  - an ASYNC batch is checked and its page tables reserved at queue
  *    time: every error the caller can cause comes back at once, with
  *    *failed set and nothing queued (all or nothing);

@@ -3,7 +3,7 @@
  * DOC: the reference model
  *
  * See model.h for what it holds. The rules, each from the documentation
- * (drv.h, docs/drv.md, REFERENCE.md §3), never from the driver's code:
+ * (drv.h, docs/drv.md, docs/panthor.md §2-3), never from the driver's code:
  *
  *  - a bind op is checked first, every rule -EINVAL: unknown flag bits or
  *    op types; SYNC_ONLY needs every field zero; UNMAP takes no map

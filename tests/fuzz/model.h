@@ -3,7 +3,7 @@
  * The reference model of the differential fuzzer (tests/fuzz/).
  *
  * Deliberately simple: what docs/drv.md, include/gpuvm/drv.h and
- * REFERENCE.md §3 say a panthor-style driver does, written down page by
+ * docs/panthor.md §2-3 say a panthor-style driver does, written down page by
  * page. Per file and VM it holds an array indexed by VA page saying what
  * backs the page (nothing, a BO page, the sparse dummy or NULL) with its
  * permissions and whether it is evicted; BOs are byte arrays; each file
@@ -52,7 +52,7 @@
 #define M_MAX_VMS       32u     /* per file, ids 1..32 */
 #define M_MAX_SYNCS     4u
 
-/* uAPI (REFERENCE.md §3, panthor 1.9, plus gpuvm's repeat). */
+/* uAPI (docs/panthor.md B1-B7, panthor 1.9, plus gpuvm's repeat). */
 #define M_OP_READONLY   (1u << 0)
 #define M_OP_NOEXEC     (1u << 1)
 #define M_OP_UNCACHED   (1u << 2)
