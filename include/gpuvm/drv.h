@@ -62,6 +62,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this is its API. */
+#pragma GCC visibility push(default)
+
 struct gpuvm_drv_device;
 struct gpuvm_drv_file;
 
@@ -343,6 +346,8 @@ int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err);
 /* A readable map of the VM's VA space and page tables. */
 int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -36,6 +36,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this is its API. */
+#pragma GCC visibility push(default)
+
 #define GPUVM_SZ_4K (1ull << 12)
 #define GPUVM_SZ_2M (1ull << 21)
 #define GPUVM_SZ_1G (1ull << 30)
@@ -209,6 +212,8 @@ uint64_t gpuvm_mem_bo_next_written(const struct gpuvm_mem_bo *bo,
 /* Debug: consistency check of the allocator (0 or -EUCLEAN) and a dump. */
 int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err);
 void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this is its API. */
+#pragma GCC visibility push(default)
+
 struct gpuvm_mmu_as;
 
 enum gpuvm_mmu_access {
@@ -157,6 +160,8 @@ uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as);
  */
 void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
 			    struct gpuvm_pt_gather *gather);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this is its API. */
+#pragma GCC visibility push(default)
+
 /* ------------------------------------------------------------------ */
 /* Descriptor format: all the bit knowledge, in one place.             */
 
@@ -404,6 +407,8 @@ int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
 int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err);
 /* One line per leaf run (merged when contiguous), in VA order. */
 void gpuvm_pt_print(const struct gpuvm_pt *pt, FILE *f);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

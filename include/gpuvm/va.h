@@ -38,6 +38,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this is its API. */
+#pragma GCC visibility push(default)
+
 struct gpuvm_va_space;
 
 /* What backs a mapping. */
@@ -238,6 +241,8 @@ int gpuvm_va_space_validate(const struct gpuvm_va_space *space, FILE *err);
 void gpuvm_va_space_print(const struct gpuvm_va_space *space, FILE *f);
 void gpuvm_va_print(const struct gpuvm_va *va, FILE *f);
 void gpuvm_va_ops_print(const struct gpuvm_va_ops *ops, FILE *f);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
