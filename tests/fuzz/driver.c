@@ -1663,13 +1663,11 @@ static int injected_enomem(struct fz *z, unsigned int f, uint32_t vm,
 		     k, count);
 		return 0;
 	}
-	for (i = 0; i <= k && async; i++) {
-		ret = model_check_op(z->m, f, mvm, &ops[i], true);
-		if (ret)
-			return ret;
+	if (async) {
+		/* Allocation comes after every op's check and slots. */
+		ret = model_check_queue(z->m, f, mvm, ops, count, &i);
+		return ret ? ret : -ENOMEM;
 	}
-	if (async)
-		return -ENOMEM;
 	ret = model_bind(z->m, f, vm, flags, ops, false, k, &failed);
 	if (ret)
 		return ret;

@@ -139,6 +139,8 @@ struct m_vm {
 	uint32_t n_evl, cap_evl;
 	struct m_job *jobs; /* bind queue, oldest first */
 	uint32_t n_jobs, cap_jobs;
+	/* Mapping slots the queued jobs hold (2 per MAP, 1 per UNMAP). */
+	uint64_t slots_held;
 };
 
 struct m_bo {
@@ -240,6 +242,14 @@ int model_check_op(const struct model *m, unsigned int f,
 		   const struct m_vm *vm, const struct m_op *op, bool async);
 /* A valid op the model can follow (see the top of this file). */
 bool model_op_tracked(const struct model *m, const struct m_op *op);
+/*
+ * The errno an asynchronous batch of count ops gets at queue time, *failed
+ * the failing op (no side effect): each op's rules, then its mapping
+ * slots against the limit.
+ */
+int model_check_queue(const struct model *m, unsigned int f,
+		      const struct m_vm *vm, const struct m_op *ops,
+		      uint32_t count, uint32_t *failed);
 /*
  * VM_BIND. On an op's failure *failed is its index; on a failure of the
  * whole call (bad VM, bad flags, no ops array) it is UINT32_MAX.
