@@ -38,7 +38,8 @@
  * mappings and the slots already held, pass max_mappings is -ENOSPC at
  * the first op that does; a job gives its slots back when it runs or its
  * VM goes. So a queued job never fails on the limit; a failure when
- * running (MAP on an unusable VM) makes the VM unusable.
+ * running (MAP on an unusable VM, or a head job the engine made fail,
+ * see model_vm_fail_head()) makes the VM unusable.
  * Signals fire whatever the outcome, and when a VM with queued jobs goes
  * away.
  */
@@ -1007,6 +1008,10 @@ static void job_exec(struct model *m, struct m_file *file, struct m_vm *vm,
 	/* Never the limit: the job held its slots until now. */
 	if (type == M_OP_MAP && vm->unusable)
 		ok = false;
+	if (vm->head_fails) {
+		vm->head_fails = false;
+		ok = false;
+	}
 	if (ok)
 		apply(m, vm, &job->op,
 		      job->target == M_TARGET_DUMMY ? 0 : job->target);
@@ -1014,6 +1019,20 @@ static void job_exec(struct model *m, struct m_file *file, struct m_vm *vm,
 		vm->unusable = true;
 	job_signal(m, job);
 	unpin(file, job->target);
+}
+
+bool model_vm_fail_head(struct model *m, unsigned int f, uint32_t id,
+			bool arm)
+{
+	struct m_vm *vm = model_vm(m, f, id);
+
+	if (!vm || vm->unusable || !vm->n_jobs ||
+	    (vm->jobs[0].op.flags & M_OP_TYPE_MASK) != M_OP_MAP ||
+	    !job_ready(m, &vm->jobs[0]))
+		return false;
+	if (arm)
+		vm->head_fails = true;
+	return true;
 }
 
 int model_run(struct model *m, uint32_t *executed)

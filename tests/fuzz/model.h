@@ -141,6 +141,7 @@ struct m_vm {
 	uint32_t n_jobs, cap_jobs;
 	/* Mapping slots the queued jobs hold (2 per MAP, 1 per UNMAP). */
 	uint64_t slots_held;
+	bool head_fails;    /* the head job fails when it runs (armed) */
 };
 
 struct m_bo {
@@ -257,6 +258,17 @@ int model_check_queue(const struct model *m, unsigned int f,
 int model_bind(struct model *m, unsigned int f, uint32_t id, uint32_t flags,
 	       const struct m_op *ops, bool ops_null, uint32_t count,
 	       uint32_t *failed);
+
+/*
+ * Whether the VM's head job can be made to fail, and with arm, arms it:
+ * the next run fails that job (the VM becomes unusable, its signals
+ * fire). The engine causes it in gpuvm by failing the VM's next
+ * VA-manager allocation, so the head must be a MAP on a usable VM (sure
+ * to make that allocation before anything else does) and ready (sure to
+ * run in the next run). false, arming nothing, otherwise.
+ */
+bool model_vm_fail_head(struct model *m, unsigned int f, uint32_t id,
+			bool arm);
 
 int model_timeline_signal(struct model *m, uint32_t timeline, uint64_t point);
 int model_timeline_point(const struct model *m, uint32_t timeline,
