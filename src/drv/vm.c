@@ -500,7 +500,8 @@ int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
 
 /*
  * Mapping slots an op may still take: max_mappings_per_vm less the live
- * mappings and the slots queued jobs hold (async.c); no limit, no end.
+ * mappings and the slots queued jobs hold (async.c). UINT64_MAX when
+ * there is no limit.
  */
 uint64_t drv_slots_free(const struct drv_vm *vm)
 {
