@@ -85,7 +85,8 @@ struct gpuvm_drv_device_cfg {
 	bool private_sparse_tables;
 	/* Limits; 0 means the largest the types allow. Past them: -ENOSPC. */
 	uint32_t max_bos_per_file;      /* BOs created per file (handles) */
-	uint64_t max_mappings_per_vm;   /* live mappings per VM */
+	/* Live mappings per VM, and slots queued binds hold (vm_bind). */
+	uint64_t max_mappings_per_vm;
 	unsigned int tlb_entries;  /* 0: the MMU's default */
 };
 
@@ -250,8 +251,15 @@ int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
 int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
 
 /*
- * A MAP or UNMAP that would leave a VM with more than max_mappings_per_vm
- * mappings fails with -ENOSPC.
+ * The mapping limit: a MAP or UNMAP that would leave a VM with more than
+ * max_mappings_per_vm mappings fails with -ENOSPC. Queued jobs hold
+ * slots for the mappings they may add: 2 per MAP (one inside a mapping
+ * leaves two pieces and itself), 1 per UNMAP (it may cut one in two), 0
+ * per SYNC_ONLY, whatever the VM holds when they run. The live mappings
+ * plus the held slots never pass the limit: an op of either kind that
+ * would need a held slot is -ENOSPC, so a queued job never fails on the
+ * limit. A job gives its slots back when it runs (what it added is then
+ * in the live count) or when its VM is destroyed or its file closed.
  *
  * Synchronous (flags 0): runs ops[0..count) in order. Returns 0, or the
  * failing op's errno with *failed set to its index (earlier ops stay
@@ -261,15 +269,23 @@ int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
  * until a validate. An op that could not fit even with everything
  * evicted fails before evicting anything.
  *
- * GPUVM_DRV_BIND_ASYNC: checks every op and reserves its page tables now,
- * so every error the caller can cause comes back at once, and queues one
- * job per op on the VM's bind queue; nothing is queued if any op fails
- * (*failed says which). Jobs run in queue order once their waits are
- * signalled, when gpuvm_drv_run() or gpuvm_drv_wait() drives the queues.
- * A job that fails while running makes the VM unusable: MAP is then
- * refused with -EINVAL (queued MAPs fail too), UNMAP still works so the
- * user can clean up. A job's signals fire even when it fails, as a DRM
- * fence signals with an error, so nothing waits forever on it.
+ * GPUVM_DRV_BIND_ASYNC: checks every op and reserves its page tables and
+ * mapping slots now, so every error the caller can cause comes back at
+ * once, and queues one job per op on the VM's bind queue; nothing is
+ * queued if any op fails (*failed says which). Per op, in batch order:
+ * the rules (-EINVAL), then its slots added to the batch's before it
+ * (-ENOSPC once the live mappings, the slots held and the batch's pass
+ * the limit), then its page tables; the batch's memory last (-ENOMEM,
+ * *failed 0). Reserving the worst case refuses some batches that would
+ * have fitted: with one slot left, a MAP that would only add one
+ * mapping is -ENOSPC, and a full VM takes no queued UNMAP (unmap it
+ * synchronously: a whole mapping needs no slot). Jobs run in queue order
+ * once their waits are signalled, when gpuvm_drv_run() or
+ * gpuvm_drv_wait() drives the queues. A job that fails while running (a
+ * host allocation) makes the VM unusable: MAP is then refused with
+ * -EINVAL (queued MAPs fail too), UNMAP still works so the user can
+ * clean up. A job's signals fire even when it fails, as a DRM fence
+ * signals with an error, so nothing waits forever on it.
  */
 int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,

@@ -14,10 +14,20 @@
  * reserves a page per 512 GiB, 1 GiB and 2 MiB region spanned, which is
  * the same idea with a far looser bound).
  *
- * What can still fail when a job runs is building its VA op list, which
- * depends on what the earlier jobs left. Such a failure makes the VM
- * unusable, as in panthor: MAP is refused from then on (queued MAPs fail
- * as they come up), UNMAP still runs so the user can clean up.
+ * The mapping limit is reserved the same way. A job holds slots for the
+ * most mappings its op can add whatever runs before it (a MAP 2, an
+ * UNMAP 1, see worst_slots()); the VA space's live count plus every
+ * queued job's slots never passes max_mappings_per_vm, so a batch that
+ * would is refused with -ENOSPC at queue time, and synchronous binds may
+ * not take held slots either (drv_prepare_op()). A job gives its slots
+ * back when it runs, where what it really added joins the live count,
+ * or when it is cancelled. The price of a bound that holds in any state:
+ * a MAP needs two free slots even where it will only add one.
+ *
+ * What can still fail when a job runs is building its VA op list: a host
+ * allocation. Such a failure makes the VM unusable, as in panthor: MAP is
+ * refused from then on (queued MAPs fail as they come up), UNMAP still
+ * runs so the user can clean up.
  *
  * Timelines model timeline syncobjs in-process: a value per id that only
  * grows. Jobs run in queue order per VM, when gpuvm_drv_run() or
@@ -212,6 +222,24 @@ static int count_worst(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 	return ret;
 }
 
+/*
+ * The most mappings op can add, whatever runs before it. Nothing is ever
+ * merged, and only a mapping holding the whole range can leave a piece
+ * on both sides: a MAP inside one leaves two pieces and itself (+2), an
+ * UNMAP inside one leaves two pieces (+1). Anything else adds less.
+ */
+static uint32_t worst_slots(const struct gpuvm_drv_bind_op *op)
+{
+	switch (op->flags & GPUVM_DRV_OP_TYPE_MASK) {
+	case GPUVM_DRV_OP_TYPE_MAP:
+		return 2;
+	case GPUVM_DRV_OP_TYPE_UNMAP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 		   struct drv_job **out)
 {
@@ -222,6 +250,7 @@ static int job_new(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 	if (!job)
 		return -ENOMEM;
 	job->hold = -1;
+	job->slots = worst_slots(op);
 	ret = copy_syncs(job, op);
 	if (!ret)
 		ret = drv_check_op(vm, op, &job->req);
@@ -259,16 +288,18 @@ static void job_drop(struct drv_vm *vm, struct drv_job *job)
 }
 
 /*
- * Every op is checked, and the whole batch's memory estimated, before
- * anything is touched: a batch that fails leaves no trace, and one that
- * cannot fit evicts nothing.
+ * Every op is checked, its mapping slots counted against the limit, and
+ * the whole batch's memory estimated, before anything is touched: a
+ * batch that fails leaves no trace, and one that cannot fit evicts
+ * nothing. Per op the rules come first (-EINVAL), then the limit
+ * (-ENOSPC), then its tables, as in a synchronous bind.
  */
 static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 		       uint32_t count, uint32_t *failed)
 {
 	struct gpuvm_pt_resv est = { 0 };
 	struct gpuvm_va req;
-	uint64_t extra, total = 0;
+	uint64_t extra, total = 0, room = drv_slots_free(vm), slots = 0;
 	uint32_t i;
 	int ret = 0;
 
@@ -280,6 +311,11 @@ static int check_batch(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 		ret = check_syncs(&ops[i]);
 		if (!ret)
 			ret = drv_check_op(vm, &ops[i], &req);
+		if (!ret) {
+			slots += worst_slots(&ops[i]);
+			if (slots > room)
+				ret = -ENOSPC;
+		}
 		if (!ret) {
 			drv_op_target(vm, &req, type, &extra);
 			total += extra;
@@ -330,6 +366,7 @@ int drv_bind_async(struct drv_vm *vm, const struct gpuvm_drv_bind_op *ops,
 			job->restored = false;
 		}
 		vm->queued++;
+		vm->slots_held += job->slots;
 		if (vm->queue_tail)
 			vm->queue_tail->next = job;
 		else
@@ -386,14 +423,24 @@ static int job_exec(struct drv_vm *vm, struct drv_job *job)
 	return ret;
 }
 
-static void run_head(struct drv_vm *vm)
+/*
+ * A job leaves the queue: its slots go back, and what it adds when it
+ * runs shows in the VA space's count instead.
+ */
+static void job_unqueue(struct drv_vm *vm, struct drv_job *job)
 {
-	struct drv_job *job = vm->queue_head;
-
 	vm->queue_head = job->next;
 	if (!vm->queue_head)
 		vm->queue_tail = NULL;
 	vm->queued--;
+	vm->slots_held -= job->slots;
+}
+
+static void run_head(struct drv_vm *vm)
+{
+	struct drv_job *job = vm->queue_head;
+
+	job_unqueue(vm, job);
 	if (job_exec(vm, job))
 		vm->state = GPUVM_DRV_VM_UNUSABLE;
 	job_signal(vm, job);
@@ -451,12 +498,10 @@ void drv_vm_cancel_jobs(struct drv_vm *vm)
 	struct drv_job *job;
 
 	while ((job = vm->queue_head)) {
-		vm->queue_head = job->next;
+		job_unqueue(vm, job);
 		job_signal(vm, job);
 		job_free(vm, job);
 	}
-	vm->queue_tail = NULL;
-	vm->queued = 0;
 }
 
 int drv_impl_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,

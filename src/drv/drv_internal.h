@@ -50,6 +50,12 @@ struct drv_vm {
 	/* The bind queue, oldest first. */
 	struct drv_job *queue_head, *queue_tail;
 	uint32_t queued;
+	/*
+	 * Mapping slots the queued jobs hold: the most mappings they can
+	 * still add. The VA space's count plus these never passes
+	 * max_mappings_per_vm, so a job cannot meet the limit when it runs.
+	 */
+	uint64_t slots_held;
 };
 
 /*
@@ -63,6 +69,7 @@ struct drv_job {
 	struct drv_bo *target;           /* MAP: pinned, one ref */
 	bool restored;                   /* target brought back for it */
 	int32_t hold;                    /* sparse MAP: protection held, or -1 */
+	uint32_t slots;                  /* mapping slots held, in vm->slots_held */
 	struct gpuvm_pt_resv resv;
 	struct gpuvm_drv_sync *syncs;
 };
@@ -147,6 +154,7 @@ struct drv_bo *drv_op_target(struct drv_vm *vm, const struct gpuvm_va *req,
 			     uint32_t type, uint64_t *extra);
 int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
 		   uint32_t type, struct drv_bo **out, bool *restored);
+uint64_t drv_slots_free(const struct drv_vm *vm);
 int drv_prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 		   const struct gpuvm_va *req, struct gpuvm_va_ops **ops);
 int drv_count_ops(struct drv_vm *vm, const struct gpuvm_va_ops *ops,

@@ -498,12 +498,60 @@ int drv_target_get(struct drv_vm *vm, const struct gpuvm_va *req,
 	return ret;
 }
 
+/*
+ * Mapping slots an op may still take: max_mappings_per_vm less the live
+ * mappings and the slots queued jobs hold (async.c). UINT64_MAX when
+ * there is no limit.
+ */
+uint64_t drv_slots_free(const struct drv_vm *vm)
+{
+	uint64_t limit = vm->file->dev->cfg.max_mappings_per_vm;
+	uint64_t taken = gpuvm_va_space_count(vm->va) + vm->slots_held;
+
+	if (!limit)
+		return UINT64_MAX;
+	return taken < limit ? limit - taken : 0;
+}
+
+/* Mappings a list adds minus those it removes. */
+static int64_t ops_net(const struct gpuvm_va_ops *ops)
+{
+	int64_t d = 0;
+	unsigned int i;
+
+	for (i = 0; i < ops->count; i++) {
+		const struct gpuvm_va_op *op = &ops->op[i];
+
+		d += op->type == GPUVM_VA_OP_MAP ? 1 : -1;
+		d += (op->prev != NULL) + (op->next != NULL);
+	}
+	return d;
+}
+
+/*
+ * Builds the VA op list. The VA space refuses a list that passes the
+ * limit by itself; a list that would take slots queued jobs hold is
+ * refused here, so those jobs find their slots when they run.
+ */
 int drv_prepare_op(struct drv_vm *vm, const struct gpuvm_drv_bind_op *op,
 		   const struct gpuvm_va *req, struct gpuvm_va_ops **ops)
 {
+	int64_t net;
+	int ret;
+
 	if ((op->flags & GPUVM_DRV_OP_TYPE_MASK) == GPUVM_DRV_OP_TYPE_UNMAP)
-		return gpuvm_va_unmap_prepare(vm->va, op->va, op->size, ops);
-	return gpuvm_va_map_prepare(vm->va, req, ops);
+		ret = gpuvm_va_unmap_prepare(vm->va, op->va, op->size, ops);
+	else
+		ret = gpuvm_va_map_prepare(vm->va, req, ops);
+	if (ret)
+		return ret;
+	net = ops_net(*ops);
+	if (net > 0 && (uint64_t)net > drv_slots_free(vm)) {
+		gpuvm_va_ops_free(*ops);
+		*ops = NULL;
+		return -ENOSPC;
+	}
+	return 0;
 }
 
 /*

@@ -16,7 +16,11 @@
  *  - SYNC_ONLY takes no va, size, BO, offset or flags, and is a pure
  *    ordering point;
  *  - a queued job holds its reservation and its target BO (resident and
- *    pinned) until it runs or its VM goes.
+ *    pinned) until it runs or its VM goes;
+ *  - with max_mappings_per_vm, a queued job holds mapping slots for the
+ *    most it can add (MAP 2, UNMAP 1): a batch past the limit is -ENOSPC
+ *    at queue time, synchronous binds cannot take held slots, and a
+ *    queued job never fails on the limit when it runs.
  *
  * What the GPU sees is checked through the MMU: BOs are filled with one
  * 32-bit value per page, pat(tag, page). gpuvm_drv_vm_check() must pass
@@ -1325,6 +1329,316 @@ static void test_async_shared_tables_dropped(void **state)
 	gpuvm_drv_device_destroy(dev);
 }
 
+/* ------------------------------------------------------------------ */
+/* 10. The mapping limit is reserved at queue time                    */
+
+#define G(n) ((uint64_t)(n) * SZ_1G)
+
+static struct gpuvm_drv_device *dev_limit(uint64_t max_mappings)
+{
+	struct gpuvm_drv_device_cfg cfg = {
+		.sparse = GPUVM_DRV_SPARSE_DUMMY,
+		.max_mappings_per_vm = max_mappings,
+	};
+
+	return dev_new_cfg(&cfg);
+}
+
+static uint64_t mappings(struct gpuvm_drv_file *f, uint32_t vm)
+{
+	return vstats(f, vm).mappings;
+}
+
+/*
+ * Limit 6. Two mappings and two queued jobs (a MAP: 2 slots, an UNMAP:
+ * 1) leave one slot. Every batch that needs more is -ENOSPC at queue
+ * time, at the first op that passes, with nothing queued and nothing
+ * pinned; an op that breaks a rule is -EINVAL first. The jobs then run
+ * and the VM stays usable; a full VM takes no more queued binds.
+ */
+static void test_async_limit_queue(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_limit(6);
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), v2 = vm_new(f), failed;
+	uint32_t h = bo_new(f, 16, 0x1), h2 = bo_new(f, 16, 0x2);
+	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
+	struct gpuvm_drv_bind_op ops[4];
+	struct snap s;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(h, 0, G(2), 16 * SZ_4K)), 0);
+	queue1(f, vm, with(op_map(h, 0, G(3), SZ_4K), w1, 1));
+	queue1(f, vm, op_unmap(G(2) + SZ_4K, SZ_4K));
+	assert_int_equal(queued(f, vm), 2);
+	assert_int_equal(mappings(f, vm), 2);
+
+	snap_take(dev, f, vm, &s);
+	/* One slot: a MAP needs two, even into empty VA. */
+	ops[0] = op_map(h2, 0, G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	/* The second op passes: nothing queued, index 1. */
+	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	ops[1] = op_map(h2, 0, G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
+	assert_int_equal(failed, 1);
+	/* SYNC_ONLY holds nothing; the second UNMAP passes. */
+	ops[0] = op_sync();
+	ops[1] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	ops[2] = op_sync();
+	ops[3] = op_unmap(G(1) + 8 * SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 4, &failed), -ENOSPC);
+	assert_int_equal(failed, 3);
+	/* The rules come first, op by op. */
+	ops[0] = op_map(h2, 0, G(4) + 0x800, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -EINVAL);
+	assert_int_equal(failed, 0);
+	ops[0] = op_map(h2, 0, G(4), SZ_4K);
+	ops[1] = op_map(h2, 0, G(4) + 0x800, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	snap_expect_same(dev, f, vm, &s, "batches past the mapping limit");
+	snap_free(&s);
+	/* No refused batch kept its target pinned. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, h2), 0);
+	assert_int_equal(gpuvm_drv_bo_evict(f, h), -EBUSY);
+
+	/* Slots are per VM: the other one has all six. */
+	ops[0] = op_map(h, 0, G(1), SZ_4K);
+	ops[1] = op_map(h, 0, G(2), SZ_4K);
+	ops[2] = op_map(h, 0, G(3), SZ_4K);
+	ops[3] = op_map(h, 0, G(4), SZ_4K);
+	assert_int_equal(abind(f, v2, ops, 4, &failed), -ENOSPC);
+	assert_int_equal(failed, 3);
+	assert_int_equal(queued(f, v2), 0);
+	assert_int_equal(abind(f, v2, ops, 3, &failed), 0);
+	assert_int_equal(queued(f, v2), 3);
+
+	/* The last slot goes to an UNMAP; then SYNC_ONLY still queues. */
+	queue1(f, vm, op_unmap(G(1) + SZ_4K, SZ_4K));
+	queue1(f, vm, op_sync());
+	ops[0] = op_unmap(G(1), 16 * SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	assert_int_equal(queued(f, vm), 4);
+
+	/* Every job runs; each added what it could. */
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 7);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(mappings(f, vm), 5);
+	assert_int_equal(mappings(f, v2), 3);
+	expect_bo(f, vm, G(3), h, 0x1, 0);
+	expect_gone(f, vm, G(2) + SZ_4K);
+	expect_gone(f, vm, G(1) + SZ_4K);
+	expect_bo(f, vm, G(1) + 2 * SZ_4K, h, 0x1, 2 * SZ_4K);
+	check_ok(f, vm);
+	check_ok(f, v2);
+
+	/* The slots came back: the last one is a synchronous MAP's. */
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(4), SZ_4K)), 0);
+	assert_int_equal(mappings(f, vm), 6);
+	/* Full. Queued binds of any kind but SYNC_ONLY are refused at
+	 * once, and the VM stays usable. */
+	snap_take(dev, f, vm, &s);
+	ops[0] = op_map(h2, 0, G(5), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	ops[0] = op_unmap(G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(5), SZ_4K)), -ENOSPC);
+	snap_expect_same(dev, f, vm, &s, "a full VM");
+	snap_free(&s);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	/* A synchronous UNMAP of a whole mapping needs no slot. */
+	assert_int_equal(sbind(f, vm, op_unmap(G(4), SZ_4K)), 0);
+	assert_int_equal(mappings(f, vm), 5);
+	check_ok(f, vm);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/*
+ * Limit 4, two mappings, a queued MAP holding the other two slots: a
+ * synchronous bind that would add a mapping is refused, though the VA
+ * space alone has room for it; binds that add none go through. Once the
+ * job has run, the slot it did not use is free again.
+ */
+static void test_async_limit_sync(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_limit(4);
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	uint32_t h2 = bo_new(f, 16, 0x2);
+	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
+	struct gpuvm_drv_bind_op op;
+	struct snap s;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(h, 0, G(2), 16 * SZ_4K)), 0);
+	queue1(f, vm, with(op_map(h2, 0, G(3), SZ_4K), w1, 1));
+
+	snap_take(dev, f, vm, &s);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(4), SZ_4K)), -ENOSPC);
+	assert_int_equal(sbind(f, vm, op_sparse(G(4), SZ_2M)), -ENOSPC);
+	assert_int_equal(sbind(f, vm, op_unmap(G(1) + SZ_4K, SZ_4K)),
+			 -ENOSPC);
+	/* A MAP trimming a mapping adds one too. */
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(1), 8 * SZ_4K)),
+			 -ENOSPC);
+	snap_expect_same(dev, f, vm, &s, "synchronous binds into held slots");
+	snap_free(&s);
+
+	/* Replacing a mapping adds none; unmapping one frees a slot. */
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(2), 16 * SZ_4K)), 0);
+	expect_bo(f, vm, G(2) + SZ_4K, h2, 0x2, SZ_4K);
+	assert_int_equal(sbind(f, vm, op_unmap(G(2), 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(4), SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(5), SZ_4K)), -ENOSPC);
+	assert_int_equal(mappings(f, vm), 2);
+	check_ok(f, vm);
+
+	/* The job runs, adds one, and gives two back: one slot is free. */
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 1);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(mappings(f, vm), 3);
+	expect_bo(f, vm, G(3), h2, 0x2, 0);
+	op = op_map(h2, 0, G(5), SZ_4K);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	queue1(f, vm, op_unmap(G(1) + SZ_4K, SZ_4K));
+	assert_int_equal(sbind(f, vm, op), -ENOSPC);
+	assert_int_equal(run(dev), 1);
+	assert_int_equal(mappings(f, vm), 4);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	check_ok(f, vm);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/*
+ * The worst case. With one slot left, a MAP inside a mapping (which will
+ * add two) and a MAP into empty VA (which would add one) are both refused
+ * at queue time: the reservation cannot know what runs before the job.
+ * Synchronously, where the state is known, the second goes through. With
+ * two slots left, a MAP inside a mapping is queued and, when it runs,
+ * fills the VM exactly; before reservations, the same job queued into a
+ * VM with less room failed when it ran and made the VM unusable.
+ */
+static void test_async_limit_worst(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_limit(4);
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	uint32_t h2 = bo_new(f, 16, 0x2);
+	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
+	struct gpuvm_drv_bind_op op;
+	struct snap s;
+
+	(void)state;
+	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
+	/* Three free: the split MAP takes two. */
+	queue1(f, vm, with(op_map(h2, SZ_4K, G(1) + SZ_4K, SZ_4K), w1, 1));
+
+	snap_take(dev, f, vm, &s);
+	op = op_map(h2, 0, G(1) + 8 * SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	op = op_map(h2, 0, G(2), SZ_4K);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(1) + 8 * SZ_4K,
+					     SZ_4K)), -ENOSPC);
+	snap_expect_same(dev, f, vm, &s, "one slot left");
+	snap_free(&s);
+	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(2), SZ_4K)), 0);
+	assert_int_equal(mappings(f, vm), 2);
+
+	/* The split job runs into a VM with no free slot but its own. */
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 1);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(mappings(f, vm), 4);
+	expect_bo(f, vm, G(1), h, 0x1, 0);
+	expect_bo(f, vm, G(1) + SZ_4K, h2, 0x2, SZ_4K);
+	expect_bo(f, vm, G(1) + 2 * SZ_4K, h, 0x1, 2 * SZ_4K);
+	expect_bo(f, vm, G(2), h2, 0x2, 0);
+	check_ok(f, vm);
+	gpuvm_drv_device_destroy(dev);
+}
+
+/*
+ * Jobs that do not run normally give their slots back too: jobs that
+ * fail when they run (a VA allocation, then MAP on the unusable VM) and
+ * jobs of a destroyed VM or a closed file.
+ */
+static void test_async_limit_cancel(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_limit(4);
+	struct gpuvm_drv_file *f = file_new(dev), *g;
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed, id, gv, gh;
+	struct gpuvm_drv_bind_op ops[5];
+	struct gpuvm_mem_stats m0;
+	uint32_t i;
+
+	(void)state;
+	ops[0] = op_map(h, 0, G(1), 16 * SZ_4K);
+	ops[1] = op_map(h, 0, G(2), 16 * SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), 0);
+	ops[0] = op_unmap(G(1), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(f, vm, 1), 0);
+	assert_int_equal(run(dev), 2);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_UNUSABLE);
+	assert_int_equal(mappings(f, vm), 0);
+	/* All four slots are free: four UNMAPs queue, a fifth does not. */
+	for (i = 0; i < 5; i++)
+		ops[i] = op_unmap(G(1) + i * SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 5, &failed), -ENOSPC);
+	assert_int_equal(failed, 4);
+	assert_int_equal(queued(f, vm), 0);
+	assert_int_equal(abind(f, vm, ops, 4, &failed), 0);
+	assert_int_equal(run(dev), 4);
+	check_ok(f, vm);
+
+	/* A VM destroyed with its slots held; a VM in its place has all of
+	 * them. */
+	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
+	assert_int_equal(id, vm);
+	ops[0] = with(op_map(h, 0, G(1), SZ_4K),
+		      (const struct gpuvm_drv_sync[]){ sy_wait(1, 1) }, 1);
+	ops[1] = op_map(h, 0, G(2), SZ_4K);
+	assert_int_equal(abind(f, id, ops, 2, &failed), 0);
+	assert_int_equal(gpuvm_drv_vm_destroy(f, id), 0);
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
+	assert_int_equal(id, vm);
+	assert_int_equal(abind(f, id, ops, 2, &failed), 0);
+	assert_int_equal(queued(f, id), 2);
+
+	/* A file closed with held slots gives every frame back. */
+	m0 = mstats(dev);
+	g = file_new(dev);
+	gv = vm_new(g);
+	gh = bo_new(g, 16, 0x3);
+	ops[0] = op_map(gh, 0, G(1), SZ_4K);
+	ops[1] = op_map(gh, 0, G(2), SZ_4K);
+	assert_int_equal(abind(g, gv, ops, 2, &failed), 0);
+	assert_int_equal(abind(g, gv, ops, 1, &failed), -ENOSPC);
+	gpuvm_drv_file_close(g);
+	assert_int_equal(frames_used(dev), m0.frames_used);
+	signal_tl(dev, 1, 1);
+	assert_int_equal(run(dev), 2);
+	assert_int_equal(mappings(f, id), 2);
+	check_ok(f, id);
+	gpuvm_drv_device_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1340,6 +1654,10 @@ int main(void)
 		cmocka_unit_test(test_async_failed_batch_restore),
 		cmocka_unit_test(test_async_worst_case),
 		cmocka_unit_test(test_async_shared_tables_dropped),
+		cmocka_unit_test(test_async_limit_queue),
+		cmocka_unit_test(test_async_limit_sync),
+		cmocka_unit_test(test_async_limit_worst),
+		cmocka_unit_test(test_async_limit_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

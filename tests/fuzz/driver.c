@@ -25,7 +25,9 @@
  *    anywhere: data must match, faults must match in kind and address;
  *  - allocation failures: now and then a bind runs with the VA manager's
  *    or the memory's nth allocation failing; a -ENOMEM at op k must have
- *    left exactly ops 0..k-1 done (a queued batch: nothing).
+ *    left exactly ops 0..k-1 done (a queued batch: nothing). In the
+ *    presets with limits, now and then a queued MAP is made to fail as
+ *    it runs (a VA allocation), which makes its VM unusable.
  *
  * Valid ops stay in the model's window and far slots; invalid ones go
  * anywhere. Memory never runs short: BO bytes per file are capped so the
@@ -83,6 +85,13 @@ struct fz_preset {
 	uint64_t max_mappings;
 	uint32_t max_bos;
 	bool far;   /* generate valid far-slot ops (not with 4 KiB pages) */
+	/*
+	 * Now and then make a queued MAP fail when it runs (see do_run()).
+	 * Only where the mapping limit used to do it, before queued jobs
+	 * held their slots: the other presets' inputs, the bug reproducers
+	 * among them, keep the steps they were recorded with.
+	 */
+	bool runfail;
 };
 
 #define PG_4K GPUVM_PT_PGSIZE_4K
@@ -90,21 +99,22 @@ struct fz_preset {
 #define PG_1G GPUVM_PT_PGSIZE_1G
 
 static const struct fz_preset presets[FZ_PRESETS] = {
-	{ "dummy", GPUVM_DRV_SPARSE_DUMMY, 0, 0, false, false, 0, 0, 0, true },
-	{ "null-1g", GPUVM_DRV_SPARSE_NULL, PG_4K | PG_2M | PG_1G, 0, false,
-	  false, 0, 0, 0, true },
-	{ "dummy-1g-private-tlb4", GPUVM_DRV_SPARSE_DUMMY,
-	  PG_4K | PG_2M | PG_1G, 0, true, false, 4, 0, 0, true },
-	{ "dummy-4k", GPUVM_DRV_SPARSE_DUMMY, PG_4K, 0, false, false, 0, 0, 0,
+	{ "dummy", GPUVM_DRV_SPARSE_DUMMY, 0, 0, false, false, 0, 0, 0, true,
 	  false },
+	{ "null-1g", GPUVM_DRV_SPARSE_NULL, PG_4K | PG_2M | PG_1G, 0, false,
+	  false, 0, 0, 0, true, false },
+	{ "dummy-1g-private-tlb4", GPUVM_DRV_SPARSE_DUMMY,
+	  PG_4K | PG_2M | PG_1G, 0, true, false, 4, 0, 0, true, false },
+	{ "dummy-4k", GPUVM_DRV_SPARSE_DUMMY, PG_4K, 0, false, false, 0, 0, 0,
+	  false, false },
 	{ "null-4k-unchecked", GPUVM_DRV_SPARSE_NULL, PG_4K, 0, false, true,
-	  0, 0, 0, false },
+	  0, 0, 0, false, false },
 	{ "dummy-39bit-limits", GPUVM_DRV_SPARSE_DUMMY, 0, 39, false, false,
-	  0, 40, 24, true },
+	  0, 40, 24, true, true },
 	{ "null-36bit-private-limits", GPUVM_DRV_SPARSE_NULL, 0, 36, true,
-	  false, 16, 24, 0, true },
+	  false, 16, 24, 0, true, true },
 	{ "dummy-32bit-unchecked", GPUVM_DRV_SPARSE_DUMMY, 0, 32, false,
-	  true, 16, 0, 0, true },
+	  true, 16, 0, 0, true, false },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1606,15 +1616,55 @@ static void touch_jobs(struct fz *z)
 	}
 }
 
+/*
+ * Picks a VM whose head job can be made to fail (model_vm_fail_head())
+ * and arms it in both: gpuvm's VA manager of that VM fails its next
+ * allocation, which the head MAP makes first when it runs. *vm_out: the
+ * VM armed, 0 for none.
+ */
+static void arm_run_failure(struct fz *z, unsigned int *f_out,
+			    uint32_t *vm_out)
+{
+	uint32_t n = 0, k, v;
+	unsigned int f;
+
+	*vm_out = 0;
+	for (f = 0; f < M_MAX_FILES; f++)
+		for (v = 1; v <= M_MAX_VMS; v++)
+			n += model_vm_fail_head(z->m, f, v, false);
+	if (!n)
+		return;
+	k = (uint32_t)below(&z->src, n);
+	for (f = 0; f < M_MAX_FILES; f++) {
+		for (v = 1; v <= M_MAX_VMS; v++) {
+			if (!model_vm_fail_head(z->m, f, v, false) || k--)
+				continue;
+			model_vm_fail_head(z->m, f, v, true);
+			what(z, " [file %u VM %u: its head job fails]", f, v);
+			gpuvm_drv_vm_fail_nth_alloc(z->file[f], v, 1);
+			*f_out = f;
+			*vm_out = v;
+			return;
+		}
+	}
+}
+
 static void do_run(struct fz *z)
 {
-	uint32_t got = 0, want = 0;
+	uint32_t got = 0, want = 0, armed = 0;
+	unsigned int af = 0;
 	int ret;
 
 	touch_jobs(z);
+	if (z->p->runfail && chance(&z->src, 20))
+		arm_run_failure(z, &af, &armed);
 	what(z, " run");
 	model_run(z->m, &want);
 	ret = gpuvm_drv_run(z->dev, &got);
+	if (armed) {
+		gpuvm_drv_vm_fail_nth_alloc(z->file[af], armed, 0);
+		z->st.run_failures++;
+	}
 	if (!same_ret(z, "gpuvm_drv_run", ret, 0))
 		return;
 	what(z, " (%u jobs)", got);
@@ -1663,13 +1713,11 @@ static int injected_enomem(struct fz *z, unsigned int f, uint32_t vm,
 		     k, count);
 		return 0;
 	}
-	for (i = 0; i <= k && async; i++) {
-		ret = model_check_op(z->m, f, mvm, &ops[i], true);
-		if (ret)
-			return ret;
+	if (async) {
+		/* Allocation comes after every op's check and slots. */
+		ret = model_check_queue(z->m, f, mvm, ops, count, &i);
+		return ret ? ret : -ENOMEM;
 	}
-	if (async)
-		return -ENOMEM;
 	ret = model_bind(z->m, f, vm, flags, ops, false, k, &failed);
 	if (ret)
 		return ret;

@@ -53,6 +53,7 @@ struct fz_stats {
 	unsigned long sweeps, sweep_mappings, sweep_2m, sweep_1g, sweep_shared;
 	unsigned long sweep_evicted, sweep_unusable;
 	unsigned long injected;   /* binds failed by an injected -ENOMEM */
+	unsigned long run_failures; /* queued MAPs made to fail as they ran */
 };
 
 /* The options the tests and the fuzz target start from. */

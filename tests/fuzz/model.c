@@ -14,7 +14,8 @@
  *    aligned offset and repeat, the span (repeat, or size) inside the BO,
  *    and the BO's own VM if it is exclusive; syncs only with ASYNC;
  *  - then the mapping limit: an op that would leave more than
- *    max_mappings mappings is -ENOSPC;
+ *    max_mappings mappings, counting the slots queued jobs hold, is
+ *    -ENOSPC;
  *  - only then does anything change: a MAP brings its target back (an
  *    evicted BO, or the dummy, made on the first sparse MAP of a file),
  *    the pages take their new contents.
@@ -30,8 +31,15 @@
  *
  * Asynchronous binds check every op at queue time (nothing happens at
  * all if one fails), bring back and pin their targets, and run in queue
- * order per VM when their waits are met; a failure when running (the
- * mapping limit, or MAP on an unusable VM) makes the VM unusable.
+ * order per VM when their waits are met. Each queued op holds mapping
+ * slots for the most it can add, whatever runs before it: 2 for a MAP
+ * (inside one mapping: two pieces and itself), 1 for an UNMAP (a cut in
+ * two), 0 for SYNC_ONLY. A batch whose slots, added op by op to the live
+ * mappings and the slots already held, pass max_mappings is -ENOSPC at
+ * the first op that does; a job gives its slots back when it runs or its
+ * VM goes. So a queued job never fails on the limit; a failure when
+ * running (MAP on an unusable VM, or a head job the engine made fail,
+ * see model_vm_fail_head()) makes the VM unusable.
  * Signals fire whatever the outcome, and when a VM with queued jobs goes
  * away.
  */
@@ -751,6 +759,7 @@ static int64_t count_delta(const struct m_vm *vm, const struct m_op *op)
 	return d;
 }
 
+/* Slots held by queued jobs are as good as taken. */
 static bool over_limit(const struct model *m, const struct m_vm *vm,
 		       const struct m_op *op)
 {
@@ -759,8 +768,45 @@ static bool over_limit(const struct model *m, const struct m_vm *vm,
 	if (!m->cfg.max_mappings ||
 	    (op->flags & M_OP_TYPE_MASK) == M_OP_SYNC_ONLY)
 		return false;
-	n = (int64_t)model_mapping_count(vm) + count_delta(vm, op);
+	n = (int64_t)model_mapping_count(vm) + (int64_t)vm->slots_held +
+	    count_delta(vm, op);
 	return n > (int64_t)m->cfg.max_mappings;
+}
+
+/* What a queued op holds: the most mappings it can add. */
+static uint64_t worst_slots(const struct m_op *op)
+{
+	switch (op->flags & M_OP_TYPE_MASK) {
+	case M_OP_MAP:
+		return 2;
+	case M_OP_UNMAP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int model_check_queue(const struct model *m, unsigned int f,
+		      const struct m_vm *vm, const struct m_op *ops,
+		      uint32_t count, uint32_t *failed)
+{
+	uint64_t taken = 0;
+	uint32_t i;
+	int ret;
+
+	if (m->cfg.max_mappings && count)
+		taken = model_mapping_count(vm) + vm->slots_held;
+	for (i = 0; i < count; i++) {
+		ret = model_check_op(m, f, vm, &ops[i], true);
+		taken += worst_slots(&ops[i]);
+		if (!ret && m->cfg.max_mappings && taken > m->cfg.max_mappings)
+			ret = -ENOSPC;
+		if (ret) {
+			*failed = i;
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* Makes the dummy if needed; brings it back if evicted. */
@@ -875,21 +921,19 @@ static int bind_async(struct model *m, unsigned int f, struct m_vm *vm,
 	int ret;
 
 	/* Every op is checked first: nothing happens if one fails. */
-	for (i = 0; i < count; i++) {
-		ret = model_check_op(m, f, vm, &ops[i], true);
-		if (ret) {
-			*failed = i;
-			return ret;
-		}
+	ret = model_check_queue(m, f, vm, ops, count, failed);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++)
 		if (!model_op_tracked(m, &ops[i]))
 			abort();
-	}
 	for (i = 0; i < count; i++) {
 		if (!grow((void **)&vm->jobs, &vm->cap_jobs, vm->n_jobs + 1,
 			  sizeof(*vm->jobs)))
 			abort();
 		job = &vm->jobs[vm->n_jobs++];
 		job->op = ops[i];
+		vm->slots_held += worst_slots(&ops[i]);
 		job->target = target_get(m, file, &ops[i]);
 		if (job->target == M_TARGET_DUMMY)
 			file->dummy_job_pins++;
@@ -961,10 +1005,13 @@ static void job_exec(struct model *m, struct m_file *file, struct m_vm *vm,
 	uint32_t type = job->op.flags & M_OP_TYPE_MASK;
 	bool ok = true;
 
+	/* Never the limit: the job held its slots until now. */
 	if (type == M_OP_MAP && vm->unusable)
 		ok = false;
-	else if (over_limit(m, vm, &job->op))
+	if (vm->head_fails) {
+		vm->head_fails = false;
 		ok = false;
+	}
 	if (ok)
 		apply(m, vm, &job->op,
 		      job->target == M_TARGET_DUMMY ? 0 : job->target);
@@ -972,6 +1019,20 @@ static void job_exec(struct model *m, struct m_file *file, struct m_vm *vm,
 		vm->unusable = true;
 	job_signal(m, job);
 	unpin(file, job->target);
+}
+
+bool model_vm_fail_head(struct model *m, unsigned int f, uint32_t id,
+			bool arm)
+{
+	struct m_vm *vm = model_vm(m, f, id);
+
+	if (!vm || vm->unusable || !vm->n_jobs ||
+	    (vm->jobs[0].op.flags & M_OP_TYPE_MASK) != M_OP_MAP ||
+	    !job_ready(m, &vm->jobs[0]))
+		return false;
+	if (arm)
+		vm->head_fails = true;
+	return true;
 }
 
 int model_run(struct model *m, uint32_t *executed)
@@ -996,6 +1057,7 @@ int model_run(struct model *m, uint32_t *executed)
 						(vm->n_jobs - 1) *
 						sizeof(*vm->jobs));
 					vm->n_jobs--;
+					vm->slots_held -= worst_slots(&job.op);
 					job_exec(m, file, vm, &job);
 					n++;
 					progress = true;

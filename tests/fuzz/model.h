@@ -139,6 +139,9 @@ struct m_vm {
 	uint32_t n_evl, cap_evl;
 	struct m_job *jobs; /* bind queue, oldest first */
 	uint32_t n_jobs, cap_jobs;
+	/* Mapping slots the queued jobs hold (2 per MAP, 1 per UNMAP). */
+	uint64_t slots_held;
+	bool head_fails;    /* the head job fails when it runs (armed) */
 };
 
 struct m_bo {
@@ -241,12 +244,31 @@ int model_check_op(const struct model *m, unsigned int f,
 /* A valid op the model can follow (see the top of this file). */
 bool model_op_tracked(const struct model *m, const struct m_op *op);
 /*
+ * The errno an asynchronous batch of count ops gets at queue time, *failed
+ * the failing op (no side effect): each op's rules, then its mapping
+ * slots against the limit.
+ */
+int model_check_queue(const struct model *m, unsigned int f,
+		      const struct m_vm *vm, const struct m_op *ops,
+		      uint32_t count, uint32_t *failed);
+/*
  * VM_BIND. On an op's failure *failed is its index; on a failure of the
  * whole call (bad VM, bad flags, no ops array) it is UINT32_MAX.
  */
 int model_bind(struct model *m, unsigned int f, uint32_t id, uint32_t flags,
 	       const struct m_op *ops, bool ops_null, uint32_t count,
 	       uint32_t *failed);
+
+/*
+ * Whether the VM's head job can be made to fail, and with arm, arms it:
+ * the next run fails that job (the VM becomes unusable, its signals
+ * fire). The engine causes it in gpuvm by failing the VM's next
+ * VA-manager allocation, so the head must be a MAP on a usable VM (sure
+ * to make that allocation before anything else does) and ready (sure to
+ * run in the next run). false, arming nothing, otherwise.
+ */
+bool model_vm_fail_head(struct model *m, unsigned int f, uint32_t id,
+			bool arm);
 
 int model_timeline_signal(struct model *m, uint32_t timeline, uint64_t point);
 int model_timeline_point(const struct model *m, uint32_t timeline,

@@ -88,12 +88,14 @@ static int run_seed(uint64_t seed, int preset, unsigned long steps,
 		      "sparse, %lu unmap; %lu VM sweeps: %.1f mappings on "
 		      "average, %lu with 2M leaves, %lu with 1G leaves, %lu "
 		      "with shared tables, %lu with evicted pages, %lu "
-		      "unusable; %lu binds failed by injected -ENOMEM\n",
+		      "unusable; %lu binds failed by injected -ENOMEM, %lu "
+		      "queued MAPs made to fail as they ran\n",
 		      st.ok_bo, st.ok_repeat, st.ok_sparse,
 		      st.ok_far, st.ok_unmap, st.sweeps,
 		      st.sweeps ? (double)st.sweep_mappings / (double)st.sweeps :
 				  0.0, st.sweep_2m, st.sweep_1g, st.sweep_shared,
-		      st.sweep_evicted, st.sweep_unusable, st.injected);
+		      st.sweep_evicted, st.sweep_unusable, st.injected,
+		      st.run_failures);
 	return ret;
 }
 

@@ -246,6 +246,8 @@ static int cmd_device(struct script *s, const struct script_args *a)
 	    uint_arg(s, a, "pa_bits", false, &cfg.pa_bits) < 0 ||
 	    uint_arg(s, a, "tlb_entries", false, &cfg.tlb_entries) < 0 ||
 	    script_num_arg(s, a, "ram", false, &cfg.ram) < 0 ||
+	    script_num_arg(s, a, "max_mappings", false,
+			   &cfg.max_mappings_per_vm) < 0 ||
 	    pgsizes_arg(s, a, &cfg.pgsizes) || sparse_arg(s, a, &cfg.sparse))
 		return -1;
 	cfg.unchecked = script_word(a, "unchecked");
@@ -476,7 +478,8 @@ static int cmd_bind(struct script *s, const struct script_args *a)
 
 static const struct script_cmd cmds[] = {
 	{ "device", 0, "",
-	  "va_bits pa_bits pgsizes ram sparse tlb_entries", "unchecked",
+	  "va_bits pa_bits pgsizes ram sparse tlb_entries max_mappings",
+	  "unchecked",
 	  false, false, cmd_device },
 	{ "open", 1, "FILE name", "", "", true, false, cmd_open },
 	{ "close", 1, "FILE", "", "", false, false, cmd_close },
