@@ -360,8 +360,30 @@ int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
  */
 int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err);
-/* A readable map of the VM's VA space and page tables. */
+/*
+ * A readable map of the VM: a header line "VM n: user VA [0, 0x...)"
+ * (with " (unusable)" for an unusable VM), the VA space, one line per
+ * mapping in address order, then the page tables, one line per run of
+ * leaves. A mapping line is its range, then its backing: "bo=H
+ * offset=0x..." with H the BO's handle, or "closed" once the handle is
+ * closed ("repeat=0x... phase=0x..." follow for a repeat mapping), or
+ * "sparse=dummy" / "sparse=null" for a sparse range; then "flags=0x..."
+ * (the map flags) and " evicted" if its BO is evicted (it has no
+ * page-table entries then). No host address is ever printed. -EINVAL
+ * for a bad VM id.
+ */
 int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f);
+
+/* Writes to f what stands for the open BO handle in a dump's text. */
+typedef void (*gpuvm_drv_bo_name_fn)(void *cookie, uint32_t handle, FILE *f);
+
+/*
+ * gpuvm_drv_vm_dump() with name(cookie, handle, f) writing each open BO's
+ * name in place of its handle number (a closed one is still "closed").
+ * name runs with the VM's lock held: it must not call the driver.
+ */
+int gpuvm_drv_vm_dump_named(struct gpuvm_drv_file *file, uint32_t vm_id,
+			    FILE *f, gpuvm_drv_bo_name_fn name, void *cookie);
 
 #pragma GCC visibility pop
 

@@ -209,7 +209,12 @@ int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,
 uint64_t gpuvm_mem_bo_next_written(const struct gpuvm_mem_bo *bo,
 				   uint64_t offset);
 
-/* Debug: consistency check of the allocator (0 or -EUCLEAN) and a dump. */
+/*
+ * Debug: consistency check of the allocator (0 or -EUCLEAN, describing
+ * what it finds on err if non-NULL) and a dump. A BO is named by its
+ * place in the BO list (0 the newest) and its first physical address,
+ * never by a host address.
+ */
 int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err);
 void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f);
 

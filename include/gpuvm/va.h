@@ -237,8 +237,24 @@ void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space,
  */
 int gpuvm_va_space_validate(const struct gpuvm_va_space *space, FILE *err);
 
+/*
+ * Writes to f what stands for BO key bo (never 0) where a mapping is
+ * printed. The key is the driver's; a driver whose keys are host pointers
+ * sets a namer, so that no host address is ever printed.
+ */
+typedef void (*gpuvm_va_bo_namer)(FILE *f, uint64_t bo, void *cookie);
+
+/*
+ * The namer the space's messages and prints use (validate,
+ * gpuvm_va_space_print, gpuvm_va_ops_print); NULL, the default, prints
+ * the key as a decimal number.
+ */
+void gpuvm_va_space_set_bo_namer(struct gpuvm_va_space *space,
+				 gpuvm_va_bo_namer fn, void *cookie);
+
 /* One line per mapping, in address order. */
 void gpuvm_va_space_print(const struct gpuvm_va_space *space, FILE *f);
+/* One mapping; its key as a number (it knows no space, hence no namer). */
 void gpuvm_va_print(const struct gpuvm_va *va, FILE *f);
 void gpuvm_va_ops_print(const struct gpuvm_va_ops *ops, FILE *f);
 

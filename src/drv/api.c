@@ -268,7 +268,13 @@ int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 
 int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
 {
-	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f));
+	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f, NULL, NULL));
+}
+
+int gpuvm_drv_vm_dump_named(struct gpuvm_drv_file *file, uint32_t vm_id,
+			    FILE *f, gpuvm_drv_bo_name_fn name, void *cookie)
+{
+	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f, name, cookie));
 }
 
 int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,

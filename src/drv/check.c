@@ -2,6 +2,11 @@
 /*
  * DOC: lookup, statistics, check and dump
  *
+ * The dump and every message name a BO by its handle ("closed" once the
+ * handle is gone) and a sparse range by what backs it, never by the VA
+ * layer's key for it, which is the host address of its struct drv_bo:
+ * printing that would hand a client an address of the driver's process.
+ *
  * check is the driver-level oracle: the page tables must map exactly what
  * the VA space holds, leaf by leaf, and no TLB entry may disagree with the
  * tables. It walks each mapping's leaves (only existing tables, so a
@@ -208,15 +213,66 @@ int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return ret;
 }
 
-int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
+/*
+ * A BO as the driver's texts name it: its handle, or "closed" once the
+ * handle is gone. Never the struct's address, which is what the VA
+ * layer's key holds.
+ */
+static void print_bo(FILE *f, const struct drv_bo *bo,
+		     gpuvm_drv_bo_name_fn name, void *cookie)
+{
+	if (!bo->handle)
+		fputs("closed", f);
+	else if (name)
+		name(cookie, bo->handle, f);
+	else
+		fprintf(f, "%" PRIu32, bo->handle);
+}
+
+void drv_va_bo_namer(FILE *f, uint64_t key, void *cookie)
+{
+	(void)cookie;
+	print_bo(f, (const struct drv_bo *)(uintptr_t)key, NULL, NULL);
+}
+
+static void dump_mapping(const struct drv_vm *vm, const struct gpuvm_va *va,
+			 FILE *f, gpuvm_drv_bo_name_fn name, void *cookie)
+{
+	bool null = vm->file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL;
+
+	fprintf(f, "  [0x%" PRIx64 ", 0x%" PRIx64 ")", va->addr,
+		gpuvm_va_end(va));
+	if (va->kind == GPUVM_VA_SPARSE) {
+		fprintf(f, " sparse=%s", null ? "null" : "dummy");
+	} else {
+		fputs(" bo=", f);
+		print_bo(f, drv_bo_of(va), name, cookie);
+		fprintf(f, " offset=0x%" PRIx64, va->offset);
+		if (va->kind == GPUVM_VA_REPEAT)
+			fprintf(f, " repeat=0x%" PRIx64 " phase=0x%" PRIx64,
+				va->repeat, va->phase);
+	}
+	fprintf(f, " flags=0x%x%s\n", (unsigned int)va->flags,
+		va->priv == drv_va_evicted ? " evicted" : "");
+}
+
+int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f,
+		     gpuvm_drv_bo_name_fn name, void *cookie)
 {
 	struct drv_vm *vm = vm_of(file, vm_id);
+	const struct gpuvm_va_space_cfg *vc;
+	const struct gpuvm_va *va;
 
 	if (!vm)
 		return -EINVAL;
+	vc = gpuvm_va_space_cfg(vm->va);
 	fprintf(f, "VM %u: user VA [0, 0x%" PRIx64 ")%s\n", vm_id, vm->user_va,
 		vm->state == GPUVM_DRV_VM_UNUSABLE ? " (unusable)" : "");
-	gpuvm_va_space_print(vm->va, f);
+	fprintf(f, "va space [0x%" PRIx64 ", 0x%" PRIx64 "), %" PRIu64
+		" mappings\n", vc->start, vc->start + vc->range,
+		gpuvm_va_space_count(vm->va));
+	gpuvm_va_for_each_in(va, vm->va, vc->start, vc->start + vc->range)
+		dump_mapping(vm, va, f, name, cookie);
 	gpuvm_pt_print(vm->pt, f);
 	return 0;
 }

@@ -198,7 +198,10 @@ int drv_impl_vm_for_each_mapping(struct gpuvm_drv_file *file,
 				 gpuvm_drv_mapping_fn fn, void *cookie);
 int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      FILE *err);
-int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f);
+int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f,
+		     gpuvm_drv_bo_name_fn name, void *cookie);
+/* check.c: names a VA key (a struct drv_bo *) in the VA layer's messages. */
+void drv_va_bo_namer(FILE *f, uint64_t key, void *cookie);
 int drv_impl_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 			       uint64_t nth);
 int drv_impl_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes);

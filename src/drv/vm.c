@@ -177,8 +177,11 @@ static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
 	int ret = gpuvm_va_space_create(&vc, &vm->va);
 
 	pthread_mutex_init(&vm->lock, NULL);
-	if (!ret)
+	if (!ret) {
+		/* Its keys are struct drv_bo pointers: never print them. */
+		gpuvm_va_space_set_bo_namer(vm->va, drv_va_bo_namer, NULL);
 		ret = gpuvm_pt_create(&pc, &vm->pt);
+	}
 	if (!ret) {
 		ac.root = gpuvm_pt_root(vm->pt);
 		ret = gpuvm_mmu_as_create(&ac, &vm->as);

@@ -391,49 +391,66 @@ int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,
 /* ------------------------------------------------------------------ */
 /* Debug                                                               */
 
+/*
+ * How a report names a BO: its place in the BO list (0 is the newest)
+ * and, when its run array can be trusted, the physical address its
+ * memory starts at. Never the struct's host address.
+ */
+static void bo_name(const struct gpuvm_mem_bo *bo, uint64_t index,
+		    char *buf, size_t n)
+{
+	if (bo->nruns && bo->nruns <= bo->cap)
+		snprintf(buf, n, "BO %" PRIu64 " (at pa 0x%" PRIx64 ")", index,
+			 bo->runs[0].pa);
+	else
+		snprintf(buf, n, "BO %" PRIu64, index);
+}
+
 static int check_bo(const struct gpuvm_mem *mem,
-		    const struct gpuvm_mem_bo *bo, FILE *err)
+		    const struct gpuvm_mem_bo *bo, uint64_t index, FILE *err)
 {
 	const struct gpuvm_mem_run *r;
 	uint64_t offset = 0;
 	unsigned int i;
+	char name[64];
 	int ret = 0;
 
+	bo_name(bo, index, name, sizeof(name));
 	if (!bo->nruns || bo->nruns > bo->cap)
-		return mem_report(err, "BO %p: %u runs, room for %u",
-				  (const void *)bo, bo->nruns, bo->cap);
+		return mem_report(err, "%s: %u runs, room for %u", name,
+				  bo->nruns, bo->cap);
 	for (i = 0; i < bo->nruns; i++) {
 		r = &bo->runs[i];
 		if (r->offset != offset || !r->size ||
 		    (r->pa | r->size) & (FRAME_SIZE - 1) ||
 		    r->pa > mem->size || r->size > mem->size - r->pa)
-			return mem_report(err, "BO %p run %u bad: offset %#"
+			return mem_report(err, "%s run %u bad: offset %#"
 					  PRIx64 " pa %#" PRIx64 " size %#"
-					  PRIx64, (const void *)bo, i,
-					  r->offset, r->pa, r->size);
+					  PRIx64, name, i, r->offset, r->pa,
+					  r->size);
 		if (mem_frames_overlap_free(mem, pa_frame(r->pa),
 					    r->size >> MEM_FRAME_SHIFT))
-			ret = mem_report(err, "BO %p run %u overlaps free "
-					 "memory", (const void *)bo, i);
+			ret = mem_report(err, "%s run %u overlaps free memory",
+					 name, i);
 		offset += r->size;
 	}
 	if (offset != bo->size)
-		ret = mem_report(err, "BO %p: runs cover %#" PRIx64 " of %#"
-				 PRIx64, (const void *)bo, offset, bo->size);
+		ret = mem_report(err, "%s: runs cover %#" PRIx64 " of %#"
+				 PRIx64, name, offset, bo->size);
 	return ret;
 }
 
 int mem_bo_validate(const struct gpuvm_mem *mem, FILE *err)
 {
 	const struct gpuvm_mem_bo *bo, *prev = NULL;
-	uint64_t frames = 0;
+	uint64_t frames = 0, index = 0;
 	int ret = 0;
 
-	for (bo = mem->bos; bo; prev = bo, bo = bo->next) {
+	for (bo = mem->bos; bo; prev = bo, bo = bo->next, index++) {
 		if (bo->prev != prev || bo->mem != mem)
-			return mem_report(err, "BO list broken at %p",
-					  (const void *)bo);
-		if (check_bo(mem, bo, err))
+			return mem_report(err, "BO list broken at BO %" PRIu64,
+					  index);
+		if (check_bo(mem, bo, index, err))
 			ret = -EUCLEAN;
 		frames += bo->size >> MEM_FRAME_SHIFT;
 	}

@@ -110,6 +110,8 @@ struct gpuvm_va_space {
 	uint64_t count;
 	uint64_t generation;
 	uint64_t fail_nth;   /* test hook: 0 disarmed */
+	gpuvm_va_bo_namer bo_namer;   /* how prints name a BO key, or NULL */
+	void *bo_namer_cookie;
 };
 
 static struct va_node *to_node(const struct gpuvm_va *va)
@@ -655,12 +657,16 @@ void gpuvm_va_ops_free(struct gpuvm_va_ops *ops)
 /* ------------------------------------------------------------------ */
 /* Debug helpers                                                       */
 
-static int fail(FILE *err, const struct gpuvm_va *va, const char *what)
+static void print_va(const struct gpuvm_va_space *s,
+		     const struct gpuvm_va *va, FILE *f);
+
+static int fail(const struct gpuvm_va_space *s, FILE *err,
+		const struct gpuvm_va *va, const char *what)
 {
 	if (err) {
 		fprintf(err, "gpuvm_va: invariant broken: %s at ", what);
 		if (va)
-			gpuvm_va_print(va, err);
+			print_va(s, va, err);
 		else
 			fputs("(space)\n", err);
 	}
@@ -685,28 +691,46 @@ int gpuvm_va_space_validate(const struct gpuvm_va_space *s, FILE *err)
 	long bo_count;
 
 	if (gpuvm_avl_check(&s->by_addr, cmp_addr) != (long)s->count)
-		return fail(err, NULL, "address tree shape or count");
+		return fail(s, err, NULL, "address tree shape or count");
 	gpuvm_va_for_each_in(va, s, s->cfg.start, s->cfg.start + s->cfg.range) {
 		why = check_one(s, va);
 		if (why)
-			return fail(err, va, why);
+			return fail(s, err, va, why);
 		if (prev && gpuvm_va_end(prev) > va->addr)
-			return fail(err, va, "overlaps its predecessor");
+			return fail(s, err, va, "overlaps its predecessor");
 		if (gpuvm_va_bo_first(s, va->bo) == NULL)
-			return fail(err, va, "missing from the BO index");
+			return fail(s, err, va, "missing from the BO index");
 		nbo++;
 		prev = va;
 		n++;
 	}
 	if (n != s->count)
-		return fail(err, NULL, "mappings outside the managed range");
+		return fail(s, err, NULL, "mappings outside the managed range");
 	bo_count = gpuvm_avl_check(&s->by_bo, cmp_bo);
 	if (bo_count < 0 || (uint64_t)bo_count != nbo)
-		return fail(err, NULL, "BO index shape or count");
+		return fail(s, err, NULL, "BO index shape or count");
 	return 0;
 }
 
-void gpuvm_va_print(const struct gpuvm_va *va, FILE *f)
+void gpuvm_va_space_set_bo_namer(struct gpuvm_va_space *s,
+				 gpuvm_va_bo_namer fn, void *cookie)
+{
+	s->bo_namer = fn;
+	s->bo_namer_cookie = cookie;
+}
+
+static void print_bo(const struct gpuvm_va_space *s, uint64_t bo, FILE *f)
+{
+	fputs(" bo=", f);
+	if (s && s->bo_namer)
+		s->bo_namer(f, bo, s->bo_namer_cookie);
+	else
+		fprintf(f, "%" PRIu64, bo);
+}
+
+/* s may be NULL: the key is printed as it is. */
+static void print_va(const struct gpuvm_va_space *s,
+		     const struct gpuvm_va *va, FILE *f)
 {
 	fprintf(f, "[0x%" PRIx64 ", 0x%" PRIx64 ")", va->addr, gpuvm_va_end(va));
 	switch (va->kind) {
@@ -714,16 +738,21 @@ void gpuvm_va_print(const struct gpuvm_va *va, FILE *f)
 		fputs(" sparse", f);
 		break;
 	case GPUVM_VA_BO:
-		fprintf(f, " bo=%" PRIu64 " offset=0x%" PRIx64, va->bo,
-			va->offset);
+		print_bo(s, va->bo, f);
+		fprintf(f, " offset=0x%" PRIx64, va->offset);
 		break;
 	case GPUVM_VA_REPEAT:
-		fprintf(f, " bo=%" PRIu64 " offset=0x%" PRIx64
-			" repeat=0x%" PRIx64 " phase=0x%" PRIx64,
-			va->bo, va->offset, va->repeat, va->phase);
+		print_bo(s, va->bo, f);
+		fprintf(f, " offset=0x%" PRIx64 " repeat=0x%" PRIx64
+			" phase=0x%" PRIx64, va->offset, va->repeat, va->phase);
 		break;
 	}
 	fprintf(f, " flags=0x%x\n", (unsigned int)va->flags);
+}
+
+void gpuvm_va_print(const struct gpuvm_va *va, FILE *f)
+{
+	print_va(NULL, va, f);
 }
 
 void gpuvm_va_space_print(const struct gpuvm_va_space *s, FILE *f)
@@ -735,7 +764,7 @@ void gpuvm_va_space_print(const struct gpuvm_va_space *s, FILE *f)
 		s->count);
 	gpuvm_va_for_each_in(va, s, s->cfg.start, s->cfg.start + s->cfg.range) {
 		fputs("  ", f);
-		gpuvm_va_print(va, f);
+		print_va(s, va, f);
 	}
 }
 
@@ -748,14 +777,14 @@ void gpuvm_va_ops_print(const struct gpuvm_va_ops *ops, FILE *f)
 		const struct gpuvm_va_op *op = &ops->op[i];
 
 		fprintf(f, "%s%s ", names[op->type], op->keep ? " keep" : "");
-		gpuvm_va_print(op->va, f);
+		print_va(ops->space, op->va, f);
 		if (op->prev) {
 			fputs("  prev ", f);
-			gpuvm_va_print(op->prev, f);
+			print_va(ops->space, op->prev, f);
 		}
 		if (op->next) {
 			fputs("  next ", f);
-			gpuvm_va_print(op->next, f);
+			print_va(ops->space, op->next, f);
 		}
 	}
 }

@@ -1056,6 +1056,114 @@ static const struct vcase vcases[] = {
 };
 
 /* Bad VM ids: the call fails before any op. */
+/* ------------------------------------------------------------------ */
+/* The dump's text                                                     */
+
+/* What gpuvm_drv_vm_dump_named() writes, as a string; free() it. */
+static char *dump_named_of(struct gpuvm_drv_file *f, uint32_t vm,
+			   gpuvm_drv_bo_name_fn name, void *cookie)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+
+	assert_non_null(mf);
+	assert_int_equal(gpuvm_drv_vm_dump_named(f, vm, mf, name, cookie), 0);
+	assert_int_equal(fclose(mf), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void name_handle(void *cookie, uint32_t handle, FILE *f)
+{
+	unsigned int *calls = cookie;
+
+	(*calls)++;
+	fprintf(f, "B%u(%u)", handle + 10, handle);
+}
+
+static void expect_text(char *got, const char *want)
+{
+	if (strcmp(got, want))
+		print_message("got:\n%swanted:\n%s", got, want);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/*
+ * The dump names BOs by handle ("closed" once closed), sparse ranges by
+ * what backs them, marks evicted mappings, and never prints a host
+ * address: the whole text is compared. The VA layer keys mappings by the
+ * host address of their struct drv_bo; none of it may leak.
+ */
+static void test_dump_text(void **state)
+{
+	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint32_t vm = vm_new(f), h1, h2;
+	unsigned int calls = 0;
+	FILE *null_f;
+	char *d;
+
+	(void)state;
+	h1 = bo_new(f, 2, 1, 0, 0);
+	h2 = bo_new(f, 3, 2, 0, 0);
+	map_bo(f, vm, h1, SZ_4K, SZ_1G, SZ_4K, F_RO);
+	map_repeat(f, vm, h2, 0, 2 * SZ_4K, 2 * SZ_1G, 5 * SZ_4K);
+	map_sparse(f, vm, 3 * SZ_1G, SZ_2M + SZ_4K);
+	check_ok(f, vm);
+	expect_text(dump_of(f, vm),
+		"VM 1: user VA [0, 0x800000000000)\n"
+		"va space [0x0, 0x1000000000000), 3 mappings\n"
+		"  [0x40000000, 0x40001000) bo=1 offset=0x1000 flags=0x1\n"
+		"  [0x80000000, 0x80005000) bo=2 offset=0x0 repeat=0x2000 phase=0x0 flags=0x0\n"
+		"  [0xc0000000, 0xc0201000) sparse=dummy flags=0x2\n"
+		"page tables: 48-bit VA, start level 0, 8 table pages\n"
+		"  [0x40000000, 0x40001000) -> 0x3000 L3 ro\n"
+		"  [0x80000000, 0x80002000) -> 0x4000 L3\n"
+		"  [0x80002000, 0x80004000) -> 0x4000 L3\n"
+		"  [0x80004000, 0x80005000) -> 0x4000 L3\n"
+		"  [0xc0000000, 0xc0200000) -> 0x200000 L2 xn\n"
+		"  [0xc0200000, 0xc0201000) -> 0x200000 L3 xn\n");
+
+	/* A closed handle, an evicted BO, a name for the open ones. */
+	assert_int_equal(gpuvm_drv_bo_close(f, h1), 0);
+	assert_int_equal(gpuvm_drv_bo_evict(f, h2), 0);
+	check_ok(f, vm);
+	expect_text(dump_named_of(f, vm, name_handle, &calls),
+		"VM 1: user VA [0, 0x800000000000)\n"
+		"va space [0x0, 0x1000000000000), 3 mappings\n"
+		"  [0x40000000, 0x40001000) bo=closed offset=0x1000 flags=0x1\n"
+		"  [0x80000000, 0x80005000) bo=B12(2) offset=0x0 repeat=0x2000 phase=0x0 flags=0x0 evicted\n"
+		"  [0xc0000000, 0xc0201000) sparse=dummy flags=0x2\n"
+		"page tables: 48-bit VA, start level 0, 6 table pages\n"
+		"  [0x40000000, 0x40001000) -> 0x3000 L3 ro\n"
+		"  [0xc0000000, 0xc0200000) -> 0x200000 L2 xn\n"
+		"  [0xc0200000, 0xc0201000) -> 0x200000 L3 xn\n");
+	assert_int_equal(calls, 1);
+
+	/* A bad VM id writes nothing. */
+	null_f = tmpfile();
+	assert_non_null(null_f);
+	assert_int_equal(gpuvm_drv_vm_dump(f, vm + 1, null_f), -EINVAL);
+	assert_int_equal(gpuvm_drv_vm_dump_named(f, 0, null_f, name_handle,
+						 &calls), -EINVAL);
+	assert_int_equal(ftell(null_f), 0);
+	fclose(null_f);
+	assert_int_equal(calls, 1);
+	gpuvm_drv_device_destroy(dev);
+
+	/* NULL sparse ranges say so. */
+	dev = dev_new(GPUVM_DRV_SPARSE_NULL, 0);
+	f = file_new(dev);
+	vm = vm_new(f);
+	map_sparse(f, vm, SZ_1G, SZ_2M);
+	d = dump_of(f, vm);
+	assert_non_null(strstr(d, "\n  [0x40000000, 0x40200000) sparse=null flags=0x2\npage tables:"));
+	free(d);
+	gpuvm_drv_device_destroy(dev);
+}
+
 static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 {
 	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VB,
@@ -2559,6 +2667,7 @@ int main(void)
 		cmocka_unit_test(test_dummy_fragmented),
 		cmocka_unit_test(test_bo_punch_sparse),
 		cmocka_unit_test(test_repeat),
+		cmocka_unit_test(test_dump_text),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_async_validation),
 		cmocka_unit_test(test_batches),

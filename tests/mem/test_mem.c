@@ -1171,11 +1171,26 @@ static void test_print_and_quiet_validate(void **state)
 	gpuvm_mem_destroy(mem); /* with the BO and the frame still live */
 }
 
+/* validate must fail with exactly this report. */
+static void expect_report(struct gpuvm_mem *mem, const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(gpuvm_mem_validate(mem, f), -EUCLEAN);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, want);
+	free(buf);
+}
+
 /* Each kind of damage gpuvm_mem_validate looks for, made by hand. */
 static void test_validate_catches_corruption(void **state)
 {
 	struct gpuvm_mem *mem = mk(4 * SZ_4K); /* one order-2 block at 0 */
 	struct gpuvm_mem_bo *bo;
+	char want[80];
 
 	check(mem);
 	mem->frames_used++;                     /* used + free != total */
@@ -1213,12 +1228,31 @@ static void test_validate_catches_corruption(void **state)
 	mem->frames_used += 2;
 	check(mem);
 
-	/* A BO whose frames were freed behind its back. */
+	/*
+	 * Damaged BOs. The reports name a BO by its place in the list and
+	 * where its memory starts, never by its host address.
+	 */
 	bo = bo_ok(mem, 2 * SZ_4K, 0);
 	check(mem);
+	assert_int_equal(gpuvm_mem_bo_runs(bo)->pa, 0);
+	bo->nruns = bo->cap + 1;
+	snprintf(want, sizeof(want), "gpuvm_mem: BO 0: %u runs, room for %u\n",
+		 bo->cap + 1, bo->cap);
+	expect_report(mem, want);
+	bo->nruns = 1;
+	bo->size += SZ_4K;
+	expect_report(mem, "gpuvm_mem: BO 0 (at pa 0x0): runs cover 0x2000 of 0x3000\n"
+			   "gpuvm_mem: BOs hold 3 frames, BO accounting says 2\n");
+	bo->size -= SZ_4K;
+	bo->prev = bo;
+	expect_report(mem, "gpuvm_mem: BO list broken at BO 0\n");
+	bo->prev = NULL;
+	check(mem);
+	/* Its frames freed behind its back. */
 	mem_free_frames(mem, (uint32_t)(gpuvm_mem_bo_runs(bo)->pa / SZ_4K), 2,
 			GPUVM_MEM_BO);
-	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
+	expect_report(mem, "gpuvm_mem: BO 0 (at pa 0x0) run 0 overlaps free memory\n"
+			   "gpuvm_mem: BOs hold 2 frames, BO accounting says 0\n");
 	gpuvm_mem_destroy(mem); /* frees the BO struct, not its frames */
 }
 

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -1608,6 +1610,103 @@ static void validate_detects_corruption(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Printing BO keys                                                    */
+
+/*
+ * Names a key the way a driver whose keys are host pointers must: by
+ * something of its own (here a letter), never by the key's value.
+ */
+static void name_key(FILE *f, uint64_t bo, void *cookie)
+{
+	unsigned int *calls = cookie;
+
+	(*calls)++;
+	fprintf(f, "<%c>", bo == BO_A ? 'A' : bo == BO_R ? 'R' : '?');
+}
+
+/* What print(s or ops) writes, as a string; free() it. */
+static char *printed(const struct gpuvm_va_space *s,
+		     const struct gpuvm_va_ops *ops, bool validate_fails)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (validate_fails)
+		assert_int_equal(gpuvm_va_space_validate(s, f), -EUCLEAN);
+	else if (ops)
+		gpuvm_va_ops_print(ops, f);
+	else
+		gpuvm_va_space_print(s, f);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void expect_printed(char *got, const char *want)
+{
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/*
+ * Every print of a space goes through its namer: the space, an op list
+ * built against it and validate's message. Without one the key is
+ * printed as a number.
+ */
+static void print_names_bo_keys(void **state)
+{
+	struct gpuvm_va_space *s = *state;
+	const struct gpuvm_va before[] = {
+		mk_bo(A(0), P(2), BO_A, N),
+		mk_repeat(A(2), P(3), BO_R, 0, P(2), P(1)),
+		with_flags(mk_sparse(A(6), P(2)), 0x2),
+	};
+	struct gpuvm_va_ops *ops;
+	unsigned int calls = 0;
+
+	map_all(s, before, ARRAY_SIZE(before));
+	expect_printed(printed(s, NULL, false),
+		"va space [0x100000, 0x200000), 3 mappings\n"
+		"  [0x100000, 0x102000) bo=10 offset=0x10000 flags=0x0\n"
+		"  [0x102000, 0x105000) bo=126 offset=0x0 repeat=0x2000 phase=0x1000 flags=0x0\n"
+		"  [0x106000, 0x108000) sparse flags=0x2\n");
+
+	gpuvm_va_space_set_bo_namer(s, name_key, &calls);
+	expect_printed(printed(s, NULL, false),
+		"va space [0x100000, 0x200000), 3 mappings\n"
+		"  [0x100000, 0x102000) bo=<A> offset=0x10000 flags=0x0\n"
+		"  [0x102000, 0x105000) bo=<R> offset=0x0 repeat=0x2000 phase=0x1000 flags=0x0\n"
+		"  [0x106000, 0x108000) sparse flags=0x2\n");
+	assert_int_equal(calls, 2);
+
+	ops = unmap_prep(s, A(1), P(2));
+	expect_printed(printed(s, ops, false),
+		"REMAP [0x100000, 0x102000) bo=<A> offset=0x10000 flags=0x0\n"
+		"  prev [0x100000, 0x101000) bo=<A> offset=0x10000 flags=0x0\n"
+		"REMAP [0x102000, 0x105000) bo=<R> offset=0x0 repeat=0x2000 phase=0x1000 flags=0x0\n"
+		"  next [0x103000, 0x105000) bo=<R> offset=0x0 repeat=0x2000 phase=0x0 flags=0x0\n");
+	gpuvm_va_ops_free(ops);
+	assert_int_equal(calls, 6);
+
+	gpuvm_va_find(s, A(0))->offset = N + 1;
+	expect_printed(printed(s, NULL, true),
+		"gpuvm_va: invariant broken: bad backing at [0x100000, 0x102000) bo=<A> offset=0x10001 flags=0x0\n");
+	gpuvm_va_find(s, A(0))->offset = N;
+	assert_int_equal(calls, 7);
+
+	gpuvm_va_space_set_bo_namer(s, NULL, NULL);
+	expect_printed(printed(s, NULL, false),
+		"va space [0x100000, 0x200000), 3 mappings\n"
+		"  [0x100000, 0x102000) bo=10 offset=0x10000 flags=0x0\n"
+		"  [0x102000, 0x105000) bo=126 offset=0x0 repeat=0x2000 phase=0x1000 flags=0x0\n"
+		"  [0x106000, 0x108000) sparse flags=0x2\n");
+	validate(s);
+	assert_space(s, before, ARRAY_SIZE(before));
+}
+
+/* ------------------------------------------------------------------ */
 /* max_mappings                                                        */
 
 /* prepare must fail with -ENOSPC, leaving *out and the space alone. */
@@ -1768,6 +1867,7 @@ int main(void)
 		T(ops_commit_twice),
 		T(ops_stale),
 		T(validate_detects_corruption),
+		T(print_names_bo_keys),
 
 		cmocka_unit_test(max_mappings_map),
 		cmocka_unit_test(max_mappings_unmap),

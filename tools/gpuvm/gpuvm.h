@@ -4,6 +4,7 @@
 #define GPUVM_TOOL_H
 
 int gpuvm_cmd_demo(int argc, char **argv);
-int gpuvm_cmd_run(int argc, char **argv);
+/* *write_errno: why a write to stdout failed, if one did (else 0). */
+int gpuvm_cmd_run(int argc, char **argv, int *write_errno);
 
 #endif

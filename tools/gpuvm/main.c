@@ -4,6 +4,8 @@
  *
  * One binary, several subcommands; `gpuvm --help` lists them.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,7 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv, int *write_errno)
 {
 	if (argc < 2)
 		return usage(stderr, 2);
@@ -60,9 +62,54 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "demo"))
 		return gpuvm_cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
-		return gpuvm_cmd_run(argc - 1, argv + 1);
+		return gpuvm_cmd_run(argc - 1, argv + 1, write_errno);
 	if (!strcmp(argv[1], "bench"))
 		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "gpuvm: unknown command '%s'\n", argv[1]);
 	return usage(stderr, 2);
+}
+
+/*
+ * What coreutils' close_stdout does: output that never reached its file
+ * (a full disk, /dev/full, a closed pipe with SIGPIPE ignored) must not
+ * pass for success. stdio reports a failed write only through ferror()
+ * and the flush that fails, so stdout is flushed and closed here and
+ * every failure turns into "gpuvm: write error: REASON" and status 1
+ * (or the command's own failure status). err is a reason the command
+ * kept from a write that failed earlier, when stdio no longer has one.
+ */
+static int close_stdout(int status, int err)
+{
+	bool failed = err || ferror(stdout);
+
+	if (fflush(stdout) == EOF) {
+		failed = true;
+		if (!err)
+			err = errno;
+	}
+	if (fclose(stdout) == EOF) {
+		failed = true;
+		if (!err)
+			err = errno;
+	}
+	if (failed) {
+		if (err)
+			fprintf(stderr, "gpuvm: write error: %s\n",
+				strerror(err));
+		else
+			fputs("gpuvm: write error\n", stderr);
+		status = status ? status : 1;
+	}
+	/* Nothing can be said if stderr fails too; the status still can. */
+	if (fflush(stderr) == EOF || ferror(stderr))
+		status = status ? status : 1;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int write_errno = 0;
+	int status = run_command(argc, argv, &write_errno);
+
+	return close_stdout(status, write_errno);
 }

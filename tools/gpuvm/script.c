@@ -34,6 +34,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gpuvm.h"
 #include "script.h"
@@ -41,12 +42,23 @@
 /* ------------------------------------------------------------------ */
 /* Reporting                                                           */
 
+/*
+ * Flushes out, keeping the errno of the first write that fails: stdio
+ * drops a buffer it could not write and with it the reason, so a later
+ * check would only see ferror().
+ */
+static void script_flush_out(struct script *s)
+{
+	if (fflush(s->out) == EOF && !s->out_errno)
+		s->out_errno = errno;
+}
+
 int script_error(struct script *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	/* Whatever the script printed so far comes before its error. */
-	fflush(s->out);
+	script_flush_out(s);
 	fprintf(s->err, "%s:%lu: ", s->file, s->line);
 	va_start(ap, fmt);
 	vfprintf(s->err, fmt, ap);
@@ -448,9 +460,17 @@ int gpuvm_script_run(const char *name, const char *text, size_t len,
 			ret = run_line(s, line, n);
 		}
 		pos += n + (nl != NULL);
+		/*
+		 * A write failed inside the line (stdio flushing a full
+		 * buffer): the next flush of what followed it says why.
+		 */
+		if (ferror(out) && !s->out_errno)
+			script_flush_out(s);
 	}
 	gpuvm_drv_device_destroy(s->dev);
-	fflush(out);
+	script_flush_out(s);
+	if (opts && opts->write_errno)
+		*opts->write_errno = s->out_errno;
 	free(line);
 	free(s);
 	return ret ? 1 : 0;
@@ -467,6 +487,7 @@ static int read_all(FILE *f, char **bufp, size_t *lenp)
 {
 	size_t cap = 0, len = 0, got;
 	char *buf = NULL, *nbuf;
+	int err = 0;
 
 	for (;;) {
 		if (len == cap) {
@@ -482,22 +503,50 @@ static int read_all(FILE *f, char **bufp, size_t *lenp)
 			}
 			buf = nbuf;
 		}
+		errno = 0;
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;
-		if (!got)
+		if (!got) {
+			err = errno;
 			break;
+		}
 	}
 	if (ferror(f) || len > SCRIPT_MAX_FILE) {
 		free(buf);
-		return ferror(f) ? -EIO : -EFBIG;
+		if (!ferror(f))
+			return -EFBIG;
+		return err ? -err : -EIO;
 	}
 	*bufp = buf;
 	*lenp = len;
 	return 0;
 }
 
-int gpuvm_cmd_run(int argc, char **argv)
+/* Opens path for reading ("-" is stdin); NULL after reporting why. */
+static FILE *open_script(const char *path)
 {
+	struct stat st;
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdin;
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	/* Reading a directory fails with a less helpful EISDIR (or EIO). */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: is a directory\n", path);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+int gpuvm_cmd_run(int argc, char **argv, int *write_errno)
+{
+	struct gpuvm_script_opts opts = { .write_errno = write_errno };
 	const char *path;
 	char *text = NULL;
 	size_t len = 0;
@@ -509,21 +558,19 @@ int gpuvm_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	path = argv[1];
-	f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f) {
-		fprintf(stderr, "gpuvm run: cannot open %s: %s\n", path,
-			strerror(errno));
+	f = open_script(path);
+	if (!f)
 		return 1;
-	}
 	ret = read_all(f, &text, &len);
 	if (f != stdin)
 		fclose(f);
-	if (ret) {
-		fprintf(stderr, "gpuvm run: cannot read %s: %s\n", path,
-			ret == -EFBIG ? "larger than 16 MiB" : strerror(-ret));
+	if (ret == -EFBIG)
+		fprintf(stderr, "%s: larger than 16 MiB\n", path);
+	else if (ret)
+		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-ret));
+	if (ret)
 		return 1;
-	}
-	ret = gpuvm_script_run_buffer(path, text, len, stdout, stderr);
+	ret = gpuvm_script_run(path, text, len, stdout, stderr, &opts);
 	free(text);
 	return ret;
 }

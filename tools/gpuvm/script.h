@@ -21,14 +21,22 @@
 struct gpuvm_script_opts {
 	/* Refuse commands that write host files (dump svg=): for fuzzing. */
 	bool no_files;
+	/*
+	 * If set: where to store the errno of a failed write to out (0 if
+	 * none failed). stdio forgets it once the failed buffer is dropped,
+	 * so the runner keeps it for a caller that reports write errors.
+	 */
+	int *write_errno;
 };
 
 /*
  * Runs the script text[0..len) (any bytes, no NUL terminator needed).
  * name is used in error messages (FILE:LINE: ...). Command output goes
  * to out, errors to err. Returns 0 if every line held, 1 otherwise: the
- * exit status of `gpuvm run`. Never crashes, hangs or leaks on any input;
- * everything it creates is gone when it returns.
+ * exit status of `gpuvm run` if its output was written. Never crashes, hangs or leaks on any input;
+ * everything it creates is gone when it returns. out is flushed on
+ * return; whether it took every byte is the caller's to check (ferror,
+ * and opts->write_errno for the reason), as `gpuvm run` does.
  */
 int gpuvm_script_run(const char *name, const char *text, size_t len,
 		     FILE *out, FILE *err, const struct gpuvm_script_opts *opts);
@@ -123,6 +131,7 @@ struct script {
 	struct script_expect expect;
 	bool outcome_seen;
 	char detail[256];                 /* more about a failure, or "" */
+	int out_errno;                    /* first failed write to out */
 };
 
 /* script.c: reporting and names */

@@ -477,10 +477,28 @@ int script_cmd_stats(struct script *s, const struct script_args *a)
 	return judge_stats(s, a, &st);
 }
 
+struct dump_names {
+	const struct script *s;
+	const struct gpuvm_drv_file *file;
+};
+
+/* A BO in the dump: its script name and handle, "Tex(3)". */
+static void name_bo(void *cookie, uint32_t handle, FILE *f)
+{
+	const struct dump_names *n = cookie;
+	const char *name = script_bo_name(n->s, n->file, handle);
+
+	if (name)
+		fprintf(f, "%s(%" PRIu32 ")", name, handle);
+	else
+		fprintf(f, "%" PRIu32, handle);
+}
+
 int script_cmd_dump(struct script *s, const struct script_args *a)
 {
 	struct script_name *vm = script_vm_arg(s, a->pos[0]);
 	const char *svg = script_arg(a, "svg");
+	struct dump_names names = { .s = s };
 	int r;
 
 	if (!vm)
@@ -488,7 +506,9 @@ int script_cmd_dump(struct script *s, const struct script_args *a)
 	if (svg && s->opts.no_files)
 		return script_error(s, "%s: svg= is disabled (no host files)",
 				    s->what);
-	r = script_outcome(s, gpuvm_drv_vm_dump(vm->file, vm->id, s->out),
+	names.file = vm->file;
+	r = script_outcome(s, gpuvm_drv_vm_dump_named(vm->file, vm->id, s->out,
+						      name_bo, &names),
 			   NULL);
 	if (r || !svg)
 		return script_finish(r);

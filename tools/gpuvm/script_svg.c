@@ -247,18 +247,32 @@ static void draw(struct svg *g)
 	fputs("</svg>\n", g->f);
 }
 
+/*
+ * A write that failed while drawing shows only as ferror(); the flush
+ * and the close that follow give the reason (the rest of the picture
+ * fails the same way), which the message keeps.
+ */
 static int svg_to_file(struct script *s, struct svg *g, const char *path)
 {
-	int failed;
+	bool failed;
+	int err = 0;
 
 	g->f = fopen(path, "w");
 	if (!g->f)
 		return script_error(s, "%s: cannot write %s: %s", s->what, path,
 				    strerror(errno));
 	draw(g);
-	failed = ferror(g->f);
-	if (fclose(g->f) || failed)
-		return script_error(s, "%s: cannot write %s", s->what, path);
+	if (fflush(g->f) == EOF)
+		err = errno;
+	failed = err || ferror(g->f);
+	if (fclose(g->f) == EOF) {
+		failed = true;
+		if (!err)
+			err = errno;
+	}
+	if (failed)
+		return script_error(s, "%s: cannot write %s: %s", s->what, path,
+				    err ? strerror(err) : "write error");
 	return 0;
 }
 
