@@ -3,155 +3,192 @@
  * DOC: the driver's entry points and their locks
  *
  * Every public gpuvm_drv_* call lands here, takes the locks its kind of
- * work needs and calls the implementation (drv_impl_*), which assumes
- * them. Keeping the choice in one file makes the contract in drv.h
- * checkable at a glance:
+ * work needs and calls the implementation, whose parameters say what it
+ * assumes (drv_internal.h, "locks in signatures"). The whole policy:
  *
- *  - shared (S): per-object work that other threads may do alongside:
- *    GPU accesses (which wait only on the locked region of an update in
- *    their VM), CPU access to BOs, state queries;
- *  - shared + the VM's lock (SV): binds and inspection of one VM, in
- *    parallel with the same on other VMs;
- *  - exclusive (X): what reaches across VMs or changes what others look
- *    up: files, VMs and BOs coming and going, eviction and restore,
- *    budgets, the async queues and timelines.
+ *   exclusive (dev_lock_x, hands out struct drv_excl)
+ *       files, VMs and BOs coming and going; eviction, restore, pins,
+ *       budgets; queued binds, timelines, running the queues; the full
+ *       path of a synchronous bind
+ *   shared + the VM's mutex (vm_lock, hands out the locked VM)
+ *       the fast path of a synchronous bind; inspection of one VM
+ *   shared (dev_lock_s)
+ *       GPU accesses (the MMU serialises each address space itself and
+ *       makes accesses wait only on the locked region of an update),
+ *       CPU access to BOs, state queries
  *
- * A synchronous bind op first tries the fast path under SV; when it needs
- * more than that path may do (a dummy to create, a BO to restore, shared
- * tables to build, room to make), it is run again from the start under
- * X, where the full path does all of it. The retry is safe because the
- * fast path changes nothing before it answers -EAGAIN.
+ * A synchronous bind op first tries the fast path under its VM's lock;
+ * when that needs more (a dummy to create, a BO to restore, shared tables
+ * to build, room to make) it parks the op (drv_op_park: only the check
+ * stays), retakes the device exclusively and resumes it on the full path.
  */
 #include <errno.h>
 
 #include "drv/drv_internal.h"
 
-static void lock_x(struct gpuvm_drv_device *dev)
+static const struct drv_excl *dev_lock_x(struct gpuvm_drv_device *dev,
+					 struct drv_excl *x)
 {
 	pthread_rwlock_wrlock(&dev->rw);
+	x->dev = dev;
+	return x;
 }
 
-static void lock_s(struct gpuvm_drv_device *dev)
+static void dev_unlock_x(const struct drv_excl *x)
+{
+	pthread_rwlock_unlock(&x->dev->rw);
+}
+
+static void dev_lock_s(struct gpuvm_drv_device *dev)
 {
 	pthread_rwlock_rdlock(&dev->rw);
 }
 
-static void unlock(struct gpuvm_drv_device *dev)
+static void dev_unlock_s(struct gpuvm_drv_device *dev)
 {
 	pthread_rwlock_unlock(&dev->rw);
 }
 
-/* Shared lock plus the VM's; NULL (and nothing held) for a bad id. */
-static struct drv_vm *lock_vm(struct gpuvm_drv_file *file, uint32_t id)
+/* The shared lock plus the VM's; NULL, with nothing held, for a bad id. */
+static struct drv_vm *vm_lock(struct gpuvm_drv_file *file, uint32_t id)
 {
 	struct drv_vm *vm;
 
-	lock_s(file->dev);
+	dev_lock_s(file->dev);
 	vm = drv_vm_lookup(file, id);
 	if (!vm) {
-		unlock(file->dev);
+		dev_unlock_s(file->dev);
 		return NULL;
 	}
 	pthread_mutex_lock(&vm->lock);
 	return vm;
 }
 
-static void unlock_vm(struct gpuvm_drv_file *file, struct drv_vm *vm)
+static void vm_unlock(struct drv_vm *vm)
 {
+	struct gpuvm_drv_device *dev = vm->file->dev;
+
 	pthread_mutex_unlock(&vm->lock);
-	unlock(file->dev);
+	dev_unlock_s(dev);
 }
 
-#define X_DEV(dev, call)                      \
-	do {                                  \
-		int ret_;                     \
-		lock_x(dev);                  \
-		ret_ = (call);                \
-		unlock(dev);                  \
-		return ret_;                  \
-	} while (0)
-
-#define S_DEV(dev, call) \
-	do {                                  \
-		int ret_;                     \
-		lock_s(dev);                  \
-		ret_ = (call);                \
-		unlock(dev);                  \
-		return ret_;                  \
-	} while (0)
-
-#define SV(file, id, call)                                  \
-	do {                                                \
-		struct drv_vm *vm_ = lock_vm((file), (id)); \
-		int ret_;                                   \
-		if (!vm_)                                   \
-			return -EINVAL;                     \
-		ret_ = (call);                              \
-		unlock_vm((file), vm_);                     \
-		return ret_;                                \
-	} while (0)
-
 /* ------------------------------------------------------------------ */
-/* Files, VMs, BOs (X), CPU access (S)                                 */
+/* Files, VMs, BOs                                                     */
 
 int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
 			struct gpuvm_drv_file **out)
 {
-	X_DEV(dev, drv_impl_file_open(dev, out));
+	struct drv_excl x;
+	int ret;
+
+	if (!dev || !out)
+		return -EINVAL;
+	ret = drv_impl_file_open(dev_lock_x(dev, &x), out);
+	dev_unlock_x(&x);
+	return ret;
 }
 
 void gpuvm_drv_file_close(struct gpuvm_drv_file *file)
 {
-	struct gpuvm_drv_device *dev;
+	struct drv_excl x;
 
 	if (!file)
 		return;
-	dev = file->dev;
-	lock_x(dev);
-	drv_impl_file_close(file);
-	unlock(dev);
+	drv_impl_file_close(dev_lock_x(file->dev, &x), file);
+	dev_unlock_x(&x);
 }
 
 int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
 			uint32_t *id)
 {
-	X_DEV(file->dev, drv_impl_vm_create(file, user_va, id));
+	struct drv_excl x;
+	int ret;
+
+	if (!file || !id)
+		return -EINVAL;
+	ret = drv_impl_vm_create(dev_lock_x(file->dev, &x), file, user_va, id);
+	dev_unlock_x(&x);
+	return ret;
 }
 
 int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
 {
-	X_DEV(file->dev, drv_impl_vm_destroy(file, id));
+	struct drv_excl x;
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	ret = drv_impl_vm_destroy(dev_lock_x(file->dev, &x), file, id);
+	dev_unlock_x(&x);
+	return ret;
 }
 
 int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
 			   enum gpuvm_drv_vm_state *state)
 {
-	S_DEV(file->dev, drv_impl_vm_get_state(file, id, state));
+	struct drv_vm *vm;
+
+	if (!file || !state)
+		return -EINVAL;
+	vm = vm_lock(file, id);
+	if (!vm)
+		return -EINVAL;
+	*state = vm->state;
+	vm_unlock(vm);
+	return 0;
 }
 
 int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t exclusive_vm, unsigned int chunks,
 			uint32_t *handle)
 {
-	X_DEV(file->dev, drv_impl_bo_create(file, size, exclusive_vm, chunks,
-					    handle));
+	struct drv_excl x;
+	int ret;
+
+	if (!file || !handle)
+		return -EINVAL;
+	ret = drv_impl_bo_create(dev_lock_x(file->dev, &x), file, size,
+				 exclusive_vm, chunks, handle);
+	dev_unlock_x(&x);
+	return ret;
 }
 
 int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
 {
-	X_DEV(file->dev, drv_impl_bo_close(file, handle));
+	struct drv_excl x;
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	ret = drv_impl_bo_close(dev_lock_x(file->dev, &x), file, handle);
+	dev_unlock_x(&x);
+	return ret;
 }
 
 int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		      uint64_t offset, void *buf, uint64_t len)
 {
-	S_DEV(file->dev, drv_impl_bo_read(file, handle, offset, buf, len));
+	int ret;
+
+	if (!file || !buf)
+		return -EINVAL;
+	dev_lock_s(file->dev);
+	ret = drv_impl_bo_read(file, handle, offset, buf, len);
+	dev_unlock_s(file->dev);
+	return ret;
 }
 
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len)
 {
-	S_DEV(file->dev, drv_impl_bo_write(file, handle, offset, buf, len));
+	int ret;
+
+	if (!file || !buf)
+		return -EINVAL;
+	dev_lock_s(file->dev);
+	ret = drv_impl_bo_write(file, handle, offset, buf, len);
+	dev_unlock_s(file->dev);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -160,33 +197,44 @@ int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 /* Drops shared tables an unmap left without links (exclusive work). */
 static void trim_idle(struct gpuvm_drv_file *file)
 {
-	lock_s(file->dev);
-	if (!drv_sparse_tables_idle(file)) {
-		unlock(file->dev);
+	struct drv_excl x;
+	bool idle;
+
+	dev_lock_s(file->dev);
+	idle = drv_sparse_tables_idle(file);
+	dev_unlock_s(file->dev);
+	if (!idle)
 		return;
-	}
-	unlock(file->dev);
-	lock_x(file->dev);
-	drv_sparse_tables_trim(file);
-	unlock(file->dev);
+	drv_sparse_tables_trim(dev_lock_x(file->dev, &x), file);
+	dev_unlock_x(&x);
 }
 
-static int bind_op(struct gpuvm_drv_file *file, uint32_t vm_id,
-		   const struct gpuvm_drv_bind_op *op)
+/* One synchronous op: the fast path, else the full one (see above). */
+static int bind_sync(struct gpuvm_drv_file *file, uint32_t vm_id,
+		     const struct gpuvm_drv_bind_op *op)
 {
-	struct drv_vm *vm = lock_vm(file, vm_id);
+	struct drv_vm *vm = vm_lock(file, vm_id);
+	struct drv_excl x;
+	struct drv_op o;
 	int ret;
 
 	if (!vm)
 		return -EINVAL;
-	ret = drv_bind_fast(vm, op);
-	unlock_vm(file, vm);
-	if (ret == -EAGAIN) {
-		lock_x(file->dev);
-		vm = drv_vm_lookup(file, vm_id);
-		ret = vm ? drv_bind_op(vm, op) : -EINVAL;
-		unlock(file->dev);
+	ret = drv_op_check(&o, vm, op, false);
+	if (!ret)
+		ret = drv_bind_fast(&o);
+	if (ret != -EAGAIN) {
+		drv_op_finish(NULL, &o, ret);
+		vm_unlock(vm);
+		return ret;
 	}
+	drv_op_park(&o);
+	vm_unlock(vm);
+	ret = drv_op_resume(dev_lock_x(file->dev, &x), &o, file, vm_id);
+	if (!ret)
+		ret = drv_bind_full(&x, &o);
+	drv_op_finish(&x, &o, ret);
+	dev_unlock_x(&x);
 	return ret;
 }
 
@@ -194,13 +242,14 @@ static int bind_async(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      const struct gpuvm_drv_bind_op *ops, uint32_t count,
 		      uint32_t *failed)
 {
+	struct drv_excl x;
 	struct drv_vm *vm;
 	int ret;
 
-	lock_x(file->dev);
+	dev_lock_x(file->dev, &x);
 	vm = drv_vm_lookup(file, vm_id);
-	ret = vm ? drv_bind_async(vm, ops, count, failed) : -EINVAL;
-	unlock(file->dev);
+	ret = vm ? drv_bind_async(&x, vm, ops, count, failed) : -EINVAL;
+	dev_unlock_x(&x);
 	return ret;
 }
 
@@ -208,20 +257,23 @@ int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
 		      uint32_t count, uint32_t *failed)
 {
-	struct drv_vm *vm = lock_vm(file, vm_id);
+	struct drv_vm *vm;
 	uint32_t i;
 	int ret = 0;
 
+	if (!file)
+		return -EINVAL;
 	/* A bad VM or batch is the call's error, not an op's. */
+	vm = vm_lock(file, vm_id);
 	if (!vm)
 		return -EINVAL;
-	unlock_vm(file, vm);
+	vm_unlock(vm);
 	if ((count && !ops) || (flags & ~GPUVM_DRV_BIND_ASYNC))
 		return -EINVAL;
 	if (flags & GPUVM_DRV_BIND_ASYNC)
 		return bind_async(file, vm_id, ops, count, failed);
 	for (i = 0; i < count && !ret; i++) {
-		ret = bind_op(file, vm_id, &ops[i]);
+		ret = bind_sync(file, vm_id, &ops[i]);
 		if (ret && failed)
 			*failed = i;
 	}
@@ -229,128 +281,274 @@ int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return ret;
 }
 
+/*
+ * Shared lock only: the MMU's own lock orders accesses with updates, and
+ * the VM cannot be destroyed while the device is held shared.
+ */
 int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault)
 {
-	S_DEV(file->dev, drv_impl_gpu_access(file, vm_id, access, va, buf, len,
-					     fault));
+	struct drv_vm *vm;
+	int ret = -EINVAL;
+
+	if (!file || !buf)
+		return -EINVAL;
+	dev_lock_s(file->dev);
+	vm = drv_vm_lookup(file, vm_id);
+	if (vm && access == GPUVM_MMU_READ)
+		ret = gpuvm_mmu_read(vm->as, va, buf, len, fault);
+	else if (vm && access == GPUVM_MMU_WRITE)
+		ret = gpuvm_mmu_write(vm->as, va, buf, len, fault);
+	else if (vm && access == GPUVM_MMU_EXEC)
+		ret = gpuvm_mmu_fetch(vm->as, va, buf, len, fault);
+	dev_unlock_s(file->dev);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
-/* Inspection (SV)                                                     */
+/* Inspection: one VM, locked                                          */
 
 int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t va, struct gpuvm_drv_lookup *out)
 {
-	SV(file, vm_id, drv_impl_vm_lookup(file, vm_id, va, out));
+	struct drv_vm *vm;
+	int ret;
+
+	if (!file || !out || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_lookup(vm, va, out);
+	vm_unlock(vm);
+	return ret;
 }
 
 int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       struct gpuvm_drv_vm_stats *st)
 {
-	SV(file, vm_id, drv_impl_vm_stats(file, vm_id, st));
+	struct drv_vm *vm;
+	int ret;
+
+	if (!file || !st || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_stats(vm, st);
+	vm_unlock(vm);
+	return ret;
 }
 
 int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
 				  uint32_t vm_id, uint64_t start, uint64_t end,
 				  gpuvm_drv_mapping_fn fn, void *cookie)
 {
-	SV(file, vm_id, drv_impl_vm_for_each_mapping(file, vm_id, start, end,
-						     fn, cookie));
+	struct drv_vm *vm;
+	int ret;
+
+	if (!file || !fn || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_for_each_mapping(vm, start, end, fn, cookie);
+	vm_unlock(vm);
+	return ret;
 }
 
 int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err)
 {
-	SV(file, vm_id, drv_impl_vm_check(file, vm_id, err));
-}
+	struct drv_vm *vm;
+	int ret;
 
-int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
-{
-	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f, NULL, NULL));
+	if (!file || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_check(vm, err);
+	vm_unlock(vm);
+	return ret;
 }
 
 int gpuvm_drv_vm_dump_named(struct gpuvm_drv_file *file, uint32_t vm_id,
 			    FILE *f, gpuvm_drv_bo_name_fn name, void *cookie)
 {
-	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f, name, cookie));
+	struct drv_vm *vm;
+	int ret;
+
+	if (!file || !f || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_dump(vm, f, name, cookie);
+	vm_unlock(vm);
+	return ret;
+}
+
+int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
+{
+	return gpuvm_drv_vm_dump_named(file, vm_id, f, NULL, NULL);
 }
 
 int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth)
 {
-	SV(file, vm_id, drv_impl_vm_fail_nth_alloc(file, vm_id, nth));
-}
+	struct drv_vm *vm;
+	int ret;
 
-/* ------------------------------------------------------------------ */
-/* Memory pressure (X, residency queries S)                            */
-
-int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
-{
-	X_DEV(dev, drv_impl_device_set_budget(dev, bytes));
-}
-
-int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
-		      uint64_t *freed)
-{
-	X_DEV(dev, drv_impl_reclaim(dev, bytes, freed));
-}
-
-int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
-{
-	X_DEV(file->dev, drv_impl_bo_evict(file, handle));
-}
-
-int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file)
-{
-	X_DEV(file->dev, drv_impl_dummy_evict(file));
-}
-
-int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
-			  bool *resident)
-{
-	S_DEV(file->dev, drv_impl_bo_resident(file, handle, resident));
-}
-
-int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
-{
-	X_DEV(file->dev, drv_impl_bo_pin(file, handle, pin));
-}
-
-int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
-{
-	X_DEV(file->dev, drv_impl_vm_validate(file, vm_id));
-}
-
-/* ------------------------------------------------------------------ */
-/* Timelines and queues (X, queries S)                                 */
-
-int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
-			      uint32_t timeline, uint64_t point)
-{
-	X_DEV(dev, drv_impl_timeline_signal(dev, timeline, point));
-}
-
-int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
-			     uint64_t *point)
-{
-	S_DEV(dev, drv_impl_timeline_point(dev, timeline, point));
-}
-
-int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
-{
-	X_DEV(dev, drv_impl_run(dev, executed));
-}
-
-int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
-		   uint64_t point)
-{
-	X_DEV(dev, drv_impl_wait(dev, timeline, point));
+	if (!file || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_fail_nth_alloc(vm, nth);
+	vm_unlock(vm);
+	return ret;
 }
 
 int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint32_t *jobs)
 {
-	S_DEV(file->dev, drv_impl_vm_queued(file, vm_id, jobs));
+	struct drv_vm *vm;
+	int ret;
+
+	if (!file || !jobs || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	ret = drv_impl_vm_queued(vm, jobs);
+	vm_unlock(vm);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory pressure (residency queries shared)                          */
+
+int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = drv_impl_device_set_budget(dev_lock_x(dev, &x), bytes);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
+		      uint64_t *freed)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = drv_impl_reclaim(dev_lock_x(dev, &x), bytes, freed);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	ret = drv_impl_bo_evict(dev_lock_x(file->dev, &x), file, handle);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	ret = drv_impl_dummy_evict(dev_lock_x(file->dev, &x), file);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
+			  bool *resident)
+{
+	int ret;
+
+	if (!file || !resident)
+		return -EINVAL;
+	dev_lock_s(file->dev);
+	ret = drv_impl_bo_resident(file, handle, resident);
+	dev_unlock_s(file->dev);
+	return ret;
+}
+
+int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!file)
+		return -EINVAL;
+	ret = drv_impl_bo_pin(dev_lock_x(file->dev, &x), file, handle, pin);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
+{
+	struct drv_excl x;
+	struct drv_vm *vm;
+	int ret = -EINVAL;
+
+	if (!file)
+		return -EINVAL;
+	dev_lock_x(file->dev, &x);
+	vm = drv_vm_lookup(file, vm_id);
+	if (vm)
+		ret = drv_impl_vm_validate(&x, vm);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Timelines and queues (queries shared)                               */
+
+int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
+			      uint32_t timeline, uint64_t point)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = drv_impl_timeline_signal(dev_lock_x(dev, &x), timeline, point);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
+			     uint64_t *point)
+{
+	int ret;
+
+	if (!dev || !point)
+		return -EINVAL;
+	dev_lock_s(dev);
+	ret = drv_impl_timeline_point(dev, timeline, point);
+	dev_unlock_s(dev);
+	return ret;
+}
+
+int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = drv_impl_run(dev_lock_x(dev, &x), executed);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
+		   uint64_t point)
+{
+	struct drv_excl x;
+	int ret;
+
+	if (!dev)
+		return -EINVAL;
+	ret = drv_impl_wait(dev_lock_x(dev, &x), timeline, point);
+	dev_unlock_x(&x);
+	return ret;
 }

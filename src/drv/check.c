@@ -21,19 +21,11 @@
 
 #include "drv/drv_internal.h"
 
-static struct drv_vm *vm_of(struct gpuvm_drv_file *file, uint32_t id)
+int drv_impl_vm_lookup(struct drv_vm *vm, uint64_t addr,
+		       struct gpuvm_drv_lookup *out)
 {
-	return drv_vm_lookup(file, id);
-}
-
-int drv_impl_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
-			uint64_t addr, struct gpuvm_drv_lookup *out)
-{
-	struct drv_vm *vm = vm_of(file, vm_id);
 	const struct gpuvm_va *va;
 
-	if (!vm)
-		return -EINVAL;
 	va = gpuvm_va_find(vm->va, addr);
 	out->kind = GPUVM_DRV_NONE;
 	out->bo_handle = 0;
@@ -52,14 +44,10 @@ int drv_impl_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return 0;
 }
 
-int drv_impl_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
-		       struct gpuvm_drv_vm_stats *st)
+int drv_impl_vm_stats(struct drv_vm *vm, struct gpuvm_drv_vm_stats *st)
 {
-	struct drv_vm *vm = vm_of(file, vm_id);
 	struct gpuvm_pt_stats ps;
 
-	if (!vm)
-		return -EINVAL;
 	gpuvm_pt_stats(vm->pt, &ps);
 	st->user_va = vm->user_va;
 	st->mappings = gpuvm_va_space_count(vm->va);
@@ -70,20 +58,17 @@ int drv_impl_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 	st->pte_writes = ps.pte_writes;
 	st->tlb_invalidations = vm->tlb_invalidations;
 	st->pt_reserved_peak = ps.reserved_peak;
-	st->shared_pt_pages = drv_sparse_tables_pages(file);
+	st->shared_pt_pages = drv_sparse_tables_pages(vm->file);
 	return 0;
 }
 
-int drv_impl_vm_for_each_mapping(struct gpuvm_drv_file *file,
-				  uint32_t vm_id, uint64_t start, uint64_t end,
-				  gpuvm_drv_mapping_fn fn, void *cookie)
+int drv_impl_vm_for_each_mapping(struct drv_vm *vm, uint64_t start,
+				 uint64_t end, gpuvm_drv_mapping_fn fn,
+				 void *cookie)
 {
-	struct drv_vm *vm = vm_of(file, vm_id);
 	const struct gpuvm_va *va;
 	int ret;
 
-	if (!vm)
-		return -EINVAL;
 	gpuvm_va_for_each_in(va, vm->va, start, end) {
 		struct gpuvm_drv_mapping m = {
 			.va = va->addr, .size = va->range, .flags = va->flags,
@@ -182,15 +167,12 @@ static int check_mappings(struct check_ctx *c)
 	return 0;
 }
 
-int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
-		       FILE *err)
+int drv_impl_vm_check(struct drv_vm *vm, FILE *err)
 {
-	struct check_ctx c = { .vm = vm_of(file, vm_id) };
+	struct check_ctx c = { .vm = vm };
 	struct gpuvm_pt_stats ps;
 	int ret;
 
-	if (!c.vm)
-		return -EINVAL;
 	ret = gpuvm_va_space_validate(c.vm->va, err);
 	if (!ret)
 		ret = gpuvm_pt_validate(c.vm->pt, err);
@@ -208,31 +190,9 @@ int drv_impl_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		ret = -EUCLEAN;
 	}
 	if (ret && err)
-		fprintf(err, "check: VM %u: %s (at 0x%" PRIx64 ")\n", vm_id,
+		fprintf(err, "check: VM %u: %s (at 0x%" PRIx64 ")\n", vm->id,
 			c.why, c.bad_va);
 	return ret;
-}
-
-/*
- * A BO as the driver's texts name it: its handle, or "closed" once the
- * handle is gone. Never the struct's address, which is what the VA
- * layer's key holds.
- */
-static void print_bo(FILE *f, const struct drv_bo *bo,
-		     gpuvm_drv_bo_name_fn name, void *cookie)
-{
-	if (!bo->handle)
-		fputs("closed", f);
-	else if (name)
-		name(cookie, bo->handle, f);
-	else
-		fprintf(f, "%" PRIu32, bo->handle);
-}
-
-void drv_va_bo_namer(FILE *f, uint64_t key, void *cookie)
-{
-	(void)cookie;
-	print_bo(f, (const struct drv_bo *)(uintptr_t)key, NULL, NULL);
 }
 
 static void dump_mapping(const struct drv_vm *vm, const struct gpuvm_va *va,
@@ -246,7 +206,7 @@ static void dump_mapping(const struct drv_vm *vm, const struct gpuvm_va *va,
 		fprintf(f, " sparse=%s", null ? "null" : "dummy");
 	} else {
 		fputs(" bo=", f);
-		print_bo(f, drv_bo_of(va), name, cookie);
+		drv_bo_print(f, drv_bo_of(va), name, cookie);
 		fprintf(f, " offset=0x%" PRIx64, va->offset);
 		if (va->kind == GPUVM_VA_REPEAT)
 			fprintf(f, " repeat=0x%" PRIx64 " phase=0x%" PRIx64,
@@ -256,17 +216,14 @@ static void dump_mapping(const struct drv_vm *vm, const struct gpuvm_va *va,
 		va->priv == drv_va_evicted ? " evicted" : "");
 }
 
-int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f,
-		     gpuvm_drv_bo_name_fn name, void *cookie)
+int drv_impl_vm_dump(struct drv_vm *vm, FILE *f, gpuvm_drv_bo_name_fn name,
+		     void *cookie)
 {
-	struct drv_vm *vm = vm_of(file, vm_id);
 	const struct gpuvm_va_space_cfg *vc;
 	const struct gpuvm_va *va;
 
-	if (!vm)
-		return -EINVAL;
 	vc = gpuvm_va_space_cfg(vm->va);
-	fprintf(f, "VM %u: user VA [0, 0x%" PRIx64 ")%s\n", vm_id, vm->user_va,
+	fprintf(f, "VM %u: user VA [0, 0x%" PRIx64 ")%s\n", vm->id, vm->user_va,
 		vm->state == GPUVM_DRV_VM_UNUSABLE ? " (unusable)" : "");
 	fprintf(f, "va space [0x%" PRIx64 ", 0x%" PRIx64 "), %" PRIu64
 		" mappings\n", vc->start, vc->start + vc->range,
@@ -274,5 +231,11 @@ int drv_impl_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f,
 	gpuvm_va_for_each_in(va, vm->va, vc->start, vc->start + vc->range)
 		dump_mapping(vm, va, f, name, cookie);
 	gpuvm_pt_print(vm->pt, f);
+	return 0;
+}
+
+int drv_impl_vm_fail_nth_alloc(struct drv_vm *vm, uint64_t nth)
+{
+	gpuvm_va_space_fail_nth_alloc(vm->va, nth);
 	return 0;
 }

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * DOC: device, files and BOs
+ * DOC: device, files, and what comes and goes in them
  *
  * The device owns the simulated RAM. Files own their VMs (ids 1..32) and
- * their BO handles (1..n, never reused, so a stale handle can never name
- * a BO created after it was closed). BOs are reference counted by their handle and by every mapping
- * that uses them, so closing a handle while the BO is mapped is legal and
- * the memory goes when the last mapping does.
+ * their BO handles (bo.c). Everything here runs under the exclusive lock:
+ * creating and destroying objects changes what other threads look up.
  *
- * The sparse dummy is a BO of the file with no handle, made on the first
- * sparse map so files that never use sparse pay nothing. It is 2 MiB,
- * physically contiguous and 2 MiB-aligned when memory allows (then every
- * 2 MiB of a sparse range is one block), fragmented otherwise.
+ * Teardown goes top-down so that nothing is freed while something still
+ * points at it: a VM's queued binds are cancelled (their signals fire),
+ * then its mappings drop their BO references, then the file's handles
+ * go, then its shared sparse tables and its dummy.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -79,12 +77,14 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 
 void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev)
 {
+	struct drv_excl x = { .dev = dev };
+
 	if (!dev)
 		return;
 	while (dev->files)
-		drv_impl_file_close(dev->files);
-	drv_timelines_free(dev);
-	drv_null_tables_drop(dev);
+		drv_impl_file_close(&x, dev->files);
+	drv_timelines_free(&x);
+	drv_null_tables_drop(&x);
 	gpuvm_mem_destroy(dev->mem);
 	pthread_mutex_destroy(&dev->alloc);
 	pthread_rwlock_destroy(&dev->rw);
@@ -105,9 +105,9 @@ gpuvm_drv_device_cfg(const struct gpuvm_drv_device *dev)
 /* ------------------------------------------------------------------ */
 /* Files                                                               */
 
-int drv_impl_file_open(struct gpuvm_drv_device *dev,
-			struct gpuvm_drv_file **out)
+int drv_impl_file_open(const struct drv_excl *x, struct gpuvm_drv_file **out)
 {
+	struct gpuvm_drv_device *dev = x->dev;
 	struct gpuvm_drv_file *f = calloc(1, sizeof(*f));
 
 	if (!f)
@@ -121,21 +121,25 @@ int drv_impl_file_open(struct gpuvm_drv_device *dev,
 	return 0;
 }
 
-void drv_impl_file_close(struct gpuvm_drv_file *f)
+static void vm_destroy(const struct drv_excl *x, struct drv_vm *vm)
+{
+	drv_vm_cancel_queue(x, vm);
+	drv_vm_free(x, vm);
+}
+
+void drv_impl_file_close(const struct drv_excl *x, struct gpuvm_drv_file *f)
 {
 	uint32_t i;
 
-	if (!f)
-		return;
 	/* VMs first: their mappings hold BO references. */
 	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		if (f->vms[i])
-			drv_vm_free(f->vms[i]);
+			vm_destroy(x, f->vms[i]);
 	for (i = 0; i < f->nbos; i++)
 		if (f->bos[i])
-			drv_impl_bo_close(f, i + 1);
-	drv_sparse_tables_drop(f);
-	drv_sparse_tables_trim(f); /* the device's NULL sets it left idle */
+			drv_impl_bo_close(x, f, i + 1);
+	drv_sparse_tables_drop(x, f);
+	drv_sparse_tables_trim(x, f); /* the device's NULL sets it left idle */
 	if (f->dummy)
 		drv_bo_put(f->dummy);
 	free(f->bos);
@@ -149,130 +153,59 @@ void drv_impl_file_close(struct gpuvm_drv_file *f)
 }
 
 /* ------------------------------------------------------------------ */
-/* BOs                                                                 */
+/* VMs                                                                 */
 
-int drv_bo_new(struct gpuvm_drv_file *file, uint64_t size,
-	       unsigned int chunks, struct drv_bo **out)
+int drv_impl_vm_create(const struct drv_excl *x, struct gpuvm_drv_file *file,
+		       uint64_t user_va, uint32_t *id)
 {
-	struct drv_bo *bo;
-	int ret = drv_make_room(file->dev, size / GPUVM_SZ_4K);
+	uint64_t full = 1ull << x->dev->cfg.va_bits;
+	struct drv_vm *vm;
+	uint32_t i;
+	int ret;
 
+	if (!user_va)
+		user_va = full / 2;
+	if (user_va & (GPUVM_SZ_4K - 1) || user_va > full)
+		return -EINVAL;
+	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE && file->vms[i]; i++)
+		;
+	if (i > GPUVM_DRV_MAX_VMS_PER_FILE)
+		return -EBUSY;
+	ret = drv_make_room(x, 1); /* the top table */
+	if (!ret)
+		ret = drv_vm_new(x->dev, user_va, &vm);
 	if (ret)
 		return ret;
-	bo = calloc(1, sizeof(*bo));
-	if (!bo)
-		return -ENOMEM;
-	ret = gpuvm_mem_bo_create(file->dev->mem, size, chunks, &bo->mem);
-	if (ret) {
-		free(bo);
-		return ret;
-	}
-	bo->file = file;
-	bo->size = size;
-	bo->chunks = chunks;
-	bo->refs = 1;
-	pthread_mutex_lock(&file->dev->alloc);
-	drv_lru_add(file->dev, bo);
-	pthread_mutex_unlock(&file->dev->alloc);
-	*out = bo;
+	vm->file = file;
+	vm->id = i;
+	file->vms[i] = vm;
+	*id = i;
 	return 0;
 }
 
-/*
- * References, pins and the LRU change under the device's allocation
- * mutex: binds on different VMs (the shared lock) touch the same BOs.
- */
-void drv_bo_get(struct drv_bo *bo)
+int drv_impl_vm_destroy(const struct drv_excl *x,
+			struct gpuvm_drv_file *file, uint32_t id)
 {
-	struct gpuvm_drv_device *dev = bo->file->dev;
+	struct drv_vm *vm = drv_vm_lookup(file, id);
 
-	pthread_mutex_lock(&dev->alloc);
-	bo->refs++;
-	pthread_mutex_unlock(&dev->alloc);
-}
-
-void drv_bo_pin_get(struct drv_bo *bo)
-{
-	struct gpuvm_drv_device *dev = bo->file->dev;
-
-	pthread_mutex_lock(&dev->alloc);
-	bo->pins++;
-	pthread_mutex_unlock(&dev->alloc);
-}
-
-void drv_bo_pin_put(struct drv_bo *bo)
-{
-	struct gpuvm_drv_device *dev = bo->file->dev;
-
-	pthread_mutex_lock(&dev->alloc);
-	bo->pins--;
-	pthread_mutex_unlock(&dev->alloc);
-}
-
-void drv_bo_put(struct drv_bo *bo)
-{
-	struct gpuvm_drv_device *dev = bo->file->dev;
-
-	pthread_mutex_lock(&dev->alloc);
-	if (--bo->refs) {
-		pthread_mutex_unlock(&dev->alloc);
-		return;
-	}
-	drv_lru_del(dev, bo);
-	pthread_mutex_unlock(&dev->alloc);
-	gpuvm_mem_bo_destroy(bo->mem);
-	drv_swap_free(bo->swap);
-	free(bo);
-}
-
-struct drv_bo *drv_bo_lookup(struct gpuvm_drv_file *file, uint32_t handle)
-{
-	if (!handle || handle > file->nbos)
-		return NULL;
-	return file->bos[handle - 1];
-}
-
-int drv_dummy_get(struct gpuvm_drv_file *file, struct drv_bo **out)
-{
-	int ret = 0;
-
-	if (!file->dummy)
-		ret = drv_bo_new(file, DRV_DUMMY_SIZE, 0, &file->dummy);
-	*out = file->dummy;
-	return ret;
-}
-
-static int add_handle(struct gpuvm_drv_file *file, struct drv_bo *bo)
-{
-	uint32_t cap, max = file->dev->cfg.max_bos_per_file;
-	struct drv_bo **bos;
-
-	if (file->nbos == (max ? max : UINT32_MAX))
-		return -ENOSPC;
-	if (file->nbos == file->bos_cap) {
-		cap = file->bos_cap ? file->bos_cap * 2 : 16;
-		if (cap < file->bos_cap)
-			cap = UINT32_MAX;
-		bos = realloc(file->bos, (size_t)cap * sizeof(*bos));
-		if (!bos)
-			return -ENOMEM;
-		file->bos = bos;
-		file->bos_cap = cap;
-	}
-	file->bos[file->nbos++] = bo;
-	bo->handle = file->nbos;
+	if (!vm)
+		return -EINVAL;
+	vm_destroy(x, vm);
+	drv_sparse_tables_trim(x, file);
 	return 0;
 }
 
-int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
-			uint32_t exclusive_vm, unsigned int chunks,
-			uint32_t *handle)
+/* ------------------------------------------------------------------ */
+/* BOs                                                                 */
+
+int drv_impl_bo_create(const struct drv_excl *x, struct gpuvm_drv_file *file,
+		       uint64_t size, uint32_t exclusive_vm,
+		       unsigned int chunks, uint32_t *handle)
 {
+	uint32_t max = x->dev->cfg.max_bos_per_file;
 	struct drv_vm *vm = NULL;
 	struct drv_bo *bo;
 	int ret;
-
-	uint32_t max = file->dev->cfg.max_bos_per_file;
 
 	if (!size || size & (GPUVM_SZ_4K - 1))
 		return -EINVAL;
@@ -281,11 +214,13 @@ int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 	/* Before anything is allocated or evicted for it. */
 	if (file->nbos == (max ? max : UINT32_MAX))
 		return -ENOSPC;
-	ret = drv_bo_new(file, size, chunks, &bo);
+	ret = drv_make_room(x, size / GPUVM_SZ_4K);
+	if (!ret)
+		ret = drv_bo_new(file, size, chunks, &bo);
 	if (ret)
 		return ret;
 	bo->exclusive = vm ? vm->serial : 0;
-	ret = add_handle(file, bo);
+	ret = drv_bo_add_handle(file, bo);
 	if (ret) {
 		drv_bo_put(bo);
 		return ret;
@@ -294,7 +229,8 @@ int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 	return 0;
 }
 
-int drv_impl_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
+int drv_impl_bo_close(const struct drv_excl *x, struct gpuvm_drv_file *file,
+		      uint32_t handle)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 
@@ -304,49 +240,4 @@ int drv_impl_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
 	bo->handle = 0;
 	drv_bo_put(bo);
 	return 0;
-}
-
-static int bo_access(struct gpuvm_drv_file *file, uint32_t handle,
-		     uint64_t offset, uint64_t len, struct drv_bo **out)
-{
-	struct drv_bo *bo = drv_bo_lookup(file, handle);
-
-	if (!bo)
-		return -EINVAL;
-	if (offset > bo->size || len > bo->size - offset)
-		return -EINVAL;
-	*out = bo;
-	return 0;
-}
-
-int drv_impl_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
-		      uint64_t offset, void *buf, uint64_t len)
-{
-	struct drv_bo *bo;
-	int ret = bo_access(file, handle, offset, len, &bo);
-
-	if (ret)
-		return ret;
-	drv_bo_touch(bo);
-	/* An evicted BO's contents are in swap: read them there. */
-	if (bo->evicted) {
-		drv_swap_read(bo->swap, offset, buf, len);
-		return 0;
-	}
-	return gpuvm_mem_bo_read(bo->mem, offset, buf, len);
-}
-
-int drv_impl_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
-		       uint64_t offset, const void *buf, uint64_t len)
-{
-	struct drv_bo *bo;
-	int ret = bo_access(file, handle, offset, len, &bo);
-
-	if (ret)
-		return ret;
-	drv_bo_touch(bo);
-	if (bo->evicted) {
-		return drv_swap_write(bo->swap, offset, buf, len);
-	}
-	return gpuvm_mem_bo_write(bo->mem, offset, buf, len);
 }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * DOC: memory budget, eviction and restore
+ * DOC: the shrinker, eviction and restore
  *
- * The device has a budget (by default its RAM). Every allocation the
- * driver makes (BOs, the dummy, page-table reservations, restores) first
- * asks drv_make_room() for its frames; when they would not fit, the
- * shrinker evicts unpinned resident BOs, least recently used first, until
- * they do. The sparse dummy is a BO like any other here.
+ * Every allocation the driver makes under the exclusive lock (BOs, the
+ * dummy, shared tables, page-table reservations, restores) first asks
+ * drv_make_room() for its frames; when they would not fit the budget
+ * (budget.c), the shrinker evicts unpinned resident BOs, least recently
+ * used first, until they do. The sparse dummy is a BO like any other.
  *
  * Evicting a BO saves its contents in host memory (simulated swap, outside
  * the simulated RAM), unmaps every VA that uses it in every VM of its file
@@ -27,9 +27,10 @@
  * manager carries to the pieces that survive a split: a piece of an
  * evicted mapping is evicted too, without the driver doing anything.
  *
- * Eviction never runs while a VA op list or page-table reservation is
- * alive: callers count what they need, release, make room, and count
- * again. So an op list never points at state the shrinker changed.
+ * Eviction never runs while a VA op list or a page-table count is
+ * alive: callers count what they need, and when it does not fit they let
+ * go, make room and count again (bind.c). So an op list never points at
+ * state the shrinker changed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,86 +42,7 @@ static char evicted_marker;
 void *const drv_va_evicted = &evicted_marker;
 
 /* ------------------------------------------------------------------ */
-/* LRU                                                                 */
-
-void drv_lru_add(struct gpuvm_drv_device *dev, struct drv_bo *bo)
-{
-	bo->lru_next = NULL;
-	bo->lru_prev = dev->lru_tail;
-	if (dev->lru_tail)
-		dev->lru_tail->lru_next = bo;
-	else
-		dev->lru_head = bo;
-	dev->lru_tail = bo;
-}
-
-void drv_lru_del(struct gpuvm_drv_device *dev, struct drv_bo *bo)
-{
-	if (bo->lru_prev)
-		bo->lru_prev->lru_next = bo->lru_next;
-	else
-		dev->lru_head = bo->lru_next;
-	if (bo->lru_next)
-		bo->lru_next->lru_prev = bo->lru_prev;
-	else
-		dev->lru_tail = bo->lru_prev;
-}
-
-void drv_bo_touch(struct drv_bo *bo)
-{
-	struct gpuvm_drv_device *dev = bo->file->dev;
-
-	pthread_mutex_lock(&dev->alloc);
-	if (dev->lru_tail != bo) {
-		drv_lru_del(dev, bo);
-		drv_lru_add(dev, bo);
-	}
-	pthread_mutex_unlock(&dev->alloc);
-}
-
-/* ------------------------------------------------------------------ */
-/* Budget                                                              */
-
-static uint64_t frames_used(struct gpuvm_drv_device *dev)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(dev->mem, &st);
-	return st.frames_used;
-}
-
-bool drv_fits(struct gpuvm_drv_device *dev, uint64_t frames)
-{
-	uint64_t budget = dev->budget / GPUVM_SZ_4K;
-
-	return frames <= budget && frames_used(dev) <= budget - frames;
-}
-
-/*
- * The shared-lock version of drv_fits(): binds running side by side
- * claim their frames here before allocating them, so together they
- * cannot pass the budget. false means: go and make room (exclusively).
- */
-bool drv_charge(struct gpuvm_drv_device *dev, uint64_t frames)
-{
-	uint64_t budget = dev->budget / GPUVM_SZ_4K, used;
-	bool ok;
-
-	pthread_mutex_lock(&dev->alloc);
-	used = frames_used(dev) + dev->charged;
-	ok = frames <= budget && used <= budget - frames;
-	if (ok)
-		dev->charged += frames;
-	pthread_mutex_unlock(&dev->alloc);
-	return ok;
-}
-
-void drv_uncharge(struct gpuvm_drv_device *dev, uint64_t frames)
-{
-	pthread_mutex_lock(&dev->alloc);
-	dev->charged -= frames;
-	pthread_mutex_unlock(&dev->alloc);
-}
+/* The shrinker                                                        */
 
 static struct drv_bo *oldest_evictable(struct gpuvm_drv_device *dev)
 {
@@ -149,8 +71,9 @@ static uint64_t evictable_frames(struct gpuvm_drv_device *dev)
  * could not make them fit, it fails at once and evicts nothing: a request
  * that cannot succeed must not cost other BOs their residency.
  */
-int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames)
+int drv_make_room(const struct drv_excl *x, uint64_t frames)
 {
+	struct gpuvm_drv_device *dev = x->dev;
 	uint64_t budget = dev->budget / GPUVM_SZ_4K;
 	struct drv_bo *bo;
 	int ret;
@@ -158,60 +81,47 @@ int drv_make_room(struct gpuvm_drv_device *dev, uint64_t frames)
 	if (drv_fits(dev, frames))
 		return 0;
 	if (frames > budget ||
-	    frames_used(dev) - evictable_frames(dev) > budget - frames)
+	    drv_frames_used(dev) - evictable_frames(dev) > budget - frames)
 		return -ENOMEM;
 	while (!drv_fits(dev, frames)) {
 		bo = oldest_evictable(dev);
 		if (!bo)
 			return -ENOMEM;
-		ret = drv_bo_evict(bo);
+		ret = drv_bo_evict(x, bo);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int drv_impl_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
+int drv_impl_reclaim(const struct drv_excl *x, uint64_t bytes,
+		     uint64_t *freed)
 {
-	if (bytes & (GPUVM_SZ_4K - 1) || bytes > dev->cfg.ram)
-		return -EINVAL;
-	dev->budget = bytes ? bytes : dev->cfg.ram;
-	return 0;
-}
-
-int drv_impl_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
-		      uint64_t *freed)
-{
-	uint64_t before = frames_used(dev), now;
+	struct gpuvm_drv_device *dev = x->dev;
+	uint64_t before = drv_frames_used(dev), now;
 	struct drv_bo *bo;
 	int ret = 0;
 
 	if (bytes & (GPUVM_SZ_4K - 1))
 		return -EINVAL;
 	for (;;) {
-		now = frames_used(dev);
+		now = drv_frames_used(dev);
 		if ((before - now) * GPUVM_SZ_4K >= bytes)
 			break;
 		bo = oldest_evictable(dev);
 		if (!bo)
 			break;
-		ret = drv_bo_evict(bo);
+		ret = drv_bo_evict(x, bo);
 		if (ret)
 			break;
 	}
 	if (freed)
-		*freed = (before - frames_used(dev)) * GPUVM_SZ_4K;
+		*freed = (before - drv_frames_used(dev)) * GPUVM_SZ_4K;
 	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* Eviction                                                            */
-
-/* The VA-manager key of bo's mappings: the dummy backs the sparse ones. */
-uint64_t drv_va_key(const struct drv_bo *bo)
-{
-	return bo == bo->file->dummy ? 0 : (uint64_t)(uintptr_t)bo;
-}
 
 static bool on_list(const struct drv_vm *vm, const struct drv_bo *bo)
 {
@@ -278,7 +188,7 @@ static void unmap_in_vm(struct drv_vm *vm, struct drv_bo *bo)
 	}
 }
 
-int drv_bo_evict(struct drv_bo *bo)
+int drv_bo_evict(const struct drv_excl *x, struct drv_bo *bo)
 {
 	struct gpuvm_drv_file *f = bo->file;
 	uint32_t i;
@@ -305,7 +215,7 @@ int drv_bo_evict(struct drv_bo *bo)
 	/* Nothing links to the dummy's shared tables now; they map frames
 	 * about to be freed. */
 	if (bo == f->dummy)
-		drv_sparse_tables_drop(f);
+		drv_sparse_tables_drop(x, f);
 	gpuvm_mem_bo_destroy(bo->mem);
 	bo->mem = NULL;
 	bo->swap = swap;
@@ -322,7 +232,8 @@ int drv_bo_evict(struct drv_bo *bo)
  * after restoring its target can put it back as it was with
  * drv_bo_restore_undo(), which needs no memory.
  */
-int drv_bo_restore(struct drv_bo *bo, bool *restored)
+int drv_bo_restore(const struct drv_excl *x, struct drv_bo *bo,
+		   bool *restored)
 {
 	struct gpuvm_drv_device *dev = bo->file->dev;
 	struct gpuvm_mem_bo *mem;
@@ -332,7 +243,7 @@ int drv_bo_restore(struct drv_bo *bo, bool *restored)
 	if (!bo->evicted)
 		return 0;
 	bo->pins++;
-	ret = drv_make_room(dev, bo->size / GPUVM_SZ_4K);
+	ret = drv_make_room(x, bo->size / GPUVM_SZ_4K);
 	bo->pins--;
 	if (ret)
 		return ret;
@@ -353,19 +264,19 @@ void drv_bo_restore_done(struct drv_bo *bo)
 	drv_bo_touch(bo);
 }
 
-void drv_bo_restore_undo(struct drv_bo *bo)
+void drv_bo_restore_undo(const struct drv_excl *x, struct drv_bo *bo)
 {
 	if (bo == bo->file->dummy)
-		drv_sparse_tables_drop(bo->file);
+		drv_sparse_tables_drop(x, bo->file);
 	gpuvm_mem_bo_destroy(bo->mem);
 	bo->mem = NULL;
 	bo->evicted = true;
 }
 
-int drv_bo_make_resident(struct drv_bo *bo)
+int drv_bo_make_resident(const struct drv_excl *x, struct drv_bo *bo)
 {
 	bool restored;
-	int ret = drv_bo_restore(bo, &restored);
+	int ret = drv_bo_restore(x, bo, &restored);
 
 	if (!ret && restored)
 		drv_bo_restore_done(bo);
@@ -392,8 +303,36 @@ static int reserve_evicted(struct drv_vm *vm, struct drv_bo *bo,
 	return 0;
 }
 
+/*
+ * Counts the tables bo's evicted VAs in vm need, making room in the
+ * budget when they do not fit, and fills the reservation. Counting again
+ * after making room matters: evicting prunes tables a count relied on.
+ */
+static int reserve_room(const struct drv_excl *x, struct drv_vm *vm,
+			struct drv_bo *bo, struct gpuvm_pt_resv *resv)
+{
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		resv->need = 0;
+		ret = reserve_evicted(vm, bo, resv);
+		if (ret)
+			return ret;
+		if (drv_fits(x->dev, resv->need) || tries == 3)
+			break;
+		ret = drv_make_room(x, resv->need);
+		if (ret)
+			return ret;
+	}
+	if (!drv_fits(x->dev, resv->need))
+		return -ENOMEM;
+	return gpuvm_pt_resv_fill(vm->pt, resv);
+}
+
 /* Remaps every evicted VA of a resident bo in vm. */
-static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
+static int remap_evicted(const struct drv_excl *x, struct drv_vm *vm,
+			 struct drv_bo *bo)
 {
 	struct gpuvm_pt_resv resv = { 0 };
 	struct gpuvm_pt_gather gather;
@@ -402,9 +341,8 @@ static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
 	uint32_t prot;
 	int ret;
 
-	drv_resv_limit(vm->file->dev, &resv);
-	ret = drv_reserve_room(vm, reserve_evicted, bo, &resv);
-
+	drv_resv_limit(x->dev, &resv);
+	ret = reserve_room(x, vm, bo, &resv);
 	if (ret) {
 		gpuvm_pt_resv_release(vm->pt, &resv);
 		return ret;
@@ -428,17 +366,18 @@ static int remap_evicted(struct drv_vm *vm, struct drv_bo *bo)
  * over, so making room for the next one cannot evict it again (which
  * could otherwise ping-pong forever under a tight budget).
  */
-static int restore_one(struct drv_vm *vm, uint32_t i)
+static int restore_one(const struct drv_excl *x, struct drv_vm *vm,
+		       uint32_t i)
 {
 	struct drv_bo *bo = vm->evicted[i];
-	int ret = drv_bo_make_resident(bo);
+	int ret = drv_bo_make_resident(x, bo);
 
 	if (ret)
 		return ret;
 	if (bo == bo->file->dummy)
-		drv_sparse_tables_rebuild(bo->file);
+		drv_sparse_tables_rebuild(x, bo->file);
 	bo->pins++;
-	ret = remap_evicted(vm, bo);
+	ret = remap_evicted(x, vm, bo);
 	if (ret)
 		bo->pins--;
 	return ret;
@@ -451,16 +390,13 @@ static int restore_one(struct drv_vm *vm, uint32_t i)
  * -ENOMEM what was restored stays restored and the rest stays listed:
  * the VM is consistent and a later validate continues.
  */
-int drv_impl_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
+int drv_impl_vm_validate(const struct drv_excl *x, struct drv_vm *vm)
 {
-	struct drv_vm *vm = drv_vm_lookup(file, vm_id);
 	uint32_t i, done;
 	int ret = 0;
 
-	if (!vm)
-		return -EINVAL;
 	for (done = 0; done < vm->n_evicted; done++) {
-		ret = restore_one(vm, done);
+		ret = restore_one(x, vm, done);
 		if (ret)
 			break;
 	}
@@ -474,57 +410,29 @@ int drv_impl_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
 		vm->n_evicted -= done;
 	}
 	/* Rebuilt sets that no restored range came to link to go again. */
-	drv_sparse_tables_trim(file);
+	drv_sparse_tables_trim(x, vm->file);
 	return ret;
-}
-
-/*
- * Counts a page-table change with count(), making room in the budget
- * when it does not fit, and fills the reservation. Counting again after
- * making room matters: evicting prunes tables the first count relied on.
- */
-int drv_reserve_room(struct drv_vm *vm,
-		     int (*count)(struct drv_vm *, struct drv_bo *,
-				  struct gpuvm_pt_resv *),
-		     struct drv_bo *bo, struct gpuvm_pt_resv *resv)
-{
-	struct gpuvm_drv_device *dev = vm->file->dev;
-	unsigned int tries;
-	int ret;
-
-	for (tries = 0;; tries++) {
-		resv->need = 0;
-		ret = count(vm, bo, resv);
-		if (ret)
-			return ret;
-		if (drv_fits(dev, resv->need) || tries == 3)
-			break;
-		ret = drv_make_room(dev, resv->need);
-		if (ret)
-			return ret;
-	}
-	if (!drv_fits(dev, resv->need))
-		return -ENOMEM;
-	return gpuvm_pt_resv_fill(vm->pt, resv);
 }
 
 /* ------------------------------------------------------------------ */
 /* Handles                                                             */
 
-int drv_impl_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
+int drv_impl_bo_evict(const struct drv_excl *x, struct gpuvm_drv_file *file,
+		      uint32_t handle)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 
-	return bo ? drv_bo_evict(bo) : -EINVAL;
+	return bo ? drv_bo_evict(x, bo) : -EINVAL;
 }
 
-int drv_impl_dummy_evict(struct gpuvm_drv_file *file)
+int drv_impl_dummy_evict(const struct drv_excl *x,
+			 struct gpuvm_drv_file *file)
 {
-	return file->dummy ? drv_bo_evict(file->dummy) : -ENOENT;
+	return file->dummy ? drv_bo_evict(x, file->dummy) : -ENOENT;
 }
 
 int drv_impl_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
-			  bool *resident)
+			 bool *resident)
 {
 	struct drv_bo *bo = handle ? drv_bo_lookup(file, handle) : file->dummy;
 
@@ -534,7 +442,8 @@ int drv_impl_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
 	return 0;
 }
 
-int drv_impl_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
+int drv_impl_bo_pin(const struct drv_excl *x, struct gpuvm_drv_file *file,
+		    uint32_t handle, bool pin)
 {
 	struct drv_bo *bo = drv_bo_lookup(file, handle);
 	int ret;
@@ -550,7 +459,7 @@ int drv_impl_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
 	}
 	if (bo->user_pinned)
 		return 0;
-	ret = drv_bo_make_resident(bo);
+	ret = drv_bo_make_resident(x, bo);
 	if (ret)
 		return ret;
 	bo->user_pinned = true;

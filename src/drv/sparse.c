@@ -89,7 +89,8 @@ uint64_t drv_sparse_tables_need(struct gpuvm_drv_file *file, uint32_t prot,
  * phase: a failure fails the op (-ENOMEM), so the outcome never depends
  * on whether an optimisation happened to get memory.
  */
-int drv_sparse_tables_get(struct gpuvm_drv_file *file, uint32_t prot,
+int drv_sparse_tables_get(const struct drv_excl *x,
+			  struct gpuvm_drv_file *file, uint32_t prot,
 			  uint64_t addr, uint64_t range)
 {
 	file->sparse_prots |= 1u << prot_index(prot);
@@ -103,13 +104,14 @@ int drv_sparse_tables_get(struct gpuvm_drv_file *file, uint32_t prot,
  * restored ranges link again. Best effort: without a set (no memory) a
  * restore just takes private tables, which it counts and reserves.
  */
-void drv_sparse_tables_rebuild(struct gpuvm_drv_file *file)
+void drv_sparse_tables_rebuild(const struct drv_excl *x,
+			       struct gpuvm_drv_file *file)
 {
 	uint32_t prot;
 
 	for (prot = 0; prot < DRV_PROT_VARIANTS; prot++)
 		if ((file->sparse_prots & (1u << prot)) &&
-		    drv_fits(file->dev, GPUVM_PT_LEVELS - 1))
+		    drv_fits(x->dev, GPUVM_PT_LEVELS - 1))
 			build(file, prot);
 }
 
@@ -121,7 +123,8 @@ static void drop(struct gpuvm_pt_shared **slot, bool force)
 		*slot = NULL;
 }
 
-void drv_sparse_tables_drop(struct gpuvm_drv_file *file)
+void drv_sparse_tables_drop(const struct drv_excl *x,
+			    struct gpuvm_drv_file *file)
 {
 	unsigned int i;
 
@@ -133,7 +136,8 @@ void drv_sparse_tables_drop(struct gpuvm_drv_file *file)
  * Sets nothing links to any more go: a set exists exactly while some
  * range uses it, so a failed op or an unmap leaves no set behind.
  */
-void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
+void drv_sparse_tables_trim(const struct drv_excl *x,
+			    struct gpuvm_drv_file *file)
 {
 	unsigned int i;
 
@@ -149,7 +153,8 @@ void drv_sparse_tables_trim(struct gpuvm_drv_file *file)
  * A queued sparse MAP will link to its set when it runs: until then the
  * set must outlive an unlink that leaves it idle.
  */
-void drv_sparse_tables_hold(struct gpuvm_drv_file *file, uint32_t prot,
+void drv_sparse_tables_hold(const struct drv_excl *x,
+			    struct gpuvm_drv_file *file, uint32_t prot,
 			    bool hold)
 {
 	uint32_t *holds = file->dev->cfg.sparse == GPUVM_DRV_SPARSE_NULL ?
@@ -177,8 +182,9 @@ bool drv_sparse_tables_idle(struct gpuvm_drv_file *file)
 	return false;
 }
 
-void drv_null_tables_drop(struct gpuvm_drv_device *dev)
+void drv_null_tables_drop(const struct drv_excl *x)
 {
+	struct gpuvm_drv_device *dev = x->dev;
 	unsigned int i;
 
 	for (i = 0; i < DRV_PROT_VARIANTS; i++)
