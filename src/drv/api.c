@@ -97,6 +97,8 @@ static void unlock_vm(struct gpuvm_drv_file *file, struct drv_vm *vm)
 int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
 			struct gpuvm_drv_file **out)
 {
+	if (!dev || !out)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_file_open(dev, out));
 }
 
@@ -115,17 +117,23 @@ void gpuvm_drv_file_close(struct gpuvm_drv_file *file)
 int gpuvm_drv_vm_create(struct gpuvm_drv_file *file, uint64_t user_va,
 			uint32_t *id)
 {
+	if (!file || !id)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_vm_create(file, user_va, id));
 }
 
 int gpuvm_drv_vm_destroy(struct gpuvm_drv_file *file, uint32_t id)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_vm_destroy(file, id));
 }
 
 int gpuvm_drv_vm_get_state(struct gpuvm_drv_file *file, uint32_t id,
 			   enum gpuvm_drv_vm_state *state)
 {
+	if (!file || !state)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_vm_get_state(file, id, state));
 }
 
@@ -133,24 +141,32 @@ int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t exclusive_vm, unsigned int chunks,
 			uint32_t *handle)
 {
+	if (!file || !handle)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_bo_create(file, size, exclusive_vm, chunks,
 					    handle));
 }
 
 int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_bo_close(file, handle));
 }
 
 int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		      uint64_t offset, void *buf, uint64_t len)
 {
+	if (!file || !buf)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_bo_read(file, handle, offset, buf, len));
 }
 
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len)
 {
+	if (!file || !buf)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_bo_write(file, handle, offset, buf, len));
 }
 
@@ -208,10 +224,13 @@ int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 		      uint32_t flags, const struct gpuvm_drv_bind_op *ops,
 		      uint32_t count, uint32_t *failed)
 {
-	struct drv_vm *vm = lock_vm(file, vm_id);
+	struct drv_vm *vm;
 	uint32_t i;
 	int ret = 0;
 
+	if (!file)
+		return -EINVAL;
+	vm = lock_vm(file, vm_id);
 	/* A bad VM or batch is the call's error, not an op's. */
 	if (!vm)
 		return -EINVAL;
@@ -233,6 +252,8 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault)
 {
+	if (!file || !buf)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_gpu_access(file, vm_id, access, va, buf, len,
 					     fault));
 }
@@ -243,12 +264,16 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t va, struct gpuvm_drv_lookup *out)
 {
+	if (!file || !out)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_lookup(file, vm_id, va, out));
 }
 
 int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       struct gpuvm_drv_vm_stats *st)
 {
+	if (!file || !st)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_stats(file, vm_id, st));
 }
 
@@ -256,6 +281,8 @@ int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
 				  uint32_t vm_id, uint64_t start, uint64_t end,
 				  gpuvm_drv_mapping_fn fn, void *cookie)
 {
+	if (!file || !fn)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_for_each_mapping(file, vm_id, start, end,
 						     fn, cookie));
 }
@@ -263,17 +290,23 @@ int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
 int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err)
 {
+	if (!file)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_check(file, vm_id, err));
 }
 
 int gpuvm_drv_vm_dump(struct gpuvm_drv_file *file, uint32_t vm_id, FILE *f)
 {
+	if (!file || !f)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_dump(file, vm_id, f));
 }
 
 int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth)
 {
+	if (!file)
+		return -EINVAL;
 	SV(file, vm_id, drv_impl_vm_fail_nth_alloc(file, vm_id, nth));
 }
 
@@ -282,38 +315,52 @@ int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 
 int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes)
 {
+	if (!dev)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_device_set_budget(dev, bytes));
 }
 
 int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
 		      uint64_t *freed)
 {
+	if (!dev)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_reclaim(dev, bytes, freed));
 }
 
 int gpuvm_drv_bo_evict(struct gpuvm_drv_file *file, uint32_t handle)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_bo_evict(file, handle));
 }
 
 int gpuvm_drv_dummy_evict(struct gpuvm_drv_file *file)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_dummy_evict(file));
 }
 
 int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
 			  bool *resident)
 {
+	if (!file || !resident)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_bo_resident(file, handle, resident));
 }
 
 int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_bo_pin(file, handle, pin));
 }
 
 int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
 {
+	if (!file)
+		return -EINVAL;
 	X_DEV(file->dev, drv_impl_vm_validate(file, vm_id));
 }
 
@@ -323,28 +370,38 @@ int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id)
 int gpuvm_drv_timeline_signal(struct gpuvm_drv_device *dev,
 			      uint32_t timeline, uint64_t point)
 {
+	if (!dev)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_timeline_signal(dev, timeline, point));
 }
 
 int gpuvm_drv_timeline_point(struct gpuvm_drv_device *dev, uint32_t timeline,
 			     uint64_t *point)
 {
+	if (!dev || !point)
+		return -EINVAL;
 	S_DEV(dev, drv_impl_timeline_point(dev, timeline, point));
 }
 
 int gpuvm_drv_run(struct gpuvm_drv_device *dev, uint32_t *executed)
 {
+	if (!dev)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_run(dev, executed));
 }
 
 int gpuvm_drv_wait(struct gpuvm_drv_device *dev, uint32_t timeline,
 		   uint64_t point)
 {
+	if (!dev)
+		return -EINVAL;
 	X_DEV(dev, drv_impl_wait(dev, timeline, point));
 }
 
 int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint32_t *jobs)
 {
+	if (!file || !jobs)
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_vm_queued(file, vm_id, jobs));
 }
