@@ -47,6 +47,12 @@
  *  - Object creation and destruction, eviction, restore, budgets,
  *    timelines and the async queues run alone.
  * src/drv/api.c says which lock every call takes.
+ *
+ * NULL pointers: a pointer argument may be NULL only where its function's
+ * comment says so. Any other NULL is refused before anything is done (no
+ * lock taken, nothing created, nothing evicted): -EINVAL from a function
+ * returning an errno, nothing done by a void one, NULL from the
+ * accessors.
  */
 #ifndef GPUVM_DRV_H
 #define GPUVM_DRV_H
@@ -167,17 +173,22 @@ struct gpuvm_drv_lookup {
 
 /* ------------------------------------------------------------------ */
 
+/* cfg NULL: every default. -EINVAL for a bad cfg, -ENOMEM. */
 int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 			    struct gpuvm_drv_device **out);
 /* Closes every file still open. NULL is allowed. */
 void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev);
+/* The device's memory and configuration; NULL for a NULL dev. */
 struct gpuvm_mem *gpuvm_drv_device_mem(struct gpuvm_drv_device *dev);
 const struct gpuvm_drv_device_cfg *
 gpuvm_drv_device_cfg(const struct gpuvm_drv_device *dev);
 
 int gpuvm_drv_file_open(struct gpuvm_drv_device *dev,
 			struct gpuvm_drv_file **out);
-/* Destroys every VM and BO of the file and returns every frame. */
+/*
+ * Destroys every VM and BO of the file and returns every frame. NULL is
+ * allowed.
+ */
 void gpuvm_drv_file_close(struct gpuvm_drv_file *file);
 
 /*
@@ -202,7 +213,10 @@ int gpuvm_drv_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 			uint32_t *handle);
 /* Drops the handle; the memory lives on while mappings use it. */
 int gpuvm_drv_bo_close(struct gpuvm_drv_file *file, uint32_t handle);
-/* CPU access. An evicted BO is read and written in swap, not restored. */
+/*
+ * CPU access. An evicted BO is read and written in swap, not restored.
+ * buf must not be NULL, even for len 0.
+ */
 int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		      uint64_t offset, void *buf, uint64_t len);
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
@@ -223,7 +237,8 @@ int gpuvm_drv_device_set_budget(struct gpuvm_drv_device *dev, uint64_t bytes);
 /*
  * Asks the shrinker for bytes: evicts LRU-first until that much is free
  * or nothing is left to evict. *freed gets what it freed (BO frames and
- * the page tables their unmapping emptied). -EINVAL if unaligned.
+ * the page tables their unmapping emptied); freed may be NULL. -EINVAL if
+ * unaligned.
  */
 int gpuvm_drv_reclaim(struct gpuvm_drv_device *dev, uint64_t bytes,
 		      uint64_t *freed);
@@ -260,6 +275,9 @@ int gpuvm_drv_vm_validate(struct gpuvm_drv_file *file, uint32_t vm_id);
  * would need a held slot is -ENOSPC, so a queued job never fails on the
  * limit. A job gives its slots back when it runs (what it added is then
  * in the live count) or when its VM is destroyed or its file closed.
+ *
+ * ops may be NULL when count is 0 (nothing to do); failed may be NULL
+ * (the errno alone).
  *
  * Synchronous (flags 0): runs ops[0..count) in order. Returns 0, or the
  * failing op's errno with *failed set to its index (earlier ops stay
@@ -321,7 +339,10 @@ int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth);
 
-/* GPU accesses through the VM's MMU address space. */
+/*
+ * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
+ * and the others: fault may be NULL, buf may not.
+ */
 int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault);
@@ -347,7 +368,8 @@ typedef int (*gpuvm_drv_mapping_fn)(void *cookie,
 
 /*
  * Calls fn for every mapping overlapping [start, end) in address order,
- * stopping at the first non-zero return, which it returns.
+ * stopping at the first non-zero return, which it returns. cookie is
+ * fn's own and may be NULL.
  */
 int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
 				  uint32_t vm_id, uint64_t start, uint64_t end,
@@ -356,7 +378,8 @@ int gpuvm_drv_vm_for_each_mapping(struct gpuvm_drv_file *file,
 /*
  * Checks that the page tables map exactly what the VA space holds, that
  * every TLB entry agrees with the tables, and the invariants of each
- * layer. 0 or -EUCLEAN with the first difference written to err.
+ * layer. 0 or -EUCLEAN with the first difference written to err, which
+ * may be NULL.
  */
 int gpuvm_drv_vm_check(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       FILE *err);

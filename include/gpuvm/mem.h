@@ -24,6 +24,11 @@
  * 64-bit descriptors, which gpuvm_mem_read64/write64 access atomically so a
  * concurrent walker sees a descriptor before or after a write, never torn.
  * The fail-nth hook and gpuvm_mem_destroy are for one thread.
+ *
+ * NULL pointers: a pointer argument may be NULL only where its function's
+ * comment says so. Any other NULL is refused before anything is done:
+ * -EINVAL from a function returning an errno, nothing done by a void one,
+ * and from the accessors the value their comment gives (0 or NULL).
  */
 #ifndef GPUVM_MEM_H
 #define GPUVM_MEM_H
@@ -75,6 +80,7 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
 /* Frees everything, including BOs not yet destroyed. NULL is allowed. */
 void gpuvm_mem_destroy(struct gpuvm_mem *mem);
 
+/* A NULL mem gives all-zero statistics. */
 void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st);
 
 /*
@@ -104,8 +110,8 @@ void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth);
 
 /*
  * Physical access. Every byte of [pa, pa + len) must lie inside the
- * memory (-EFAULT otherwise, nothing copied); -EINVAL for a NULL mem, or
- * a NULL buf with len > 0.
+ * memory (-EFAULT otherwise, nothing copied); -EINVAL for a NULL mem or
+ * a NULL buf, even for len 0.
  *
  * Memory that was never written costs nothing, on any host: the module
  * keeps a map of the 4 KiB frames written since they were last freed, and
@@ -137,25 +143,31 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
  * frame (and further, up to the end of the memory: the host reservation
  * is one linear range). pa must be inside the memory. For reading
  * descriptors of tables that were written; reading a frame that was never
- * written through it costs a host page.
+ * written through it costs a host page. NULL for a NULL mem.
  */
 void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
 
 /*
  * The same, for writing [pa, pa + len): marks those frames written first.
- * The range must be inside the memory.
+ * The range must be inside the memory; NULL for a NULL mem.
  */
 void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len);
 
+/* A 64-bit descriptor at pa (8-byte aligned); 0 (invalid) for a NULL mem. */
 static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
 					uint64_t pa)
 {
+	if (!mem)
+		return 0;
 	/* Acquire: a table read through a descriptor is seen complete. */
 	return __atomic_load_n((const uint64_t *)gpuvm_mem_ptr(mem, pa),
 			       __ATOMIC_ACQUIRE);
 }
 
-/* An atomic (release) store of a descriptor; pa 8-byte aligned. */
+/*
+ * An atomic (release) store of a descriptor; pa 8-byte aligned. Does
+ * nothing for a NULL mem.
+ */
 void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v);
 
 /* ------------------------------------------------------------------ */
@@ -181,6 +193,7 @@ int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
 /* Frees the BO and returns its frames. NULL is allowed. */
 void gpuvm_mem_bo_destroy(struct gpuvm_mem_bo *bo);
 
+/* Size, runs and their number; 0, 0 and NULL for a NULL bo. */
 uint64_t gpuvm_mem_bo_size(const struct gpuvm_mem_bo *bo);
 unsigned int gpuvm_mem_bo_run_count(const struct gpuvm_mem_bo *bo);
 const struct gpuvm_mem_run *gpuvm_mem_bo_runs(const struct gpuvm_mem_bo *bo);
@@ -189,13 +202,14 @@ const struct gpuvm_mem_run *gpuvm_mem_bo_runs(const struct gpuvm_mem_bo *bo);
  * Physical address behind BO offset `offset` (< size), found by binary
  * search over the runs: O(log runs). If contig is non-NULL it receives the
  * number of bytes physically contiguous from there to the run's end.
- * An offset at or past the size gives UINT64_MAX (and *contig = 0).
+ * An offset at or past the size, or a NULL bo, gives UINT64_MAX (and
+ * *contig = 0).
  */
 uint64_t gpuvm_mem_bo_pa(const struct gpuvm_mem_bo *bo, uint64_t offset,
 			 uint64_t *contig);
 
 /* CPU access to the contents (what an mmap of the BO gives). -EINVAL if
- * [offset, offset + len) leaves the BO. */
+ * [offset, offset + len) leaves the BO (or buf is NULL, even for len 0). */
 int gpuvm_mem_bo_read(const struct gpuvm_mem_bo *bo, uint64_t offset,
 		      void *buf, uint64_t len);
 int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,

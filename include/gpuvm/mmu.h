@@ -28,6 +28,12 @@
  * touching it wait until it is unlocked, as on Mali: an access then sees
  * the translations from before or after an update, never a mix. The
  * caller updating the tables serialises lock/unlock per AS.
+ *
+ * NULL pointers: a pointer argument may be NULL only where its function's
+ * comment says so (the fault and translation outputs, destroy). Any other
+ * NULL is refused before anything is done: -EINVAL from a function
+ * returning an errno, nothing done by a void one, 0 from
+ * gpuvm_mmu_tlb_verify(). The access path pays one check per call.
  */
 #ifndef GPUVM_MMU_H
 #define GPUVM_MMU_H
@@ -102,19 +108,23 @@ struct gpuvm_mmu_xlat {
 	bool null;            /* NULL leaf: reads zero, writes dropped */
 };
 
+/* -EINVAL on a bad cfg, -ENOMEM. */
 int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 			struct gpuvm_mmu_as **out);
+/* NULL is allowed. */
 void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as);
 
 /* Rebinds the AS to another root (drops the whole TLB). */
 void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root);
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked);
+/* A NULL as gives all-zero statistics. */
 void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st);
 
 /*
  * Translates one address for one kind of access, through the TLB.
  * 0, -EFAULT with *fault filled, or -ESTALE (checked mode caught a stale
- * TLB entry; *x then holds the fresh walk's answer).
+ * TLB entry; *x then holds the fresh walk's answer). x and fault may be
+ * NULL: that answer is then not reported (the errno still is).
  */
 int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
 			enum gpuvm_mmu_access access,
@@ -124,7 +134,8 @@ int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
 /*
  * GPU accesses of len bytes at va (any alignment, any length, crossing
  * pages). Values are little-endian, as on the GPU. 0, -EFAULT (fault
- * filled, nothing read or written), -ESTALE (checked mode).
+ * filled, nothing read or written), -ESTALE (checked mode). fault may be
+ * NULL (the errno alone); buf may not, even for len 0 (-EINVAL).
  */
 int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 		   size_t len, struct gpuvm_mmu_fault *fault);
@@ -148,15 +159,16 @@ void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as);
 
 /*
  * Walks afresh for every valid TLB entry and returns how many disagree
- * with the tables in memory (0 for a coherent TLB). Counts nothing: for
- * checks and tests, not the access path.
+ * with the tables in memory (0 for a coherent TLB, or a NULL as). Counts
+ * nothing: for checks and tests, not the access path.
  */
 uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as);
 
 /*
  * Finishes a page-table transaction: invalidates the gather range, then
  * lets the page tables free what the transaction unlinked. Doing both in
- * one call is what makes "nothing freed before its invalidation" hold.
+ * one call is what makes "nothing freed before its invalidation" hold:
+ * with any argument NULL it does neither.
  */
 void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
 			    struct gpuvm_pt_gather *gather);

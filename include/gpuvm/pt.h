@@ -38,6 +38,14 @@
  * Thread safety: one transaction at a time per instance; the caller
  * serialises. The MMU may walk concurrently: every descriptor is written
  * with one 64-bit store, and a table is linked only once it is complete.
+ *
+ * NULL pointers: a pointer argument may be NULL only where its function's
+ * comment says so (a source with GPUVM_PT_PROT_NULL, validate's err, the
+ * leaf walk's cookie, destroy). Any other NULL is refused before anything
+ * is done: -EINVAL from a function returning an errno, nothing done by a
+ * void one (which then also frees nothing: a reservation or gather given
+ * with a NULL pt keeps its pages), and from the accessors the value their
+ * comment gives.
  */
 #ifndef GPUVM_PT_H
 #define GPUVM_PT_H
@@ -204,13 +212,22 @@ struct gpuvm_pt_stats {
 
 /* -EINVAL on a bad cfg, -ENOMEM. The top table is allocated here. */
 int gpuvm_pt_create(const struct gpuvm_pt_cfg *cfg, struct gpuvm_pt **out);
-/* Frees every table (the caller has made sure no TLB holds them). */
+/*
+ * Frees every table (the caller has made sure no TLB holds them). NULL is
+ * allowed.
+ */
 void gpuvm_pt_destroy(struct gpuvm_pt *pt);
 
-uint64_t gpuvm_pt_root(const struct gpuvm_pt *pt);     /* top table PA */
+/*
+ * The top table's PA, the walk's first level, the VA width and the page
+ * sizes. A NULL pt gives values no instance has: UINT64_MAX (not a
+ * table's address), GPUVM_PT_LEVELS (not a level), 0 and 0.
+ */
+uint64_t gpuvm_pt_root(const struct gpuvm_pt *pt);
 unsigned int gpuvm_pt_start_level(const struct gpuvm_pt *pt);
 unsigned int gpuvm_pt_va_bits(const struct gpuvm_pt *pt);
 uint64_t gpuvm_pt_pgsizes(const struct gpuvm_pt *pt);
+/* A NULL pt gives all-zero statistics. */
 void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st);
 
 /*
@@ -264,13 +281,17 @@ void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
  * period is not a power of two of at least 4 KiB, -ENOMEM. A set built
  * for one source must only be given with that source (or one equal to it
  * modulo period) and the same prot: the prot is checked, the source is
- * the caller's promise.
+ * the caller's promise. src may be NULL with GPUVM_PT_PROT_NULL only.
  */
 int gpuvm_pt_shared_create(struct gpuvm_mem *mem, uint64_t pgsizes,
 			   const struct gpuvm_pt_src *src, uint32_t prot,
 			   uint64_t period, struct gpuvm_pt_shared **out);
-/* -EBUSY (nothing freed) while any page table still links to it. */
+/*
+ * -EBUSY (nothing freed) while any page table still links to it. NULL is
+ * allowed (0).
+ */
 int gpuvm_pt_shared_destroy(struct gpuvm_pt_shared *sh);
+/* Table pages and links; 0 for a NULL set. */
 uint64_t gpuvm_pt_shared_pages(const struct gpuvm_pt_shared *sh);
 uint64_t gpuvm_pt_shared_links(const struct gpuvm_pt_shared *sh);
 
@@ -297,16 +318,20 @@ struct gpuvm_pt_gather {
 	uint64_t freed_count;
 };
 
+/* Does nothing for a NULL g. */
 static inline void gpuvm_pt_gather_init(struct gpuvm_pt_gather *g)
 {
+	if (!g)
+		return;
 	g->start = g->end = 0;
 	g->freed_head = 0;
 	g->freed_count = 0;
 }
 
+/* Nothing to invalidate? True for a NULL g. */
 static inline bool gpuvm_pt_gather_empty(const struct gpuvm_pt_gather *g)
 {
-	return g->start == g->end;
+	return !g || g->start == g->end;
 }
 
 /*
@@ -314,7 +339,8 @@ static inline bool gpuvm_pt_gather_empty(const struct gpuvm_pt_gather *g)
  * from src can need, or splitting blocks for unmapping it. Counts add up
  * over several calls; the sum is an upper bound for applying them in any
  * order within one transaction. -EINVAL for an unaligned range or one
- * outside the VA width.
+ * outside the VA width. Here and in every map below, src may be NULL
+ * with GPUVM_PT_PROT_NULL (NULL leaves have no source), -EINVAL without.
  */
 int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			 const struct gpuvm_pt_src *src, uint32_t prot,
@@ -396,14 +422,17 @@ uint64_t gpuvm_pt_prot_attrs(uint32_t prot);
 /*
  * Calls fn for every leaf overlapping [start, end), in VA order, with the
  * leaf's whole range. Stops at the first non-zero return and returns it.
- * Visits only tables that exist.
+ * Visits only tables that exist. cookie is fn's own and may be NULL.
  */
 typedef int (*gpuvm_pt_leaf_fn)(void *cookie, uint64_t va, uint64_t size,
 				uint64_t desc);
 int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
 			   uint64_t end, gpuvm_pt_leaf_fn fn, void *cookie);
 
-/* Recounts everything from the descriptors; 0 or -EUCLEAN. */
+/*
+ * Recounts everything from the descriptors; 0 or -EUCLEAN, with the
+ * reason on err if it is not NULL.
+ */
 int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err);
 /* One line per leaf run (merged when contiguous), in VA order. */
 void gpuvm_pt_print(const struct gpuvm_pt *pt, FILE *f);

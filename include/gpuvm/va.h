@@ -26,6 +26,12 @@
  *
  * Thread safety: none inside. A space and its op lists must be used by one
  * thread at a time; the caller serialises (the driver holds a VM lock).
+ *
+ * NULL pointers: a pointer argument may be NULL only where its function's
+ * comment says so. Any other NULL is refused before anything is done:
+ * -EINVAL from a function returning an errno, nothing done by a void one
+ * (a print prints nothing), and from the lookups and accessors the value
+ * their comment gives (NULL, 0 or UINT64_MAX).
  */
 #ifndef GPUVM_VA_H
 #define GPUVM_VA_H
@@ -80,14 +86,15 @@ struct gpuvm_va {
 	void *priv;
 };
 
+/* End of the mapping (exclusive); 0 for a NULL va. */
 static inline uint64_t gpuvm_va_end(const struct gpuvm_va *va)
 {
-	return va->addr + va->range;
+	return va ? va->addr + va->range : 0;
 }
 
 /*
  * BO offset that VA address x (inside va) maps. Undefined for SPARSE,
- * which has no BO; returns UINT64_MAX then.
+ * which has no BO; returns UINT64_MAX then, and for a NULL va.
  */
 uint64_t gpuvm_va_bo_offset_at(const struct gpuvm_va *va, uint64_t x);
 
@@ -107,6 +114,7 @@ int gpuvm_va_space_create(const struct gpuvm_va_space_cfg *cfg,
 /* Frees the space and every mapping in it. NULL is allowed. */
 void gpuvm_va_space_destroy(struct gpuvm_va_space *space);
 
+/* Live mappings and the configuration; 0 and NULL for a NULL space. */
 uint64_t gpuvm_va_space_count(const struct gpuvm_va_space *space);
 const struct gpuvm_va_space_cfg *
 gpuvm_va_space_cfg(const struct gpuvm_va_space *space);
@@ -121,6 +129,7 @@ int gpuvm_va_check_range(const struct gpuvm_va_space *space, uint64_t addr,
 
 /* ------------------------------------------------------------------ */
 /* Lookup and iteration. All O(log n) to find, O(1) amortised to step.  */
+/* A NULL space or va finds nothing (NULL).                             */
 
 /* The mapping containing addr, or NULL. */
 struct gpuvm_va *gpuvm_va_find(const struct gpuvm_va_space *space,
@@ -131,7 +140,12 @@ struct gpuvm_va *gpuvm_va_first_in(const struct gpuvm_va_space *space,
 /* Mapping after va if it still starts before end, or NULL. */
 struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end);
 
-/* Iterates mappings overlapping [addr, end) in address order. */
+/*
+ * Iterates mappings overlapping [addr, end) in address order. va must be
+ * an assignable struct gpuvm_va pointer, evaluated more than once; the
+ * body must not change the space (a commit, a free of the space) while
+ * the loop runs. A NULL space iterates nothing.
+ */
 #define gpuvm_va_for_each_in(va, space, addr, end)                  \
 	for ((va) = gpuvm_va_first_in((space), (addr), (end)); (va); \
 	     (va) = gpuvm_va_next_in((va), (end)))
@@ -139,7 +153,8 @@ struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end);
 /*
  * Mappings of one BO (the VM x BO link eviction needs), in address order.
  * Repeat mappings of the BO are included; bo = 0 gives the sparse
- * mappings (what a per-file dummy backs).
+ * mappings (what a per-file dummy backs). The macro's precondition is
+ * gpuvm_va_for_each_in()'s; a NULL space iterates nothing.
  */
 struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 				   uint64_t bo);
@@ -233,7 +248,7 @@ void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space,
 /*
  * Checks every invariant (tree shape and order, no overlap, alignment,
  * inside the range, BO index consistent, count). Returns 0 or -EUCLEAN,
- * describing the first problem on err if non-NULL.
+ * describing the first problem on err if non-NULL (err may be NULL).
  */
 int gpuvm_va_space_validate(const struct gpuvm_va_space *space, FILE *err);
 
@@ -247,12 +262,12 @@ typedef void (*gpuvm_va_bo_namer)(FILE *f, uint64_t bo, void *cookie);
 /*
  * The namer the space's messages and prints use (validate,
  * gpuvm_va_space_print, gpuvm_va_ops_print); NULL, the default, prints
- * the key as a decimal number.
+ * the key as a decimal number. Nothing happens for a NULL space.
  */
 void gpuvm_va_space_set_bo_namer(struct gpuvm_va_space *space,
 				 gpuvm_va_bo_namer fn, void *cookie);
 
-/* One line per mapping, in address order. */
+/* One line per mapping, in address order. NULL anything: no output. */
 void gpuvm_va_space_print(const struct gpuvm_va_space *space, FILE *f);
 /* One mapping; its key as a number (it knows no space, hence no namer). */
 void gpuvm_va_print(const struct gpuvm_va *va, FILE *f);

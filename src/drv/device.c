@@ -53,6 +53,8 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 	struct gpuvm_mem_cfg mc;
 	int ret;
 
+	if (!out)
+		return -EINVAL;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
@@ -93,13 +95,13 @@ void gpuvm_drv_device_destroy(struct gpuvm_drv_device *dev)
 
 struct gpuvm_mem *gpuvm_drv_device_mem(struct gpuvm_drv_device *dev)
 {
-	return dev->mem;
+	return dev ? dev->mem : NULL;
 }
 
 const struct gpuvm_drv_device_cfg *
 gpuvm_drv_device_cfg(const struct gpuvm_drv_device *dev)
 {
-	return &dev->cfg;
+	return dev ? &dev->cfg : NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -226,7 +226,7 @@ void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 		   uint64_t len)
 {
-	if (!mem || (!buf && len))
+	if (!mem || !buf)
 		return -EINVAL;
 	if (!in_memory(mem, pa, len))
 		return -EFAULT;
@@ -238,7 +238,7 @@ int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 		    uint64_t len)
 {
-	if (!mem || (!buf && len))
+	if (!mem || !buf)
 		return -EINVAL;
 	if (!in_memory(mem, pa, len))
 		return -EFAULT;
@@ -249,6 +249,8 @@ int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 
 void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)
 {
+	if (!mem)
+		return;
 	assert(pa < mem->size && !(pa & 7));
 	mark_frame(mem, frame_of(pa));
 	/* Release: what a descriptor links to is published with it. */
@@ -258,12 +260,16 @@ void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)
 
 void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa)
 {
+	if (!mem)
+		return NULL;
 	assert(pa < mem->size);
 	return mem->base + pa;
 }
 
 void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
 {
+	if (!mem)
+		return NULL;
 	assert(in_memory(mem, pa, len));
 	if (len)
 		mark_range(mem, pa, len);

@@ -280,17 +280,17 @@ void mem_bo_free_all(struct gpuvm_mem *mem)
 
 uint64_t gpuvm_mem_bo_size(const struct gpuvm_mem_bo *bo)
 {
-	return bo->size;
+	return bo ? bo->size : 0;
 }
 
 unsigned int gpuvm_mem_bo_run_count(const struct gpuvm_mem_bo *bo)
 {
-	return bo->nruns;
+	return bo ? bo->nruns : 0;
 }
 
 const struct gpuvm_mem_run *gpuvm_mem_bo_runs(const struct gpuvm_mem_bo *bo)
 {
-	return bo->runs;
+	return bo ? bo->runs : NULL;
 }
 
 /* Index of the run holding offset (< size): the last run starting <= it. */
@@ -308,13 +308,13 @@ static unsigned int run_index(const struct gpuvm_mem_bo *bo, uint64_t offset)
 	return lo;
 }
 
-/* Out of range offsets give UINT64_MAX and no contiguous bytes. */
+/* Out of range offsets (or no BO) give UINT64_MAX and no contiguous bytes. */
 uint64_t gpuvm_mem_bo_pa(const struct gpuvm_mem_bo *bo, uint64_t offset,
 			 uint64_t *contig)
 {
 	const struct gpuvm_mem_run *r;
 
-	if (offset >= bo->size) {
+	if (!bo || offset >= bo->size) {
 		if (contig)
 			*contig = 0;
 		return UINT64_MAX;
@@ -378,12 +378,16 @@ uint64_t gpuvm_mem_bo_next_written(const struct gpuvm_mem_bo *bo,
 int gpuvm_mem_bo_read(const struct gpuvm_mem_bo *bo, uint64_t offset,
 		      void *buf, uint64_t len)
 {
+	if (!bo || !buf)
+		return -EINVAL;
 	return bo_copy(bo, offset, buf, len, false);
 }
 
 int gpuvm_mem_bo_write(struct gpuvm_mem_bo *bo, uint64_t offset,
 		       const void *buf, uint64_t len)
 {
+	if (!bo || !buf)
+		return -EINVAL;
 	/* bo_copy only writes through buf when to_bo is false. */
 	return bo_copy(bo, offset, (void *)(uintptr_t)buf, len, true);
 }
@@ -469,7 +473,7 @@ int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
 {
 	int ret;
 
-	if (!mem)
+	if (!mem || !out)
 		return -EINVAL;
 	mem_lock(mem);
 	ret = gpuvm_mem_bo_create_unlocked(mem, size, chunks, out);

@@ -660,6 +660,12 @@ static void gpuvm_mem_print_unlocked(const struct gpuvm_mem *mem, FILE *f)
 
 void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st)
 {
+	if (!st)
+		return;
+	if (!mem) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	mem_lock(mem);
 	gpuvm_mem_stats_unlocked(mem, st);
 	mem_unlock(mem);
@@ -670,6 +676,8 @@ int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 {
 	int ret;
 
+	if (!mem || !pa)
+		return -EINVAL;
 	mem_lock(mem);
 	ret = gpuvm_mem_alloc_unlocked(mem, size, purpose, pa);
 	mem_unlock(mem);
@@ -679,6 +687,8 @@ int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
 		    enum gpuvm_mem_purpose purpose)
 {
+	if (!mem)
+		return;
 	mem_lock(mem);
 	gpuvm_mem_free_unlocked(mem, pa, size, purpose);
 	mem_unlock(mem);
@@ -686,6 +696,8 @@ void gpuvm_mem_free(struct gpuvm_mem *mem, uint64_t pa, uint64_t size,
 
 void gpuvm_mem_fail_nth_alloc(struct gpuvm_mem *mem, uint64_t nth)
 {
+	if (!mem)
+		return;
 	mem_lock(mem);
 	gpuvm_mem_fail_nth_alloc_unlocked(mem, nth);
 	mem_unlock(mem);
@@ -695,6 +707,8 @@ int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err)
 {
 	int ret;
 
+	if (!mem)
+		return -EINVAL;
 	mem_lock(mem);
 	ret = gpuvm_mem_validate_unlocked(mem, err);
 	mem_unlock(mem);
@@ -703,6 +717,8 @@ int gpuvm_mem_validate(const struct gpuvm_mem *mem, FILE *err)
 
 void gpuvm_mem_print(const struct gpuvm_mem *mem, FILE *f)
 {
+	if (!mem || !f)
+		return;
 	mem_lock(mem);
 	gpuvm_mem_print_unlocked(mem, f);
 	mem_unlock(mem);
@@ -714,6 +730,8 @@ int gpuvm_mem_alloc_frames(struct gpuvm_mem *mem, uint64_t n,
 	uint64_t i;
 	int ret = 0;
 
+	if (!mem || !pas)
+		return -EINVAL;
 	mem_lock(mem);
 	for (i = 0; i < n && !ret; i++)
 		ret = gpuvm_mem_alloc_unlocked(mem, GPUVM_SZ_4K, purpose, &pas[i]);

@@ -158,8 +158,11 @@ int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 	struct gpuvm_mmu_as *as;
 	uint64_t mem_size;
 	unsigned int shift;
-	int ret = check_cfg(cfg, &mem_size);
+	int ret;
 
+	if (!out)
+		return -EINVAL;
+	ret = check_cfg(cfg, &mem_size);
 	if (ret)
 		return ret;
 	as = calloc(1, sizeof(*as));
@@ -207,6 +210,8 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as)
  */
 void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
 {
+	if (!as)
+		return;
 	as_lock(as);
 	as->root = root;
 	as->st.invalidations++;
@@ -216,6 +221,8 @@ void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
 
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
 {
+	if (!as)
+		return;
 	as_lock(as);
 	as->checked = checked;
 	as_unlock(as);
@@ -223,6 +230,12 @@ void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
 
 void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 {
+	if (!st)
+		return;
+	if (!as) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	as_lock(as);
 	*st = as->st;
 	as_unlock(as);
@@ -425,7 +438,7 @@ int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
 	struct gpuvm_mmu_xlat dummy;
 	int ret;
 
-	if ((unsigned int)access > GPUVM_MMU_EXEC)
+	if (!as || (unsigned int)access > GPUVM_MMU_EXEC)
 		return -EINVAL;
 	as_lock(as);
 	wait_region(as, va, 1);
@@ -547,18 +560,24 @@ static int do_access(struct gpuvm_mmu_as *as, uint64_t va, void *rbuf,
 int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 		   size_t len, struct gpuvm_mmu_fault *fault_out)
 {
+	if (!as || !buf)
+		return -EINVAL;
 	return do_access(as, va, buf, NULL, len, GPUVM_MMU_READ, fault_out);
 }
 
 int gpuvm_mmu_write(struct gpuvm_mmu_as *as, uint64_t va, const void *buf,
 		    size_t len, struct gpuvm_mmu_fault *fault_out)
 {
+	if (!as || !buf)
+		return -EINVAL;
 	return do_access(as, va, NULL, buf, len, GPUVM_MMU_WRITE, fault_out);
 }
 
 int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 		    size_t len, struct gpuvm_mmu_fault *fault_out)
 {
+	if (!as || !buf)
+		return -EINVAL;
 	return do_access(as, va, buf, NULL, len, GPUVM_MMU_EXEC, fault_out);
 }
 
@@ -570,7 +589,7 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 {
 	uint64_t last = va + size - 1;
 
-	if (!size)
+	if (!as || !size)
 		return;
 	if (last < va) /* the range runs past 2^64: clamp, don't wrap */
 		last = UINT64_MAX;
@@ -582,6 +601,8 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 
 void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as)
 {
+	if (!as)
+		return;
 	as_lock(as);
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
@@ -597,7 +618,7 @@ void gpuvm_mmu_lock_region(struct gpuvm_mmu_as *as, uint64_t start,
 {
 	uint64_t last = start + size - 1, span = 32 * 1024;
 
-	if (!size)
+	if (!as || !size)
 		return;
 	if (last < start)
 		last = UINT64_MAX;
@@ -613,6 +634,8 @@ void gpuvm_mmu_lock_region(struct gpuvm_mmu_as *as, uint64_t start,
 
 void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as)
 {
+	if (!as)
+		return;
 	as_lock(as);
 	as->lock_start = as->lock_end = 0;
 	if (as->concurrent)
@@ -623,6 +646,9 @@ void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as)
 void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
 			    struct gpuvm_pt_gather *gather)
 {
+	/* Never free what was not invalidated: all three, or nothing. */
+	if (!as || !pt || !gather)
+		return;
 	if (!gpuvm_pt_gather_empty(gather))
 		gpuvm_mmu_invalidate(as, gather->start,
 				     gather->end - gather->start);
@@ -637,6 +663,8 @@ uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as)
 	uint64_t stale = 0, i;
 	unsigned int idx, reads;
 
+	if (!as)
+		return 0;
 	as_lock(as);
 	for (idx = 0; idx < GPUVM_TLB_SIZES; idx++) {
 		const struct gpuvm_tlb_array *a = &as->tlb.a[idx];

@@ -242,6 +242,8 @@ static uint64_t linear_pa_at(void *cookie, uint64_t iova, uint64_t *contig)
 void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
 			  uint64_t pa)
 {
+	if (!l)
+		return;
 	l->src.pa_at = linear_pa_at;
 	l->src.cookie = l;
 	l->src.shared = NULL;
@@ -486,8 +488,11 @@ int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 {
 	struct map_ctx c;
 	int64_t n;
-	int ret = check_range(pt, iova, size);
+	int ret;
 
+	if (!pt || !resv)
+		return -EINVAL;
+	ret = check_range(pt, iova, size);
 	if (!ret)
 		ret = map_ctx_init(&c, pt, src, prot);
 	if (ret)
@@ -565,8 +570,11 @@ static int64_t unmap_need(struct gpuvm_pt *pt, unsigned int level,
 int gpuvm_pt_reserve_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			   struct gpuvm_pt_resv *resv)
 {
-	int ret = check_range(pt, iova, size);
+	int ret;
 
+	if (!pt || !resv)
+		return -EINVAL;
+	ret = check_range(pt, iova, size);
 	if (ret)
 		return ret;
 	resv->need += (uint64_t)unmap_need(pt, pt->start_level, pt->root, iova,
@@ -585,8 +593,11 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 {
 	struct map_ctx c;
 	int64_t n;
-	int ret = check_range(pt, iova, size);
+	int ret;
 
+	if (!pt || !resv)
+		return -EINVAL;
+	ret = check_range(pt, iova, size);
 	if (!ret)
 		ret = map_ctx_init(&c, pt, src, prot);
 	if (ret)
@@ -615,8 +626,11 @@ int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 	uint64_t ends[2] = { iova, iova + size };
 	unsigned int level, i;
 	int64_t n = 0, worst;
-	int ret = check_range(pt, iova, size);
+	int ret;
 
+	if (!pt || !resv)
+		return -EINVAL;
+	ret = check_range(pt, iova, size);
 	if (ret)
 		return ret;
 	for (i = 0; i < 2; i++) {
@@ -649,9 +663,12 @@ int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 
 int gpuvm_pt_resv_fill(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
 {
-	uint64_t want = resv->need, *pages;
+	uint64_t want, *pages;
 	int ret;
 
+	if (!pt || !resv)
+		return -EINVAL;
+	want = resv->need;
 	if (want <= resv->filled)
 		return 0;
 	if (want > SIZE_MAX / sizeof(*pages))
@@ -674,6 +691,8 @@ void gpuvm_pt_resv_release(struct gpuvm_pt *pt, struct gpuvm_pt_resv *resv)
 {
 	uint64_t i;
 
+	if (!pt || !resv)
+		return;
 	/* Slots held for counting that nothing came to link. */
 	for (i = 0; i < PT_SLOTS; i++)
 		if (pt->slots[i].sh && !pt->slots[i].links)
@@ -927,8 +946,11 @@ int gpuvm_pt_map_reserved(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 			  struct gpuvm_pt_gather *gather)
 {
 	struct map_ctx c;
-	int64_t n = map_need(&c, pt, iova, size, src, prot);
+	int64_t n;
 
+	if (!pt || !resv || !gather)
+		return -EINVAL;
+	n = map_need(&c, pt, iova, size, src, prot);
 	if (n < 0)
 		return (int)n;
 	if ((uint64_t)n > remaining(resv))
@@ -1013,8 +1035,11 @@ int gpuvm_pt_unmap_reserved(struct gpuvm_pt *pt, uint64_t iova,
 {
 	struct map_ctx c = { .pt = pt, .resv = resv, .gather = gather,
 			     .limit = UINT64_MAX };
-	int ret = check_range(pt, iova, size);
+	int ret;
 
+	if (!pt || !resv || !gather)
+		return -EINVAL;
+	ret = check_range(pt, iova, size);
 	if (ret)
 		return ret;
 	if ((uint64_t)unmap_need(pt, pt->start_level, pt->root, iova,
@@ -1053,7 +1078,7 @@ static void prune_level(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
 
 void gpuvm_pt_prune(struct gpuvm_pt *pt, struct gpuvm_pt_gather *gather)
 {
-	if (!gpuvm_pt_gather_empty(gather))
+	if (pt && !gpuvm_pt_gather_empty(gather))
 		prune_level(pt, gather, pt->start_level, pt->root,
 			    gather->start, gather->end);
 }
@@ -1061,8 +1086,11 @@ void gpuvm_pt_prune(struct gpuvm_pt *pt, struct gpuvm_pt_gather *gather)
 void gpuvm_pt_gather_release(struct gpuvm_pt *pt,
 			     struct gpuvm_pt_gather *gather)
 {
-	uint64_t f = gather->freed_head;
+	uint64_t f;
 
+	if (!pt || !gather)
+		return;
+	f = gather->freed_head;
 	while (f) {
 		uint64_t pa = (f - 1) << 12;
 
@@ -1082,9 +1110,12 @@ int gpuvm_pt_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 {
 	struct gpuvm_pt_resv resv = { 0 };
 	struct map_ctx c;
-	int64_t n = map_need(&c, pt, iova, size, src, prot);
+	int64_t n;
 	int ret;
 
+	if (!pt || !gather)
+		return -EINVAL;
+	n = map_need(&c, pt, iova, size, src, prot);
 	if (n < 0)
 		return (int)n;
 	resv.need = (uint64_t)n;
@@ -1100,8 +1131,11 @@ int gpuvm_pt_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 		   struct gpuvm_pt_gather *gather)
 {
 	struct gpuvm_pt_resv resv = { 0 };
-	int ret = gpuvm_pt_reserve_unmap(pt, iova, size, &resv);
+	int ret;
 
+	if (!pt || !gather)
+		return -EINVAL;
+	ret = gpuvm_pt_reserve_unmap(pt, iova, size, &resv);
 	if (!ret)
 		ret = gpuvm_pt_resv_fill(pt, &resv);
 	if (!ret)
@@ -1132,8 +1166,11 @@ int gpuvm_pt_create(const struct gpuvm_pt_cfg *cfg, struct gpuvm_pt **out)
 	struct gpuvm_mem_stats ms;
 	struct gpuvm_pt *pt;
 	void *meta;
-	int ret = check_cfg(cfg);
+	int ret;
 
+	if (!cfg || !out)
+		return -EINVAL;
+	ret = check_cfg(cfg);
 	if (ret)
 		return ret;
 	pt = calloc(1, sizeof(*pt));
@@ -1190,13 +1227,35 @@ void gpuvm_pt_destroy(struct gpuvm_pt *pt)
 	free(pt);
 }
 
-uint64_t gpuvm_pt_root(const struct gpuvm_pt *pt) { return pt->root; }
-unsigned int gpuvm_pt_start_level(const struct gpuvm_pt *pt) { return pt->start_level; }
-unsigned int gpuvm_pt_va_bits(const struct gpuvm_pt *pt) { return pt->va_bits; }
-uint64_t gpuvm_pt_pgsizes(const struct gpuvm_pt *pt) { return pt->pgsizes; }
+/* The NULL answers are pt.h's: no table, no level, no width, no sizes. */
+uint64_t gpuvm_pt_root(const struct gpuvm_pt *pt)
+{
+	return pt ? pt->root : UINT64_MAX;
+}
+
+unsigned int gpuvm_pt_start_level(const struct gpuvm_pt *pt)
+{
+	return pt ? pt->start_level : GPUVM_PT_LEVELS;
+}
+
+unsigned int gpuvm_pt_va_bits(const struct gpuvm_pt *pt)
+{
+	return pt ? pt->va_bits : 0;
+}
+
+uint64_t gpuvm_pt_pgsizes(const struct gpuvm_pt *pt)
+{
+	return pt ? pt->pgsizes : 0;
+}
 
 void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st)
 {
+	if (!st)
+		return;
+	if (!pt) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	*st = pt->st;
 }
 
@@ -1206,11 +1265,12 @@ void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st)
 int gpuvm_pt_iova_to_phys(const struct gpuvm_pt *pt, uint64_t iova,
 			  struct gpuvm_pt_walk *w)
 {
-	uint64_t table = pt->root, d;
+	uint64_t table, d;
 	unsigned int level;
 
-	if (iova >> pt->va_bits)
+	if (!pt || !w || iova >> pt->va_bits)
 		return -EINVAL;
+	table = pt->root;
 	for (level = pt->start_level; level < GPUVM_PT_LEVELS; level++) {
 		d = rd(pt, slot_pa(table, iova, level));
 		if (gpuvm_pte_is_leaf(d, level)) {
@@ -1254,8 +1314,11 @@ static int leaves_in(const struct gpuvm_pt *pt, unsigned int level,
 int gpuvm_pt_for_each_leaf(const struct gpuvm_pt *pt, uint64_t start,
 			   uint64_t end, gpuvm_pt_leaf_fn fn, void *cookie)
 {
-	uint64_t top = 1ull << pt->va_bits;
+	uint64_t top;
 
+	if (!pt || !fn)
+		return -EINVAL;
+	top = 1ull << pt->va_bits;
 	if (end > top)
 		end = top;
 	if (start >= end)
@@ -1320,6 +1383,8 @@ int gpuvm_pt_validate(const struct gpuvm_pt *pt, FILE *err)
 	struct census cs = { 0 };
 	unsigned int i;
 
+	if (!pt)
+		return -EINVAL;
 	count_table(pt, &cs, pt->start_level, pt->root);
 	if (!cs.why && cs.tables != pt->st.table_pages)
 		cs.why = "table page count";
@@ -1399,6 +1464,8 @@ void gpuvm_pt_print(const struct gpuvm_pt *pt, FILE *f)
 {
 	struct printer p = { .f = f };
 
+	if (!pt || !f)
+		return;
 	fprintf(f, "page tables: %u-bit VA, start level %u, %" PRIu64
 		" table pages\n", pt->va_bits, pt->start_level,
 		pt->st.table_pages);

@@ -102,6 +102,8 @@ int gpuvm_pt_shared_create(struct gpuvm_mem *mem, uint64_t pgsizes,
 	unsigned int level;
 	int ret;
 
+	if (!mem || !out)
+		return -EINVAL;
 	if (!period || period & (period - 1) || period < GPUVM_SZ_4K ||
 	    (!null && (!src || !src->pa_at)) || (prot & ~GPUVM_PT_PROT_ALL))
 		return -EINVAL;
@@ -147,10 +149,10 @@ int gpuvm_pt_shared_destroy(struct gpuvm_pt_shared *sh)
 
 uint64_t gpuvm_pt_shared_pages(const struct gpuvm_pt_shared *sh)
 {
-	return sh->pages;
+	return sh ? sh->pages : 0;
 }
 
 uint64_t gpuvm_pt_shared_links(const struct gpuvm_pt_shared *sh)
 {
-	return __atomic_load_n(&sh->links, __ATOMIC_RELAXED);
+	return sh ? __atomic_load_n(&sh->links, __ATOMIC_RELAXED) : 0;
 }

@@ -181,9 +181,13 @@ int gpuvm_va_space_create(const struct gpuvm_va_space_cfg *cfg,
 			  struct gpuvm_va_space **out)
 {
 	struct gpuvm_va_space *s;
-	uint64_t granule = cfg->granule ? cfg->granule : 4096;
-	int ret = check_cfg(cfg, granule);
+	uint64_t granule;
+	int ret;
 
+	if (!cfg || !out)
+		return -EINVAL;
+	granule = cfg->granule ? cfg->granule : 4096;
+	ret = check_cfg(cfg, granule);
 	if (ret)
 		return ret;
 	s = calloc(1, sizeof(*s));
@@ -221,21 +225,24 @@ void gpuvm_va_space_destroy(struct gpuvm_va_space *space)
 
 uint64_t gpuvm_va_space_count(const struct gpuvm_va_space *space)
 {
-	return space->count;
+	return space ? space->count : 0;
 }
 
 const struct gpuvm_va_space_cfg *
 gpuvm_va_space_cfg(const struct gpuvm_va_space *space)
 {
-	return &space->cfg;
+	return space ? &space->cfg : NULL;
 }
 
 int gpuvm_va_check_range(const struct gpuvm_va_space *space, uint64_t addr,
 			 uint64_t range)
 {
-	const struct gpuvm_va_space_cfg *c = &space->cfg;
+	const struct gpuvm_va_space_cfg *c;
 	uint64_t end = addr + range;
 
+	if (!space)
+		return -EINVAL;
+	c = &space->cfg;
 	if (!range || end < addr || (addr | range) & (c->granule - 1))
 		return -EINVAL;
 	if (addr < c->start || end > c->start + c->range)
@@ -272,16 +279,22 @@ static struct va_node *floor_node(const struct gpuvm_va_space *space,
 struct gpuvm_va *gpuvm_va_find(const struct gpuvm_va_space *space,
 			       uint64_t addr)
 {
-	struct va_node *v = floor_node(space, addr);
+	struct va_node *v;
 
+	if (!space)
+		return NULL;
+	v = floor_node(space, addr);
 	return v && addr < gpuvm_va_end(&v->va) ? &v->va : NULL;
 }
 
 struct gpuvm_va *gpuvm_va_first_in(const struct gpuvm_va_space *space,
 				   uint64_t addr, uint64_t end)
 {
-	struct va_node *v = floor_node(space, addr);
+	struct va_node *v;
 
+	if (!space)
+		return NULL;
+	v = floor_node(space, addr);
 	if (!v)
 		v = addr_node(gpuvm_avl_first(&space->by_addr));
 	else if (gpuvm_va_end(&v->va) <= addr)
@@ -291,17 +304,23 @@ struct gpuvm_va *gpuvm_va_first_in(const struct gpuvm_va_space *space,
 
 struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end)
 {
-	struct va_node *v = addr_node(gpuvm_avl_next(&to_node(va)->by_addr));
+	struct va_node *v;
 
+	if (!va)
+		return NULL;
+	v = addr_node(gpuvm_avl_next(&to_node(va)->by_addr));
 	return v && v->va.addr < end ? &v->va : NULL;
 }
 
 struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 				   uint64_t bo)
 {
-	struct gpuvm_avl_node *n = space->by_bo.root;
+	struct gpuvm_avl_node *n;
 	struct va_node *best = NULL;
 
+	if (!space)
+		return NULL;
+	n = space->by_bo.root;
 	while (n) {
 		struct va_node *v = bo_node(n);
 
@@ -317,13 +336,18 @@ struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 
 struct gpuvm_va *gpuvm_va_bo_next(const struct gpuvm_va *va)
 {
-	struct va_node *v = bo_node(gpuvm_avl_next(&to_node(va)->by_bo));
+	struct va_node *v;
 
+	if (!va)
+		return NULL;
+	v = bo_node(gpuvm_avl_next(&to_node(va)->by_bo));
 	return v && v->va.bo == va->bo ? &v->va : NULL;
 }
 
 uint64_t gpuvm_va_bo_offset_at(const struct gpuvm_va *va, uint64_t x)
 {
+	if (!va)
+		return UINT64_MAX;
 	switch (va->kind) {
 	case GPUVM_VA_BO:
 		return va->offset + (x - va->addr);
@@ -401,7 +425,8 @@ static void *va_alloc(struct gpuvm_va_space *s, size_t n, size_t size)
 
 void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space, uint64_t nth)
 {
-	space->fail_nth = nth;
+	if (space)
+		space->fail_nth = nth;
 }
 
 static struct gpuvm_va *new_va(struct gpuvm_va_space *s,
@@ -545,11 +570,16 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 			 const struct gpuvm_va *req,
 			 struct gpuvm_va_ops **out)
 {
-	uint64_t end = req->addr + req->range;
+	uint64_t end;
 	struct gpuvm_va_ops *ops;
-	struct gpuvm_va init = *req;
-	int ret = gpuvm_va_check_range(space, req->addr, req->range);
+	struct gpuvm_va init;
+	int ret;
 
+	if (!space || !req || !out)
+		return -EINVAL;
+	end = req->addr + req->range;
+	init = *req;
+	ret = gpuvm_va_check_range(space, req->addr, req->range);
 	if (!ret)
 		ret = check_backing(space, req);
 	if (ret)
@@ -574,8 +604,11 @@ int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 			   uint64_t range, struct gpuvm_va_ops **out)
 {
 	struct gpuvm_va_ops *ops;
-	int ret = gpuvm_va_check_range(space, addr, range);
+	int ret;
 
+	if (!space || !out)
+		return -EINVAL;
+	ret = gpuvm_va_check_range(space, addr, range);
 	if (ret)
 		return ret;
 	ops = ops_alloc(space, count_overlaps(space, addr, addr + range));
@@ -605,9 +638,12 @@ static void unlink_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
 
 int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops)
 {
-	struct gpuvm_va_space *s = ops->space;
+	struct gpuvm_va_space *s;
 	unsigned int i;
 
+	if (!ops)
+		return -EINVAL;
+	s = ops->space;
 	if (ops->committed)
 		return -EALREADY;
 	if (ops->generation != s->generation)
@@ -690,6 +726,8 @@ int gpuvm_va_space_validate(const struct gpuvm_va_space *s, FILE *err)
 	const char *why;
 	long bo_count;
 
+	if (!s)
+		return -EINVAL;
 	if (gpuvm_avl_check(&s->by_addr, cmp_addr) != (long)s->count)
 		return fail(s, err, NULL, "address tree shape or count");
 	gpuvm_va_for_each_in(va, s, s->cfg.start, s->cfg.start + s->cfg.range) {
@@ -715,6 +753,8 @@ int gpuvm_va_space_validate(const struct gpuvm_va_space *s, FILE *err)
 void gpuvm_va_space_set_bo_namer(struct gpuvm_va_space *s,
 				 gpuvm_va_bo_namer fn, void *cookie)
 {
+	if (!s)
+		return;
 	s->bo_namer = fn;
 	s->bo_namer_cookie = cookie;
 }
@@ -732,6 +772,8 @@ static void print_bo(const struct gpuvm_va_space *s, uint64_t bo, FILE *f)
 static void print_va(const struct gpuvm_va_space *s,
 		     const struct gpuvm_va *va, FILE *f)
 {
+	if (!va || !f)
+		return;
 	fprintf(f, "[0x%" PRIx64 ", 0x%" PRIx64 ")", va->addr, gpuvm_va_end(va));
 	switch (va->kind) {
 	case GPUVM_VA_SPARSE:
@@ -759,6 +801,8 @@ void gpuvm_va_space_print(const struct gpuvm_va_space *s, FILE *f)
 {
 	const struct gpuvm_va *va;
 
+	if (!s || !f)
+		return;
 	fprintf(f, "va space [0x%" PRIx64 ", 0x%" PRIx64 "), %" PRIu64
 		" mappings\n", s->cfg.start, s->cfg.start + s->cfg.range,
 		s->count);
@@ -773,6 +817,8 @@ void gpuvm_va_ops_print(const struct gpuvm_va_ops *ops, FILE *f)
 	static const char *const names[] = { "MAP", "REMAP", "UNMAP" };
 	unsigned int i;
 
+	if (!ops || !f)
+		return;
 	for (i = 0; i < ops->count; i++) {
 		const struct gpuvm_va_op *op = &ops->op[i];
 

@@ -32,6 +32,12 @@
  * expand: every unknown op-flag bit, every undefined op type, every
  * unknown VM_BIND flag bit is its own case. The limits (VMs, BOs,
  * mappings, memory) have their own tests after the catalogue.
+ *
+ * test_null_args passes each pointer argument of every gpuvm/drv.h
+ * function as NULL in turn, from a table checked against the header
+ * (tests/null_args.h), each row in a child process on a copy of this
+ * environment with this snapshot around the call; the other layers'
+ * tables are in tests/<module>/test_null_args.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -52,6 +58,7 @@
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 #include "gpuvm/va.h"
+#include "null_args.h"
 
 #define TOP   0xfffffffffffff000ull /* 2^64 - 4 KiB */
 
@@ -2044,6 +2051,565 @@ static void test_async_syncs_null(void **state)
 		fail_msg("refused with the wrong errno or a trace");
 }
 
+/* ------------------------------------------------------------------ */
+/* NULL pointer arguments of gpuvm/drv.h                              */
+
+/*
+ * Every driver function with each pointer argument NULL in turn, run by
+ * tests/null_args.h: each row in a child process on a copy of the
+ * environment, with this file's snapshot (every field of it, the
+ * high-water marks included) before and after. The other layers' tables
+ * are in tests/<module>/test_null_args.c.
+ */
+
+/* The whole snapshot as one text, for null_args.h. */
+static char *na_snap(void *p)
+{
+	struct env *e = p;
+	struct snap s;
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *t = open_memstream(&buf, &len);
+
+	assert_non_null(t);
+	snap_take(e, &s);
+	fprintf(t, "mem size %" PRIu64 " total %" PRIu64 " used %" PRIu64
+		" pt %" PRIu64 " bo %" PRIu64 " allocs %" PRIu64 " failures %"
+		PRIu64 "\n", s.mem.size, s.mem.frames_total, s.mem.frames_used,
+		s.mem.frames_by_purpose[GPUVM_MEM_PT],
+		s.mem.frames_by_purpose[GPUVM_MEM_BO], s.mem.allocs,
+		s.mem.alloc_failures);
+	for (i = 0; i < s.npeak; i++)
+		fprintf(t, "peak %u %" PRIu64 "\n", i, s.peak[i]);
+	fputs(s.text, t);
+	snap_free(&s);
+	assert_int_equal(fclose(t), 0);
+	return buf;
+}
+
+static int64_t n_device_create(void *p)
+{
+	struct gpuvm_drv_device_cfg cfg = { .ram = 64 * SZ_1M };
+	struct gpuvm_drv_device *dev = NULL;
+	int ret;
+
+	(void)p;
+	ret = gpuvm_drv_device_create(NA(cfg, &cfg), NA(out, &dev));
+	/* cfg NULL: every default (4 GiB of RAM). */
+	if (na_is("cfg"))
+		NA_EXPECT(dev && gpuvm_drv_device_cfg(dev)->ram == 4 * SZ_1G);
+	else
+		NA_EXPECT(!dev);
+	gpuvm_drv_device_destroy(dev);
+	return ret;
+}
+
+static int64_t n_device_destroy(void *p)
+{
+	struct env *e = p;
+
+	gpuvm_drv_device_destroy(NA(dev, e->dev));
+	return NA_VOID;
+}
+
+static int64_t n_device_mem(void *p)
+{
+	struct env *e = p;
+
+	return (int64_t)(intptr_t)gpuvm_drv_device_mem(NA(dev, e->dev));
+}
+
+static int64_t n_device_cfg(void *p)
+{
+	struct env *e = p;
+
+	return (int64_t)(intptr_t)gpuvm_drv_device_cfg(NA(dev, e->dev));
+}
+
+static int64_t n_file_open(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_drv_file *f = NULL;
+	int ret = gpuvm_drv_file_open(NA(dev, e->dev), NA(out, &f));
+
+	NA_EXPECT(!f);
+	return ret;
+}
+
+static int64_t n_file_close(void *p)
+{
+	struct env *e = p;
+
+	gpuvm_drv_file_close(NA(file, e->a->f));
+	return NA_VOID;
+}
+
+static int64_t n_vm_create(void *p)
+{
+	struct env *e = p;
+	uint32_t id = 0;
+	int ret = gpuvm_drv_vm_create(NA(file, e->a->f), 0, NA(id, &id));
+
+	NA_EXPECT(id == 0);
+	return ret;
+}
+
+static int64_t n_vm_destroy(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_vm_destroy(NA(file, e->a->f), e->a4);
+}
+
+static int64_t n_vm_get_state(void *p)
+{
+	struct env *e = p;
+	enum gpuvm_drv_vm_state st = (enum gpuvm_drv_vm_state)7;
+	int ret = gpuvm_drv_vm_get_state(NA(file, e->a->f), e->a1,
+					 NA(state, &st));
+
+	NA_EXPECT(st == 7);
+	return ret;
+}
+
+static int64_t n_bo_create(void *p)
+{
+	struct env *e = p;
+	uint32_t h = 0;
+	int ret = gpuvm_drv_bo_create(NA(file, e->a->f), BO_SIZE, 0, 0,
+				      NA(handle, &h));
+
+	NA_EXPECT(h == 0);
+	return ret;
+}
+
+static int64_t n_bo_close(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_bo_close(NA(file, e->a->f), e->h_a);
+}
+
+static int64_t n_bo_read(void *p)
+{
+	struct env *e = p;
+	uint8_t buf[16];
+	int ret;
+
+	na_poison(buf, sizeof(buf));
+	ret = gpuvm_drv_bo_read(NA(file, e->a->f), e->h_a, 0, NA(buf, buf),
+				sizeof(buf));
+	NA_EXPECT(na_fill(buf, sizeof(buf)) == NA_UNTOUCHED);
+	return ret;
+}
+
+static int64_t n_bo_write(void *p)
+{
+	struct env *e = p;
+	const uint8_t buf[16] = { 1, 2, 3 };
+
+	return gpuvm_drv_bo_write(NA(file, e->a->f), e->h_a, 0, NA(buf, buf),
+				  sizeof(buf));
+}
+
+static int64_t n_set_budget(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_device_set_budget(NA(dev, e->dev), SZ_1M);
+}
+
+/* Optional freed: the shrinker runs (a BO goes) and reports nothing. */
+static int64_t n_reclaim(void *p)
+{
+	struct env *e = p;
+	uint64_t freed = 7, before = frames_used(e->dev);
+	int ret = gpuvm_drv_reclaim(NA(dev, e->dev), BO_SIZE,
+				    NA(freed, &freed));
+
+	NA_EXPECT(freed == 7);
+	if (na_is("freed"))
+		NA_EXPECT(frames_used(e->dev) < before);
+	return ret;
+}
+
+static int64_t n_bo_evict(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_bo_evict(NA(file, e->a->f), e->h_a);
+}
+
+static int64_t n_dummy_evict(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_dummy_evict(NA(file, e->a->f));
+}
+
+static int64_t n_bo_resident(void *p)
+{
+	struct env *e = p;
+	bool r = false;
+	int ret = gpuvm_drv_bo_resident(NA(file, e->a->f), e->h_a,
+					NA(resident, &r));
+
+	NA_EXPECT(!r);
+	return ret;
+}
+
+static int64_t n_bo_pin(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_bo_pin(NA(file, e->a->f), e->h_a, true);
+}
+
+static int64_t n_vm_validate(void *p)
+{
+	struct env *e = p;
+
+	/* A1 holds an evicted VA: a validate would restore it. */
+	return gpuvm_drv_vm_validate(NA(file, e->a->f), e->a1);
+}
+
+/* A valid sparse map: NULL file or ops refuses the whole call. */
+static int64_t n_vm_bind(void *p)
+{
+	struct env *e = p;
+	const struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VA_FREE,
+					      .size = SZ_2M };
+	uint32_t failed = 0xdead;
+	int ret = gpuvm_drv_vm_bind(NA(file, e->a->f), e->a1, 0,
+				    NA(ops, &op), 1, &failed);
+
+	NA_EXPECT(failed == 0xdead);
+	return ret;
+}
+
+/* Optional: no ops with count 0 is an empty batch. */
+static int64_t n_vm_bind_empty(void *p)
+{
+	struct env *e = p;
+	const struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VA_FREE,
+					      .size = SZ_2M };
+
+	return gpuvm_drv_vm_bind(e->a->f, e->a1, 0, NA(ops, &op), 0, NULL);
+}
+
+/* Optional failed: a batch whose second op is refused, the errno alone. */
+static int64_t bind_failing(void *p, uint32_t flags)
+{
+	struct env *e = p;
+	const struct gpuvm_drv_bind_op ops[2] = {
+		{ .flags = T_SYNC },
+		{ .flags = SPARSE, .va = VA_FREE + SZ_4K, .size = SZ_2M + 1 },
+	};
+	uint32_t failed = 0xdead;
+	int ret = gpuvm_drv_vm_bind(e->a->f, e->a1, flags, ops, 2,
+				    NA(failed, &failed));
+
+	NA_EXPECT(failed == 0xdead);
+	return ret;
+}
+
+static int64_t n_vm_bind_failing(void *p)
+{
+	return bind_failing(p, 0);
+}
+
+static int64_t n_vm_bind_failing_async(void *p)
+{
+	return bind_failing(p, ASYNC);
+}
+
+static int64_t n_timeline_signal(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_timeline_signal(NA(dev, e->dev), 1, 9);
+}
+
+static int64_t n_timeline_point(void *p)
+{
+	struct env *e = p;
+	uint64_t point = 7;
+	int ret = gpuvm_drv_timeline_point(NA(dev, e->dev), 1,
+					   NA(point, &point));
+
+	NA_EXPECT(point == 7);
+	return ret;
+}
+
+static int64_t n_run(void *p)
+{
+	struct env *e = p;
+	uint32_t n = 7;
+	int ret = gpuvm_drv_run(NA(dev, e->dev), NA(executed, &n));
+
+	NA_EXPECT(n == 7);
+	return ret;
+}
+
+/* Optional executed: a queued job runs, its count is not reported. */
+static int64_t n_run_job(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_drv_sync sig = { .flags = GPUVM_DRV_SYNC_SIGNAL,
+				      .timeline = 3, .point = 4 };
+	struct gpuvm_drv_bind_op op = { .flags = T_SYNC, .syncs = &sig,
+					.n_syncs = 1 };
+	uint32_t n = 7;
+	uint64_t point = 0;
+	int ret;
+
+	assert_int_equal(bind1(e->a->f, e->a2, ASYNC, &op), 0);
+	ret = gpuvm_drv_run(e->dev, NA(executed, &n));
+	assert_int_equal(gpuvm_drv_timeline_point(e->dev, 3, &point), 0);
+	NA_EXPECT(point == 4);
+	return ret;
+}
+
+static int64_t n_wait(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_wait(NA(dev, e->dev), 1, 5);
+}
+
+static int64_t n_vm_queued(void *p)
+{
+	struct env *e = p;
+	uint32_t jobs = 7;
+	int ret = gpuvm_drv_vm_queued(NA(file, e->a->f), e->a1,
+				      NA(jobs, &jobs));
+
+	NA_EXPECT(jobs == 7);
+	return ret;
+}
+
+static int64_t n_vm_fail_nth(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_vm_fail_nth_alloc(NA(file, e->a->f), e->a1, 1);
+}
+
+/* A write into A1's BO mapping; the optional fault on an unmapped VA. */
+static int64_t gpu_write(void *p, uint64_t va)
+{
+	struct env *e = p;
+	struct gpuvm_mmu_fault fault;
+	uint8_t buf[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	int ret;
+
+	na_poison(&fault, sizeof(fault));
+	ret = gpuvm_drv_gpu_access(NA(file, e->a->f), e->a1, GPUVM_MMU_WRITE,
+				   va, NA(buf, buf), sizeof(buf),
+				   NA(fault, &fault));
+	NA_EXPECT(na_fill(&fault, sizeof(fault)) == NA_UNTOUCHED);
+	return ret;
+}
+
+static int64_t n_gpu_access(void *p)
+{
+	return gpu_write(p, 3 * SZ_1G);
+}
+
+static int64_t n_gpu_access_fault(void *p)
+{
+	return gpu_write(p, VA_FREE);
+}
+
+static int64_t n_vm_lookup(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_drv_lookup l;
+	int ret;
+
+	na_poison(&l, sizeof(l));
+	ret = gpuvm_drv_vm_lookup(NA(file, e->a->f), e->a1, 3 * SZ_1G,
+				  NA(out, &l));
+	NA_EXPECT(na_fill(&l, sizeof(l)) == NA_UNTOUCHED);
+	return ret;
+}
+
+static int64_t n_vm_stats(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_drv_vm_stats st;
+	int ret;
+
+	na_poison(&st, sizeof(st));
+	ret = gpuvm_drv_vm_stats(NA(file, e->a->f), e->a1, NA(st, &st));
+	NA_EXPECT(na_fill(&st, sizeof(st)) == NA_UNTOUCHED);
+	return ret;
+}
+
+static unsigned int na_mappings_seen; /* by na_count_mapping, no cookie */
+
+static int na_count_mapping(void *cookie, const struct gpuvm_drv_mapping *m)
+{
+	(void)m;
+	if (cookie)
+		(*(unsigned int *)cookie)++;
+	else
+		na_mappings_seen++;
+	return 0;
+}
+
+/* The errno, or the number of A1's mappings the callback saw. */
+static int64_t n_for_each_mapping(void *p)
+{
+	struct env *e = p;
+	unsigned int n = 0;
+	int ret;
+
+	na_mappings_seen = 0;
+	ret = gpuvm_drv_vm_for_each_mapping(NA(file, e->a->f), e->a1, 0,
+					    USER_VA, NA(fn, na_count_mapping),
+					    NA(cookie, &n));
+	return ret ? ret : (int64_t)(n + na_mappings_seen);
+}
+
+static int64_t n_vm_check(void *p)
+{
+	struct env *e = p;
+
+	return gpuvm_drv_vm_check(NA(file, e->a->f), e->a1, NA(err, stderr));
+}
+
+static int64_t n_vm_dump(void *p)
+{
+	struct env *e = p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	assert_non_null(f);
+	ret = gpuvm_drv_vm_dump(NA(file, e->a->f), e->a1, NA(f, f));
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+	NA_EXPECT(len == 0);
+	return ret;
+}
+
+static void name_bo(void *cookie, uint32_t handle, FILE *f)
+{
+	(void)cookie;
+	fprintf(f, "B%u", handle);
+}
+
+/* name and cookie may be NULL (plain handles; passed on as is). */
+static int64_t n_vm_dump_named(void *p)
+{
+	struct env *e = p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	assert_non_null(f);
+	ret = gpuvm_drv_vm_dump_named(NA(file, e->a->f), e->a1, NA(f, f),
+				      NA(name, name_bo), NA(cookie, e));
+	assert_int_equal(fclose(f), 0);
+	if (na_is("file") || na_is("f"))
+		NA_EXPECT(len == 0);
+	else
+		NA_EXPECT(len > 0);
+	free(buf);
+	return ret;
+}
+
+/* The table: every (function, pointer argument) of gpuvm/drv.h. */
+static const struct na_case na_cases[] = {
+	/* Optional: NULL is every default. */
+	NA_ROW(gpuvm_drv_device_create, cfg, 0, n_device_create),
+	NA_ROW(gpuvm_drv_device_create, out, EINV, n_device_create),
+	NA_ROW(gpuvm_drv_device_destroy, dev, NA_VOID, n_device_destroy),
+	NA_ROW(gpuvm_drv_device_mem, dev, NA_NULLPTR, n_device_mem),
+	NA_ROW(gpuvm_drv_device_cfg, dev, NA_NULLPTR, n_device_cfg),
+	NA_ROW(gpuvm_drv_file_open, dev, EINV, n_file_open),
+	NA_ROW(gpuvm_drv_file_open, out, EINV, n_file_open),
+	NA_ROW(gpuvm_drv_file_close, file, NA_VOID, n_file_close),
+	NA_ROW(gpuvm_drv_vm_create, file, EINV, n_vm_create),
+	NA_ROW(gpuvm_drv_vm_create, id, EINV, n_vm_create),
+	NA_ROW(gpuvm_drv_vm_destroy, file, EINV, n_vm_destroy),
+	NA_ROW(gpuvm_drv_vm_get_state, file, EINV, n_vm_get_state),
+	NA_ROW(gpuvm_drv_vm_get_state, state, EINV, n_vm_get_state),
+	NA_ROW(gpuvm_drv_bo_create, file, EINV, n_bo_create),
+	NA_ROW(gpuvm_drv_bo_create, handle, EINV, n_bo_create),
+	NA_ROW(gpuvm_drv_bo_close, file, EINV, n_bo_close),
+	NA_ROW(gpuvm_drv_bo_read, file, EINV, n_bo_read),
+	NA_ROW(gpuvm_drv_bo_read, buf, EINV, n_bo_read),
+	NA_ROW(gpuvm_drv_bo_write, file, EINV, n_bo_write),
+	NA_ROW(gpuvm_drv_bo_write, buf, EINV, n_bo_write),
+	NA_ROW(gpuvm_drv_device_set_budget, dev, EINV, n_set_budget),
+	NA_ROW(gpuvm_drv_reclaim, dev, EINV, n_reclaim),
+	NA_ROW(gpuvm_drv_reclaim, freed, 0, n_reclaim, .flags = NA_CHANGES),
+	NA_ROW(gpuvm_drv_bo_evict, file, EINV, n_bo_evict),
+	NA_ROW(gpuvm_drv_dummy_evict, file, EINV, n_dummy_evict),
+	NA_ROW(gpuvm_drv_bo_resident, file, EINV, n_bo_resident),
+	NA_ROW(gpuvm_drv_bo_resident, resident, EINV, n_bo_resident),
+	NA_ROW(gpuvm_drv_bo_pin, file, EINV, n_bo_pin),
+	NA_ROW(gpuvm_drv_vm_validate, file, EINV, n_vm_validate),
+	NA_ROW(gpuvm_drv_vm_bind, file, EINV, n_vm_bind),
+	NA_ROW(gpuvm_drv_vm_bind, ops, EINV, n_vm_bind),
+	NA_ROW(gpuvm_drv_vm_bind, ops, 0, n_vm_bind_empty),
+	NA_ROW(gpuvm_drv_vm_bind, failed, EINV, n_vm_bind_failing),
+	NA_ROW(gpuvm_drv_vm_bind, failed, EINV, n_vm_bind_failing_async),
+	NA_ROW(gpuvm_drv_timeline_signal, dev, EINV, n_timeline_signal),
+	NA_ROW(gpuvm_drv_timeline_point, dev, EINV, n_timeline_point),
+	NA_ROW(gpuvm_drv_timeline_point, point, EINV, n_timeline_point),
+	NA_ROW(gpuvm_drv_run, dev, EINV, n_run),
+	NA_ROW(gpuvm_drv_run, executed, 0, n_run_job, .flags = NA_CHANGES),
+	NA_ROW(gpuvm_drv_wait, dev, EINV, n_wait),
+	NA_ROW(gpuvm_drv_vm_queued, file, EINV, n_vm_queued),
+	NA_ROW(gpuvm_drv_vm_queued, jobs, EINV, n_vm_queued),
+	NA_ROW(gpuvm_drv_vm_fail_nth_alloc, file, EINV, n_vm_fail_nth),
+	NA_ROW(gpuvm_drv_gpu_access, file, EINV, n_gpu_access),
+	NA_ROW(gpuvm_drv_gpu_access, buf, EINV, n_gpu_access),
+	/* Optional: the fault, nothing filled and nothing written. */
+	NA_ROW(gpuvm_drv_gpu_access, fault, -EFAULT, n_gpu_access_fault),
+	NA_ROW(gpuvm_drv_vm_lookup, file, EINV, n_vm_lookup),
+	NA_ROW(gpuvm_drv_vm_lookup, out, EINV, n_vm_lookup),
+	NA_ROW(gpuvm_drv_vm_stats, file, EINV, n_vm_stats),
+	NA_ROW(gpuvm_drv_vm_stats, st, EINV, n_vm_stats),
+	NA_ROW(gpuvm_drv_vm_for_each_mapping, file, EINV, n_for_each_mapping),
+	NA_ROW(gpuvm_drv_vm_for_each_mapping, fn, EINV, n_for_each_mapping),
+	/* Optional: the cookie is the callback's business. */
+	NA_ROW(gpuvm_drv_vm_for_each_mapping, cookie, 4, n_for_each_mapping),
+	NA_ROW(gpuvm_drv_vm_check, file, EINV, n_vm_check),
+	/* Optional: no report, the verdict alone. */
+	NA_ROW(gpuvm_drv_vm_check, err, 0, n_vm_check),
+	NA_ROW(gpuvm_drv_vm_dump, file, EINV, n_vm_dump),
+	NA_ROW(gpuvm_drv_vm_dump, f, EINV, n_vm_dump),
+	NA_ROW(gpuvm_drv_vm_dump_named, file, EINV, n_vm_dump_named),
+	NA_ROW(gpuvm_drv_vm_dump_named, f, EINV, n_vm_dump_named),
+	NA_ROW(gpuvm_drv_vm_dump_named, name, 0, n_vm_dump_named),
+	NA_ROW(gpuvm_drv_vm_dump_named, cookie, 0, n_vm_dump_named),
+};
+
+#define NA_N_CASES (sizeof(na_cases) / sizeof(na_cases[0]))
+
+static void test_null_args_header_complete(void **state)
+{
+	(void)state;
+	na_check_header("gpuvm/drv.h", na_cases, NA_N_CASES);
+}
+
+static void test_null_args(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_make(&e);
+	na_run(na_cases, NA_N_CASES, &e, na_snap);
+	env_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2053,6 +2619,8 @@ int main(void)
 		cmocka_unit_test(test_limit_bos),
 		cmocka_unit_test(test_limit_mappings),
 		cmocka_unit_test(test_limit_memory),
+		cmocka_unit_test(test_null_args_header_complete),
+		cmocka_unit_test(test_null_args),
 		cmocka_unit_test(test_async_syncs_null),
 	};
 
