@@ -213,6 +213,42 @@ static inline int do_map(const struct env *e, uint64_t iova, uint64_t size,
 	return ret;
 }
 
+/*
+ * cmocka fixture: PT_TEST(f, layout, va_bits, pgsizes) runs f with
+ * *state a struct env made by env_init; teardown is env_fini (every
+ * table freed, the memory valid).
+ */
+struct pt_env_cfg {
+	enum layout layout;
+	unsigned int va_bits;
+	uint64_t pgsizes;
+};
+
+static inline int pt_setup(void **state)
+{
+	const struct pt_env_cfg *c = *state;
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	env_init(e, c->layout, c->va_bits, c->pgsizes);
+	*state = e;
+	return 0;
+}
+
+static inline int pt_teardown(void **state)
+{
+	env_fini(*state);
+	free(*state);
+	return 0;
+}
+
+/* Use in main()'s test array: the cfg lives as long as main. */
+#define PT_TEST(f, lay, bits, pgs)                                         \
+	cmocka_unit_test_prestate_setup_teardown(                           \
+		f, pt_setup, pt_teardown,                                   \
+		(&(struct pt_env_cfg){ .layout = (lay), .va_bits = (bits),  \
+				       .pgsizes = (pgs) }))
+
 /* gpuvm_pt_unmap + release (there is no MMU here). */
 static inline int do_unmap(const struct env *e, uint64_t iova, uint64_t size)
 {

@@ -740,46 +740,43 @@ static void test_resv_fill_enomem(void **state)
 	struct gpuvm_pt_resv resv = { 0 };
 	struct gpuvm_pt_linear lin;
 	struct snapshot s0;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("fill -ENOMEM, empty reservation");
-	env_init(&e, LAYOUT_HIGH, 48, PG_4K);
 	gpuvm_pt_linear_init(&lin, 0, 0x1000);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 0, &resv),
 		   0);
 	EXPECT_U64(resv.need, 3);
-	snap(&e, &s0);
-	gpuvm_mem_fail_nth_alloc(e.mem, 3);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), -ENOMEM);
-	gpuvm_mem_fail_nth_alloc(e.mem, 0);
+	snap(e, &s0);
+	gpuvm_mem_fail_nth_alloc(e->mem, 3);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), -ENOMEM);
+	gpuvm_mem_fail_nth_alloc(e->mem, 0);
 	EXPECT_U64(resv.need, 3);
 	EXPECT_U64(resv.filled, 0);
 	EXPECT_U64(resv.used, 0);
-	check_unchanged(&e, &s0);
+	check_unchanged(e, &s0);
 
 	CTX("fill -ENOMEM, partly filled reservation");
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
-	EXPECT_U64(pt_frames(&e), 4);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
+	EXPECT_U64(pt_frames(e), 4);
 	gpuvm_pt_linear_init(&lin, SZ_1G, 0x80000000);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, SZ_1G, SZ_1G, &lin.src, 0,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, SZ_1G, SZ_1G, &lin.src, 0,
 					&resv), 0);
 	EXPECT_U64(resv.need, 3 + 514);
-	snap(&e, &s0);
-	gpuvm_mem_fail_nth_alloc(e.mem, 100);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), -ENOMEM);
-	gpuvm_mem_fail_nth_alloc(e.mem, 0);
+	snap(e, &s0);
+	gpuvm_mem_fail_nth_alloc(e->mem, 100);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), -ENOMEM);
+	gpuvm_mem_fail_nth_alloc(e->mem, 0);
 	EXPECT_U64(resv.filled, 3);
 	EXPECT_U64(resv.need, 3 + 514);
-	check_unchanged(&e, &s0);
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
+	check_unchanged(e, &s0);
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
 	EXPECT_U64(resv.filled, 517);
-	EXPECT_U64(pt_frames(&e), 1 + 517);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	check_quiescent(&e);
-	EXPECT_U64(table_pages(&e), 1);
-	env_fini(&e);
+	EXPECT_U64(pt_frames(e), 1 + 517);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	check_quiescent(e);
+	EXPECT_U64(table_pages(e), 1);
 }
 
 /* Unmapping part of a block needs tables; their lack changes nothing. */
@@ -850,68 +847,65 @@ static void test_resv_errors(void **state)
 	struct gpuvm_pt_linear lin;
 	struct gpuvm_pt_gather g;
 	struct snapshot s0, s1;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("reservation errors");
-	env_init(&e, LAYOUT_HIGH, 39, PG_4K_2M);
 	gpuvm_pt_linear_init(&lin, 0, 0);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0x800, SZ_4K, &lin.src, 0,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0x800, SZ_4K, &lin.src, 0,
 					&resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, 0x800, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, 0x800, &lin.src, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, 0, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, 0, &lin.src, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, SZ_512G - SZ_4K, 2 * SZ_4K,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, SZ_512G - SZ_4K, 2 * SZ_4K,
 					&lin.src, 0, &resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 1u << 4,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 1u << 4,
 					&resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, NULL, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, NULL, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, SZ_512G, SZ_4K, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, SZ_512G, SZ_4K, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, 0x10, SZ_4K, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, 0x10, SZ_4K, &resv),
 		   -EINVAL);
 	EXPECT_U64(resv.need, 0);
 	/* a NULL map needs no source */
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, NULL,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, NULL,
 					GPUVM_PT_PROT_NULL, &resv), 0);
 	EXPECT_U64(resv.need, 2);
 	resv.need = 0;
 
 	CTX("apply without a reservation: -ENOSPC, nothing done");
-	snap(&e, &s0);
+	snap(e, &s0);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_map_reserved(e.pt, 0, SZ_4K, &lin.src, 0, &resv,
+	EXPECT_INT(gpuvm_pt_map_reserved(e->pt, 0, SZ_4K, &lin.src, 0, &resv,
 					 &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_U64(resv.used, 0);
-	check_unmapped(&e, 0);
-	EXPECT_INT(do_map(&e, SZ_1G, SZ_2M, SZ_1G, 0), 0);
-	snap(&e, &s0);
-	EXPECT_INT(gpuvm_pt_unmap_reserved(e.pt, SZ_1G + SZ_4K, SZ_4K, &resv,
+	check_unmapped(e, 0);
+	EXPECT_INT(do_map(e, SZ_1G, SZ_2M, SZ_1G, 0), 0);
+	snap(e, &s0);
+	EXPECT_INT(gpuvm_pt_unmap_reserved(e->pt, SZ_1G + SZ_4K, SZ_4K, &resv,
 					   &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
-	check_xlate(&e, SZ_1G + SZ_4K, SZ_1G + SZ_4K, 2, false);
+	check_xlate(e, SZ_1G + SZ_4K, SZ_1G + SZ_4K, 2, false);
 
 	CTX("apply with a short reservation: -ENOSPC, nothing done");
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 0, &resv),
 		   0);
 	EXPECT_U64(resv.need, 2);
 	resv.need = 1;
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
-	snap(&e, &s0);
-	EXPECT_INT(gpuvm_pt_map_reserved(e.pt, 0, SZ_4K, &lin.src, 0, &resv,
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
+	snap(e, &s0);
+	EXPECT_INT(gpuvm_pt_map_reserved(e->pt, 0, SZ_4K, &lin.src, 0, &resv,
 					 &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_U64(resv.used, 0);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	check_quiescent(&e);
-	env_fini(&e);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	check_quiescent(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -922,90 +916,87 @@ static void test_prune_deferred_free(void **state)
 	struct gpuvm_pt_resv resv = { 0 };
 	uint64_t iova = 0x123456789000ull, root;
 	struct gpuvm_pt_gather g;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("prune: the only 4 KiB page, gpuvm_pt_unmap");
-	env_init(&e, LAYOUT_HIGH, 48, PG_4K_2M);
-	root = gpuvm_pt_root(e.pt);
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_U64(table_pages(&e), 4);
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_TRUE(gpuvm_pte_is_table(gpuvm_mem_read64(e.mem, root + 8 *
+	root = gpuvm_pt_root(e->pt);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_U64(table_pages(e), 4);
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_TRUE(gpuvm_pte_is_table(gpuvm_mem_read64(e->mem, root + 8 *
 				gpuvm_pt_index(iova, 0)), 0));
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova, SZ_4K, &g), 0);
 	EXPECT_U64(g.start, iova);
 	EXPECT_U64(g.end, iova + SZ_4K);
 	EXPECT_U64(g.freed_count, 3);
 	EXPECT_TRUE(g.freed_head != 0);
-	EXPECT_U64(table_pages(&e), 1);
+	EXPECT_U64(table_pages(e), 1);
 	/* unlinked but not freed: the TLB may still hold them */
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_U64(gpuvm_mem_read64(e.mem, root + 8 * gpuvm_pt_index(iova, 0)),
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_U64(gpuvm_mem_read64(e->mem, root + 8 * gpuvm_pt_index(iova, 0)),
 		   0);
-	check_unmapped(&e, iova);
-	check_valid(&e);
-	gpuvm_pt_gather_release(e.pt, &g);
-	EXPECT_U64(pt_frames(&e), 1);
+	check_unmapped(e, iova);
+	check_valid(e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	EXPECT_U64(pt_frames(e), 1);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
 	EXPECT_U64(g.freed_count, 0);
 	EXPECT_U64(g.freed_head, 0);
-	check_quiescent(&e);
+	check_quiescent(e);
 
 	CTX("prune: step by step");
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, iova, SZ_4K, &resv), 0);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, iova, SZ_4K, &resv), 0);
 	EXPECT_U64(resv.need, 0);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap_reserved(e.pt, iova, SZ_4K, &resv, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap_reserved(e->pt, iova, SZ_4K, &resv, &g), 0);
 	/* empty tables stay linked until the prune */
-	EXPECT_U64(table_pages(&e), 4);
+	EXPECT_U64(table_pages(e), 4);
 	EXPECT_U64(g.freed_count, 0);
-	check_unmapped(&e, iova);
-	check_valid(&e);
-	gpuvm_pt_prune(e.pt, &g);
-	EXPECT_U64(table_pages(&e), 1);
+	check_unmapped(e, iova);
+	check_valid(e);
+	gpuvm_pt_prune(e->pt, &g);
+	EXPECT_U64(table_pages(e), 1);
 	EXPECT_U64(g.freed_count, 3);
-	EXPECT_U64(pt_frames(&e), 4);
-	check_valid(&e);
-	gpuvm_pt_gather_release(e.pt, &g);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	EXPECT_U64(pt_frames(&e), 1);
-	check_quiescent(&e);
+	EXPECT_U64(pt_frames(e), 4);
+	check_valid(e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	EXPECT_U64(pt_frames(e), 1);
+	check_quiescent(e);
 
 	CTX("prune: only the tables left empty");
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_INT(do_map(&e, iova + SZ_2M, SZ_4K, 0x6000, 0), 0);
-	EXPECT_INT(do_map(&e, iova + SZ_1G, SZ_4K, 0x7000, 0), 0);
-	EXPECT_U64(table_pages(&e), 1 + 1 + 2 + 3);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_INT(do_map(e, iova + SZ_2M, SZ_4K, 0x6000, 0), 0);
+	EXPECT_INT(do_map(e, iova + SZ_1G, SZ_4K, 0x7000, 0), 0);
+	EXPECT_U64(table_pages(e), 1 + 1 + 2 + 3);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova + SZ_2M, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova + SZ_2M, SZ_4K, &g), 0);
 	EXPECT_U64(g.freed_count, 1); /* its L3 */
-	gpuvm_pt_gather_release(e.pt, &g);
+	gpuvm_pt_gather_release(e->pt, &g);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova + SZ_1G, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova + SZ_1G, SZ_4K, &g), 0);
 	EXPECT_U64(g.freed_count, 2); /* its L3 and L2 */
-	gpuvm_pt_gather_release(e.pt, &g);
-	EXPECT_U64(table_pages(&e), 4);
-	check_xlate(&e, iova, 0x5000, 3, false);
-	check_quiescent(&e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	EXPECT_U64(table_pages(e), 4);
+	check_xlate(e, iova, 0x5000, 3, false);
+	check_quiescent(e);
 	/* the whole VA: the last page and its three tables go */
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, 0, 1ull << 48, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, 0, 1ull << 48, &g), 0);
 	EXPECT_U64(g.freed_count, 3);
 	EXPECT_U64(g.start, iova);
 	EXPECT_U64(g.end, iova + SZ_4K);
-	gpuvm_pt_gather_release(e.pt, &g);
+	gpuvm_pt_gather_release(e->pt, &g);
 	/* unmapping nothing queues nothing */
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, 0, 1ull << 48, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, 0, 1ull << 48, &g), 0);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
 	EXPECT_U64(g.freed_count, 0);
-	EXPECT_U64(pt_frames(&e), 1);
-	check_quiescent(&e);
-	env_fini(&e);
+	EXPECT_U64(pt_frames(e), 1);
+	check_quiescent(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1384,10 +1375,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_resv_apply_no_alloc),
 		cmocka_unit_test(test_resv_release_unused),
 		cmocka_unit_test(test_map_enomem),
-		cmocka_unit_test(test_resv_fill_enomem),
+		PT_TEST(test_resv_fill_enomem, LAYOUT_HIGH, 48, PG_4K),
 		cmocka_unit_test(test_unmap_enomem),
-		cmocka_unit_test(test_resv_errors),
-		cmocka_unit_test(test_prune_deferred_free),
+		PT_TEST(test_resv_errors, LAYOUT_HIGH, 39, PG_4K_2M),
+		PT_TEST(test_prune_deferred_free, LAYOUT_HIGH, 48, PG_4K_2M),
 		cmocka_unit_test(test_resv_txn_block_over_emptied_table),
 		cmocka_unit_test(test_resv_random_bound),
 	};
