@@ -20,6 +20,7 @@
 #define GPUVM_TESTS_PT_TEST_H
 
 #include "../mem/mem_test.h"
+#include "../util/util_test.h"
 
 #include "gpuvm/pt.h"
 
@@ -284,18 +285,9 @@ static inline const char *pgs_name(uint64_t pgsizes)
 /* ------------------------------------------------------------------ */
 /* Randomized tests: generator and fragmented source                   */
 
-static inline uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static inline uint64_t rng_below(uint64_t *s, uint64_t n)
 {
-	return n ? rng_next(s) % n : 0;
+	return n ? splitmix64(s) % n : 0;
 }
 
 /* A fragmented source: up to MAX_PIECES linear pieces. */
