@@ -251,7 +251,8 @@ static void test_exhaustion(void **state)
 	mem_check(mem);
 
 	gpuvm_mem_free(mem, 4 * SZ_1M + SZ_4K, SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_BO), 4 * SZ_1M + SZ_4K);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_BO),
+			 4 * SZ_1M + SZ_4K);
 	mem_check(mem);
 }
 
@@ -443,7 +444,8 @@ static void test_lazy_64g(void **state)
 	v = 0;
 	assert_int_equal(gpuvm_mem_bo_read(bo, 4 * SZ_1G + 1, &v, 8), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(mem_used(mem), (8 * SZ_1G + SZ_1G + SZ_2M + SZ_4K) / SZ_4K);
+	assert_int_equal(mem_used(mem),
+			 (8 * SZ_1G + SZ_1G + SZ_2M + SZ_4K) / SZ_4K);
 	mem_check(mem);
 	/* Reading untouched memory is free too. */
 	assert_pa_zero(mem, 40 * SZ_1G, SZ_2M);
@@ -816,7 +818,8 @@ static void test_bo_on_fragmented_memory(void **state)
 	unsigned int i;
 
 	for (i = 0; i < 64; i++)
-		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT), i * SZ_4K);
+		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
+				 i * SZ_4K);
 	for (i = 0; i < 64; i += 2)
 		gpuvm_mem_free(mem, i * SZ_4K, SZ_4K, GPUVM_MEM_PT);
 	mem_check(mem);
@@ -852,7 +855,8 @@ static void test_bo_run_across_blocks(void **state)
 	unsigned int i;
 
 	for (i = 0; i < 16; i++)
-		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT), i * SZ_4K);
+		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
+				 i * SZ_4K);
 	/* Frames 1..6 free: blocks 1, 2-3, 4-5, 6. */
 	for (i = 1; i <= 6; i++)
 		gpuvm_mem_free(mem, i * SZ_4K, SZ_4K, GPUVM_MEM_PT);
@@ -1028,7 +1032,8 @@ static void test_print_and_quiet_validate(void **state)
 	size_t n;
 
 	assert_non_null(f);
-	assert_int_equal(gpuvm_mem_bo_run_count(mem_bo_new(mem, 3 * SZ_4K, 2)), 2);
+	assert_int_equal(gpuvm_mem_bo_run_count(mem_bo_new(mem, 3 * SZ_4K, 2)),
+			 2);
 	mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
 	assert_int_equal(gpuvm_mem_validate(mem, f), 0);
 	assert_int_equal(ftell(f), 0);

@@ -276,7 +276,8 @@ static void check_long(unsigned int tlb_entries)
 	assert_fault(&f, GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_WRITE,
 		     va + (N - 1) * GPUVM_SZ_4K, 3);
 	assert_pa_bytes(e.mem, pas[0] + OFF, w, GPUVM_SZ_4K - OFF);
-	assert_pa_bytes(e.mem, pas[40], w + 40 * GPUVM_SZ_4K - OFF, GPUVM_SZ_4K);
+	assert_pa_bytes(e.mem, pas[40], w + 40 * GPUVM_SZ_4K - OFF,
+			GPUVM_SZ_4K);
 	env_fini(&e);
 	free(w);
 	free(r);
@@ -472,7 +473,8 @@ static void test_fault_access_flag(void **state)
 
 	/* Faults are not cached: setting AF needs no invalidation. */
 	s = slot(e, va, 3);
-	gpuvm_mem_write64(e->mem, s, gpuvm_mem_read64(e->mem, s) | GPUVM_PTE_AF);
+	gpuvm_mem_write64(e->mem, s,
+			  gpuvm_mem_read64(e->mem, s) | GPUVM_PTE_AF);
 	assert_int_equal(gpuvm_mmu_translate(e->as, va + 9, GPUVM_MMU_READ, &x,
 					     &f), 0);
 	assert_int_equal(x.pa, pa + 9);

@@ -336,7 +336,8 @@ static inline void frag_build(struct frag_src *f, uint64_t iova,
 		uint64_t left = f->n - i; /* pieces still to place */
 		uint64_t hi = iova + (pages - left) * SZ_4K;
 
-		f->iova[i] = lo + rng_below(seed, (hi - lo) / SZ_4K + 1) * SZ_4K;
+		f->iova[i] = lo + rng_below(seed, (hi - lo) / SZ_4K + 1) *
+				   SZ_4K;
 	}
 	for (i = 0; i < f->n; i++)
 		f->pa[i] = pa(cookie, f->iova[i]);
@@ -439,17 +440,18 @@ static inline void pt_model_check_leaf(const struct pt_model *d,
 		    !!(p->prot & GPUVM_PT_PROT_READONLY) ||
 	    !!(w->desc & GPUVM_PTE_XN) != !!(p->prot & GPUVM_PT_PROT_NOEXEC) ||
 	    !!(w->desc & GPUVM_PTE_PXN) != !!(p->prot & GPUVM_PT_PROT_NOEXEC) ||
-	    !!(w->desc & GPUVM_PTE_SW_NULL) != !!(p->prot & GPUVM_PT_PROT_NULL) ||
+	    !!(w->desc & GPUVM_PTE_SW_NULL) !=
+		    !!(p->prot & GPUVM_PT_PROT_NULL) ||
 	    !!(w->desc & GPUVM_PTE_ATTRINDX_MASK) !=
 		    !!(p->prot & GPUVM_PT_PROT_UNCACHED) ||
 	    !(w->desc & GPUVM_PTE_AF))
-		fail_msg("[%s] page 0x%" PRIx64 ": desc 0x%" PRIx64 " (level %u)"
-			 " vs model prot 0x%x", ctx, iova, w->desc, w->level,
-			 p->prot);
+		fail_msg("[%s] page 0x%" PRIx64 ": desc 0x%" PRIx64
+			 " (level %u) vs model prot 0x%x", ctx, iova, w->desc,
+			 w->level, p->prot);
 	if (!(iova & (lsize - 1)) &&
 	    iova + lsize > d->base + d->npages * SZ_4K)
-		fail_msg("[%s] leaf at 0x%" PRIx64 " level %u leaves the window",
-			 ctx, iova, w->level);
+		fail_msg("[%s] leaf at 0x%" PRIx64 " level %u leaves the "
+			 "window", ctx, iova, w->level);
 }
 
 /*

@@ -906,7 +906,8 @@ static const struct hole cow_holes[5] = {
 	  SZ_512G + 100 * SZ_1G + 7 * SZ_2M + 6 * SZ_4K },
 	{ SZ_512G + 200 * SZ_1G + 3 * SZ_2M + 9 * SZ_4K,
 	  SZ_512G + 200 * SZ_1G + 3 * SZ_2M + 10 * SZ_4K },
-	{ SZ_512G + 300 * SZ_1G + 11 * SZ_2M, SZ_512G + 300 * SZ_1G + 12 * SZ_2M },
+	{ SZ_512G + 300 * SZ_1G + 11 * SZ_2M,
+	  SZ_512G + 300 * SZ_1G + 12 * SZ_2M },
 	{ SZ_512G + 400 * SZ_1G, SZ_512G + 401 * SZ_1G },
 	{ SZ_1T, SZ_1T + SZ_512G },
 };

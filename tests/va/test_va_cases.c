@@ -173,7 +173,8 @@ static const struct va_case va_cases[] = {
 		} },
 	},
 	{
-		.name = "3) identical, other BO (the same offset does not matter)",
+		.name = "3) identical, other BO (the same offset does not "
+			"matter)",
 		.drawing =
 			"       0     1     2\n"
 			"old:   |-----a-----|   a:n\n"
@@ -230,7 +231,8 @@ static const struct va_case va_cases[] = {
 			.ops = OPS(REMAP(BO(0, 2, BO_A, N), NONE,
 					 BO(1, 1, BO_A, N + P(1))),
 				   MAP(BO(0, 1, BO_B, M))),
-			.now = MAPS(BO(0, 1, BO_B, M), BO(1, 1, BO_A, N + P(1))),
+			.now = MAPS(BO(0, 1, BO_B, M),
+				    BO(1, 1, BO_A, N + P(1))),
 		} },
 	},
 	{
@@ -246,7 +248,8 @@ static const struct va_case va_cases[] = {
 			.ops = OPS(REMAP_KEEP(BO(0, 2, BO_A, N), NONE,
 					      BO(1, 1, BO_A, N + P(1))),
 				   MAP(BO(0, 1, BO_A, N))),
-			.now = MAPS(BO(0, 1, BO_A, N), BO(1, 1, BO_A, N + P(1))),
+			.now = MAPS(BO(0, 1, BO_A, N),
+				    BO(1, 1, BO_A, N + P(1))),
 		} },
 	},
 	{
@@ -279,7 +282,8 @@ static const struct va_case va_cases[] = {
 			.ops = OPS(REMAP_KEEP(BO(0, 2, BO_A, N),
 					      BO(0, 1, BO_A, N), NONE),
 				   MAP(BO(1, 1, BO_A, N + P(1)))),
-			.now = MAPS(BO(0, 1, BO_A, N), BO(1, 1, BO_A, N + P(1))),
+			.now = MAPS(BO(0, 1, BO_A, N),
+				    BO(1, 1, BO_A, N + P(1))),
 		} },
 	},
 	{
@@ -311,7 +315,8 @@ static const struct va_case va_cases[] = {
 			.ops = OPS(REMAP_KEEP(BO(0, 2, BO_A, N),
 					      BO(0, 1, BO_A, N), NONE),
 				   MAP(BO(1, 2, BO_A, N + P(1)))),
-			.now = MAPS(BO(0, 1, BO_A, N), BO(1, 2, BO_A, N + P(1))),
+			.now = MAPS(BO(0, 1, BO_A, N),
+				    BO(1, 2, BO_A, N + P(1))),
 		} },
 	},
 	{
@@ -429,7 +434,8 @@ static const struct va_case va_cases[] = {
 			.ops = OPS(REMAP(BO(1, 2, BO_A, N), NONE,
 					 BO(2, 1, BO_A, N + P(1))),
 				   MAP(BO(0, 2, BO_B, M))),
-			.now = MAPS(BO(0, 2, BO_B, M), BO(2, 1, BO_A, N + P(1))),
+			.now = MAPS(BO(0, 2, BO_B, M),
+				    BO(2, 1, BO_A, N + P(1))),
 		} },
 	},
 	{
@@ -456,12 +462,11 @@ static const struct va_case va_cases[] = {
 		.name = "a BO mapping cut by a request: each surviving page "
 			"keeps its byte",
 		.drawing =
-			"       4           8           12          16          20\n"
-			"old:   |-----------------------a-----------------------|"
-			"   a:n\n"
-			"map:                        |-----b-----|\n"
-			"new:   |---------a'---------|-----b-----|-----a''------|"
-			"   a':n b:m a'':n+11\n",
+			"       4       8       12      16      20\n"
+			"old:   |---------------a---------------|   a:n\n"
+			"map:                 |---b---|             b:m\n"
+			"new:   |-----a'------|---b---|---a''---|\n"
+			"       a':n b:m a'':n+11\n",
 		.old = MAPS(BO(4, 16, BO_A, N)),
 		.step = { {
 			.map = BO(11, 4, BO_B, M),
@@ -481,12 +486,12 @@ static const struct va_case va_cases[] = {
 		.name = "a repeat mapping split around a request: the right "
 			"piece's phase follows the cut",
 		.drawing =
-			"       4           8           12          16          20\n"
-			"old:   |-----------------------r-----------------------|"
-			"   r:0x20/3@1\n"
-			"map:                        |-----b-----|\n"
-			"new:   |---------r----------|-----b-----|------r-------|"
-			"   r:0x20/3@1 b:m r:0x20/3@0\n",
+			"       4       8       12      16      20\n"
+			"old:   |---------------r---------------|\n"
+			"       r:0x20/3@1\n"
+			"map:                 |---b---|             b:m\n"
+			"new:   |------r------|---b---|----r----|\n"
+			"       r@1 b:m r@0\n",
 		.old = MAPS(REP(4, 16, BO_R, P(0x20), 3, 1)),
 		.step = { {
 			.map = BO(11, 4, BO_B, M),
@@ -506,15 +511,14 @@ static const struct va_case va_cases[] = {
 		 */
 		.name = "a repeat mapping cut twice by unmaps: phases compose",
 		.drawing =
-			"       4           8           12          16          20\n"
-			"old:   |-----------------------r-----------------------|"
-			"   r:0x20/3@2\n"
-			"unmap:                      |--|\n"
-			"new:   |----------r---------|  |----------r------------|"
-			"   @2 @1\n"
-			"unmap:                                  |--|\n"
-			"new:   |----------r---------|  |---r----|  |-----r-----|"
-			"   @2 @1 @2\n",
+			"       4       8       12      16      20\n"
+			"old:   |---------------r---------------|\n"
+			"       r:0x20/3@2\n"
+			"unmap:               |-|\n"
+			"new:   |------r------| |-------r-------|   r@2 r@1\n"
+			"unmap:                       |-|\n"
+			"new:   |------r------| |--r--| |---r---|\n"
+			"       r@2 r@1 r@2\n",
 		.old = MAPS(REP(4, 16, BO_R, P(0x20), 3, 2)),
 		.step = { {
 			.unmap = PAGES(11, 1),
@@ -537,12 +541,12 @@ static const struct va_case va_cases[] = {
 		.name = "a repeat region larger than the piece left over: "
 			"phase (0 + 7) % 5 = 2",
 		.drawing =
-			"       0     1     2     3     4     5     6     7     8     9\n"
-			"old:   |--------------------------r--------------------------|"
-			"   r:0x30/5@0\n"
-			"unmap:                   |-----------------------|\n"
-			"new:   |--------r--------|                       |-----r-----|"
-			"   @0 @2\n",
+			"       0   1   2   3   4   5   6   7   8   9\n"
+			"old:   |-----------------r-----------------|\n"
+			"       r:0x30/5@0\n"
+			"unmap:             |---------------|\n"
+			"new:   |-----r-----|               |---r---|\n"
+			"       r@0 r@2\n",
 		.old = MAPS(REP(0, 9, BO_R, P(0x30), 5, 0)),
 		.step = { {
 			.unmap = PAGES(3, 4),
@@ -829,7 +833,8 @@ static const struct va_case va_cases[] = {
 			"       0   1   2   3   4   5   6\n"
 			"old:   |---a---|---a---|---a---|   a:n a:m a:n+4\n"
 			"map:       |-------a-------|       a:n+1\n"
-			"new:   |-a'|-------a-------|a''|   a':n a:n+1 a'':n+5\n"
+			"new:   |-a'|-------a-------|a''|\n"
+			"       a':n a:n+1 a'':n+5\n"
 			"       (keep, no keep, keep)\n",
 		.old = MAPS(BO(0, 2, BO_A, N), BO(2, 2, BO_A, M),
 			    BO(4, 2, BO_A, N + P(4))),
@@ -909,7 +914,8 @@ static const struct va_case va_cases[] = {
 			"unmap:                             |---|\n"
 			"new:       |-----------a-----------|       a:n+1\n"
 			"unmap:             |---|\n"
-			"new:       |---a---|   |-----a-----|       a:n+1 a:n+4\n",
+			"new:       |---a---|   |-----a-----|\n"
+			"       a:n+1 a:n+4\n",
 		.old = MAPS(BO(0, 8, BO_A, N)),
 		.step = { {
 			.unmap = PAGES(0, 1),
@@ -948,7 +954,8 @@ static const struct va_case va_cases[] = {
 				   UNMAP(SP(2, 2)),
 				   REMAP(REP(5, 4, BO_R, 0, 3, 0), NONE,
 					 REP(7, 2, BO_R, 0, 3, 2))),
-			.now = MAPS(BO(0, 1, BO_A, N), REP(7, 2, BO_R, 0, 3, 2)),
+			.now = MAPS(BO(0, 1, BO_A, N),
+				    REP(7, 2, BO_R, 0, 3, 2)),
 		} },
 	},
 	{
@@ -957,16 +964,15 @@ static const struct va_case va_cases[] = {
 			"of an emptied space",
 		.pages = 16,
 		.drawing =
-			"       0               4               8               12"
-			"              16\n"
-			"old:   |---a---|           |---b---|   a:n b:m\n"
-			"unmap:         |-----------|\n"
-			"new:   |---a---|           |---b---|\n"
-			"unmap: |-------|\n"
-			"new:                       |---b---|\n"
-			"unmap:                     |-------|\n"
+			"       0       4       8       12      16\n"
+			"old:   |-a-|     |-b-|   a:n b:m\n"
+			"unmap:     |-----|\n"
+			"new:   |-a-|     |-b-|\n"
+			"unmap: |---|\n"
+			"new:             |-b-|\n"
+			"unmap:           |---|\n"
 			"new:   (empty)\n"
-			"unmap: |---------------------------------------------------------------|\n"
+			"unmap: |-------------------------------|\n"
 			"new:   (empty)\n",
 		.old = MAPS(BO(0, 2, BO_A, N), BO(5, 2, BO_B, M)),
 		.step = { {
@@ -996,7 +1002,8 @@ static const struct va_case va_cases[] = {
 			"       0     1     2     3     4\n"
 			"old:   |-----------a-----------|   a:n priv=token\n"
 			"map:         |-----b-----|         b:m priv=other\n"
-			"new:   |--a'-|-----b-----|-a''-|   token, none, token\n"
+			"new:   |--a'-|-----b-----|-a''-|\n"
+			"       token, none, token\n"
 			"unmap:                   |-----|\n"
 			"new:   |--a'-|-----b-----|         token, none\n",
 		.old = MAPS(BOP(0, 4, BO_A, N, &token)),
@@ -1042,30 +1049,23 @@ static const struct va_case va_cases[] = {
 			"maps that keep the count or lower it go through",
 		.max_mappings = 3,
 		.drawing =
-			"       0  1  2  3  4  5  6  7  8  9  10 11 12 13 14 15\n"
-			"old:   |---a----|  |---b----|  |~~~~~~~~|\n"
-			"map:                                       |c-|"
-			"   +1: a new one\n"
+			"       0   2   4   6   8   10  12  14\n"
+			"old:   |--a--| |--b--| |~~~~~|\n"
+			"map:                           |c|   +1: a new one\n"
 			"new:   unchanged (-ENOSPC)\n"
-			"map:      |c-|                                "
-			"   +2: a hole\n"
+			"map:     |c|   +2: a hole\n"
 			"new:   unchanged (-ENOSPC)\n"
-			"map:         |---c----|                       "
-			"   +1: cutting two\n"
+			"map:       |--c--|   +1: cutting two\n"
 			"new:   unchanged (-ENOSPC)\n"
-			"map:   |---c----|                             "
-			"   0: replacing one\n"
-			"new:   |---c----|  |---b----|  |~~~~~~~~|\n"
-			"map:         |------c-------|                 "
-			"   0: cutting one, removing one\n"
-			"new:   |--c--|------c-------|  |~~~~~~~~|\n"
-			"map:         |------------c-------------|     "
-			"   -1: one over two\n"
-			"new:   |--c--|------------c-------------|\n"
-			"map:                                       |c-|\n"
-			"new:   |--c--|------------c-------------|  |c-|\n"
-			"map:                                             |~~|"
-			"   +1\n"
+			"map:   |--c--|   0: replacing one\n"
+			"new:   |--c--| |--b--| |~~~~~|\n"
+			"map:       |----c----|   0: cut one, remove one\n"
+			"new:   |-c-|----c----| |~~~~~|\n"
+			"map:       |--------c--------|   -1: one over two\n"
+			"new:   |-c-|--------c--------|\n"
+			"map:                           |c|\n"
+			"new:   |-c-|--------c--------| |c|\n"
+			"map:                               |~|   +1\n"
 			"new:   unchanged (-ENOSPC)\n",
 		.old = MAPS(BO(0, 3, BO_A, 0), BO(4, 3, BO_B, 0), SP(8, 3)),
 		.step = { {
@@ -1172,7 +1172,8 @@ static unsigned int count_steps(const struct va_case *c)
 {
 	unsigned int n = 0;
 
-	while (n < MAX_STEPS && (c->step[n].map.range || c->step[n].unmap.range))
+	while (n < MAX_STEPS &&
+	       (c->step[n].map.range || c->step[n].unmap.range))
 		n++;
 	return n;
 }
@@ -1650,7 +1651,8 @@ static bool drawing_matches(const struct va_case *c, FILE *why)
 				fprintf(why, "old: comes once, first\n");
 				return false;
 			}
-			if (!bars_match(&l, &r, c->old, count_maps(c->old), why))
+			if (!bars_match(&l, &r, c->old, count_maps(c->old),
+					 why))
 				return false;
 			seen_old = true;
 		} else if (starts_with(&l, "map:") ||
@@ -1873,7 +1875,8 @@ static void check_list(const struct case_fx *fx, unsigned int k,
 		const struct gpuvm_va *va = ops->op[i].va;
 
 		if (ops->op[i].type == GPUVM_VA_OP_MAP)
-			assert_ptr_not_equal(gpuvm_va_find(fx->s, va->addr), va);
+			assert_ptr_not_equal(gpuvm_va_find(fx->s, va->addr),
+					     va);
 		else
 			assert_ptr_equal(gpuvm_va_find(fx->s, va->addr), va);
 	}
@@ -2031,11 +2034,11 @@ static void bo_offset_at_formula(void **state)
 	/* Pages 0..3 of rep map region pages 2, 0, 1, 2. */
 	assert_int_equal(gpuvm_va_bo_offset_at(&rep, A(2)), P(0x20) + P(2));
 	assert_int_equal(gpuvm_va_bo_offset_at(&rep, A(3)), P(0x20));
-	assert_int_equal(gpuvm_va_bo_offset_at(&rep, A(4) + 8), P(0x20) + P(1) + 8);
+	assert_int_equal(gpuvm_va_bo_offset_at(&rep, A(4) + 8),
+			 P(0x20) + P(1) + 8);
 	assert_int_equal(gpuvm_va_bo_offset_at(&rep, A(5)), P(0x20) + P(2));
 	assert_int_equal(gpuvm_va_bo_offset_at(&sp, A(3)), UINT64_MAX);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* Lookup and iteration                                                */
@@ -2205,7 +2208,6 @@ static void lookup_of_bo(void **state)
 /* ------------------------------------------------------------------ */
 /* Op-list lifecycle                                                   */
 
-
 /* Freeing a prepared list without committing changes nothing. */
 static void ops_free_uncommitted(void **state)
 {
@@ -2232,7 +2234,6 @@ static void ops_free_uncommitted(void **state)
 	map_ok(s, &req);
 	assert_int_equal(gpuvm_va_space_count(s), 3);
 }
-
 
 /* A list built before another commit is stale and must not apply. */
 static void ops_stale(void **state)
@@ -2303,7 +2304,6 @@ static void validate_detects_corruption(void **state)
 	validate(s);
 	assert_space(s, before, ARRAY_SIZE(before));
 }
-
 
 /* ------------------------------------------------------------------ */
 

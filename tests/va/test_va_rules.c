@@ -144,7 +144,8 @@ static struct gpuvm_va_space *populated_space(uint64_t granule)
 	assert_non_null(s);
 	assert_int_equal(gpuvm_va_space_cfg(s)->granule, g);
 	map_placed(s, (const struct gpuvm_va[]){ mk_bo(BASE, 2 * g, BO_A, g) });
-	map_placed(s, (const struct gpuvm_va[]){ mk_sparse(BASE + 3 * g, 2 * g) });
+	map_placed(s, (const struct gpuvm_va[]){
+			   mk_sparse(BASE + 3 * g, 2 * g) });
 	map_placed(s, (const struct gpuvm_va[]){
 		       mk_repeat(BASE + 10 * g, 3 * g, BO_R, g, 2 * g, g) });
 	assert_int_equal(gpuvm_va_space_count(s), 3);
@@ -223,7 +224,8 @@ static void range_overflow_top_of_space(void **state)
 	assert_int_equal(gpuvm_va_space_create(&cfg, &s), 0);
 	map_placed(s, (const struct gpuvm_va[]){ mk_bo(start, P(2), BO_A, 0) });
 	/* The last page is fine; one more wraps to 0. */
-	map_placed(s, (const struct gpuvm_va[]){ mk_bo(end - P(1), P(1), BO_A, 0) });
+	map_placed(s, (const struct gpuvm_va[]){
+			   mk_bo(end - P(1), P(1), BO_A, 0) });
 	expect_range_einval(s, end - P(1), P(2));
 	expect_range_einval(s, end, P(1));
 	/* Wraps to start + P(4): inside the space, below addr. */
