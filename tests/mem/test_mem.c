@@ -5,125 +5,14 @@
  * Exact values throughout: addresses where the allocator's policy fixes
  * them (LIFO lists seeded lowest-first, lower halves kept), counters, run
  * counts and sizes. gpuvm_mem_validate() is called after every step that
- * changes the allocator. Only the public API is used, except where the
- * allocator's state is corrupted on purpose to see validate notice.
+ * changes the allocator, and by the MEM_TEST fixture's teardown (the
+ * tests that take no fixture make several memories, measure the cost of
+ * creating one, or end with one that validate must refuse). Only the
+ * public API is used, except where the allocator's state is corrupted on
+ * purpose to see validate notice.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "gpuvm/mem.h"
+#include "mem_test.h"
 #include "mem/mem_internal.h" /* only for test_validate_catches_corruption */
-
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
-#define SZ_1T (1ull << 40)
-
-static struct gpuvm_mem *mk(uint64_t size)
-{
-	struct gpuvm_mem_cfg cfg = { .size = size };
-	struct gpuvm_mem *mem = NULL;
-
-	assert_int_equal(gpuvm_mem_create(&cfg, &mem), 0);
-	assert_non_null(mem);
-	return mem;
-}
-
-static void check(const struct gpuvm_mem *mem)
-{
-	assert_int_equal(gpuvm_mem_validate(mem, stderr), 0);
-}
-
-static struct gpuvm_mem_stats stats(const struct gpuvm_mem *mem)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(mem, &st);
-	return st;
-}
-
-static uint64_t used(const struct gpuvm_mem *mem)
-{
-	return stats(mem).frames_used;
-}
-
-static struct gpuvm_mem_bo *bo_ok(struct gpuvm_mem *mem, uint64_t size,
-				  unsigned int chunks)
-{
-	struct gpuvm_mem_bo *bo = NULL;
-
-	assert_int_equal(gpuvm_mem_bo_create(mem, size, chunks, &bo), 0);
-	assert_non_null(bo);
-	return bo;
-}
-
-static uint64_t alloc_ok(struct gpuvm_mem *mem, uint64_t size,
-			 enum gpuvm_mem_purpose purpose)
-{
-	uint64_t pa = UINT64_MAX;
-
-	assert_int_equal(gpuvm_mem_alloc(mem, size, purpose, &pa), 0);
-	assert_int_equal(pa % size, 0);
-	return pa;
-}
-
-static void assert_alloc_fails(struct gpuvm_mem *mem, uint64_t size)
-{
-	uint64_t pa = 0x1234;
-
-	assert_int_equal(gpuvm_mem_alloc(mem, size, GPUVM_MEM_PT, &pa),
-			 -ENOMEM);
-	assert_int_equal(pa, 0x1234);
-}
-
-static void assert_zero(const struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
-{
-	static uint8_t buf[64 << 10];
-	uint64_t n, i;
-
-	for (; len; pa += n, len -= n) {
-		n = len < sizeof(buf) ? len : sizeof(buf);
-		assert_int_equal(gpuvm_mem_read(mem, pa, buf, n), 0);
-		for (i = 0; i < n; i++)
-			if (buf[i])
-				fail_msg("byte at pa %#" PRIx64 " is %#x",
-					 pa + i, buf[i]);
-	}
-}
-
-static void fill(struct gpuvm_mem *mem, uint64_t pa, uint64_t len, uint8_t v)
-{
-	static uint8_t buf[64 << 10];
-	uint64_t n;
-
-	memset(buf, v, sizeof(buf));
-	for (; len; pa += n, len -= n) {
-		n = len < sizeof(buf) ? len : sizeof(buf);
-		assert_int_equal(gpuvm_mem_write(mem, pa, buf, n), 0);
-	}
-}
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long pages = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%lu %lu", &pages, &resident), 2);
-	fclose(f);
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
 
 /* ------------------------------------------------------------------ */
 /* Create                                                              */
@@ -148,23 +37,23 @@ static void test_create_bad_sizes(void **state)
 	gpuvm_mem_destroy(NULL);
 
 	/* The smallest memory: one frame. */
-	mem = mk(SZ_4K);
-	st = stats(mem);
+	mem = mem_new(SZ_4K);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.size, SZ_4K);
 	assert_int_equal(st.frames_total, 1);
 	assert_int_equal(st.frames_used, 0);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT), 0);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT), 0);
 	assert_alloc_fails(mem, SZ_4K);
-	check(mem);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 
 	/* The largest: 1 TiB, reserved but not backed. */
-	mem = mk(SZ_1T);
-	st = stats(mem);
+	mem = mem_new(SZ_1T);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.size, SZ_1T);
 	assert_int_equal(st.frames_total, SZ_1T / SZ_4K);
-	assert_int_equal(alloc_ok(mem, SZ_1G, GPUVM_MEM_BO), 0);
-	check(mem);
+	assert_int_equal(mem_frame(mem, SZ_1G, GPUVM_MEM_BO), 0);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 }
 
@@ -173,7 +62,7 @@ static void test_create_bad_sizes(void **state)
 
 static void test_alloc_every_size(void **state)
 {
-	struct gpuvm_mem *mem = mk(2 * SZ_1G + 3 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	uint64_t pa[19], by[GPUVM_MEM_PURPOSES] = { 0 }, total = 0, size;
 	struct gpuvm_mem_stats st;
 	unsigned int o, k;
@@ -183,8 +72,8 @@ static void test_alloc_every_size(void **state)
 		enum gpuvm_mem_purpose p = o & 1 ? GPUVM_MEM_BO : GPUVM_MEM_PT;
 
 		size = SZ_4K << o;
-		pa[o] = alloc_ok(mem, size, p);
-		st = stats(mem);
+		pa[o] = mem_frame(mem, size, p);
+		st = mem_stats_of(mem);
 		assert_int_equal(st.frames_used, size / SZ_4K);
 		assert_int_equal(st.frames_by_purpose[p], size / SZ_4K);
 		assert_int_equal(st.frames_by_purpose[!p], 0);
@@ -192,10 +81,10 @@ static void test_alloc_every_size(void **state)
 		assert_true(pa[o] + size <= st.size);
 		gpuvm_mem_write64(mem, pa[o], 0x1111);
 		gpuvm_mem_write64(mem, pa[o] + size - 8, 0x2222);
-		check(mem);
+		mem_check(mem);
 		gpuvm_mem_free(mem, pa[o], size, p);
-		assert_int_equal(used(mem), 0);
-		check(mem);
+		assert_int_equal(mem_used(mem), 0);
+		mem_check(mem);
 	}
 
 	/* All at once, largest first: 2 GiB - 4 KiB of 2 GiB + 12 KiB. */
@@ -203,42 +92,41 @@ static void test_alloc_every_size(void **state)
 		enum gpuvm_mem_purpose p = o % 3 ? GPUVM_MEM_BO : GPUVM_MEM_PT;
 
 		size = SZ_4K << o;
-		pa[o] = alloc_ok(mem, size, p);
+		pa[o] = mem_frame(mem, size, p);
 		by[p] += size / SZ_4K;
 		total += size / SZ_4K;
 		for (k = o + 1; k <= 18; k++)
 			assert_true(pa[o] + size <= pa[k] ||
 				    pa[k] + (SZ_4K << k) <= pa[o]);
 	}
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, total);
 	assert_int_equal(total, (2 * SZ_1G - SZ_4K) / SZ_4K);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_PT], by[GPUVM_MEM_PT]);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_BO], by[GPUVM_MEM_BO]);
 	assert_int_equal(st.allocs, 38);
 	assert_int_equal(st.alloc_failures, 0);
-	check(mem);
+	mem_check(mem);
 	for (o = 0; o <= 18; o++)
 		gpuvm_mem_free(mem, pa[o], SZ_4K << o,
 			       o % 3 ? GPUVM_MEM_BO : GPUVM_MEM_PT);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, 0);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_PT], 0);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_BO], 0);
-	check(mem);
+	mem_check(mem);
 
 	/* Everything merged back into the seed blocks. */
-	assert_int_equal(alloc_ok(mem, SZ_1G, GPUVM_MEM_BO), 0);
-	assert_int_equal(alloc_ok(mem, SZ_1G, GPUVM_MEM_BO), SZ_1G);
+	assert_int_equal(mem_frame(mem, SZ_1G, GPUVM_MEM_BO), 0);
+	assert_int_equal(mem_frame(mem, SZ_1G, GPUVM_MEM_BO), SZ_1G);
 	assert_alloc_fails(mem, SZ_1G);
 	assert_alloc_fails(mem, 16 * SZ_4K);
-	assert_int_equal(alloc_ok(mem, 2 * SZ_4K, GPUVM_MEM_PT), 2 * SZ_1G);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT),
+	assert_int_equal(mem_frame(mem, 2 * SZ_4K, GPUVM_MEM_PT), 2 * SZ_1G);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
 			 2 * SZ_1G + 2 * SZ_4K);
 	assert_alloc_fails(mem, SZ_4K);
-	assert_int_equal(stats(mem).alloc_failures, 3);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_stats_of(mem).alloc_failures, 3);
+	mem_check(mem);
 }
 
 static void test_alloc_bad_args(void **state)
@@ -247,7 +135,7 @@ static void test_alloc_bad_args(void **state)
 		0, 1, 2048, 4095, 4097, 3 * SZ_4K, 2 * SZ_1G, 1ull << 63,
 		UINT64_MAX,
 	};
-	struct gpuvm_mem *mem = mk(4 * SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_stats st;
 	uint64_t pa = 7;
 	size_t i;
@@ -260,19 +148,18 @@ static void test_alloc_bad_args(void **state)
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_4K, GPUVM_MEM_PT, NULL),
 			 -EINVAL);
 	assert_int_equal(pa, 7);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, 0);
 	assert_int_equal(st.allocs, 0);
 	assert_int_equal(st.alloc_failures, 0);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	mem_check(mem);
 }
 
 /* A free that matches no allocated block changes nothing, and shows up. */
 static void test_bad_free_detected(void **state)
 {
-	struct gpuvm_mem *mem = mk(SZ_1M);
-	uint64_t pa = alloc_ok(mem, 2 * SZ_4K, GPUVM_MEM_PT);
+	struct gpuvm_mem *mem = mem_new(SZ_1M);
+	uint64_t pa = mem_frame(mem, 2 * SZ_4K, GPUVM_MEM_PT);
 	FILE *err = tmpfile();
 	char line[256] = "";
 
@@ -283,7 +170,7 @@ static void test_bad_free_detected(void **state)
 	gpuvm_mem_free(mem, pa + 1, 2 * SZ_4K, GPUVM_MEM_PT); /* unaligned */
 	gpuvm_mem_free(mem, 2 * SZ_1M, SZ_4K, GPUVM_MEM_PT);  /* outside */
 	gpuvm_mem_free(mem, pa, 3 * SZ_4K, GPUVM_MEM_PT);  /* bad size */
-	assert_int_equal(used(mem), 2);
+	assert_int_equal(mem_used(mem), 2);
 	assert_int_equal(gpuvm_mem_validate(mem, err), -EUCLEAN);
 	rewind(err);
 	assert_non_null(fgets(line, sizeof(line), err));
@@ -292,82 +179,81 @@ static void test_bad_free_detected(void **state)
 
 	/* The block itself is intact: it frees, once. */
 	gpuvm_mem_free(mem, pa, 2 * SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(used(mem), 0);
+	assert_int_equal(mem_used(mem), 0);
 	gpuvm_mem_free(mem, pa, 2 * SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(used(mem), 0);
+	assert_int_equal(mem_used(mem), 0);
 	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
-	assert_int_equal(alloc_ok(mem, SZ_1M, GPUVM_MEM_BO), 0);
+	assert_int_equal(mem_frame(mem, SZ_1M, GPUVM_MEM_BO), 0);
 	gpuvm_mem_destroy(mem);
 }
 
 static void test_buddy_coalescing(void **state)
 {
-	struct gpuvm_mem *mem = mk(SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	uint64_t pa[512], i;
 
 	/* Lower halves kept, LIFO lists: the frames come out in order. */
 	for (i = 0; i < 512; i++) {
-		pa[i] = alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
+		pa[i] = mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
 		assert_int_equal(pa[i], i * SZ_4K);
 	}
-	assert_int_equal(used(mem), 512);
+	assert_int_equal(mem_used(mem), 512);
 	assert_alloc_fails(mem, SZ_4K);
-	assert_int_equal(stats(mem).alloc_failures, 1);
-	check(mem);
+	assert_int_equal(mem_stats_of(mem).alloc_failures, 1);
+	mem_check(mem);
 
 	/* Free in a scrambled order (7 is coprime with 512). */
 	for (i = 0; i < 511; i++) {
 		gpuvm_mem_free(mem, pa[i * 7 % 512], SZ_4K, GPUVM_MEM_PT);
 		if (i % 64 == 0)
-			check(mem);
+			mem_check(mem);
 	}
 	/* Frame 505 left: the lower 1 MiB has merged, the upper cannot. */
-	assert_int_equal(used(mem), 1);
+	assert_int_equal(mem_used(mem), 1);
 	assert_alloc_fails(mem, SZ_2M);
-	assert_int_equal(alloc_ok(mem, SZ_1M, GPUVM_MEM_PT), 0);
+	assert_int_equal(mem_frame(mem, SZ_1M, GPUVM_MEM_PT), 0);
 	assert_alloc_fails(mem, SZ_1M);
 	gpuvm_mem_free(mem, 0, SZ_1M, GPUVM_MEM_PT);
 	assert_int_equal(pa[511 * 7 % 512], 505 * SZ_4K);
 	gpuvm_mem_free(mem, pa[511 * 7 % 512], SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	assert_int_equal(alloc_ok(mem, SZ_2M, GPUVM_MEM_BO), 0);
-	assert_int_equal(stats(mem).alloc_failures, 3);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
+	assert_int_equal(mem_frame(mem, SZ_2M, GPUVM_MEM_BO), 0);
+	assert_int_equal(mem_stats_of(mem).alloc_failures, 3);
+	mem_check(mem);
 }
 
 static void test_exhaustion(void **state)
 {
-	struct gpuvm_mem *mem = mk(4 * SZ_1M + 2 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_stats st;
 
-	assert_int_equal(alloc_ok(mem, SZ_2M, GPUVM_MEM_BO), 0);
-	assert_int_equal(alloc_ok(mem, SZ_2M, GPUVM_MEM_BO), SZ_2M);
+	assert_int_equal(mem_frame(mem, SZ_2M, GPUVM_MEM_BO), 0);
+	assert_int_equal(mem_frame(mem, SZ_2M, GPUVM_MEM_BO), SZ_2M);
 	assert_alloc_fails(mem, SZ_2M);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT), 4 * SZ_1M);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT),
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT), 4 * SZ_1M);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
 			 4 * SZ_1M + SZ_4K);
 	assert_alloc_fails(mem, SZ_4K);
 	assert_alloc_fails(mem, 2 * SZ_4K);
-	check(mem);
+	mem_check(mem);
 
 	gpuvm_mem_free(mem, 0, SZ_2M, GPUVM_MEM_BO);
 	assert_alloc_fails(mem, 4 * SZ_1M);
-	assert_int_equal(alloc_ok(mem, SZ_2M, GPUVM_MEM_PT), 0);
+	assert_int_equal(mem_frame(mem, SZ_2M, GPUVM_MEM_PT), 0);
 	assert_alloc_fails(mem, SZ_1M);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, st.frames_total);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_PT], 512 + 2);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_BO], 512);
 	assert_int_equal(st.allocs, 5);
 	assert_int_equal(st.alloc_failures, 5);
-	check(mem);
+	mem_check(mem);
 
 	gpuvm_mem_free(mem, 4 * SZ_1M + SZ_4K, SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_BO), 4 * SZ_1M + SZ_4K);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_BO),
+			 4 * SZ_1M + SZ_4K);
+	mem_check(mem);
 }
 
 /* Sets bit i of a bitmap and fails if it was set. */
@@ -381,7 +267,7 @@ static void mark_once(uint8_t *bits, uint64_t i)
 static void test_odd_size_full(void **state)
 {
 	const uint64_t frames = 3 * SZ_1G / SZ_4K + 3;
-	struct gpuvm_mem *mem = mk(3 * SZ_1G + 3 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	uint8_t *seen = calloc(frames / 8 + 1, 1);
 	struct gpuvm_mem_stats st;
 	uint64_t pa, n = 0;
@@ -393,49 +279,47 @@ static void test_odd_size_full(void **state)
 		n++;
 	}
 	assert_int_equal(n, frames);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_total, frames);
 	assert_int_equal(st.frames_used, frames);
 	assert_int_equal(st.frames_by_purpose[GPUVM_MEM_PT], frames);
 	assert_int_equal(st.allocs, frames);
 	assert_int_equal(st.alloc_failures, 1);
-	check(mem);
+	mem_check(mem);
 	free(seen);
-	gpuvm_mem_destroy(mem);
 }
 
 /* Same on a size small enough to free frame by frame and merge back. */
 static void test_odd_size_merge_back(void **state)
 {
 	const uint64_t frames = 6 * SZ_1M / SZ_4K + 3;
-	struct gpuvm_mem *mem = mk(6 * SZ_1M + 3 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	uint8_t *seen = calloc(frames / 8 + 1, 1);
 	uint64_t *pa = calloc(frames, sizeof(*pa)), i;
 
 	assert_non_null(seen);
 	assert_non_null(pa);
 	for (i = 0; i < frames; i++) {
-		pa[i] = alloc_ok(mem, SZ_4K, GPUVM_MEM_BO);
+		pa[i] = mem_frame(mem, SZ_4K, GPUVM_MEM_BO);
 		mark_once(seen, pa[i] / SZ_4K);
 	}
 	assert_alloc_fails(mem, SZ_4K);
-	assert_int_equal(used(mem), frames);
-	check(mem);
+	assert_int_equal(mem_used(mem), frames);
+	mem_check(mem);
 	for (i = 0; i < frames; i++) /* 1000 is coprime with 1539 */
 		gpuvm_mem_free(mem, pa[i * 1000 % frames], SZ_4K, GPUVM_MEM_BO);
-	assert_int_equal(used(mem), 0);
-	check(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 	/* The seed blocks are whole again: 4 MiB, 2 MiB, 8 KiB, 4 KiB. */
-	assert_int_equal(alloc_ok(mem, 4 * SZ_1M, GPUVM_MEM_PT), 0);
-	assert_int_equal(alloc_ok(mem, SZ_2M, GPUVM_MEM_PT), 4 * SZ_1M);
-	assert_int_equal(alloc_ok(mem, 2 * SZ_4K, GPUVM_MEM_PT), 6 * SZ_1M);
-	assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT),
+	assert_int_equal(mem_frame(mem, 4 * SZ_1M, GPUVM_MEM_PT), 0);
+	assert_int_equal(mem_frame(mem, SZ_2M, GPUVM_MEM_PT), 4 * SZ_1M);
+	assert_int_equal(mem_frame(mem, 2 * SZ_4K, GPUVM_MEM_PT), 6 * SZ_1M);
+	assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
 			 6 * SZ_1M + 2 * SZ_4K);
-	assert_int_equal(used(mem), frames);
-	check(mem);
+	assert_int_equal(mem_used(mem), frames);
+	mem_check(mem);
 	free(pa);
 	free(seen);
-	gpuvm_mem_destroy(mem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,45 +331,44 @@ static void test_zero_after_reuse_frame(void **state)
 	static const uint64_t sizes[] = {
 		SZ_4K, 8 * SZ_4K, 16 * SZ_4K, SZ_2M, SZ_1G,
 	};
-	struct gpuvm_mem *mem = mk(2 * SZ_1G);
+	struct gpuvm_mem *mem = *state;
 	uint64_t pa, pa2, size;
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size = sizes[i];
-		pa = alloc_ok(mem, size, GPUVM_MEM_PT);
-		assert_zero(mem, pa, size < SZ_2M ? size : SZ_2M);
+		pa = mem_frame(mem, size, GPUVM_MEM_PT);
+		assert_pa_zero(mem, pa, size < SZ_2M ? size : SZ_2M);
 		if (size <= SZ_2M) {
-			fill(mem, pa, size, 0xa5);
+			fill_pa(mem, pa, size, 0xa5);
 		} else { /* a few scattered pages of the 1 GiB block */
-			fill(mem, pa, SZ_4K, 0xa5);
-			fill(mem, pa + size / 3 * 2, 3 * SZ_4K, 0x5a);
-			fill(mem, pa + size - 8, 8, 0xff);
+			fill_pa(mem, pa, SZ_4K, 0xa5);
+			fill_pa(mem, pa + size / 3 * 2, 3 * SZ_4K, 0x5a);
+			fill_pa(mem, pa + size - 8, 8, 0xff);
 		}
 		gpuvm_mem_free(mem, pa, size, GPUVM_MEM_PT);
-		check(mem);
-		pa2 = alloc_ok(mem, size, GPUVM_MEM_BO);
+		mem_check(mem);
+		pa2 = mem_frame(mem, size, GPUVM_MEM_BO);
 		assert_int_equal(pa2, pa);
 		if (size <= SZ_2M) {
-			assert_zero(mem, pa, size);
+			assert_pa_zero(mem, pa, size);
 		} else {
-			assert_zero(mem, pa, SZ_4K);
-			assert_zero(mem, pa + size / 3 * 2, 3 * SZ_4K);
-			assert_zero(mem, pa + size - SZ_4K, SZ_4K);
+			assert_pa_zero(mem, pa, SZ_4K);
+			assert_pa_zero(mem, pa + size / 3 * 2, 3 * SZ_4K);
+			assert_pa_zero(mem, pa + size - SZ_4K, SZ_4K);
 		}
 		assert_int_equal(*(uint8_t *)gpuvm_mem_ptr(mem, pa), 0);
 		gpuvm_mem_free(mem, pa2, size, GPUVM_MEM_BO);
 	}
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 }
 
 static void test_zero_after_reuse_bo(void **state)
 {
 	static const unsigned int chunks[] = { 0, 3, 7 };
 	const uint64_t size = 3 * SZ_1M + SZ_4K;
-	struct gpuvm_mem *mem = mk(16 * SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_run before[8];
 	struct gpuvm_mem_bo *bo;
 	uint8_t *buf = malloc(size);
@@ -494,22 +377,22 @@ static void test_zero_after_reuse_bo(void **state)
 
 	assert_non_null(buf);
 	for (i = 0; i < 3; i++) {
-		bo = bo_ok(mem, size, chunks[i]);
+		bo = mem_bo_new(mem, size, chunks[i]);
 		n = gpuvm_mem_bo_run_count(bo);
 		assert_int_equal(n, chunks[i] ? chunks[i] : 1);
 		memcpy(before, gpuvm_mem_bo_runs(bo), n * sizeof(before[0]));
 		memset(buf, 0x3c, size);
 		assert_int_equal(gpuvm_mem_bo_write(bo, 0, buf, size), 0);
 		gpuvm_mem_bo_destroy(bo);
-		check(mem);
+		mem_check(mem);
 
-		bo = bo_ok(mem, size, chunks[i]);
+		bo = mem_bo_new(mem, size, chunks[i]);
 		assert_int_equal(gpuvm_mem_bo_run_count(bo), n);
 		for (k = 0; k < n; k++) {
 			assert_int_equal(gpuvm_mem_bo_runs(bo)[k].pa, before[k].pa);
 			assert_int_equal(gpuvm_mem_bo_runs(bo)[k].size,
 					 before[k].size);
-			assert_zero(mem, before[k].pa, before[k].size);
+			assert_pa_zero(mem, before[k].pa, before[k].size);
 		}
 		memset(buf, 0xee, size);
 		assert_int_equal(gpuvm_mem_bo_read(bo, 0, buf, size), 0);
@@ -518,10 +401,9 @@ static void test_zero_after_reuse_bo(void **state)
 				fail_msg("BO byte %" PRIu64 " not zero", j);
 		gpuvm_mem_bo_destroy(bo);
 	}
-	assert_int_equal(used(mem), 0);
-	check(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 	free(buf);
-	gpuvm_mem_destroy(mem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -535,22 +417,22 @@ static void test_lazy_64g(void **state)
 	const struct gpuvm_mem_run *r;
 	uint64_t rss0 = rss_bytes(), pt, blk, big, v = 0;
 
-	mem = mk(size);
+	mem = mem_new(size);
 	assert_true(rss_bytes() - rss0 < 4 * SZ_1M);
-	assert_int_equal(stats(mem).frames_total, size / SZ_4K);
+	assert_int_equal(mem_stats_of(mem).frames_total, size / SZ_4K);
 
-	pt = alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
-	blk = alloc_ok(mem, SZ_2M, GPUVM_MEM_BO);
-	big = alloc_ok(mem, SZ_1G, GPUVM_MEM_BO);
+	pt = mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
+	blk = mem_frame(mem, SZ_2M, GPUVM_MEM_BO);
+	big = mem_frame(mem, SZ_1G, GPUVM_MEM_BO);
 	gpuvm_mem_write64(mem, pt + 8, 0x1122334455667788ull);
 	gpuvm_mem_write64(mem, blk + SZ_2M - 8, 2);
 	gpuvm_mem_write64(mem, big + SZ_1G / 2, 3);
-	fill(mem, size - SZ_4K, SZ_4K, 0x77);
+	fill_pa(mem, size - SZ_4K, SZ_4K, 0x77);
 	assert_int_equal(gpuvm_mem_read64(mem, pt + 8), 0x1122334455667788ull);
 	assert_int_equal(gpuvm_mem_read64(mem, big + SZ_1G / 2), 3);
 
 	/* An 8 GiB BO: one 1 GiB-aligned run, touched at three places. */
-	bo = bo_ok(mem, 8 * SZ_1G, 0);
+	bo = mem_bo_new(mem, 8 * SZ_1G, 0);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 1);
 	r = gpuvm_mem_bo_runs(bo);
 	assert_int_equal(r->pa % SZ_1G, 0);
@@ -562,16 +444,17 @@ static void test_lazy_64g(void **state)
 	v = 0;
 	assert_int_equal(gpuvm_mem_bo_read(bo, 4 * SZ_1G + 1, &v, 8), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(used(mem), (8 * SZ_1G + SZ_1G + SZ_2M + SZ_4K) / SZ_4K);
-	check(mem);
+	assert_int_equal(mem_used(mem),
+			 (8 * SZ_1G + SZ_1G + SZ_2M + SZ_4K) / SZ_4K);
+	mem_check(mem);
 	/* Reading untouched memory is free too. */
-	assert_zero(mem, 40 * SZ_1G, SZ_2M);
+	assert_pa_zero(mem, 40 * SZ_1G, SZ_2M);
 	assert_true(rss_bytes() - rss0 < 8 * SZ_1M);
 
 	gpuvm_mem_bo_destroy(bo);
 	gpuvm_mem_free(mem, big, SZ_1G, GPUVM_MEM_BO);
-	assert_int_equal(used(mem), (SZ_2M + SZ_4K) / SZ_4K);
-	check(mem);
+	assert_int_equal(mem_used(mem), (SZ_2M + SZ_4K) / SZ_4K);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 }
 
@@ -623,7 +506,7 @@ static void check_bo(const struct gpuvm_mem *mem, const struct gpuvm_mem_bo *bo,
 		assert_true(r[i].size > 0);
 		assert_int_equal(r[i].size % SZ_4K, 0);
 		assert_int_equal(r[i].pa % SZ_4K, 0);
-		assert_true(r[i].pa + r[i].size <= stats(mem).size);
+		assert_true(r[i].pa + r[i].size <= mem_stats_of(mem).size);
 		if (i + 1 < n)
 			assert_true(r[i].pa + r[i].size != r[i + 1].pa);
 		offset += r[i].size;
@@ -662,8 +545,8 @@ static void test_bo_contiguous(void **state)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size = sizes[i];
-		mem = mk(msize);
-		bo = bo_ok(mem, size, 0);
+		mem = mem_new(msize);
+		bo = mem_bo_new(mem, size, 0);
 		assert_int_equal(gpuvm_mem_bo_run_count(bo), 1);
 		r = gpuvm_mem_bo_runs(bo);
 		assert_int_equal(r->offset, 0);
@@ -676,65 +559,64 @@ static void test_bo_contiguous(void **state)
 		assert_int_equal(gpuvm_mem_bo_pa(bo, size / 2 & ~7ull, &contig),
 				 r->pa + (size / 2 & ~7ull));
 		assert_int_equal(contig, size - (size / 2 & ~7ull));
-		st = stats(mem);
+		st = mem_stats_of(mem);
 		assert_int_equal(st.frames_used, size / SZ_4K);
 		assert_int_equal(st.frames_by_purpose[GPUVM_MEM_BO], size / SZ_4K);
 		assert_int_equal(st.allocs, 1);
-		check(mem);
+		mem_check(mem);
 		gpuvm_mem_bo_destroy(bo);
-		assert_int_equal(used(mem), 0);
-		check(mem);
+		assert_int_equal(mem_used(mem), 0);
+		mem_check(mem);
 		gpuvm_mem_destroy(mem);
 	}
 
 	/* Several at once, each still one run, next to each other. */
-	mem = mk(64 * SZ_1M);
-	bos[0] = bo_ok(mem, 3 * SZ_1M, 0);
-	bos[1] = bo_ok(mem, 5 * SZ_1M + SZ_4K, 0);
-	bos[2] = bo_ok(mem, SZ_4K, 0);
+	mem = mem_new(64 * SZ_1M);
+	bos[0] = mem_bo_new(mem, 3 * SZ_1M, 0);
+	bos[1] = mem_bo_new(mem, 5 * SZ_1M + SZ_4K, 0);
+	bos[2] = mem_bo_new(mem, SZ_4K, 0);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(gpuvm_mem_bo_run_count(bos[i]), 1);
 	assert_int_equal(gpuvm_mem_bo_runs(bos[0])->pa, 0);
 	assert_int_equal(gpuvm_mem_bo_runs(bos[1])->pa, 8 * SZ_1M);
 	/* Best fit: the 4 KiB block left over right after B. */
 	assert_int_equal(gpuvm_mem_bo_runs(bos[2])->pa, 13 * SZ_1M + SZ_4K);
-	assert_int_equal(used(mem), (8 * SZ_1M + 2 * SZ_4K) / SZ_4K);
-	check(mem);
+	assert_int_equal(mem_used(mem), (8 * SZ_1M + 2 * SZ_4K) / SZ_4K);
+	mem_check(mem);
 	for (i = 0; i < 3; i++)
 		gpuvm_mem_bo_destroy(bos[i]);
-	check(mem);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 }
 
 /* A BO over 1 GiB stays one run even when the 1 GiB lists are shuffled. */
 static void test_bo_contiguous_after_reuse(void **state)
 {
-	struct gpuvm_mem *mem = mk(4 * SZ_1G);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_bo *a, *b;
 	uint64_t pa[4];
 	int i;
 
 	for (i = 0; i < 4; i++)
-		pa[i] = alloc_ok(mem, SZ_1G, GPUVM_MEM_BO);
+		pa[i] = mem_frame(mem, SZ_1G, GPUVM_MEM_BO);
 	/* Freed in an order that leaves 3 GiB then 1 GiB at the list heads. */
 	gpuvm_mem_free(mem, pa[1], SZ_1G, GPUVM_MEM_BO);
 	gpuvm_mem_free(mem, pa[2], SZ_1G, GPUVM_MEM_BO);
 	gpuvm_mem_free(mem, pa[0], SZ_1G, GPUVM_MEM_BO);
 	gpuvm_mem_free(mem, pa[3], SZ_1G, GPUVM_MEM_BO);
-	check(mem);
-	a = bo_ok(mem, 3 * SZ_1G + SZ_2M, 0);
+	mem_check(mem);
+	a = mem_bo_new(mem, 3 * SZ_1G + SZ_2M, 0);
 	assert_int_equal(gpuvm_mem_bo_run_count(a), 1);
 	assert_int_equal(gpuvm_mem_bo_runs(a)->pa, 0);
 	check_bo(mem, a, 3 * SZ_1G + SZ_2M);
-	b = bo_ok(mem, SZ_1G - SZ_2M, 0);
+	b = mem_bo_new(mem, SZ_1G - SZ_2M, 0);
 	assert_int_equal(gpuvm_mem_bo_run_count(b), 1);
 	assert_int_equal(gpuvm_mem_bo_runs(b)->pa, 3 * SZ_1G + SZ_2M);
-	assert_int_equal(used(mem), stats(mem).frames_total);
-	check(mem);
+	assert_int_equal(mem_used(mem), mem_stats_of(mem).frames_total);
+	mem_check(mem);
 	gpuvm_mem_bo_destroy(a);
 	gpuvm_mem_bo_destroy(b);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	mem_check(mem);
 }
 
 static void test_bo_fragmented(void **state)
@@ -748,7 +630,7 @@ static void test_bo_fragmented(void **state)
 		{ 3 * SZ_1M + SZ_4K, 7 }, { SZ_2M, 100 }, { 16 * SZ_1M, 5 },
 		{ 5 * SZ_1M + 5 * SZ_4K, 33 }, { 40 * SZ_1M, 2 },
 	};
-	struct gpuvm_mem *mem = mk(64 * SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	const struct gpuvm_mem_run *r;
 	struct gpuvm_mem_bo *bo;
 	uint64_t frames, base, longer;
@@ -758,7 +640,7 @@ static void test_bo_fragmented(void **state)
 		n = cases[i].chunks;
 		frames = cases[i].size / SZ_4K;
 		base = frames / n;
-		bo = bo_ok(mem, cases[i].size, n);
+		bo = mem_bo_new(mem, cases[i].size, n);
 		assert_int_equal(gpuvm_mem_bo_run_count(bo), n);
 		check_bo(mem, bo, cases[i].size);
 		r = gpuvm_mem_bo_runs(bo);
@@ -773,25 +655,24 @@ static void test_bo_fragmented(void **state)
 					    r[j].pa + r[j].size <= r[k].pa);
 		}
 		assert_int_equal(longer, frames % n);
-		assert_int_equal(used(mem), frames);
-		check(mem);
+		assert_int_equal(mem_used(mem), frames);
+		mem_check(mem);
 		gpuvm_mem_bo_destroy(bo);
-		assert_int_equal(used(mem), 0);
-		check(mem);
+		assert_int_equal(mem_used(mem), 0);
+		mem_check(mem);
 	}
-	gpuvm_mem_destroy(mem);
 }
 
 /* Runs over 1 GiB: each a range of several 1 GiB blocks. */
 static void test_bo_fragmented_huge(void **state)
 {
-	struct gpuvm_mem *mem = mk(5 * SZ_1G);
+	struct gpuvm_mem *mem = *state;
 	const struct gpuvm_mem_run *r;
 	struct gpuvm_mem_bo *bo;
 	uint64_t v = 0x1111111122222222ull;
 	uint32_t lo = 0;
 
-	bo = bo_ok(mem, 4 * SZ_1G + 2 * SZ_4K, 2);
+	bo = mem_bo_new(mem, 4 * SZ_1G + 2 * SZ_4K, 2);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 2);
 	check_bo(mem, bo, 4 * SZ_1G + 2 * SZ_4K);
 	r = gpuvm_mem_bo_runs(bo);
@@ -804,11 +685,10 @@ static void test_bo_fragmented_huge(void **state)
 	assert_int_equal(gpuvm_mem_read(mem, r[0].pa + r[0].size - 4, &lo, 4),
 			 0);
 	assert_int_equal(lo, 0x22222222);
-	check(mem);
+	mem_check(mem);
 	gpuvm_mem_bo_destroy(bo);
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 }
 
 /* Byte pattern of BO offset i. */
@@ -820,14 +700,14 @@ static uint8_t pat(uint64_t i)
 static void test_bo_cpu_access(void **state)
 {
 	const uint64_t size = 16 * SZ_4K;
-	struct gpuvm_mem *mem = mk(16 * SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	const struct gpuvm_mem_run *r;
 	struct gpuvm_mem_bo *bo;
 	uint8_t buf[16 * 4096], got[256], b;
 	uint64_t i, pa;
 	unsigned int k;
 
-	bo = bo_ok(mem, size, 5);
+	bo = mem_bo_new(mem, size, 5);
 	r = gpuvm_mem_bo_runs(bo);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 5);
 	check_bo(mem, bo, size);
@@ -882,14 +762,13 @@ static void test_bo_cpu_access(void **state)
 	assert_int_equal(gpuvm_mem_bo_read(bo, size - 1, &b, 1), 0);
 	assert_int_equal(b, pat(size - 1));
 	gpuvm_mem_bo_destroy(bo);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	mem_check(mem);
 }
 
 static void test_bo_bad_args(void **state)
 {
 	static const uint64_t bad[] = { 0, 1, 4095, 4097, 3 * SZ_4K + 5 };
-	struct gpuvm_mem *mem = mk(SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_bo *bo = (struct gpuvm_mem_bo *)state, *half;
 	struct gpuvm_mem_stats st;
 	size_t i;
@@ -902,7 +781,7 @@ static void test_bo_bad_args(void **state)
 	assert_int_equal(gpuvm_mem_bo_create(mem, SZ_4K, 0, NULL), -EINVAL);
 	assert_int_equal(gpuvm_mem_bo_create(NULL, SZ_4K, 0, &bo), -EINVAL);
 	assert_ptr_equal(bo, (struct gpuvm_mem_bo *)state);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.allocs, 0);
 	assert_int_equal(st.alloc_failures, 0);
 
@@ -912,20 +791,19 @@ static void test_bo_bad_args(void **state)
 			 -ENOMEM);
 	assert_int_equal(gpuvm_mem_bo_create(mem, UINT64_MAX & ~(SZ_4K - 1), 0,
 					     &bo), -ENOMEM);
-	assert_int_equal(used(mem), 0);
-	half = bo_ok(mem, SZ_1M / 2, 0);
+	assert_int_equal(mem_used(mem), 0);
+	half = mem_bo_new(mem, SZ_1M / 2, 0);
 	assert_int_equal(gpuvm_mem_bo_create(mem, SZ_1M / 2 + SZ_4K, 0, &bo),
 			 -ENOMEM);
 	assert_ptr_equal(bo, (struct gpuvm_mem_bo *)state);
-	st = stats(mem);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, 128);
 	assert_int_equal(st.allocs, 1);
 	assert_int_equal(st.alloc_failures, 4);
-	check(mem);
+	mem_check(mem);
 	gpuvm_mem_bo_destroy(NULL);
 	gpuvm_mem_bo_destroy(half);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	mem_check(mem);
 }
 
 /*
@@ -934,18 +812,19 @@ static void test_bo_bad_args(void **state)
  */
 static void test_bo_on_fragmented_memory(void **state)
 {
-	struct gpuvm_mem *mem = mk(64 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	const struct gpuvm_mem_run *r;
 	struct gpuvm_mem_bo *bo;
 	unsigned int i;
 
 	for (i = 0; i < 64; i++)
-		assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT), i * SZ_4K);
+		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
+				 i * SZ_4K);
 	for (i = 0; i < 64; i += 2)
 		gpuvm_mem_free(mem, i * SZ_4K, SZ_4K, GPUVM_MEM_PT);
-	check(mem);
+	mem_check(mem);
 
-	bo = bo_ok(mem, 10 * SZ_4K, 0);
+	bo = mem_bo_new(mem, 10 * SZ_4K, 0);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 10);
 	check_bo(mem, bo, 10 * SZ_4K);
 	r = gpuvm_mem_bo_runs(bo);
@@ -953,46 +832,45 @@ static void test_bo_on_fragmented_memory(void **state)
 		assert_int_equal(r[i].size, SZ_4K);
 		assert_int_equal(r[i].pa / SZ_4K % 2, 0);
 	}
-	assert_int_equal(used(mem), 32 + 10);
-	check(mem);
+	assert_int_equal(mem_used(mem), 32 + 10);
+	mem_check(mem);
 	gpuvm_mem_bo_destroy(bo);
 
 	assert_int_equal(gpuvm_mem_bo_create(mem, 2 * SZ_4K, 1, &bo), -ENOMEM);
 	assert_int_equal(gpuvm_mem_bo_create(mem, 33 * SZ_4K, 0, &bo), -ENOMEM);
-	assert_int_equal(used(mem), 32);
-	check(mem);
-	bo = bo_ok(mem, 32 * SZ_4K, 32);
+	assert_int_equal(mem_used(mem), 32);
+	mem_check(mem);
+	bo = mem_bo_new(mem, 32 * SZ_4K, 32);
 	check_bo(mem, bo, 32 * SZ_4K);
-	assert_int_equal(used(mem), 64);
+	assert_int_equal(mem_used(mem), 64);
 	gpuvm_mem_bo_destroy(bo);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	mem_check(mem);
 }
 
 /* A run made of several free blocks, none of them big enough alone. */
 static void test_bo_run_across_blocks(void **state)
 {
-	struct gpuvm_mem *mem = mk(16 * SZ_4K);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_bo *bo;
 	unsigned int i;
 
 	for (i = 0; i < 16; i++)
-		assert_int_equal(alloc_ok(mem, SZ_4K, GPUVM_MEM_PT), i * SZ_4K);
+		assert_int_equal(mem_frame(mem, SZ_4K, GPUVM_MEM_PT),
+				 i * SZ_4K);
 	/* Frames 1..6 free: blocks 1, 2-3, 4-5, 6. */
 	for (i = 1; i <= 6; i++)
 		gpuvm_mem_free(mem, i * SZ_4K, SZ_4K, GPUVM_MEM_PT);
-	check(mem);
+	mem_check(mem);
 	assert_int_equal(gpuvm_mem_bo_create(mem, 7 * SZ_4K, 1, &bo), -ENOMEM);
-	bo = bo_ok(mem, 6 * SZ_4K, 1);
+	bo = mem_bo_new(mem, 6 * SZ_4K, 1);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 1);
 	assert_int_equal(gpuvm_mem_bo_runs(bo)->pa, SZ_4K);
 	check_bo(mem, bo, 6 * SZ_4K);
-	assert_int_equal(used(mem), 16);
-	check(mem);
+	assert_int_equal(mem_used(mem), 16);
+	mem_check(mem);
 	gpuvm_mem_bo_destroy(bo);
-	assert_int_equal(used(mem), 10);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_used(mem), 10);
+	mem_check(mem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1005,7 +883,7 @@ static void test_bo_run_across_blocks(void **state)
 static uint64_t fail_each(struct gpuvm_mem *mem, uint64_t size,
 			  unsigned int chunks, struct gpuvm_mem_bo **out)
 {
-	struct gpuvm_mem_stats st0 = stats(mem), st;
+	struct gpuvm_mem_stats st0 = mem_stats_of(mem), st;
 	uint64_t n;
 	int ret;
 
@@ -1015,17 +893,17 @@ static uint64_t fail_each(struct gpuvm_mem *mem, uint64_t size,
 		if (!ret)
 			break;
 		assert_int_equal(ret, -ENOMEM);
-		st = stats(mem);
+		st = mem_stats_of(mem);
 		assert_int_equal(st.frames_used, st0.frames_used);
 		assert_int_equal(st.frames_by_purpose[GPUVM_MEM_BO],
 				 st0.frames_by_purpose[GPUVM_MEM_BO]);
 		assert_int_equal(st.alloc_failures, st0.alloc_failures + n);
 		assert_int_equal(st.allocs, st0.allocs);
-		check(mem);
+		mem_check(mem);
 	}
-	assert_int_equal(used(mem), st0.frames_used + size / SZ_4K);
+	assert_int_equal(mem_used(mem), st0.frames_used + size / SZ_4K);
 	check_bo(mem, *out, size);
-	check(mem);
+	mem_check(mem);
 	/* Still armed, one short of its target: the next allocation fails. */
 	assert_alloc_fails(mem, SZ_4K);
 	return n - 1;
@@ -1033,7 +911,7 @@ static uint64_t fail_each(struct gpuvm_mem *mem, uint64_t size,
 
 static void test_fail_nth_bo(void **state)
 {
-	struct gpuvm_mem *mem = mk(64 * SZ_1M);
+	struct gpuvm_mem *mem = mem_new(64 * SZ_1M);
 	struct gpuvm_mem_bo *bo;
 	unsigned int i;
 
@@ -1041,7 +919,7 @@ static void test_fail_nth_bo(void **state)
 	assert_int_equal(fail_each(mem, 3 * SZ_1M + SZ_4K, 0, &bo), 5);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 1);
 	gpuvm_mem_bo_destroy(bo);
-	check(mem);
+	mem_check(mem);
 
 	/* BO struct, run array, one block per run of 4 frames. */
 	assert_int_equal(fail_each(mem, 16 * SZ_4K, 4, &bo), 6);
@@ -1050,43 +928,43 @@ static void test_fail_nth_bo(void **state)
 	/* Runs of 3 frames: 2 + 1 blocks each. */
 	assert_int_equal(fail_each(mem, 6 * SZ_4K, 2, &bo), 6);
 	gpuvm_mem_bo_destroy(bo);
-	assert_int_equal(used(mem), 0);
-	check(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 
 	/*
 	 * 32 isolated frames: struct, array of 4, 4 blocks, growth to 8,
 	 * 4 blocks, growth to 16, 2 blocks.
 	 */
-	mem = mk(64 * SZ_4K);
+	mem = mem_new(64 * SZ_4K);
 	for (i = 0; i < 64; i++)
-		alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
+		mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
 	for (i = 0; i < 64; i += 2)
 		gpuvm_mem_free(mem, i * SZ_4K, SZ_4K, GPUVM_MEM_PT);
 	assert_int_equal(fail_each(mem, 10 * SZ_4K, 0, &bo), 14);
 	assert_int_equal(gpuvm_mem_bo_run_count(bo), 10);
 	gpuvm_mem_bo_destroy(bo);
-	assert_int_equal(used(mem), 32);
-	check(mem);
+	assert_int_equal(mem_used(mem), 32);
+	mem_check(mem);
 	gpuvm_mem_destroy(mem);
 }
 
 static void test_fail_nth_alloc(void **state)
 {
-	struct gpuvm_mem *mem = mk(SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_stats st;
 	uint64_t a, b, c;
 
 	gpuvm_mem_fail_nth_alloc(mem, 3);
-	a = alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
-	b = alloc_ok(mem, SZ_1M, GPUVM_MEM_BO);
+	a = mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
+	b = mem_frame(mem, SZ_1M, GPUVM_MEM_BO);
 	assert_alloc_fails(mem, SZ_4K);
-	c = alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
-	st = stats(mem);
+	c = mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
+	st = mem_stats_of(mem);
 	assert_int_equal(st.frames_used, 2 + 256);
 	assert_int_equal(st.allocs, 3);
 	assert_int_equal(st.alloc_failures, 1);
-	check(mem);
+	mem_check(mem);
 
 	/* Bad arguments are not allocations. */
 	gpuvm_mem_fail_nth_alloc(mem, 1);
@@ -1095,14 +973,13 @@ static void test_fail_nth_alloc(void **state)
 	/* 0 disarms. */
 	gpuvm_mem_fail_nth_alloc(mem, 1);
 	gpuvm_mem_fail_nth_alloc(mem, 0);
-	gpuvm_mem_free(mem, alloc_ok(mem, SZ_4K, GPUVM_MEM_PT), SZ_4K,
+	gpuvm_mem_free(mem, mem_frame(mem, SZ_4K, GPUVM_MEM_PT), SZ_4K,
 		       GPUVM_MEM_PT);
 	gpuvm_mem_free(mem, a, SZ_4K, GPUVM_MEM_PT);
 	gpuvm_mem_free(mem, b, SZ_1M, GPUVM_MEM_BO);
 	gpuvm_mem_free(mem, c, SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1110,7 +987,7 @@ static void test_fail_nth_alloc(void **state)
 
 static void test_phys_rw(void **state)
 {
-	struct gpuvm_mem *mem = mk(SZ_1M);
+	struct gpuvm_mem *mem = *state;
 	uint64_t v = 0x0123456789abcdefull, w = 0;
 	uint8_t buf[16];
 
@@ -1139,10 +1016,9 @@ static void test_phys_rw(void **state)
 	assert_int_equal(w, 99);
 	assert_ptr_equal(gpuvm_mem_ptr(mem, 3 * SZ_4K + 16),
 			 (uint8_t *)gpuvm_mem_ptr(mem, 0) + 3 * SZ_4K + 16);
-	assert_zero(mem, SZ_4K, SZ_4K);
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	gpuvm_mem_destroy(mem);
+	assert_pa_zero(mem, SZ_4K, SZ_4K);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1150,14 +1026,15 @@ static void test_phys_rw(void **state)
 
 static void test_print_and_quiet_validate(void **state)
 {
-	struct gpuvm_mem *mem = mk(8 * SZ_1M + SZ_4K);
+	struct gpuvm_mem *mem = mem_new(8 * SZ_1M + SZ_4K);
 	FILE *f = tmpfile();
 	char text[4096];
 	size_t n;
 
 	assert_non_null(f);
-	assert_int_equal(gpuvm_mem_bo_run_count(bo_ok(mem, 3 * SZ_4K, 2)), 2);
-	alloc_ok(mem, SZ_4K, GPUVM_MEM_PT);
+	assert_int_equal(gpuvm_mem_bo_run_count(mem_bo_new(mem, 3 * SZ_4K, 2)),
+			 2);
+	mem_frame(mem, SZ_4K, GPUVM_MEM_PT);
 	assert_int_equal(gpuvm_mem_validate(mem, f), 0);
 	assert_int_equal(ftell(f), 0);
 	gpuvm_mem_print(mem, f);
@@ -1188,18 +1065,18 @@ static void expect_report(struct gpuvm_mem *mem, const char *want)
 /* Each kind of damage gpuvm_mem_validate looks for, made by hand. */
 static void test_validate_catches_corruption(void **state)
 {
-	struct gpuvm_mem *mem = mk(4 * SZ_4K); /* one order-2 block at 0 */
+	struct gpuvm_mem *mem = mem_new(4 * SZ_4K); /* one order-2 block at 0 */
 	struct gpuvm_mem_bo *bo;
 	char want[80];
 
-	check(mem);
+	mem_check(mem);
 	mem->frames_used++;                     /* used + free != total */
 	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
 	mem->by_purpose[GPUVM_MEM_PT]++;        /* ... with sums right */
 	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
 	mem->frames_used--;
 	mem->by_purpose[GPUVM_MEM_PT]--;
-	check(mem);
+	mem_check(mem);
 
 	mem->free_blocks[2]++;                  /* list shorter than count */
 	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
@@ -1210,7 +1087,7 @@ static void test_validate_catches_corruption(void **state)
 	mem->frame[0].state = ST_FREE | 1;      /* head with the wrong order */
 	assert_int_equal(gpuvm_mem_validate(mem, NULL), -EUCLEAN);
 	mem->frame[0].state = ST_FREE | 2;
-	check(mem);
+	mem_check(mem);
 
 	/* Frames 2-3 as a second free block, inside the first. */
 	mem->frame[2] = (struct mem_frame){ MEM_NONE, MEM_NONE, ST_FREE | 1 };
@@ -1226,14 +1103,14 @@ static void test_validate_catches_corruption(void **state)
 	mem->nonempty &= ~(1u << 1);
 	mem->frames_free -= 2;
 	mem->frames_used += 2;
-	check(mem);
+	mem_check(mem);
 
 	/*
 	 * Damaged BOs. The reports name a BO by its place in the list and
 	 * where its memory starts, never by its host address.
 	 */
-	bo = bo_ok(mem, 2 * SZ_4K, 0);
-	check(mem);
+	bo = mem_bo_new(mem, 2 * SZ_4K, 0);
+	mem_check(mem);
 	assert_int_equal(gpuvm_mem_bo_runs(bo)->pa, 0);
 	bo->nruns = bo->cap + 1;
 	snprintf(want, sizeof(want), "gpuvm_mem: BO 0: %u runs, room for %u\n",
@@ -1247,7 +1124,7 @@ static void test_validate_catches_corruption(void **state)
 	bo->prev = bo;
 	expect_report(mem, "gpuvm_mem: BO list broken at BO 0\n");
 	bo->prev = NULL;
-	check(mem);
+	mem_check(mem);
 	/* Its frames freed behind its back. */
 	mem_free_frames(mem, (uint32_t)(gpuvm_mem_bo_runs(bo)->pa / SZ_4K), 2,
 			GPUVM_MEM_BO);
@@ -1319,8 +1196,8 @@ static void check_fresh(const struct gpuvm_mem *mem, const struct live *l)
 	unsigned int i;
 
 	if (!l->bo) {
-		assert_zero(mem, l->pa, SZ_4K);
-		assert_zero(mem, l->pa + l->size - SZ_4K, SZ_4K);
+		assert_pa_zero(mem, l->pa, SZ_4K);
+		assert_pa_zero(mem, l->pa + l->size - SZ_4K, SZ_4K);
 		return;
 	}
 	assert_int_equal(gpuvm_mem_bo_read(l->bo, l->size - SZ_4K, buf,
@@ -1331,8 +1208,8 @@ static void check_fresh(const struct gpuvm_mem *mem, const struct live *l)
 
 static void test_random_mix(void **state)
 {
-	const uint64_t msize = 16 * SZ_1M;
-	struct gpuvm_mem *mem = mk(msize);
+	struct gpuvm_mem *mem = *state;
+	const uint64_t msize = mem_stats_of(mem).size;
 	uint8_t *owner = calloc(msize / SZ_4K, 1);
 	struct live live[256], *l;
 	uint64_t seed = 12345, frames = 0;
@@ -1372,8 +1249,8 @@ static void test_random_mix(void **state)
 			else
 				gpuvm_mem_free(mem, l->pa, l->size, l->purpose);
 			live[k] = live[--n];
-			assert_int_equal(used(mem), frames);
-			check(mem);
+			assert_int_equal(mem_used(mem), frames);
+			mem_check(mem);
 			continue;
 		} else {
 			continue;
@@ -1386,8 +1263,8 @@ static void test_random_mix(void **state)
 			frames += l->size / SZ_4K;
 			n++;
 		}
-		assert_int_equal(used(mem), frames);
-		check(mem);
+		assert_int_equal(mem_used(mem), frames);
+		mem_check(mem);
 	}
 	while (n) {
 		l = &live[--n];
@@ -1396,41 +1273,40 @@ static void test_random_mix(void **state)
 		else
 			gpuvm_mem_free(mem, l->pa, l->size, l->purpose);
 	}
-	assert_int_equal(used(mem), 0);
-	check(mem);
-	assert_int_equal(alloc_ok(mem, msize, GPUVM_MEM_PT), 0);
+	assert_int_equal(mem_used(mem), 0);
+	mem_check(mem);
+	assert_int_equal(mem_frame(mem, msize, GPUVM_MEM_PT), 0);
 	free(owner);
-	gpuvm_mem_destroy(mem);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_bad_sizes),
-		cmocka_unit_test(test_alloc_every_size),
-		cmocka_unit_test(test_alloc_bad_args),
+		MEM_TEST(test_alloc_every_size, 2 * SZ_1G + 3 * SZ_4K),
+		MEM_TEST(test_alloc_bad_args, 4 * SZ_1M),
 		cmocka_unit_test(test_bad_free_detected),
-		cmocka_unit_test(test_buddy_coalescing),
-		cmocka_unit_test(test_exhaustion),
-		cmocka_unit_test(test_odd_size_full),
-		cmocka_unit_test(test_odd_size_merge_back),
-		cmocka_unit_test(test_zero_after_reuse_frame),
-		cmocka_unit_test(test_zero_after_reuse_bo),
+		MEM_TEST(test_buddy_coalescing, SZ_2M),
+		MEM_TEST(test_exhaustion, 4 * SZ_1M + 2 * SZ_4K),
+		MEM_TEST(test_odd_size_full, 3 * SZ_1G + 3 * SZ_4K),
+		MEM_TEST(test_odd_size_merge_back, 6 * SZ_1M + 3 * SZ_4K),
+		MEM_TEST(test_zero_after_reuse_frame, 2 * SZ_1G),
+		MEM_TEST(test_zero_after_reuse_bo, 16 * SZ_1M),
 		cmocka_unit_test(test_lazy_64g),
 		cmocka_unit_test(test_bo_contiguous),
-		cmocka_unit_test(test_bo_contiguous_after_reuse),
-		cmocka_unit_test(test_bo_fragmented),
-		cmocka_unit_test(test_bo_fragmented_huge),
-		cmocka_unit_test(test_bo_cpu_access),
-		cmocka_unit_test(test_bo_bad_args),
-		cmocka_unit_test(test_bo_on_fragmented_memory),
-		cmocka_unit_test(test_bo_run_across_blocks),
+		MEM_TEST(test_bo_contiguous_after_reuse, 4 * SZ_1G),
+		MEM_TEST(test_bo_fragmented, 64 * SZ_1M),
+		MEM_TEST(test_bo_fragmented_huge, 5 * SZ_1G),
+		MEM_TEST(test_bo_cpu_access, 16 * SZ_1M),
+		MEM_TEST(test_bo_bad_args, SZ_1M),
+		MEM_TEST(test_bo_on_fragmented_memory, 64 * SZ_4K),
+		MEM_TEST(test_bo_run_across_blocks, 16 * SZ_4K),
 		cmocka_unit_test(test_fail_nth_bo),
-		cmocka_unit_test(test_fail_nth_alloc),
-		cmocka_unit_test(test_phys_rw),
+		MEM_TEST(test_fail_nth_alloc, SZ_2M),
+		MEM_TEST(test_phys_rw, SZ_1M),
 		cmocka_unit_test(test_print_and_quiet_validate),
 		cmocka_unit_test(test_validate_catches_corruption),
-		cmocka_unit_test(test_random_mix),
+		MEM_TEST(test_random_mix, 16 * SZ_1M),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

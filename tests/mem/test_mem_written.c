@@ -9,67 +9,21 @@
  * and scanning gigabytes that were never written must leave it where it
  * was, with margins far above what the bookkeeping itself costs.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "gpuvm/mem.h"
-
-#define SZ_4K GPUVM_SZ_4K
-#define SZ_2M GPUVM_SZ_2M
-#define SZ_1G GPUVM_SZ_1G
-#define SZ_1M (1ull << 20)
-
-static struct gpuvm_mem *mk(uint64_t size)
-{
-	struct gpuvm_mem_cfg cfg = { .size = size };
-	struct gpuvm_mem *mem = NULL;
-
-	assert_int_equal(gpuvm_mem_create(&cfg, &mem), 0);
-	return mem;
-}
-
-static uint64_t written(const struct gpuvm_mem *mem)
-{
-	struct gpuvm_mem_stats st;
-
-	gpuvm_mem_stats(mem, &st);
-	return st.frames_written;
-}
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long pages = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%lu %lu", &pages, &resident), 2);
-	fclose(f);
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
+#include "mem_test.h"
 
 static void test_marks_exact(void **state)
 {
-	struct gpuvm_mem *mem = mk(64 * SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	uint8_t b[SZ_4K + 16];
 	uint64_t *p;
 
-	(void)state;
 	memset(b, 0xab, sizeof(b));
-	assert_int_equal(written(mem), 0);
+	assert_int_equal(mem_written_frames(mem), 0);
 	assert_false(gpuvm_mem_written(mem, 0x3000));
 
 	/* 8 bytes inside one frame mark that frame only. */
 	assert_int_equal(gpuvm_mem_write(mem, 0x3005, b, 8), 0);
-	assert_int_equal(written(mem), 1);
+	assert_int_equal(mem_written_frames(mem), 1);
 	assert_true(gpuvm_mem_written(mem, 0x3000));
 	assert_true(gpuvm_mem_written(mem, 0x3fff));
 	assert_false(gpuvm_mem_written(mem, 0x2fff));
@@ -77,22 +31,22 @@ static void test_marks_exact(void **state)
 
 	/* Across a frame boundary: both frames; again: nothing new. */
 	assert_int_equal(gpuvm_mem_write(mem, 0x7ff8, b, 16), 0);
-	assert_int_equal(written(mem), 3);
+	assert_int_equal(mem_written_frames(mem), 3);
 	assert_int_equal(gpuvm_mem_write(mem, 0x7000, b, 16), 0);
-	assert_int_equal(written(mem), 3);
+	assert_int_equal(mem_written_frames(mem), 3);
 
 	/* A descriptor store and a write pointer mark too. */
 	gpuvm_mem_write64(mem, 0x10008, 7);
-	assert_int_equal(written(mem), 4);
+	assert_int_equal(mem_written_frames(mem), 4);
 	p = gpuvm_mem_wptr(mem, 0x20000, 3 * SZ_4K);
 	p[0] = 1;
-	assert_int_equal(written(mem), 7);
+	assert_int_equal(mem_written_frames(mem), 7);
 	assert_true(gpuvm_mem_written(mem, 0x22000));
 	assert_false(gpuvm_mem_written(mem, 0x23000));
 
 	/* Nothing is marked for a write that fails. */
 	assert_int_equal(gpuvm_mem_write(mem, 64 * SZ_2M - 8, b, 16), -EFAULT);
-	assert_int_equal(written(mem), 7);
+	assert_int_equal(mem_written_frames(mem), 7);
 	assert_false(gpuvm_mem_written(mem, 64 * SZ_2M - SZ_4K));
 	assert_false(gpuvm_mem_written(mem, 64 * SZ_2M));
 	assert_false(gpuvm_mem_written(NULL, 0));
@@ -114,17 +68,15 @@ static void test_marks_exact(void **state)
 	assert_int_equal(gpuvm_mem_next_written(mem, 0x23000, UINT64_MAX),
 			 64 * SZ_2M);
 	assert_int_equal(gpuvm_mem_next_written(NULL, 5, 9), 9);
-	gpuvm_mem_destroy(mem);
 }
 
 /* Unwritten frames read as zero next to written ones in one read. */
 static void test_read_mixes_zero_and_data(void **state)
 {
-	struct gpuvm_mem *mem = mk(SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	uint8_t in[SZ_4K], out[3 * SZ_4K];
 	size_t i;
 
-	(void)state;
 	memset(in, 0x5a, sizeof(in));
 	assert_int_equal(gpuvm_mem_write(mem, 0x2000, in, SZ_4K), 0);
 	memset(out, 0xff, sizeof(out));
@@ -132,24 +84,22 @@ static void test_read_mixes_zero_and_data(void **state)
 	for (i = 0; i < sizeof(out); i++)
 		assert_int_equal(out[i], 0x1800 + i >= 0x2000 &&
 					 0x1800 + i < 0x3000 ? 0x5a : 0);
-	assert_int_equal(written(mem), 1);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_written_frames(mem), 1);
 }
 
 /* Freeing clears the marks; the next owner reads zeros. */
 static void test_free_forgets(void **state)
 {
-	struct gpuvm_mem *mem = mk(64 * SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	uint64_t pa, pa2, v = 0x1234, i;
 
-	(void)state;
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_2M, GPUVM_MEM_BO, &pa), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(gpuvm_mem_write(mem, pa + i * 97 * SZ_4K, &v,
 						 8), 0);
-	assert_int_equal(written(mem), 5);
+	assert_int_equal(mem_written_frames(mem), 5);
 	gpuvm_mem_free(mem, pa, SZ_2M, GPUVM_MEM_BO);
-	assert_int_equal(written(mem), 0);
+	assert_int_equal(mem_written_frames(mem), 0);
 	assert_int_equal(gpuvm_mem_next_written(mem, 0, 64 * SZ_2M),
 			 64 * SZ_2M);
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_2M, GPUVM_MEM_BO, &pa2), 0);
@@ -166,26 +116,24 @@ static void test_free_forgets(void **state)
 	/* Small frees (memset path) forget as well. */
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_4K, GPUVM_MEM_PT, &pa), 0);
 	gpuvm_mem_write64(mem, pa + 8, 99);
-	assert_int_equal(written(mem), 1);
+	assert_int_equal(mem_written_frames(mem), 1);
 	gpuvm_mem_free(mem, pa, SZ_4K, GPUVM_MEM_PT);
-	assert_int_equal(written(mem), 0);
+	assert_int_equal(mem_written_frames(mem), 0);
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_4K, GPUVM_MEM_PT, &pa2), 0);
 	assert_int_equal(pa2, pa);
 	assert_int_equal(gpuvm_mem_read64(mem, pa + 8), 0);
-	gpuvm_mem_destroy(mem);
 }
 
 /* Scanning a fragmented BO reports BO offsets, run by run. */
 static void test_bo_next_written(void **state)
 {
-	struct gpuvm_mem *mem = mk(64 * SZ_2M);
+	struct gpuvm_mem *mem = *state;
 	static const uint64_t at[] = { 0, 5 * SZ_4K, 63 * SZ_4K, 64 * SZ_4K,
 				       200 * SZ_4K + 17, 255 * SZ_4K };
 	struct gpuvm_mem_bo *bo, *other;
 	uint64_t off, v = 3;
 	size_t i;
 
-	(void)state;
 	assert_int_equal(gpuvm_mem_bo_create(mem, 256 * SZ_4K, 7, &bo), 0);
 	assert_int_equal(gpuvm_mem_bo_create(mem, 8 * SZ_4K, 0, &other), 0);
 	assert_int_equal(gpuvm_mem_bo_write(other, 0, &v, 8), 0);
@@ -204,8 +152,7 @@ static void test_bo_next_written(void **state)
 	assert_int_equal(gpuvm_mem_bo_next_written(NULL, 0), 0);
 	gpuvm_mem_bo_destroy(bo);
 	gpuvm_mem_bo_destroy(other);
-	assert_int_equal(written(mem), 0);
-	gpuvm_mem_destroy(mem);
+	assert_int_equal(mem_written_frames(mem), 0);
 }
 
 /*
@@ -215,14 +162,12 @@ static void test_bo_next_written(void **state)
  */
 static void test_untouched_costs_nothing(void **state)
 {
-	const uint64_t size = 8 * SZ_1G;
-	struct gpuvm_mem *mem = mk(size);
+	struct gpuvm_mem *mem = *state;
 	struct gpuvm_mem_bo *bo;
 	uint64_t rss0, off, pa;
 	uint8_t *buf = malloc(SZ_1M);
 	size_t i;
 
-	(void)state;
 	assert_non_null(buf);
 	memset(buf, 1, SZ_1M); /* the buffer's own pages, before measuring */
 	rss0 = rss_bytes();
@@ -238,21 +183,20 @@ static void test_untouched_costs_nothing(void **state)
 	gpuvm_mem_bo_destroy(bo);
 	assert_int_equal(gpuvm_mem_alloc(mem, SZ_1G, GPUVM_MEM_BO, &pa), 0);
 	gpuvm_mem_free(mem, pa, SZ_1G, GPUVM_MEM_BO);
-	assert_int_equal(written(mem), 0);
+	assert_int_equal(mem_written_frames(mem), 0);
 	/* The map and allocator metadata of 8 GiB are well under this. */
 	assert_true(rss_bytes() - rss0 < 16 * SZ_1M);
 	free(buf);
-	gpuvm_mem_destroy(mem);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_marks_exact),
-		cmocka_unit_test(test_read_mixes_zero_and_data),
-		cmocka_unit_test(test_free_forgets),
-		cmocka_unit_test(test_bo_next_written),
-		cmocka_unit_test(test_untouched_costs_nothing),
+		MEM_TEST(test_marks_exact, 64 * SZ_2M),
+		MEM_TEST(test_read_mixes_zero_and_data, SZ_2M),
+		MEM_TEST(test_free_forgets, 64 * SZ_2M),
+		MEM_TEST(test_bo_next_written, 64 * SZ_2M),
+		MEM_TEST(test_untouched_costs_nothing, 8 * SZ_1G),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

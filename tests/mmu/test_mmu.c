@@ -11,183 +11,13 @@
  *
  * Expected values are exact: physical addresses, fault kinds, levels and
  * addresses, and every counter after a known sequence of accesses.
+ *
+ * The tables, the expectations and the fixture are in mmu_test.h; most
+ * tests run in a fresh environment from MMU_TEST (the address space's
+ * VA width and TLB are named in main()); the long accesses, the address
+ * space configuration and the fault names build their own.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-#define MEM_SIZE (4 * GPUVM_SZ_1G)
-#define ATTRS (GPUVM_PTE_AF | GPUVM_PTE_SH_IS | \
-	       ((uint64_t)GPUVM_PT_ATTR_CACHED << GPUVM_PTE_ATTRINDX_SHIFT))
-
-struct env {
-	struct gpuvm_mem *mem;
-	struct gpuvm_mmu_as *as;
-	uint64_t root;
-	unsigned int va_bits;
-};
-
-/* ------------------------------------------------------------------ */
-/* Hand-built page tables                                              */
-
-static uint64_t frame(struct env *e, uint64_t size)
-{
-	uint64_t pa;
-
-	assert_int_equal(gpuvm_mem_alloc(e->mem, size, GPUVM_MEM_BO, &pa), 0);
-	return pa;
-}
-
-static uint64_t table(struct env *e)
-{
-	uint64_t pa;
-
-	assert_int_equal(gpuvm_mem_alloc(e->mem, GPUVM_SZ_4K, GPUVM_MEM_PT,
-					 &pa), 0);
-	return pa;
-}
-
-static void env_init_cfg(struct env *e, unsigned int va_bits,
-			 unsigned int tlb_entries, bool checked)
-{
-	struct gpuvm_mem_cfg mc = { .size = MEM_SIZE };
-	struct gpuvm_mmu_as_cfg ac;
-
-	memset(e, 0, sizeof(*e));
-	assert_int_equal(gpuvm_mem_create(&mc, &e->mem), 0);
-	e->va_bits = va_bits;
-	e->root = table(e);
-	ac = (struct gpuvm_mmu_as_cfg){
-		.mem = e->mem, .root = e->root, .va_bits = va_bits,
-		.tlb_entries = tlb_entries, .checked = checked,
-	};
-	assert_int_equal(gpuvm_mmu_as_create(&ac, &e->as), 0);
-}
-
-static void env_init(struct env *e, unsigned int va_bits)
-{
-	env_init_cfg(e, va_bits, 0, false);
-}
-
-static void env_fini(struct env *e)
-{
-	gpuvm_mmu_as_destroy(e->as);
-	gpuvm_mem_destroy(e->mem);
-}
-
-/* PA of va's descriptor slot at level, creating the tables above it. */
-static uint64_t slot_in(struct env *e, uint64_t root, uint64_t va,
-			unsigned int level)
-{
-	uint64_t t = root;
-
-	for (unsigned int l = gpuvm_pt_start_level_for(e->va_bits);; l++) {
-		uint64_t pa = t + gpuvm_pt_index(va, l) * 8;
-		uint64_t d;
-
-		if (l == level)
-			return pa;
-		d = gpuvm_mem_read64(e->mem, pa);
-		if (!gpuvm_pte_is_table(d, l)) {
-			d = gpuvm_pte_make_table(table(e));
-			gpuvm_mem_write64(e->mem, pa, d);
-		}
-		t = gpuvm_pte_addr(d);
-	}
-}
-
-static uint64_t slot(struct env *e, uint64_t va, unsigned int level)
-{
-	return slot_in(e, e->root, va, level);
-}
-
-/* Maps va -> pa with a leaf at level; returns the descriptor. */
-static uint64_t map(struct env *e, uint64_t va, uint64_t pa,
-		    unsigned int level, uint64_t attrs)
-{
-	uint64_t d = gpuvm_pte_make_leaf(pa, attrs, level);
-
-	gpuvm_mem_write64(e->mem, slot(e, va, level), d);
-	return d;
-}
-
-static struct gpuvm_mmu_stats stats(struct env *e)
-{
-	struct gpuvm_mmu_stats st;
-
-	gpuvm_mmu_stats(e->as, &st);
-	return st;
-}
-
-static void assert_counts(struct env *e, uint64_t hits, uint64_t misses,
-			  uint64_t walks, uint64_t walk_reads)
-{
-	struct gpuvm_mmu_stats st = stats(e);
-
-	assert_int_equal(st.hits, hits);
-	assert_int_equal(st.misses, misses);
-	assert_int_equal(st.walks, walks);
-	assert_int_equal(st.walk_reads, walk_reads);
-}
-
-static void assert_fault(const struct gpuvm_mmu_fault *f,
-			 enum gpuvm_mmu_fault_kind kind,
-			 enum gpuvm_mmu_access acc, uint64_t addr,
-			 unsigned int level)
-{
-	assert_int_equal(f->kind, kind);
-	assert_int_equal(f->access, acc);
-	assert_int_equal(f->addr, addr);
-	assert_int_equal(f->level, level);
-}
-
-static void fill(void *buf, size_t len, unsigned int seed)
-{
-	unsigned char *p = buf;
-
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(seed + i * 7 + (i >> 8));
-}
-
-static void assert_mem(struct env *e, uint64_t pa, const void *want,
-		       size_t len)
-{
-	unsigned char *got = malloc(len);
-
-	assert_non_null(got);
-	assert_int_equal(gpuvm_mem_read(e->mem, pa, got, len), 0);
-	assert_memory_equal(got, want, len);
-	free(got);
-}
-
-static void assert_zero(struct env *e, uint64_t pa, size_t len)
-{
-	unsigned char *zero = calloc(1, len);
-
-	assert_non_null(zero);
-	assert_mem(e, pa, zero, len);
-	free(zero);
-}
-
-static void read_ok(struct env *e, uint64_t va, size_t len)
-{
-	unsigned char buf[64];
-	struct gpuvm_mmu_fault f;
-
-	assert_true(len <= sizeof(buf));
-	assert_int_equal(gpuvm_mmu_read(e->as, va, buf, len, &f), 0);
-}
+#include "mmu_test.h"
 
 /* ------------------------------------------------------------------ */
 /* Page sizes at every VA width                                        */
@@ -224,7 +54,7 @@ static void check_rw(struct env *e, uint64_t va, uint64_t pa)
 
 	fill(w, sizeof(w), (unsigned int)va);
 	assert_int_equal(gpuvm_mmu_write(e->as, va, w, sizeof(w), &f), 0);
-	assert_mem(e, pa, w, sizeof(w));
+	assert_pa_bytes(e->mem, pa, w, sizeof(w));
 
 	fill(w, sizeof(w), 99);
 	assert_int_equal(gpuvm_mem_write(e->mem, pa, w, sizeof(w)), 0);
@@ -232,8 +62,9 @@ static void check_rw(struct env *e, uint64_t va, uint64_t pa)
 	assert_memory_equal(r, w, sizeof(w));
 }
 
-static void check_sizes(unsigned int va_bits)
+static void check_sizes(struct env *e)
 {
+	unsigned int va_bits = e->va_bits;
 	uint64_t top = 1ull << va_bits;
 	unsigned int levels = 4 - gpuvm_pt_start_level_for(va_bits);
 	uint64_t va4k = 0x12345000, va2m = top / 2 + GPUVM_SZ_2M;
@@ -241,55 +72,48 @@ static void check_sizes(unsigned int va_bits)
 	uint64_t pa4k, pa2m, pa1g, d4k, d2m, d1g;
 	struct gpuvm_mmu_xlat x;
 	struct gpuvm_mmu_fault f;
-	struct env e;
 
-	env_init(&e, va_bits);
-	pa1g = frame(&e, GPUVM_SZ_1G);
-	pa2m = frame(&e, GPUVM_SZ_2M);
-	pa4k = frame(&e, GPUVM_SZ_4K);
-	d4k = map(&e, va4k, pa4k, 3, ATTRS);
-	d2m = map(&e, va2m, pa2m, 2, ATTRS);
-	d1g = map(&e, va1g, pa1g, 1, ATTRS | GPUVM_PTE_XN);
+	pa1g = frame(e, GPUVM_SZ_1G);
+	pa2m = frame(e, GPUVM_SZ_2M);
+	pa4k = frame(e, GPUVM_SZ_4K);
+	d4k = map(e, va4k, pa4k, 3, ATTRS);
+	d2m = map(e, va2m, pa2m, 2, ATTRS);
+	d1g = map(e, va1g, pa1g, 1, ATTRS | GPUVM_PTE_XN);
 
-	check_xlat(&e, va4k, pa4k, GPUVM_SZ_4K, d4k, levels);
-	check_xlat(&e, va2m, pa2m, GPUVM_SZ_2M, d2m, levels - 1);
-	check_xlat(&e, va1g, pa1g, GPUVM_SZ_1G, d1g, levels - 2);
+	check_xlat(e, va4k, pa4k, GPUVM_SZ_4K, d4k, levels);
+	check_xlat(e, va2m, pa2m, GPUVM_SZ_2M, d2m, levels - 1);
+	check_xlat(e, va1g, pa1g, GPUVM_SZ_1G, d1g, levels - 2);
 
-	check_rw(&e, va4k + 0x100, pa4k + 0x100);
-	check_rw(&e, va2m + GPUVM_SZ_2M - 24, pa2m + GPUVM_SZ_2M - 24);
-	check_rw(&e, va1g + 0x12345678, pa1g + 0x12345678);
-	check_rw(&e, top - 24, pa1g + GPUVM_SZ_1G - 24);
+	check_rw(e, va4k + 0x100, pa4k + 0x100);
+	check_rw(e, va2m + GPUVM_SZ_2M - 24, pa2m + GPUVM_SZ_2M - 24);
+	check_rw(e, va1g + 0x12345678, pa1g + 0x12345678);
+	check_rw(e, top - 24, pa1g + GPUVM_SZ_1G - 24);
 
 	/* One past the top of the VA space. */
-	assert_int_equal(gpuvm_mmu_translate(e.as, top, GPUVM_MMU_READ, &x,
+	assert_int_equal(gpuvm_mmu_translate(e->as, top, GPUVM_MMU_READ, &x,
 					     &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_ADDRESS_SIZE, GPUVM_MMU_READ, top,
 		     gpuvm_pt_start_level_for(va_bits));
-	env_fini(&e);
 }
 
 static void test_sizes_48(void **state)
 {
-	(void)state;
-	check_sizes(48);
+	check_sizes(*state);
 }
 
 static void test_sizes_40(void **state)
 {
-	(void)state;
-	check_sizes(40); /* level 0 top table of 2 entries */
+	check_sizes(*state); /* level 0 top table of 2 entries */
 }
 
 static void test_sizes_39(void **state)
 {
-	(void)state;
-	check_sizes(39); /* start at level 1, 512 entries */
+	check_sizes(*state); /* start at level 1, 512 entries */
 }
 
 static void test_sizes_32(void **state)
 {
-	(void)state;
-	check_sizes(32); /* start at level 1, 4 entries */
+	check_sizes(*state); /* start at level 1, 4 entries */
 }
 
 /* ------------------------------------------------------------------ */
@@ -300,21 +124,18 @@ static void test_le_bytes(void **state)
 	static const unsigned char want[] = { 0x44, 0x33, 0x22, 0x11 };
 	uint32_t v = 0x11223344, back = 0;
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 	uint64_t pa;
 
-	(void)state;
-	env_init(&e, 48);
-	pa = frame(&e, GPUVM_SZ_4K);
-	map(&e, 0x10000, pa, 3, ATTRS);
-	assert_int_equal(gpuvm_mmu_write(e.as, 0x10003, &v, 4, &f), 0);
-	assert_mem(&e, pa + 3, want, 4);
-	assert_int_equal(gpuvm_mmu_read(e.as, 0x10003, &back, 4, &f), 0);
+	pa = frame(e, GPUVM_SZ_4K);
+	map(e, 0x10000, pa, 3, ATTRS);
+	assert_int_equal(gpuvm_mmu_write(e->as, 0x10003, &v, 4, &f), 0);
+	assert_pa_bytes(e->mem, pa + 3, want, 4);
+	assert_int_equal(gpuvm_mmu_read(e->as, 0x10003, &back, 4, &f), 0);
 	assert_int_equal(back, v);
 	/* A zero-length access touches nothing, even unmapped. */
-	assert_int_equal(gpuvm_mmu_read(e.as, 0x990000, &back, 0, &f), 0);
-	assert_counts(&e, 1, 1, 1, 4);
-	env_fini(&e);
+	assert_int_equal(gpuvm_mmu_read(e->as, 0x990000, &back, 0, &f), 0);
+	assert_counts(e, 1, 1, 1, 4);
 }
 
 static void test_cross_page(void **state)
@@ -324,29 +145,26 @@ static void test_cross_page(void **state)
 	static const unsigned char hi[] = { 0x05, 0x04, 0x03, 0x02, 0x01 };
 	unsigned char w[16], r[16];
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	p2 = frame(&e, GPUVM_SZ_4K);
-	frame(&e, GPUVM_SZ_4K); /* keep p1 and p2 apart */
-	p1 = frame(&e, GPUVM_SZ_4K);
-	map(&e, va, p1, 3, ATTRS);
-	map(&e, va + GPUVM_SZ_4K, p2, 3, ATTRS);
+	p2 = frame(e, GPUVM_SZ_4K);
+	frame(e, GPUVM_SZ_4K); /* keep p1 and p2 apart */
+	p1 = frame(e, GPUVM_SZ_4K);
+	map(e, va, p1, 3, ATTRS);
+	map(e, va + GPUVM_SZ_4K, p2, 3, ATTRS);
 
 	fill(w, sizeof(w), 5);
-	assert_int_equal(gpuvm_mmu_write(e.as, va + 4096 - 6, w, 16, &f), 0);
-	assert_mem(&e, p1 + 4090, w, 6);
-	assert_mem(&e, p2, w + 6, 10);
-	assert_int_equal(gpuvm_mmu_read(e.as, va + 4096 - 6, r, 16, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, va + 4096 - 6, w, 16, &f), 0);
+	assert_pa_bytes(e->mem, p1 + 4090, w, 6);
+	assert_pa_bytes(e->mem, p2, w + 6, 10);
+	assert_int_equal(gpuvm_mmu_read(e->as, va + 4096 - 6, r, 16, &f), 0);
 	assert_memory_equal(r, w, 16);
 
-	assert_int_equal(gpuvm_mmu_write(e.as, va + 4093, &v, 8, &f), 0);
-	assert_mem(&e, p1 + 4093, lo, 3);
-	assert_mem(&e, p2, hi, 5);
-	assert_int_equal(gpuvm_mmu_read(e.as, va + 4093, &back, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, va + 4093, &v, 8, &f), 0);
+	assert_pa_bytes(e->mem, p1 + 4093, lo, 3);
+	assert_pa_bytes(e->mem, p2, hi, 5);
+	assert_int_equal(gpuvm_mmu_read(e->as, va + 4093, &back, 8, &f), 0);
 	assert_int_equal(back, v);
-	env_fini(&e);
 }
 
 static void test_cross_block_to_page(void **state)
@@ -354,25 +172,22 @@ static void test_cross_block_to_page(void **state)
 	uint64_t va = 0x80000000, blk, pg;
 	unsigned char w[32], r[32];
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 39);
-	blk = frame(&e, GPUVM_SZ_2M);
-	pg = frame(&e, GPUVM_SZ_4K);
-	map(&e, va, blk, 2, ATTRS);
-	map(&e, va + GPUVM_SZ_2M, pg, 3, ATTRS);
+	blk = frame(e, GPUVM_SZ_2M);
+	pg = frame(e, GPUVM_SZ_4K);
+	map(e, va, blk, 2, ATTRS);
+	map(e, va + GPUVM_SZ_2M, pg, 3, ATTRS);
 	fill(w, sizeof(w), 1);
-	assert_int_equal(gpuvm_mmu_write(e.as, va + GPUVM_SZ_2M - 12, w, 32,
+	assert_int_equal(gpuvm_mmu_write(e->as, va + GPUVM_SZ_2M - 12, w, 32,
 					 &f), 0);
-	assert_mem(&e, blk + GPUVM_SZ_2M - 12, w, 12);
-	assert_mem(&e, pg, w + 12, 20);
-	assert_int_equal(gpuvm_mmu_read(e.as, va + GPUVM_SZ_2M - 12, r, 32,
+	assert_pa_bytes(e->mem, blk + GPUVM_SZ_2M - 12, w, 12);
+	assert_pa_bytes(e->mem, pg, w + 12, 20);
+	assert_int_equal(gpuvm_mmu_read(e->as, va + GPUVM_SZ_2M - 12, r, 32,
 					&f), 0);
 	assert_memory_equal(r, w, 32);
 	/* Two chunks per access: a block walk (2 reads), a page walk (3). */
-	assert_counts(&e, 2, 2, 2, 5);
-	env_fini(&e);
+	assert_counts(e, 2, 2, 2, 5);
 }
 
 static void test_cross_into_unmapped(void **state)
@@ -380,29 +195,26 @@ static void test_cross_into_unmapped(void **state)
 	uint64_t va = 0x4000000, p1;
 	unsigned char w[16], r[16], keep[16];
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	p1 = frame(&e, GPUVM_SZ_4K);
-	map(&e, va, p1, 3, ATTRS);
+	p1 = frame(e, GPUVM_SZ_4K);
+	map(e, va, p1, 3, ATTRS);
 
 	fill(w, sizeof(w), 3);
-	assert_int_equal(gpuvm_mmu_write(e.as, va + 4096 - 8, w, 16, &f),
+	assert_int_equal(gpuvm_mmu_write(e->as, va + 4096 - 8, w, 16, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_WRITE,
 		     va + 4096, 3);
-	assert_zero(&e, p1, GPUVM_SZ_4K);
+	assert_pa_zero(e->mem, p1, GPUVM_SZ_4K);
 
 	memset(r, 0xaa, sizeof(r));
 	memcpy(keep, r, sizeof(r));
-	assert_int_equal(gpuvm_mmu_read(e.as, va + 4096 - 8, r, 16, &f),
+	assert_int_equal(gpuvm_mmu_read(e->as, va + 4096 - 8, r, 16, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_READ,
 		     va + 4096, 3);
 	assert_memory_equal(r, keep, 16);
-	assert_int_equal(stats(&e).faults, 2);
-	env_fini(&e);
+	assert_int_equal(stats(e).faults, 2);
 }
 
 /* Runs pages [0, n) of va to frames allocated high-to-low. */
@@ -445,7 +257,7 @@ static void check_long(unsigned int tlb_entries)
 
 		if (n > len - done)
 			n = len - done;
-		assert_mem(&e, pas[i] + from, w + done, n);
+		assert_pa_bytes(e.mem, pas[i] + from, w + done, n);
 		done += n;
 	}
 	assert_int_equal(done, len);
@@ -463,8 +275,9 @@ static void check_long(unsigned int tlb_entries)
 	assert_int_equal(gpuvm_mmu_write(e.as, va + OFF, r, len, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_WRITE,
 		     va + (N - 1) * GPUVM_SZ_4K, 3);
-	assert_mem(&e, pas[0] + OFF, w, GPUVM_SZ_4K - OFF);
-	assert_mem(&e, pas[40], w + 40 * GPUVM_SZ_4K - OFF, GPUVM_SZ_4K);
+	assert_pa_bytes(e.mem, pas[0] + OFF, w, GPUVM_SZ_4K - OFF);
+	assert_pa_bytes(e.mem, pas[40], w + 40 * GPUVM_SZ_4K - OFF,
+			GPUVM_SZ_4K);
 	env_fini(&e);
 	free(w);
 	free(r);
@@ -485,68 +298,45 @@ static void test_long_access_tiny_tlb(void **state)
 /* ------------------------------------------------------------------ */
 /* Faults                                                              */
 
-static void expect_fault(struct env *e, uint64_t va,
-			 enum gpuvm_mmu_access acc,
-			 enum gpuvm_mmu_fault_kind kind, unsigned int level,
-			 uint64_t reads)
-{
-	struct gpuvm_mmu_stats before = stats(e);
-	struct gpuvm_mmu_xlat x;
-	struct gpuvm_mmu_fault f;
-
-	memset(&f, 0, sizeof(f));
-	assert_int_equal(gpuvm_mmu_translate(e->as, va, acc, &x, &f),
-			 -EFAULT);
-	assert_fault(&f, kind, acc, va, level);
-	assert_int_equal(stats(e).walk_reads - before.walk_reads, reads);
-	assert_int_equal(stats(e).faults - before.faults, 1);
-}
-
 static void test_fault_translation_levels(void **state)
 {
 	/* L0 1, L1 1, L2 1, L3 3 */
 	uint64_t va = (1ull << 39) | (1ull << 30) | (1ull << 21) | 0x3000;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	map(&e, va, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	expect_fault(&e, 2ull << 39, GPUVM_MMU_READ,
+	map(e, va, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	expect_fault(e, 2ull << 39, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 0, 1);
-	expect_fault(&e, (1ull << 39) | (2ull << 30), GPUVM_MMU_READ,
+	expect_fault(e, (1ull << 39) | (2ull << 30), GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 1, 2);
-	expect_fault(&e, (va & ~(GPUVM_SZ_2M - 1)) + 5 * GPUVM_SZ_2M,
+	expect_fault(e, (va & ~(GPUVM_SZ_2M - 1)) + 5 * GPUVM_SZ_2M,
 		     GPUVM_MMU_WRITE, GPUVM_MMU_FAULT_TRANSLATION, 2, 3);
-	expect_fault(&e, va + GPUVM_SZ_4K, GPUVM_MMU_EXEC,
+	expect_fault(e, va + GPUVM_SZ_4K, GPUVM_MMU_EXEC,
 		     GPUVM_MMU_FAULT_TRANSLATION, 3, 4);
 
 	/* Block type at level 0, reserved type (0b01) at level 3. */
-	gpuvm_mem_write64(e.mem, slot(&e, 3ull << 39, 0),
+	gpuvm_mem_write64(e->mem, slot(e, 3ull << 39, 0),
 			  gpuvm_pte_make_leaf(0, ATTRS, 1));
-	expect_fault(&e, 3ull << 39, GPUVM_MMU_READ,
+	expect_fault(e, 3ull << 39, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 0, 1);
-	gpuvm_mem_write64(e.mem, slot(&e, va + 2 * GPUVM_SZ_4K, 3),
-			  frame(&e, GPUVM_SZ_4K) | ATTRS |
+	gpuvm_mem_write64(e->mem, slot(e, va + 2 * GPUVM_SZ_4K, 3),
+			  frame(e, GPUVM_SZ_4K) | ATTRS |
 			  GPUVM_PTE_TYPE_BLOCK);
-	expect_fault(&e, va + 2 * GPUVM_SZ_4K, GPUVM_MMU_READ,
+	expect_fault(e, va + 2 * GPUVM_SZ_4K, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 3, 4);
 	/* Faults are not cached: every attempt walks. */
-	assert_counts(&e, 0, 6, 6, 15);
-	env_fini(&e);
+	assert_counts(e, 0, 6, 6, 15);
 }
 
 static void test_fault_translation_start_level1(void **state)
 {
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 32);
-	expect_fault(&e, 0xc0000000, GPUVM_MMU_READ,
+	expect_fault(e, 0xc0000000, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 1, 1);
-	map(&e, 0xc0000000, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	expect_fault(&e, 0xc0400000, GPUVM_MMU_READ,
+	map(e, 0xc0000000, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	expect_fault(e, 0xc0400000, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_TRANSLATION, 2, 2);
-	env_fini(&e);
 }
 
 static void test_fault_permission(void **state)
@@ -554,48 +344,45 @@ static void test_fault_permission(void **state)
 	uint64_t ro = 0x10000, xn = 0x20000, blk = 0x40000000, pro, pxn;
 	unsigned char buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, r[8];
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	pro = frame(&e, GPUVM_SZ_4K);
-	pxn = frame(&e, GPUVM_SZ_4K);
-	map(&e, ro, pro, 3, ATTRS | GPUVM_PTE_AP_RDONLY);
-	map(&e, ro + GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, xn, pxn, 3, ATTRS | GPUVM_PTE_XN);
-	map(&e, blk, frame(&e, GPUVM_SZ_2M), 2,
+	pro = frame(e, GPUVM_SZ_4K);
+	pxn = frame(e, GPUVM_SZ_4K);
+	map(e, ro, pro, 3, ATTRS | GPUVM_PTE_AP_RDONLY);
+	map(e, ro + GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, xn, pxn, 3, ATTRS | GPUVM_PTE_XN);
+	map(e, blk, frame(e, GPUVM_SZ_2M), 2,
 	    ATTRS | GPUVM_PTE_AP_RDONLY | GPUVM_PTE_XN);
 
-	assert_int_equal(gpuvm_mmu_read(e.as, ro, r, 8, &f), 0);
-	assert_int_equal(gpuvm_mmu_fetch(e.as, ro, r, 8, &f), 0);
-	assert_int_equal(gpuvm_mmu_write(e.as, ro + 5, buf, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_read(e->as, ro, r, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_fetch(e->as, ro, r, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, ro + 5, buf, 8, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE, ro + 5,
 		     3);
-	assert_zero(&e, pro, GPUVM_SZ_4K);
+	assert_pa_zero(e->mem, pro, GPUVM_SZ_4K);
 	/* Unmapped first page: the first byte is the faulting one. */
-	assert_int_equal(gpuvm_mmu_write(e.as, ro - 4, buf, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_write(e->as, ro - 4, buf, 8, &f), -EFAULT);
 	assert_int_equal(f.kind, GPUVM_MMU_FAULT_TRANSLATION);
 	assert_int_equal(f.addr, ro - 4);
 
-	assert_int_equal(gpuvm_mmu_read(e.as, xn, r, 8, &f), 0);
-	assert_int_equal(gpuvm_mmu_write(e.as, xn, buf, 8, &f), 0);
-	assert_mem(&e, pxn, buf, 8);
-	assert_int_equal(gpuvm_mmu_fetch(e.as, xn + 8, r, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_read(e->as, xn, r, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, xn, buf, 8, &f), 0);
+	assert_pa_bytes(e->mem, pxn, buf, 8);
+	assert_int_equal(gpuvm_mmu_fetch(e->as, xn + 8, r, 8, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_EXEC, xn + 8,
 		     3);
-	assert_int_equal(gpuvm_mmu_fetch(e.as, xn - 4, r, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_fetch(e->as, xn - 4, r, 8, &f), -EFAULT);
 	assert_int_equal(f.kind, GPUVM_MMU_FAULT_TRANSLATION);
 
-	assert_int_equal(gpuvm_mmu_write(e.as, blk + 0x1000, buf, 1, &f),
+	assert_int_equal(gpuvm_mmu_write(e->as, blk + 0x1000, buf, 1, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE,
 		     blk + 0x1000, 2);
-	assert_int_equal(gpuvm_mmu_fetch(e.as, blk + 0x1000, r, 1, &f),
+	assert_int_equal(gpuvm_mmu_fetch(e->as, blk + 0x1000, r, 1, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_EXEC,
 		     blk + 0x1000, 2);
-	assert_int_equal(stats(&e).faults, 6);
-	env_fini(&e);
+	assert_int_equal(stats(e).faults, 6);
 }
 
 static void test_fault_permission_second_page(void **state)
@@ -603,76 +390,70 @@ static void test_fault_permission_second_page(void **state)
 	uint64_t va = 0x10000, p1;
 	unsigned char buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	p1 = frame(&e, GPUVM_SZ_4K);
-	map(&e, va, p1, 3, ATTRS);
-	map(&e, va + GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3,
+	p1 = frame(e, GPUVM_SZ_4K);
+	map(e, va, p1, 3, ATTRS);
+	map(e, va + GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3,
 	    ATTRS | GPUVM_PTE_AP_RDONLY);
-	assert_int_equal(gpuvm_mmu_write(e.as, va + 4092, buf, 8, &f),
+	assert_int_equal(gpuvm_mmu_write(e->as, va + 4092, buf, 8, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE,
 		     va + GPUVM_SZ_4K, 3);
-	assert_zero(&e, p1, GPUVM_SZ_4K);
-	env_fini(&e);
+	assert_pa_zero(e->mem, p1, GPUVM_SZ_4K);
 }
 
-static void test_fault_address_size(void **state)
+static void test_fault_address_size_32(void **state)
 {
 	unsigned char r[8], keep[8];
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 32);
-	expect_fault(&e, 1ull << 32, GPUVM_MMU_READ,
+	expect_fault(e, 1ull << 32, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1, 0);
-	expect_fault(&e, UINT64_MAX, GPUVM_MMU_WRITE,
+	expect_fault(e, UINT64_MAX, GPUVM_MMU_WRITE,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1, 0);
-	assert_counts(&e, 0, 0, 0, 0);
+	assert_counts(e, 0, 0, 0, 0);
 
 	/* Crossing out of the VA space from its last page. */
-	map(&e, (1ull << 32) - GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, (1ull << 32) - GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
 	memset(r, 0x5a, sizeof(r));
 	memcpy(keep, r, sizeof(r));
-	assert_int_equal(gpuvm_mmu_read(e.as, (1ull << 32) - 4, r, 8, &f),
+	assert_int_equal(gpuvm_mmu_read(e->as, (1ull << 32) - 4, r, 8, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_ADDRESS_SIZE, GPUVM_MMU_READ,
 		     1ull << 32, 1);
 	assert_memory_equal(r, keep, 8);
-	env_fini(&e);
+}
 
-	env_init(&e, 48);
-	expect_fault(&e, 1ull << 48, GPUVM_MMU_EXEC,
+static void test_fault_address_size_48(void **state)
+{
+	struct env *e = *state;
+
+	expect_fault(e, 1ull << 48, GPUVM_MMU_EXEC,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 0, 0);
-	assert_counts(&e, 0, 0, 0, 0);
-	env_fini(&e);
+	assert_counts(e, 0, 0, 0, 0);
 }
 
 /* Descriptors pointing outside memory fault; they never reach the host. */
 static void test_fault_outside_memory(void **state)
 {
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	gpuvm_mem_write64(e.mem, slot(&e, 0, 0),
+	gpuvm_mem_write64(e->mem, slot(e, 0, 0),
 			  gpuvm_pte_make_table(2 * MEM_SIZE));
-	expect_fault(&e, 0x1000, GPUVM_MMU_READ,
+	expect_fault(e, 0x1000, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1, 1);
-	map(&e, 1ull << 39, MEM_SIZE - GPUVM_SZ_4K, 3, ATTRS);
-	map(&e, (1ull << 39) + GPUVM_SZ_4K, MEM_SIZE, 3, ATTRS);
-	map(&e, (1ull << 39) + GPUVM_SZ_1G, MEM_SIZE - GPUVM_SZ_1G, 1, ATTRS);
-	map(&e, (1ull << 39) + 2 * GPUVM_SZ_1G, MEM_SIZE, 1, ATTRS);
-	read_ok(&e, (1ull << 39) + GPUVM_SZ_4K - 8, 8);
-	expect_fault(&e, (1ull << 39) + GPUVM_SZ_4K, GPUVM_MMU_READ,
+	map(e, 1ull << 39, MEM_SIZE - GPUVM_SZ_4K, 3, ATTRS);
+	map(e, (1ull << 39) + GPUVM_SZ_4K, MEM_SIZE, 3, ATTRS);
+	map(e, (1ull << 39) + GPUVM_SZ_1G, MEM_SIZE - GPUVM_SZ_1G, 1, ATTRS);
+	map(e, (1ull << 39) + 2 * GPUVM_SZ_1G, MEM_SIZE, 1, ATTRS);
+	read_ok(e, (1ull << 39) + GPUVM_SZ_4K - 8, 8);
+	expect_fault(e, (1ull << 39) + GPUVM_SZ_4K, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 3, 4);
-	read_ok(&e, (1ull << 39) + 2 * GPUVM_SZ_1G - 8, 8);
-	expect_fault(&e, (1ull << 39) + 2 * GPUVM_SZ_1G, GPUVM_MMU_READ,
+	read_ok(e, (1ull << 39) + 2 * GPUVM_SZ_1G - 8, 8);
+	expect_fault(e, (1ull << 39) + 2 * GPUVM_SZ_1G, GPUVM_MMU_READ,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1, 2);
-	env_fini(&e);
 }
 
 static void test_fault_access_flag(void **state)
@@ -680,27 +461,25 @@ static void test_fault_access_flag(void **state)
 	uint64_t va = 0x7000, blk = 0x400000, pa, s;
 	struct gpuvm_mmu_xlat x;
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	pa = frame(&e, GPUVM_SZ_4K);
-	map(&e, va, pa, 3, ATTRS & ~GPUVM_PTE_AF);
-	map(&e, blk, frame(&e, GPUVM_SZ_2M), 2, ATTRS & ~GPUVM_PTE_AF);
-	expect_fault(&e, va + 9, GPUVM_MMU_READ, GPUVM_MMU_FAULT_ACCESS_FLAG,
+	pa = frame(e, GPUVM_SZ_4K);
+	map(e, va, pa, 3, ATTRS & ~GPUVM_PTE_AF);
+	map(e, blk, frame(e, GPUVM_SZ_2M), 2, ATTRS & ~GPUVM_PTE_AF);
+	expect_fault(e, va + 9, GPUVM_MMU_READ, GPUVM_MMU_FAULT_ACCESS_FLAG,
 		     3, 4);
-	expect_fault(&e, blk + 9, GPUVM_MMU_WRITE, GPUVM_MMU_FAULT_ACCESS_FLAG,
+	expect_fault(e, blk + 9, GPUVM_MMU_WRITE, GPUVM_MMU_FAULT_ACCESS_FLAG,
 		     2, 3);
 
 	/* Faults are not cached: setting AF needs no invalidation. */
-	s = slot(&e, va, 3);
-	gpuvm_mem_write64(e.mem, s, gpuvm_mem_read64(e.mem, s) | GPUVM_PTE_AF);
-	assert_int_equal(gpuvm_mmu_translate(e.as, va + 9, GPUVM_MMU_READ, &x,
+	s = slot(e, va, 3);
+	gpuvm_mem_write64(e->mem, s,
+			  gpuvm_mem_read64(e->mem, s) | GPUVM_PTE_AF);
+	assert_int_equal(gpuvm_mmu_translate(e->as, va + 9, GPUVM_MMU_READ, &x,
 					     &f), 0);
 	assert_int_equal(x.pa, pa + 9);
-	assert_counts(&e, 0, 3, 3, 11);
-	assert_int_equal(stats(&e).faults, 2);
-	env_fini(&e);
+	assert_counts(e, 0, 3, 3, 11);
+	assert_int_equal(stats(e).faults, 2);
 }
 
 static void test_null_leaf(void **state)
@@ -709,19 +488,17 @@ static void test_null_leaf(void **state)
 	unsigned char page0[4096], after[4096], buf[32], w[32];
 	struct gpuvm_mmu_xlat x;
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 	uint64_t d;
 
-	(void)state;
-	env_init(&e, 48);
-	d = map(&e, va, 0, 3, ATTRS | GPUVM_PTE_SW_NULL);
-	map(&e, blk, 0, 2, ATTRS | GPUVM_PTE_SW_NULL);
-	map(&e, ro, 0, 3, ATTRS | GPUVM_PTE_SW_NULL | GPUVM_PTE_AP_RDONLY |
+	d = map(e, va, 0, 3, ATTRS | GPUVM_PTE_SW_NULL);
+	map(e, blk, 0, 2, ATTRS | GPUVM_PTE_SW_NULL);
+	map(e, ro, 0, 3, ATTRS | GPUVM_PTE_SW_NULL | GPUVM_PTE_AP_RDONLY |
 	    GPUVM_PTE_XN);
 	/* PA 0 holds something real (the root table): it must not change. */
-	assert_int_equal(gpuvm_mem_read(e.mem, 0, page0, 4096), 0);
+	assert_int_equal(gpuvm_mem_read(e->mem, 0, page0, 4096), 0);
 
-	assert_int_equal(gpuvm_mmu_translate(e.as, va + 5, GPUVM_MMU_READ, &x,
+	assert_int_equal(gpuvm_mmu_translate(e->as, va + 5, GPUVM_MMU_READ, &x,
 					     &f), 0);
 	assert_true(x.null);
 	assert_int_equal(x.pa, 0);
@@ -729,28 +506,27 @@ static void test_null_leaf(void **state)
 	assert_int_equal(x.page_size, GPUVM_SZ_4K);
 
 	fill(w, sizeof(w), 8);
-	assert_int_equal(gpuvm_mmu_write(e.as, va + 100, w, 32, &f), 0);
-	assert_int_equal(gpuvm_mmu_write(e.as, blk + 100, w, 32, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, va + 100, w, 32, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, blk + 100, w, 32, &f), 0);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(gpuvm_mmu_read(e.as, va + 100, buf, 32, &f), 0);
+	assert_int_equal(gpuvm_mmu_read(e->as, va + 100, buf, 32, &f), 0);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0);
 	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(gpuvm_mmu_fetch(e.as, blk + GPUVM_SZ_2M - 16, buf,
+	assert_int_equal(gpuvm_mmu_fetch(e->as, blk + GPUVM_SZ_2M - 16, buf,
 					 16, &f), 0);
 	for (size_t i = 0; i < 16; i++)
 		assert_int_equal(buf[i], 0);
 
 	/* Permissions apply to NULL leaves as to any other. */
-	assert_int_equal(gpuvm_mmu_read(e.as, ro, buf, 8, &f), 0);
-	assert_int_equal(gpuvm_mmu_write(e.as, ro, w, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_read(e->as, ro, buf, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_write(e->as, ro, w, 8, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE, ro, 3);
-	assert_int_equal(gpuvm_mmu_fetch(e.as, ro, buf, 8, &f), -EFAULT);
+	assert_int_equal(gpuvm_mmu_fetch(e->as, ro, buf, 8, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_EXEC, ro, 3);
 
-	assert_int_equal(gpuvm_mem_read(e.mem, 0, after, 4096), 0);
+	assert_int_equal(gpuvm_mem_read(e->mem, 0, after, 4096), 0);
 	assert_memory_equal(after, page0, 4096);
-	env_fini(&e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -763,167 +539,155 @@ static void test_tlb_counters(void **state)
 	unsigned char buf[8];
 	struct gpuvm_mmu_xlat xl;
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	map(&e, a, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, a + GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, x, frame(&e, GPUVM_SZ_2M), 2, ATTRS);
-	assert_counts(&e, 0, 0, 0, 0);
+	map(e, a, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, a + GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, x, frame(e, GPUVM_SZ_2M), 2, ATTRS);
+	assert_counts(e, 0, 0, 0, 0);
 
-	read_ok(&e, a, 8);
-	assert_counts(&e, 0, 1, 1, 4);
-	read_ok(&e, a + 8, 8);
-	assert_counts(&e, 1, 1, 1, 4);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	assert_counts(&e, 1, 2, 2, 8);
-	read_ok(&e, a, 1);
-	assert_counts(&e, 2, 2, 2, 8);
-	read_ok(&e, x, 8);
-	assert_counts(&e, 2, 3, 3, 11);
-	read_ok(&e, x + GPUVM_SZ_2M / 2, 8);
-	read_ok(&e, x + GPUVM_SZ_2M - 1, 1);
-	assert_counts(&e, 4, 3, 3, 11);
-	read_ok(&e, a + GPUVM_SZ_4K - 4, 8); /* two chunks, both cached */
-	assert_counts(&e, 6, 3, 3, 11);
-	assert_int_equal(gpuvm_mmu_read(e.as, u, buf, 8, &f), -EFAULT);
-	assert_counts(&e, 6, 4, 4, 15);
-	assert_int_equal(gpuvm_mmu_translate(e.as, a, GPUVM_MMU_WRITE, &xl,
+	read_ok(e, a, 8);
+	assert_counts(e, 0, 1, 1, 4);
+	read_ok(e, a + 8, 8);
+	assert_counts(e, 1, 1, 1, 4);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	assert_counts(e, 1, 2, 2, 8);
+	read_ok(e, a, 1);
+	assert_counts(e, 2, 2, 2, 8);
+	read_ok(e, x, 8);
+	assert_counts(e, 2, 3, 3, 11);
+	read_ok(e, x + GPUVM_SZ_2M / 2, 8);
+	read_ok(e, x + GPUVM_SZ_2M - 1, 1);
+	assert_counts(e, 4, 3, 3, 11);
+	read_ok(e, a + GPUVM_SZ_4K - 4, 8); /* two chunks, both cached */
+	assert_counts(e, 6, 3, 3, 11);
+	assert_int_equal(gpuvm_mmu_read(e->as, u, buf, 8, &f), -EFAULT);
+	assert_counts(e, 6, 4, 4, 15);
+	assert_int_equal(gpuvm_mmu_translate(e->as, a, GPUVM_MMU_WRITE, &xl,
 					     &f), 0);
-	st = stats(&e);
+	st = stats(e);
 	assert_int_equal(st.hits, 7);
 	assert_int_equal(st.misses, 4);
 	assert_int_equal(st.faults, 1);
 	assert_int_equal(st.invalidations, 0);
 	assert_int_equal(st.entries_dropped, 0);
 	assert_int_equal(st.stale, 0);
-	env_fini(&e);
 }
 
 static void test_tlb_block_one_entry(void **state)
 {
 	uint64_t x = 0x40000000, g = 4 * GPUVM_SZ_1G;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	map(&e, x, frame(&e, GPUVM_SZ_2M), 2, ATTRS);
-	map(&e, g, frame(&e, GPUVM_SZ_1G), 1, ATTRS);
-	read_ok(&e, x, 8);
+	map(e, x, frame(e, GPUVM_SZ_2M), 2, ATTRS);
+	map(e, g, frame(e, GPUVM_SZ_1G), 1, ATTRS);
+	read_ok(e, x, 8);
 	for (unsigned int i = 0; i < 512; i++)
-		read_ok(&e, x + i * GPUVM_SZ_4K + 7, 8);
-	assert_counts(&e, 512, 1, 1, 3);
+		read_ok(e, x + i * GPUVM_SZ_4K + 7, 8);
+	assert_counts(e, 512, 1, 1, 3);
 
-	read_ok(&e, g + 12345, 8);
+	read_ok(e, g + 12345, 8);
 	for (unsigned int i = 0; i < 1000; i++)
-		read_ok(&e, g + i * 1048573ull, 4);
-	assert_counts(&e, 1512, 2, 2, 5);
+		read_ok(e, g + i * 1048573ull, 4);
+	assert_counts(e, 1512, 2, 2, 5);
 
 	/* Two entries in all, however many pages were touched. */
-	gpuvm_mmu_invalidate_all(e.as);
-	assert_int_equal(stats(&e).invalidations, 1);
-	assert_int_equal(stats(&e).entries_dropped, 2);
-	read_ok(&e, x + 99, 1);
-	assert_counts(&e, 1512, 3, 3, 8);
-	env_fini(&e);
+	gpuvm_mmu_invalidate_all(e->as);
+	assert_int_equal(stats(e).invalidations, 1);
+	assert_int_equal(stats(e).entries_dropped, 2);
+	read_ok(e, x + 99, 1);
+	assert_counts(e, 1512, 3, 3, 8);
 }
 
 static void test_tlb_invalidate_range(void **state)
 {
 	uint64_t a = 0x10000000, x = 0x40000000;
 	struct gpuvm_mmu_stats st;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
 	for (unsigned int i = 0; i < 3; i++)
-		map(&e, a + i * GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, x, frame(&e, GPUVM_SZ_2M), 2, ATTRS);
+		map(e, a + i * GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, x, frame(e, GPUVM_SZ_2M), 2, ATTRS);
 	for (unsigned int i = 0; i < 3; i++)
-		read_ok(&e, a + i * GPUVM_SZ_4K, 8);
-	read_ok(&e, x, 8);
-	assert_counts(&e, 0, 4, 4, 15);
+		read_ok(e, a + i * GPUVM_SZ_4K, 8);
+	read_ok(e, x, 8);
+	assert_counts(e, 0, 4, 4, 15);
 
-	gpuvm_mmu_invalidate(e.as, a + GPUVM_SZ_4K, GPUVM_SZ_4K);
-	assert_int_equal(stats(&e).invalidations, 1);
-	assert_int_equal(stats(&e).entries_dropped, 1);
-	read_ok(&e, a, 8);
-	read_ok(&e, a + 2 * GPUVM_SZ_4K, 8);
-	read_ok(&e, x + 5, 8);
-	assert_counts(&e, 3, 4, 4, 15);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	assert_counts(&e, 3, 5, 5, 19);
+	gpuvm_mmu_invalidate(e->as, a + GPUVM_SZ_4K, GPUVM_SZ_4K);
+	assert_int_equal(stats(e).invalidations, 1);
+	assert_int_equal(stats(e).entries_dropped, 1);
+	read_ok(e, a, 8);
+	read_ok(e, a + 2 * GPUVM_SZ_4K, 8);
+	read_ok(e, x + 5, 8);
+	assert_counts(e, 3, 4, 4, 15);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	assert_counts(e, 3, 5, 5, 19);
 
 	/* One byte inside the block drops the whole block. */
-	gpuvm_mmu_invalidate(e.as, x + 5 * GPUVM_SZ_4K + 3, 1);
-	assert_int_equal(stats(&e).entries_dropped, 2);
-	read_ok(&e, a, 8);
-	read_ok(&e, x + GPUVM_SZ_2M / 2, 8);
-	assert_counts(&e, 4, 6, 6, 22);
+	gpuvm_mmu_invalidate(e->as, x + 5 * GPUVM_SZ_4K + 3, 1);
+	assert_int_equal(stats(e).entries_dropped, 2);
+	read_ok(e, a, 8);
+	read_ok(e, x + GPUVM_SZ_2M / 2, 8);
+	assert_counts(e, 4, 6, 6, 22);
 
 	/* Two bytes straddling a page boundary: both pages. */
-	gpuvm_mmu_invalidate(e.as, a + GPUVM_SZ_4K - 1, 2);
-	assert_int_equal(stats(&e).entries_dropped, 4);
+	gpuvm_mmu_invalidate(e->as, a + GPUVM_SZ_4K - 1, 2);
+	assert_int_equal(stats(e).entries_dropped, 4);
 
 	/* An empty range is no invalidation. */
-	gpuvm_mmu_invalidate(e.as, a + 2 * GPUVM_SZ_4K, 0);
-	assert_int_equal(stats(&e).invalidations, 3);
-	read_ok(&e, a + 2 * GPUVM_SZ_4K, 8);
-	assert_counts(&e, 5, 6, 6, 22);
+	gpuvm_mmu_invalidate(e->as, a + 2 * GPUVM_SZ_4K, 0);
+	assert_int_equal(stats(e).invalidations, 3);
+	read_ok(e, a + 2 * GPUVM_SZ_4K, 8);
+	assert_counts(e, 5, 6, 6, 22);
 
 	/*
 	 * Ranges larger than an array scan it: 300 pages around a (more
 	 * than the 256 4 KiB entries), 64 MiB below x (more than the 32
 	 * 2 MiB entries). Neither touches the other's entries.
 	 */
-	read_ok(&e, a, 8);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	gpuvm_mmu_invalidate(e.as, a - 150 * GPUVM_SZ_4K, 300 * GPUVM_SZ_4K);
-	assert_int_equal(stats(&e).entries_dropped, 7);
-	read_ok(&e, x, 8);
-	assert_counts(&e, 6, 8, 8, 30);
-	gpuvm_mmu_invalidate(e.as, x - 64 * GPUVM_SZ_2M, 64 * GPUVM_SZ_2M);
-	read_ok(&e, x, 8);
-	assert_counts(&e, 7, 8, 8, 30);
+	read_ok(e, a, 8);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	gpuvm_mmu_invalidate(e->as, a - 150 * GPUVM_SZ_4K, 300 * GPUVM_SZ_4K);
+	assert_int_equal(stats(e).entries_dropped, 7);
+	read_ok(e, x, 8);
+	assert_counts(e, 6, 8, 8, 30);
+	gpuvm_mmu_invalidate(e->as, x - 64 * GPUVM_SZ_2M, 64 * GPUVM_SZ_2M);
+	read_ok(e, x, 8);
+	assert_counts(e, 7, 8, 8, 30);
 
 	/* Everything, with an end past 2^64. */
-	read_ok(&e, a, 8);
-	gpuvm_mmu_invalidate(e.as, 0x1000, UINT64_MAX);
-	st = stats(&e);
+	read_ok(e, a, 8);
+	gpuvm_mmu_invalidate(e->as, 0x1000, UINT64_MAX);
+	st = stats(e);
 	assert_int_equal(st.invalidations, 6);
 	assert_int_equal(st.entries_dropped, 9);
-	read_ok(&e, a, 8);
-	read_ok(&e, x, 8);
-	assert_counts(&e, 7, 11, 11, 41);
-	env_fini(&e);
+	read_ok(e, a, 8);
+	read_ok(e, x, 8);
+	assert_counts(e, 7, 11, 11, 41);
 }
 
 /* A direct-mapped 4 KiB array: pages 4 apart share a slot of 4. */
 static void test_tlb_conflict(void **state)
 {
 	uint64_t a = 0x10000;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init_cfg(&e, 48, 4, false);
-	map(&e, a, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, a + 4 * GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, a + GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	read_ok(&e, a, 8);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	read_ok(&e, a + 4 * GPUVM_SZ_4K, 8);
-	read_ok(&e, a, 8);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	assert_counts(&e, 1, 4, 4, 16);
-	env_fini(&e);
+	map(e, a, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, a + 4 * GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, a + GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	read_ok(e, a, 8);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	read_ok(e, a + 4 * GPUVM_SZ_4K, 8);
+	read_ok(e, a, 8);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	assert_counts(e, 1, 4, 4, 16);
 }
 
 /* ------------------------------------------------------------------ */
 /* Stale entries: the deliberate driver bug                            */
 
 struct stale_env {
-	struct env e;
+	struct env *e;
 	uint64_t va, p_old, p_new, slot;
 };
 
@@ -931,23 +695,23 @@ static const char old_data[8] = "old!old";
 static const char new_data[8] = "new!new";
 
 /* va maps p_old, read once (cached); then p_new is written behind it. */
-static void stale_setup(struct stale_env *s, bool checked)
+static void stale_setup(struct stale_env *s, struct env *e)
 {
 	char buf[8];
 	struct gpuvm_mmu_fault f;
 
-	env_init_cfg(&s->e, 48, 0, checked);
+	s->e = e;
 	s->va = 0x123456000;
-	s->p_old = frame(&s->e, GPUVM_SZ_4K);
-	s->p_new = frame(&s->e, GPUVM_SZ_4K);
-	gpuvm_mem_write(s->e.mem, s->p_old, old_data, 8);
-	gpuvm_mem_write(s->e.mem, s->p_new, new_data, 8);
-	map(&s->e, s->va, s->p_old, 3, ATTRS);
-	s->slot = slot(&s->e, s->va, 3);
-	assert_int_equal(gpuvm_mmu_read(s->e.as, s->va, buf, 8, &f), 0);
+	s->p_old = frame(s->e, GPUVM_SZ_4K);
+	s->p_new = frame(s->e, GPUVM_SZ_4K);
+	gpuvm_mem_write(s->e->mem, s->p_old, old_data, 8);
+	gpuvm_mem_write(s->e->mem, s->p_new, new_data, 8);
+	map(s->e, s->va, s->p_old, 3, ATTRS);
+	s->slot = slot(s->e, s->va, 3);
+	assert_int_equal(gpuvm_mmu_read(s->e->as, s->va, buf, 8, &f), 0);
 	assert_memory_equal(buf, old_data, 8);
 	/* The bug: the descriptor changes and nobody invalidates. */
-	gpuvm_mem_write64(s->e.mem, s->slot,
+	gpuvm_mem_write64(s->e->mem, s->slot,
 			  gpuvm_pte_make_leaf(s->p_new, ATTRS, 3));
 }
 
@@ -957,14 +721,12 @@ static void test_stale_served_unchecked(void **state)
 	struct gpuvm_mmu_fault f;
 	char buf[8];
 
-	(void)state;
-	stale_setup(&s, false);
+	stale_setup(&s, *state);
 	/* What a real GPU does: the old page, silently. */
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), 0);
 	assert_memory_equal(buf, old_data, 8);
-	assert_int_equal(stats(&s.e).stale, 0);
-	assert_counts(&s.e, 1, 1, 1, 4);
-	env_fini(&s.e);
+	assert_int_equal(stats(s.e).stale, 0);
+	assert_counts(s.e, 1, 1, 1, 4);
 }
 
 static void test_stale_caught_checked(void **state)
@@ -974,50 +736,48 @@ static void test_stale_caught_checked(void **state)
 	struct stale_env s;
 	char buf[8];
 
-	(void)state;
-	stale_setup(&s, true);
+	stale_setup(&s, *state);
 	memset(buf, 'z', sizeof(buf));
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), -ESTALE);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), -ESTALE);
 	assert_memory_equal(buf, "zzzzzzzz", 8);
-	assert_int_equal(stats(&s.e).stale, 1);
-	assert_int_equal(stats(&s.e).faults, 0);
+	assert_int_equal(stats(s.e).stale, 1);
+	assert_int_equal(stats(s.e).faults, 0);
 	/* The hit was walked again: 2 walks, 1 miss, 1 hit. */
-	assert_counts(&s.e, 1, 1, 2, 8);
+	assert_counts(s.e, 1, 1, 2, 8);
 	/* The stale entry is gone: the next access walks and is right. */
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), 0);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), 0);
 	assert_memory_equal(buf, new_data, 8);
-	assert_counts(&s.e, 1, 2, 3, 12);
+	assert_counts(s.e, 1, 2, 3, 12);
 
 	/* translate: -ESTALE with the fresh answer. */
-	gpuvm_mem_write64(s.e.mem, s.slot,
+	gpuvm_mem_write64(s.e->mem, s.slot,
 			  gpuvm_pte_make_leaf(s.p_old, ATTRS, 3));
-	assert_int_equal(gpuvm_mmu_translate(s.e.as, s.va + 4, GPUVM_MMU_READ,
+	assert_int_equal(gpuvm_mmu_translate(s.e->as, s.va + 4, GPUVM_MMU_READ,
 					     &x, &f), -ESTALE);
 	assert_int_equal(x.pa, s.p_old + 4);
-	assert_int_equal(stats(&s.e).stale, 2);
+	assert_int_equal(stats(s.e).stale, 2);
 
 	/* Same page, now read-only: a stale hit would still allow writes. */
-	read_ok(&s.e, s.va, 8);
-	gpuvm_mem_write64(s.e.mem, s.slot,
+	read_ok(s.e, s.va, 8);
+	gpuvm_mem_write64(s.e->mem, s.slot,
 			  gpuvm_pte_make_leaf(s.p_old, ATTRS |
 					      GPUVM_PTE_AP_RDONLY, 3));
-	assert_int_equal(gpuvm_mmu_write(s.e.as, s.va, new_data, 8, &f),
+	assert_int_equal(gpuvm_mmu_write(s.e->as, s.va, new_data, 8, &f),
 			 -ESTALE);
-	assert_mem(&s.e, s.p_old, old_data, 8);
-	assert_int_equal(stats(&s.e).stale, 3);
-	assert_int_equal(gpuvm_mmu_write(s.e.as, s.va, new_data, 8, &f),
+	assert_pa_bytes(s.e->mem, s.p_old, old_data, 8);
+	assert_int_equal(stats(s.e).stale, 3);
+	assert_int_equal(gpuvm_mmu_write(s.e->as, s.va, new_data, 8, &f),
 			 -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE, s.va, 3);
 
 	/* A hit on what memory now says is unmapped is stale too. */
-	read_ok(&s.e, s.va, 8);
-	gpuvm_mem_write64(s.e.mem, s.slot, 0);
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), -ESTALE);
+	read_ok(s.e, s.va, 8);
+	gpuvm_mem_write64(s.e->mem, s.slot, 0);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), -ESTALE);
 	assert_fault(&f, GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_READ, s.va, 3);
-	assert_int_equal(stats(&s.e).stale, 4);
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), -EFAULT);
-	assert_int_equal(stats(&s.e).faults, 2);
-	env_fini(&s.e);
+	assert_int_equal(stats(s.e).stale, 4);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), -EFAULT);
+	assert_int_equal(stats(s.e).faults, 2);
 }
 
 static void test_stale_fixed_by_invalidation(void **state)
@@ -1026,18 +786,16 @@ static void test_stale_fixed_by_invalidation(void **state)
 	struct stale_env s;
 	char buf[8];
 
-	(void)state;
-	stale_setup(&s, true);
-	gpuvm_mmu_invalidate(s.e.as, s.va, GPUVM_SZ_4K);
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va, buf, 8, &f), 0);
+	stale_setup(&s, *state);
+	gpuvm_mmu_invalidate(s.e->as, s.va, GPUVM_SZ_4K);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va, buf, 8, &f), 0);
 	assert_memory_equal(buf, new_data, 8);
-	assert_int_equal(gpuvm_mmu_read(s.e.as, s.va + 4, buf, 4, &f), 0);
+	assert_int_equal(gpuvm_mmu_read(s.e->as, s.va + 4, buf, 4, &f), 0);
 	assert_memory_equal(buf, new_data + 4, 4);
-	assert_int_equal(stats(&s.e).stale, 0);
-	assert_int_equal(stats(&s.e).entries_dropped, 1);
+	assert_int_equal(stats(s.e).stale, 0);
+	assert_int_equal(stats(s.e).entries_dropped, 1);
 	/* Checked mode: the later hit walked too. */
-	assert_counts(&s.e, 1, 2, 3, 12);
-	env_fini(&s.e);
+	assert_counts(s.e, 1, 2, 3, 12);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1102,32 +860,29 @@ static void test_set_root(void **state)
 	uint64_t va = 0x5000, r2, p1, p2;
 	uint32_t v1 = 0x11111111, v2 = 0x22222222, got;
 	struct gpuvm_mmu_fault f;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
-	r2 = table(&e);
-	p1 = frame(&e, GPUVM_SZ_4K);
-	p2 = frame(&e, GPUVM_SZ_4K);
-	gpuvm_mem_write(e.mem, p1, &v1, 4);
-	gpuvm_mem_write(e.mem, p2, &v2, 4);
-	map(&e, va, p1, 3, ATTRS);
-	gpuvm_mem_write64(e.mem, slot_in(&e, r2, va, 3),
+	r2 = table(e);
+	p1 = frame(e, GPUVM_SZ_4K);
+	p2 = frame(e, GPUVM_SZ_4K);
+	gpuvm_mem_write(e->mem, p1, &v1, 4);
+	gpuvm_mem_write(e->mem, p2, &v2, 4);
+	map(e, va, p1, 3, ATTRS);
+	gpuvm_mem_write64(e->mem, slot_in(e, r2, va, 3),
 			  gpuvm_pte_make_leaf(p2, ATTRS, 3));
 
-	assert_int_equal(gpuvm_mmu_read(e.as, va, &got, 4, &f), 0);
+	assert_int_equal(gpuvm_mmu_read(e->as, va, &got, 4, &f), 0);
 	assert_int_equal(got, v1);
-	gpuvm_mmu_as_set_root(e.as, r2);
-	assert_int_equal(stats(&e).entries_dropped, 1);
-	assert_int_equal(gpuvm_mmu_read(e.as, va, &got, 4, &f), 0);
+	gpuvm_mmu_as_set_root(e->as, r2);
+	assert_int_equal(stats(e).entries_dropped, 1);
+	assert_int_equal(gpuvm_mmu_read(e->as, va, &got, 4, &f), 0);
 	assert_int_equal(got, v2);
-	assert_counts(&e, 0, 2, 2, 8);
+	assert_counts(e, 0, 2, 2, 8);
 
 	/* A bad root cannot be refused here; every walk faults instead. */
-	gpuvm_mmu_as_set_root(e.as, 0x10);
-	assert_int_equal(gpuvm_mmu_read(e.as, va, &got, 4, &f), -EFAULT);
+	gpuvm_mmu_as_set_root(e->as, 0x10);
+	assert_int_equal(gpuvm_mmu_read(e->as, va, &got, 4, &f), -EFAULT);
 	assert_fault(&f, GPUVM_MMU_FAULT_ADDRESS_SIZE, GPUVM_MMU_READ, va, 0);
-	env_fini(&e);
 }
 
 /*
@@ -1141,68 +896,66 @@ static void test_flush_gather(void **state)
 	struct gpuvm_pt_cfg pc;
 	struct gpuvm_pt_gather g;
 	struct gpuvm_pt *pt;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
-	env_init(&e, 48);
 	pc = (struct gpuvm_pt_cfg){
-		.mem = e.mem, .va_bits = 48, .pgsizes = GPUVM_PT_PGSIZE_4K,
+		.mem = e->mem, .va_bits = 48, .pgsizes = GPUVM_PT_PGSIZE_4K,
 	};
 	assert_int_equal(gpuvm_pt_create(&pc, &pt), 0);
-	map(&e, a, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	map(&e, a + GPUVM_SZ_4K, frame(&e, GPUVM_SZ_4K), 3, ATTRS);
-	read_ok(&e, a, 8);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
+	map(e, a, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	map(e, a + GPUVM_SZ_4K, frame(e, GPUVM_SZ_4K), 3, ATTRS);
+	read_ok(e, a, 8);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
 
 	gpuvm_pt_gather_init(&g);
-	gpuvm_mmu_flush_gather(e.as, pt, &g);
-	assert_int_equal(stats(&e).invalidations, 0);
+	gpuvm_mmu_flush_gather(e->as, pt, &g);
+	assert_int_equal(stats(e).invalidations, 0);
 
 	g.start = a;
 	g.end = a + GPUVM_SZ_4K;
-	gpuvm_mmu_flush_gather(e.as, pt, &g);
+	gpuvm_mmu_flush_gather(e->as, pt, &g);
 	assert_true(gpuvm_pt_gather_empty(&g));
-	assert_int_equal(stats(&e).invalidations, 1);
-	assert_int_equal(stats(&e).entries_dropped, 1);
-	read_ok(&e, a + GPUVM_SZ_4K, 8);
-	read_ok(&e, a, 8);
-	assert_counts(&e, 1, 3, 3, 12);
+	assert_int_equal(stats(e).invalidations, 1);
+	assert_int_equal(stats(e).entries_dropped, 1);
+	read_ok(e, a + GPUVM_SZ_4K, 8);
+	read_ok(e, a, 8);
+	assert_counts(e, 1, 3, 3, 12);
 	gpuvm_pt_destroy(pt);
-	env_fini(&e);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes_48),
-		cmocka_unit_test(test_sizes_40),
-		cmocka_unit_test(test_sizes_39),
-		cmocka_unit_test(test_sizes_32),
-		cmocka_unit_test(test_le_bytes),
-		cmocka_unit_test(test_cross_page),
-		cmocka_unit_test(test_cross_block_to_page),
-		cmocka_unit_test(test_cross_into_unmapped),
+		MMU_TEST(test_sizes_48, 48),
+		MMU_TEST(test_sizes_40, 40),
+		MMU_TEST(test_sizes_39, 39),
+		MMU_TEST(test_sizes_32, 32),
+		MMU_TEST(test_le_bytes, 48),
+		MMU_TEST(test_cross_page, 48),
+		MMU_TEST(test_cross_block_to_page, 39),
+		MMU_TEST(test_cross_into_unmapped, 48),
 		cmocka_unit_test(test_long_access),
 		cmocka_unit_test(test_long_access_tiny_tlb),
-		cmocka_unit_test(test_fault_translation_levels),
-		cmocka_unit_test(test_fault_translation_start_level1),
-		cmocka_unit_test(test_fault_permission),
-		cmocka_unit_test(test_fault_permission_second_page),
-		cmocka_unit_test(test_fault_address_size),
-		cmocka_unit_test(test_fault_outside_memory),
-		cmocka_unit_test(test_fault_access_flag),
-		cmocka_unit_test(test_null_leaf),
-		cmocka_unit_test(test_tlb_counters),
-		cmocka_unit_test(test_tlb_block_one_entry),
-		cmocka_unit_test(test_tlb_invalidate_range),
-		cmocka_unit_test(test_tlb_conflict),
-		cmocka_unit_test(test_stale_served_unchecked),
-		cmocka_unit_test(test_stale_caught_checked),
-		cmocka_unit_test(test_stale_fixed_by_invalidation),
+		MMU_TEST(test_fault_translation_levels, 48),
+		MMU_TEST(test_fault_translation_start_level1, 32),
+		MMU_TEST(test_fault_permission, 48),
+		MMU_TEST(test_fault_permission_second_page, 48),
+		MMU_TEST(test_fault_address_size_32, 32),
+		MMU_TEST(test_fault_address_size_48, 48),
+		MMU_TEST(test_fault_outside_memory, 48),
+		MMU_TEST(test_fault_access_flag, 48),
+		MMU_TEST(test_null_leaf, 48),
+		MMU_TEST(test_tlb_counters, 48),
+		MMU_TEST(test_tlb_block_one_entry, 48),
+		MMU_TEST(test_tlb_invalidate_range, 48),
+		MMU_TEST_CFG(test_tlb_conflict, 48, 4, false),
+		MMU_TEST_CFG(test_stale_served_unchecked, 48, 0, false),
+		MMU_TEST_CFG(test_stale_caught_checked, 48, 0, true),
+		MMU_TEST_CFG(test_stale_fixed_by_invalidation, 48, 0, true),
 		cmocka_unit_test(test_as_cfg),
 		cmocka_unit_test(test_fault_names),
-		cmocka_unit_test(test_set_root),
-		cmocka_unit_test(test_flush_gather),
+		MMU_TEST(test_set_root, 48),
+		MMU_TEST(test_flush_gather, 48),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

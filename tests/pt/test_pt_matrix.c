@@ -27,48 +27,7 @@
 #include "pt_test.h"
 
 /* ------------------------------------------------------------------ */
-/* Environment                                                         */
-
-static void env_init(struct env *e, enum layout layout, unsigned int va_bits,
-		     uint64_t pgsizes)
-{
-	struct gpuvm_mem_cfg mc = {
-		.size = layout == LAYOUT_HIGH ? 4 * SZ_1G + 64 * SZ_1M :
-						32 * SZ_1M,
-	};
-	struct gpuvm_pt_cfg pc = { .va_bits = va_bits, .pgsizes = pgsizes };
-	uint64_t pa, *fill = NULL, n = 0, i;
-	bool got0 = false;
-
-	e->va_bits = va_bits;
-	e->pgsizes = pgsizes;
-	e->lname = layout_name(layout);
-	EXPECT_INT(gpuvm_mem_create(&mc, &e->mem), 0);
-	pc.mem = e->mem;
-	if (layout == LAYOUT_HIGH) {
-		while (!gpuvm_mem_alloc(e->mem, SZ_1G, GPUVM_MEM_BO, &pa))
-			got0 |= pa == 0;
-		EXPECT_TRUE(got0);
-		EXPECT_INT(gpuvm_pt_create(&pc, &e->pt), 0);
-		EXPECT_TRUE(gpuvm_pt_root(e->pt) >= 4 * SZ_1G);
-		return;
-	}
-	fill = malloc(mc.size / SZ_4K * sizeof(*fill));
-	assert_non_null(fill);
-	while (!gpuvm_mem_alloc(e->mem, SZ_4K, GPUVM_MEM_BO, &pa)) {
-		if (pa)
-			fill[n++] = pa;
-		else
-			got0 = true;
-	}
-	EXPECT_TRUE(got0);
-	gpuvm_mem_free(e->mem, 0, SZ_4K, GPUVM_MEM_BO);
-	EXPECT_INT(gpuvm_pt_create(&pc, &e->pt), 0);
-	EXPECT_U64(gpuvm_pt_root(e->pt), 0);
-	for (i = 0; i < n; i++)
-		gpuvm_mem_free(e->mem, fill[i], SZ_4K, GPUVM_MEM_BO);
-	free(fill);
-}
+/* Leaves and translations                                             */
 
 /* Level of the largest supported leaf size <= natural. */
 static unsigned int leaf_level(uint64_t pgsizes, uint64_t natural)
@@ -128,22 +87,6 @@ static void check_xlate(const struct env *e, uint64_t iova, uint64_t pa,
 		EXPECT_U64(gpuvm_pte_addr(w.desc), (pa & ~mask));
 	}
 	check_attrs(w.desc, prot);
-}
-
-static int do_map(const struct env *e, uint64_t iova, uint64_t size,
-		  uint64_t pa, uint32_t prot)
-{
-	struct gpuvm_pt_linear lin;
-	struct gpuvm_pt_gather g;
-	int ret;
-
-	gpuvm_pt_linear_init(&lin, iova, pa);
-	gpuvm_pt_gather_init(&g);
-	ret = gpuvm_pt_map(e->pt, iova, size, &lin.src, prot, &g);
-	/* A map changes no valid entry of a free range. */
-	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
-	EXPECT_U64(g.freed_count, 0);
-	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -909,145 +852,8 @@ static void test_split_1g(void **state)
 /* ------------------------------------------------------------------ */
 /* Reference-model differential test                                   */
 
-struct diff {
-	struct env e;
-	uint64_t base, npages, seed, seed0, step;
-	uint64_t pa_align;    /* largest block size in play */
-	bool big;             /* 1 GiB-scale sizes */
-	bool trace;           /* GPUVM_PT_DIFF_TRACE set: print every step */
-	struct mpage *m;
-	uint8_t *tab[4];      /* tables seen, per level, window-relative key */
-	uint64_t ntab[4];
-};
-
-static uint64_t diff_key(const struct diff *d, uint64_t iova, unsigned int l)
-{
-	unsigned int sh = gpuvm_pt_level_shift(l - 1);
-
-	return (iova >> sh) - (d->base >> sh);
-}
-
-static void diff_init(struct diff *d, enum layout layout,
-		      unsigned int va_bits, uint64_t pgsizes, uint64_t base,
-		      uint64_t size, uint64_t seed, bool big)
-{
-	unsigned int l;
-
-	memset(d, 0, sizeof(*d));
-	d->base = base;
-	d->npages = size / SZ_4K;
-	d->seed = d->seed0 = seed;
-	d->big = big;
-	d->trace = getenv("GPUVM_PT_DIFF_TRACE") != NULL;
-	d->pa_align = (pgsizes & SZ_1G) ? SZ_1G : SZ_2M;
-	env_init(&d->e, layout, va_bits, pgsizes);
-	d->m = calloc(d->npages, sizeof(*d->m));
-	assert_non_null(d->m);
-	for (l = 1; l <= 3; l++) {
-		d->ntab[l] = diff_key(d, base + size - 1, l) + 1;
-		d->tab[l] = calloc(d->ntab[l], 1);
-		assert_non_null(d->tab[l]);
-	}
-}
-
-static void diff_fini(struct diff *d)
-{
-	unsigned int l;
-
-	for (l = 1; l <= 3; l++)
-		free(d->tab[l]);
-	free(d->m);
-	env_fini(&d->e);
-}
-
-/* Every page of the window against the model; exact counts. */
-static void diff_check(struct diff *d)
-{
-	unsigned int start = gpuvm_pt_start_level(d->e.pt), l;
-	uint64_t i, leaves[3] = { 0, 0, 0 }, nulls = 0, tables = 1;
-	struct gpuvm_pt_stats st;
-	struct gpuvm_pt_walk w;
-
-	for (l = 1; l <= 3; l++)
-		memset(d->tab[l], 0, d->ntab[l]);
-	for (i = 0; i < d->npages; i++) {
-		uint64_t iova = d->base + i * SZ_4K;
-		uint64_t off = (i * 0x9e5) & 0xfff, lsize;
-		const struct mpage *p = &d->m[i];
-		int ret = gpuvm_pt_iova_to_phys(d->e.pt, iova + off, &w);
-
-		if (!p->mapped) {
-			if (ret != -ENOENT)
-				fail_msg("[%s] page 0x%" PRIx64 ": model says "
-					 "unmapped, iova_to_phys %d (pa 0x%"
-					 PRIx64 " level %u)", ctx, iova, ret,
-					 ret ? 0 : w.pa, ret ? 0 : w.level);
-			continue;
-		}
-		if (ret)
-			fail_msg("[%s] page 0x%" PRIx64 ": model says mapped "
-				 "to 0x%" PRIx64 ", iova_to_phys %d", ctx,
-				 iova, p->pa, ret);
-		if (w.level < start || w.level > 3 ||
-		    !supported(d->e.pgsizes, w.level))
-			fail_msg("[%s] page 0x%" PRIx64 ": leaf level %u",
-				 ctx, iova, w.level);
-		lsize = gpuvm_pt_level_size(w.level);
-		if (p->prot & GPUVM_PT_PROT_NULL) {
-			if (gpuvm_pte_addr(w.desc) ||
-			    w.pa != ((iova + off) & (lsize - 1)))
-				fail_msg("[%s] page 0x%" PRIx64 ": NULL leaf "
-					 "desc 0x%" PRIx64 " pa 0x%" PRIx64,
-					 ctx, iova, w.desc, w.pa);
-		} else if (w.pa != p->pa + off) {
-			fail_msg("[%s] page 0x%" PRIx64 ": pa 0x%" PRIx64
-				 " (level %u), model 0x%" PRIx64, ctx, iova,
-				 w.pa - off, w.level, p->pa);
-		}
-		if (!!(w.desc & GPUVM_PTE_AP_RDONLY) !=
-			    !!(p->prot & GPUVM_PT_PROT_READONLY) ||
-		    !!(w.desc & GPUVM_PTE_XN) !=
-			    !!(p->prot & GPUVM_PT_PROT_NOEXEC) ||
-		    !!(w.desc & GPUVM_PTE_PXN) !=
-			    !!(p->prot & GPUVM_PT_PROT_NOEXEC) ||
-		    !!(w.desc & GPUVM_PTE_SW_NULL) !=
-			    !!(p->prot & GPUVM_PT_PROT_NULL) ||
-		    !!(w.desc & GPUVM_PTE_ATTRINDX_MASK) !=
-			    !!(p->prot & GPUVM_PT_PROT_UNCACHED) ||
-		    !(w.desc & GPUVM_PTE_AF))
-			fail_msg("[%s] page 0x%" PRIx64 ": desc 0x%" PRIx64
-				 " (level %u) vs model prot 0x%x", ctx, iova,
-				 w.desc, w.level, p->prot);
-		if (!(iova & (lsize - 1))) {
-			/* first page of its leaf: the leaf is in the window */
-			if (iova + lsize > d->base + d->npages * SZ_4K)
-				fail_msg("[%s] leaf at 0x%" PRIx64 " level %u "
-					 "leaves the window", ctx, iova,
-					 w.level);
-			leaves[3 - w.level]++;
-			if (p->prot & GPUVM_PT_PROT_NULL)
-				nulls++;
-		}
-		for (l = start + 1; l <= w.level; l++) {
-			uint8_t *t = &d->tab[l][diff_key(d, iova, l)];
-
-			tables += !*t;
-			*t = 1;
-		}
-	}
-	get_stats(&d->e, &st);
-	EXPECT_U64(st.leaves[0], leaves[0]);
-	EXPECT_U64(st.leaves[1], leaves[1]);
-	EXPECT_U64(st.leaves[2], leaves[2]);
-	EXPECT_U64(st.null_leaves, nulls);
-	/* every unmap prunes: a table exists iff a leaf below it does */
-	EXPECT_U64(st.table_pages, tables);
-	EXPECT_U64(pt_frames(&d->e), st.table_pages);
-	check_valid(&d->e);
-}
-
 /* A random size in pages, at most max. */
-static uint64_t diff_pages(struct diff *d, uint64_t max)
+static uint64_t diff_pages(struct pt_model *d, uint64_t max)
 {
 	uint64_t r = rng_below(&d->seed, 100), n;
 
@@ -1069,7 +875,7 @@ static uint64_t diff_pages(struct diff *d, uint64_t max)
 	return n > max ? max : n;
 }
 
-static uint64_t diff_iova(struct diff *d, uint64_t pages)
+static uint64_t diff_iova(struct pt_model *d, uint64_t pages)
 {
 	uint64_t r = rng_below(&d->seed, 100), align, span;
 
@@ -1087,7 +893,7 @@ static uint64_t diff_iova(struct diff *d, uint64_t pages)
 
 /* A PA for iova: congruent modulo the block size (so blocks can fit), or
  * aligned to a block but not congruent, or any 4 KiB page. */
-static uint64_t diff_pa(struct diff *d, uint64_t iova)
+static uint64_t diff_pa(struct pt_model *d, uint64_t iova)
 {
 	uint64_t r = rng_below(&d->seed, 100);
 	uint64_t blk = rng_below(&d->seed, (1ull << 40) / SZ_1G) * SZ_1G;
@@ -1101,7 +907,12 @@ static uint64_t diff_pa(struct diff *d, uint64_t iova)
 	return rng_below(&d->seed, (1ull << 40) / SZ_4K) * SZ_4K;
 }
 
-static void diff_map(struct diff *d)
+static uint64_t diff_pa_cb(void *d, uint64_t iova)
+{
+	return diff_pa(d, iova);
+}
+
+static void diff_map(struct pt_model *d)
 {
 	uint64_t pages = diff_pages(d, d->npages), iova = diff_iova(d, pages);
 	uint64_t size = pages * SZ_4K, first = (iova - d->base) / SZ_4K, i;
@@ -1116,7 +927,6 @@ static void diff_map(struct diff *d)
 	int ret;
 
 	memset(&frag, 0, sizeof(frag));
-
 	if (!rng_below(&d->seed, 8))
 		prot |= GPUVM_PT_PROT_NULL;
 	gpuvm_pt_linear_init(&lin, iova, diff_pa(d, iova));
@@ -1124,23 +934,7 @@ static void diff_map(struct diff *d)
 	if (!(prot & GPUVM_PT_PROT_NULL) && pages > 1 &&
 	    rng_below(&d->seed, 100) < 15) {
 		/* fragmented: pieces at random page boundaries */
-		frag.src.pa_at = frag_pa_at;
-		frag.src.cookie = &frag;
-		frag.src.shared = NULL;
-		frag.n = 1 + (unsigned int)rng_below(&d->seed,
-			     pages < MAX_PIECES ? pages : MAX_PIECES);
-		frag.iova[0] = iova;
-		frag.iova[frag.n] = iova + size;
-		for (i = 1; i < frag.n; i++) {
-			uint64_t lo = frag.iova[i - 1] + SZ_4K;
-			uint64_t left = frag.n - i; /* pieces still to place */
-			uint64_t hi = iova + size - left * SZ_4K;
-
-			frag.iova[i] = lo + rng_below(&d->seed,
-					(hi - lo) / SZ_4K + 1) * SZ_4K;
-		}
-		for (i = 0; i < frag.n; i++)
-			frag.pa[i] = diff_pa(d, frag.iova[i]);
+		frag_build(&frag, iova, pages, &d->seed, diff_pa_cb, d);
 		src = &frag.src;
 	}
 
@@ -1180,7 +974,7 @@ static void diff_map(struct diff *d)
 	}
 }
 
-static void diff_unmap(struct diff *d)
+static void diff_unmap(struct pt_model *d)
 {
 	uint64_t pages, iova, size, first, i, lo = 0, hi = 0, frames;
 	struct gpuvm_pt_gather g;
@@ -1231,18 +1025,18 @@ static void diff_run(enum layout layout, unsigned int va_bits,
 		     uint64_t pgsizes, uint64_t base, uint64_t size,
 		     uint64_t seed, uint64_t steps, bool big)
 {
-	struct diff d;
+	struct pt_model d;
 
-	diff_init(&d, layout, va_bits, pgsizes, base, size, seed, big);
+	pt_model_init(&d, layout, va_bits, pgsizes, base, size, seed, big);
 	CTX("diff, %s, va_bits %u pgsizes %s initial seed 0x%" PRIx64,
 	    layout_name(layout), va_bits, pgs_name(pgsizes), seed);
-	diff_check(&d);
+	pt_model_check(&d, true);
 	for (d.step = 0; d.step < steps; d.step++) {
 		if (rng_below(&d.seed, 100) < 58)
 			diff_map(&d);
 		else
 			diff_unmap(&d);
-		diff_check(&d);
+		pt_model_check(&d, true);
 	}
 	/* Unmap everything: back to the top table alone. */
 	CTX("diff, %s, va_bits %u pgsizes %s initial seed 0x%" PRIx64
@@ -1254,11 +1048,11 @@ static void diff_run(enum layout layout, unsigned int va_bits,
 		EXPECT_INT(gpuvm_pt_unmap(d.e.pt, base, size, &g), 0);
 		gpuvm_pt_gather_release(d.e.pt, &g);
 		memset(d.m, 0, d.npages * sizeof(*d.m));
-		diff_check(&d);
+		pt_model_check(&d, true);
 		EXPECT_U64(table_pages(&d.e), 1);
 		EXPECT_U64(pt_frames(&d.e), 1);
 	}
-	diff_fini(&d);
+	pt_model_fini(&d);
 }
 
 /* 64 MiB at 13 GiB + 0: an odd GiB offset. */

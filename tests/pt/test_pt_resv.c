@@ -46,67 +46,12 @@
  * ({4K,2M,1G}) needs 1 + 1 = 2 and uses 2: split counts are exact too.
  * test_resv_unmap_split_counts pins that.
  */
-#define PT_TEST_OWN_PT_FRAMES
 #define PT_TEST_OWN_CHECK_VALID
 
 #include "pt_test.h"
 
 /* ------------------------------------------------------------------ */
 /* Environment                                                         */
-
-static void env_init(struct env *e, enum layout layout, unsigned int va_bits,
-		     uint64_t pgsizes)
-{
-	struct gpuvm_mem_cfg mc = {
-		.size = layout == LAYOUT_HIGH ? 4 * SZ_1G + 64 * SZ_1M :
-						32 * SZ_1M,
-	};
-	struct gpuvm_pt_cfg pc = { .va_bits = va_bits, .pgsizes = pgsizes };
-	uint64_t pa, *fill, n = 0, i;
-	bool got0 = false;
-
-	e->va_bits = va_bits;
-	e->pgsizes = pgsizes;
-	EXPECT_INT(gpuvm_mem_create(&mc, &e->mem), 0);
-	pc.mem = e->mem;
-	if (layout == LAYOUT_HIGH) {
-		while (!gpuvm_mem_alloc(e->mem, SZ_1G, GPUVM_MEM_BO, &pa))
-			got0 |= pa == 0;
-		EXPECT_TRUE(got0);
-		EXPECT_INT(gpuvm_pt_create(&pc, &e->pt), 0);
-		EXPECT_TRUE(gpuvm_pt_root(e->pt) >= 4 * SZ_1G);
-		return;
-	}
-	fill = malloc(mc.size / SZ_4K * sizeof(*fill));
-	assert_non_null(fill);
-	while (!gpuvm_mem_alloc(e->mem, SZ_4K, GPUVM_MEM_BO, &pa)) {
-		if (pa)
-			fill[n++] = pa;
-		else
-			got0 = true;
-	}
-	EXPECT_TRUE(got0);
-	gpuvm_mem_free(e->mem, 0, SZ_4K, GPUVM_MEM_BO);
-	EXPECT_INT(gpuvm_pt_create(&pc, &e->pt), 0);
-	EXPECT_U64(gpuvm_pt_root(e->pt), 0);
-	for (i = 0; i < n; i++)
-		gpuvm_mem_free(e->mem, fill[i], SZ_4K, GPUVM_MEM_BO);
-	free(fill);
-}
-
-static void mem_stats(const struct env *e, struct gpuvm_mem_stats *ms)
-{
-	memset(ms, 0, sizeof(*ms));
-	gpuvm_mem_stats(e->mem, ms);
-}
-
-static uint64_t pt_frames(const struct env *e)
-{
-	struct gpuvm_mem_stats ms;
-
-	mem_stats(e, &ms);
-	return ms.frames_by_purpose[GPUVM_MEM_PT];
-}
 
 static void check_valid(const struct env *e)
 {
@@ -128,29 +73,6 @@ static void check_xlate(const struct env *e, uint64_t iova, uint64_t pa,
 		EXPECT_U64(gpuvm_pte_addr(w.desc), 0);
 	else
 		EXPECT_U64(w.pa, pa);
-}
-
-static int do_map(const struct env *e, uint64_t iova, uint64_t size,
-		  uint64_t pa, uint32_t prot)
-{
-	struct gpuvm_pt_linear lin;
-	struct gpuvm_pt_gather g;
-
-	gpuvm_pt_linear_init(&lin, iova, pa);
-	gpuvm_pt_gather_init(&g);
-	return gpuvm_pt_map(e->pt, iova, size, &lin.src, prot, &g);
-}
-
-/* gpuvm_pt_unmap + release (there is no MMU here). */
-static int do_unmap(const struct env *e, uint64_t iova, uint64_t size)
-{
-	struct gpuvm_pt_gather g;
-	int ret;
-
-	gpuvm_pt_gather_init(&g);
-	ret = gpuvm_pt_unmap(e->pt, iova, size, &g);
-	gpuvm_pt_gather_release(e->pt, &g);
-	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -519,7 +441,7 @@ static void watch_start(const struct env *e, struct alloc_watch *w)
 {
 	struct gpuvm_mem_stats ms;
 
-	mem_stats(e, &ms);
+	ms = mem_stats_of(e->mem);
 	w->allocs = ms.allocs;
 	w->failures = ms.alloc_failures;
 	gpuvm_mem_fail_nth_alloc(e->mem, 1);
@@ -530,7 +452,7 @@ static void watch_end(const struct env *e, const struct alloc_watch *w)
 	struct gpuvm_mem_stats ms;
 
 	gpuvm_mem_fail_nth_alloc(e->mem, 0);
-	mem_stats(e, &ms);
+	ms = mem_stats_of(e->mem);
 	EXPECT_U64(ms.allocs, w->allocs);
 	EXPECT_U64(ms.alloc_failures, w->failures);
 }
@@ -676,7 +598,7 @@ static void test_resv_release_unused(void **state)
 	check_quiescent(&e);
 
 	CTX("release unused: fill is incremental");
-	mem_stats(&e, &m0);
+	m0 = mem_stats_of(e.mem);
 	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, SZ_1T, SZ_1G, &lin.src, 0,
 					&resv), 0);
 	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
@@ -687,7 +609,7 @@ static void test_resv_release_unused(void **state)
 	EXPECT_U64(resv.need, 2 + 3);
 	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
 	EXPECT_U64(resv.filled, 5);
-	mem_stats(&e, &m1);
+	m1 = mem_stats_of(e.mem);
 	EXPECT_U64(m1.allocs - m0.allocs, 5);
 	EXPECT_U64(pt_frames(&e), 5 + 5);
 	gpuvm_pt_resv_release(e.pt, &resv);
@@ -738,7 +660,7 @@ static void snap(const struct env *e, struct snapshot *s)
 	struct gpuvm_mem_stats ms;
 
 	get_stats(e, &s->st);
-	mem_stats(e, &ms);
+	ms = mem_stats_of(e->mem);
 	s->frames = ms.frames_by_purpose[GPUVM_MEM_PT];
 	s->failures = ms.alloc_failures;
 }
@@ -818,46 +740,43 @@ static void test_resv_fill_enomem(void **state)
 	struct gpuvm_pt_resv resv = { 0 };
 	struct gpuvm_pt_linear lin;
 	struct snapshot s0;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("fill -ENOMEM, empty reservation");
-	env_init(&e, LAYOUT_HIGH, 48, PG_4K);
 	gpuvm_pt_linear_init(&lin, 0, 0x1000);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 0, &resv),
 		   0);
 	EXPECT_U64(resv.need, 3);
-	snap(&e, &s0);
-	gpuvm_mem_fail_nth_alloc(e.mem, 3);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), -ENOMEM);
-	gpuvm_mem_fail_nth_alloc(e.mem, 0);
+	snap(e, &s0);
+	gpuvm_mem_fail_nth_alloc(e->mem, 3);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), -ENOMEM);
+	gpuvm_mem_fail_nth_alloc(e->mem, 0);
 	EXPECT_U64(resv.need, 3);
 	EXPECT_U64(resv.filled, 0);
 	EXPECT_U64(resv.used, 0);
-	check_unchanged(&e, &s0);
+	check_unchanged(e, &s0);
 
 	CTX("fill -ENOMEM, partly filled reservation");
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
-	EXPECT_U64(pt_frames(&e), 4);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
+	EXPECT_U64(pt_frames(e), 4);
 	gpuvm_pt_linear_init(&lin, SZ_1G, 0x80000000);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, SZ_1G, SZ_1G, &lin.src, 0,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, SZ_1G, SZ_1G, &lin.src, 0,
 					&resv), 0);
 	EXPECT_U64(resv.need, 3 + 514);
-	snap(&e, &s0);
-	gpuvm_mem_fail_nth_alloc(e.mem, 100);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), -ENOMEM);
-	gpuvm_mem_fail_nth_alloc(e.mem, 0);
+	snap(e, &s0);
+	gpuvm_mem_fail_nth_alloc(e->mem, 100);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), -ENOMEM);
+	gpuvm_mem_fail_nth_alloc(e->mem, 0);
 	EXPECT_U64(resv.filled, 3);
 	EXPECT_U64(resv.need, 3 + 514);
-	check_unchanged(&e, &s0);
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
+	check_unchanged(e, &s0);
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
 	EXPECT_U64(resv.filled, 517);
-	EXPECT_U64(pt_frames(&e), 1 + 517);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	check_quiescent(&e);
-	EXPECT_U64(table_pages(&e), 1);
-	env_fini(&e);
+	EXPECT_U64(pt_frames(e), 1 + 517);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	check_quiescent(e);
+	EXPECT_U64(table_pages(e), 1);
 }
 
 /* Unmapping part of a block needs tables; their lack changes nothing. */
@@ -928,68 +847,65 @@ static void test_resv_errors(void **state)
 	struct gpuvm_pt_linear lin;
 	struct gpuvm_pt_gather g;
 	struct snapshot s0, s1;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("reservation errors");
-	env_init(&e, LAYOUT_HIGH, 39, PG_4K_2M);
 	gpuvm_pt_linear_init(&lin, 0, 0);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0x800, SZ_4K, &lin.src, 0,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0x800, SZ_4K, &lin.src, 0,
 					&resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, 0x800, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, 0x800, &lin.src, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, 0, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, 0, &lin.src, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, SZ_512G - SZ_4K, 2 * SZ_4K,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, SZ_512G - SZ_4K, 2 * SZ_4K,
 					&lin.src, 0, &resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 1u << 4,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 1u << 4,
 					&resv), -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, NULL, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, NULL, 0, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, SZ_512G, SZ_4K, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, SZ_512G, SZ_4K, &resv),
 		   -EINVAL);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, 0x10, SZ_4K, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, 0x10, SZ_4K, &resv),
 		   -EINVAL);
 	EXPECT_U64(resv.need, 0);
 	/* a NULL map needs no source */
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, NULL,
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, NULL,
 					GPUVM_PT_PROT_NULL, &resv), 0);
 	EXPECT_U64(resv.need, 2);
 	resv.need = 0;
 
 	CTX("apply without a reservation: -ENOSPC, nothing done");
-	snap(&e, &s0);
+	snap(e, &s0);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_map_reserved(e.pt, 0, SZ_4K, &lin.src, 0, &resv,
+	EXPECT_INT(gpuvm_pt_map_reserved(e->pt, 0, SZ_4K, &lin.src, 0, &resv,
 					 &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_U64(resv.used, 0);
-	check_unmapped(&e, 0);
-	EXPECT_INT(do_map(&e, SZ_1G, SZ_2M, SZ_1G, 0), 0);
-	snap(&e, &s0);
-	EXPECT_INT(gpuvm_pt_unmap_reserved(e.pt, SZ_1G + SZ_4K, SZ_4K, &resv,
+	check_unmapped(e, 0);
+	EXPECT_INT(do_map(e, SZ_1G, SZ_2M, SZ_1G, 0), 0);
+	snap(e, &s0);
+	EXPECT_INT(gpuvm_pt_unmap_reserved(e->pt, SZ_1G + SZ_4K, SZ_4K, &resv,
 					   &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
-	check_xlate(&e, SZ_1G + SZ_4K, SZ_1G + SZ_4K, 2, false);
+	check_xlate(e, SZ_1G + SZ_4K, SZ_1G + SZ_4K, 2, false);
 
 	CTX("apply with a short reservation: -ENOSPC, nothing done");
-	EXPECT_INT(gpuvm_pt_reserve_map(e.pt, 0, SZ_4K, &lin.src, 0, &resv),
+	EXPECT_INT(gpuvm_pt_reserve_map(e->pt, 0, SZ_4K, &lin.src, 0, &resv),
 		   0);
 	EXPECT_U64(resv.need, 2);
 	resv.need = 1;
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
-	snap(&e, &s0);
-	EXPECT_INT(gpuvm_pt_map_reserved(e.pt, 0, SZ_4K, &lin.src, 0, &resv,
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
+	snap(e, &s0);
+	EXPECT_INT(gpuvm_pt_map_reserved(e->pt, 0, SZ_4K, &lin.src, 0, &resv,
 					 &g), -ENOSPC);
-	snap(&e, &s1);
+	snap(e, &s1);
 	EXPECT_TRUE(memcmp(&s0.st, &s1.st, sizeof(s0.st)) == 0);
 	EXPECT_U64(resv.used, 0);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	check_quiescent(&e);
-	env_fini(&e);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	check_quiescent(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1000,90 +916,87 @@ static void test_prune_deferred_free(void **state)
 	struct gpuvm_pt_resv resv = { 0 };
 	uint64_t iova = 0x123456789000ull, root;
 	struct gpuvm_pt_gather g;
-	struct env e;
+	struct env *e = *state;
 
-	(void)state;
 	CTX("prune: the only 4 KiB page, gpuvm_pt_unmap");
-	env_init(&e, LAYOUT_HIGH, 48, PG_4K_2M);
-	root = gpuvm_pt_root(e.pt);
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_U64(table_pages(&e), 4);
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_TRUE(gpuvm_pte_is_table(gpuvm_mem_read64(e.mem, root + 8 *
+	root = gpuvm_pt_root(e->pt);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_U64(table_pages(e), 4);
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_TRUE(gpuvm_pte_is_table(gpuvm_mem_read64(e->mem, root + 8 *
 				gpuvm_pt_index(iova, 0)), 0));
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova, SZ_4K, &g), 0);
 	EXPECT_U64(g.start, iova);
 	EXPECT_U64(g.end, iova + SZ_4K);
 	EXPECT_U64(g.freed_count, 3);
 	EXPECT_TRUE(g.freed_head != 0);
-	EXPECT_U64(table_pages(&e), 1);
+	EXPECT_U64(table_pages(e), 1);
 	/* unlinked but not freed: the TLB may still hold them */
-	EXPECT_U64(pt_frames(&e), 4);
-	EXPECT_U64(gpuvm_mem_read64(e.mem, root + 8 * gpuvm_pt_index(iova, 0)),
+	EXPECT_U64(pt_frames(e), 4);
+	EXPECT_U64(gpuvm_mem_read64(e->mem, root + 8 * gpuvm_pt_index(iova, 0)),
 		   0);
-	check_unmapped(&e, iova);
-	check_valid(&e);
-	gpuvm_pt_gather_release(e.pt, &g);
-	EXPECT_U64(pt_frames(&e), 1);
+	check_unmapped(e, iova);
+	check_valid(e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	EXPECT_U64(pt_frames(e), 1);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
 	EXPECT_U64(g.freed_count, 0);
 	EXPECT_U64(g.freed_head, 0);
-	check_quiescent(&e);
+	check_quiescent(e);
 
 	CTX("prune: step by step");
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_INT(gpuvm_pt_reserve_unmap(e.pt, iova, SZ_4K, &resv), 0);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_INT(gpuvm_pt_reserve_unmap(e->pt, iova, SZ_4K, &resv), 0);
 	EXPECT_U64(resv.need, 0);
-	EXPECT_INT(gpuvm_pt_resv_fill(e.pt, &resv), 0);
+	EXPECT_INT(gpuvm_pt_resv_fill(e->pt, &resv), 0);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap_reserved(e.pt, iova, SZ_4K, &resv, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap_reserved(e->pt, iova, SZ_4K, &resv, &g), 0);
 	/* empty tables stay linked until the prune */
-	EXPECT_U64(table_pages(&e), 4);
+	EXPECT_U64(table_pages(e), 4);
 	EXPECT_U64(g.freed_count, 0);
-	check_unmapped(&e, iova);
-	check_valid(&e);
-	gpuvm_pt_prune(e.pt, &g);
-	EXPECT_U64(table_pages(&e), 1);
+	check_unmapped(e, iova);
+	check_valid(e);
+	gpuvm_pt_prune(e->pt, &g);
+	EXPECT_U64(table_pages(e), 1);
 	EXPECT_U64(g.freed_count, 3);
-	EXPECT_U64(pt_frames(&e), 4);
-	check_valid(&e);
-	gpuvm_pt_gather_release(e.pt, &g);
-	gpuvm_pt_resv_release(e.pt, &resv);
-	EXPECT_U64(pt_frames(&e), 1);
-	check_quiescent(&e);
+	EXPECT_U64(pt_frames(e), 4);
+	check_valid(e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	gpuvm_pt_resv_release(e->pt, &resv);
+	EXPECT_U64(pt_frames(e), 1);
+	check_quiescent(e);
 
 	CTX("prune: only the tables left empty");
-	EXPECT_INT(do_map(&e, iova, SZ_4K, 0x5000, 0), 0);
-	EXPECT_INT(do_map(&e, iova + SZ_2M, SZ_4K, 0x6000, 0), 0);
-	EXPECT_INT(do_map(&e, iova + SZ_1G, SZ_4K, 0x7000, 0), 0);
-	EXPECT_U64(table_pages(&e), 1 + 1 + 2 + 3);
+	EXPECT_INT(do_map(e, iova, SZ_4K, 0x5000, 0), 0);
+	EXPECT_INT(do_map(e, iova + SZ_2M, SZ_4K, 0x6000, 0), 0);
+	EXPECT_INT(do_map(e, iova + SZ_1G, SZ_4K, 0x7000, 0), 0);
+	EXPECT_U64(table_pages(e), 1 + 1 + 2 + 3);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova + SZ_2M, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova + SZ_2M, SZ_4K, &g), 0);
 	EXPECT_U64(g.freed_count, 1); /* its L3 */
-	gpuvm_pt_gather_release(e.pt, &g);
+	gpuvm_pt_gather_release(e->pt, &g);
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, iova + SZ_1G, SZ_4K, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, iova + SZ_1G, SZ_4K, &g), 0);
 	EXPECT_U64(g.freed_count, 2); /* its L3 and L2 */
-	gpuvm_pt_gather_release(e.pt, &g);
-	EXPECT_U64(table_pages(&e), 4);
-	check_xlate(&e, iova, 0x5000, 3, false);
-	check_quiescent(&e);
+	gpuvm_pt_gather_release(e->pt, &g);
+	EXPECT_U64(table_pages(e), 4);
+	check_xlate(e, iova, 0x5000, 3, false);
+	check_quiescent(e);
 	/* the whole VA: the last page and its three tables go */
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, 0, 1ull << 48, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, 0, 1ull << 48, &g), 0);
 	EXPECT_U64(g.freed_count, 3);
 	EXPECT_U64(g.start, iova);
 	EXPECT_U64(g.end, iova + SZ_4K);
-	gpuvm_pt_gather_release(e.pt, &g);
+	gpuvm_pt_gather_release(e->pt, &g);
 	/* unmapping nothing queues nothing */
 	gpuvm_pt_gather_init(&g);
-	EXPECT_INT(gpuvm_pt_unmap(e.pt, 0, 1ull << 48, &g), 0);
+	EXPECT_INT(gpuvm_pt_unmap(e->pt, 0, 1ull << 48, &g), 0);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
 	EXPECT_U64(g.freed_count, 0);
-	EXPECT_U64(pt_frames(&e), 1);
-	check_quiescent(&e);
-	env_fini(&e);
+	EXPECT_U64(pt_frames(e), 1);
+	check_quiescent(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1151,87 +1064,7 @@ static void test_resv_txn_block_over_emptied_table(void **state)
 /* ------------------------------------------------------------------ */
 /* Random transactions: the reservation is never exceeded               */
 
-struct rnd {
-	struct env e;
-	uint64_t base, npages, seed, seed0, step;
-	uint64_t pa_align;
-	bool big;
-	struct mpage *m;
-	uint8_t *tab[4];
-	uint64_t ntab[4];
-	uint64_t slack, txns; /* sum of need - used, transactions */
-};
-
-static uint64_t rnd_key(const struct rnd *r, uint64_t iova, unsigned int l)
-{
-	unsigned int sh = gpuvm_pt_level_shift(l - 1);
-
-	return (iova >> sh) - (r->base >> sh);
-}
-
-/* Every page against the model; exact leaf and table counts. */
-static void rnd_check(struct rnd *r)
-{
-	unsigned int start = gpuvm_pt_start_level(r->e.pt), l;
-	uint64_t i, leaves[3] = { 0, 0, 0 }, nulls = 0, tables = 1;
-	struct gpuvm_pt_stats st;
-	struct gpuvm_pt_walk w;
-
-	for (l = 1; l <= 3; l++)
-		memset(r->tab[l], 0, r->ntab[l]);
-	for (i = 0; i < r->npages; i++) {
-		uint64_t iova = r->base + i * SZ_4K, lsize;
-		const struct mpage *p = &r->m[i];
-		int ret = gpuvm_pt_iova_to_phys(r->e.pt, iova, &w);
-
-		if (!p->mapped) {
-			if (ret != -ENOENT)
-				fail_msg("[%s] page 0x%" PRIx64 ": model says "
-					 "unmapped, iova_to_phys %d", ctx,
-					 iova, ret);
-			continue;
-		}
-		if (ret)
-			fail_msg("[%s] page 0x%" PRIx64 ": model says mapped, "
-				 "iova_to_phys %d", ctx, iova, ret);
-		lsize = gpuvm_pt_level_size(w.level);
-		if ((p->prot & GPUVM_PT_PROT_NULL) ?
-		    (gpuvm_pte_addr(w.desc) || !gpuvm_pte_is_null(w.desc)) :
-		    w.pa != p->pa)
-			fail_msg("[%s] page 0x%" PRIx64 ": pa 0x%" PRIx64
-				 " desc 0x%" PRIx64 " level %u, model pa 0x%"
-				 PRIx64 " prot 0x%x", ctx, iova, w.pa, w.desc,
-				 w.level, p->pa, p->prot);
-		if (!!(w.desc & GPUVM_PTE_AP_RDONLY) !=
-			    !!(p->prot & GPUVM_PT_PROT_READONLY) ||
-		    !!(w.desc & GPUVM_PTE_XN) !=
-			    !!(p->prot & GPUVM_PT_PROT_NOEXEC) ||
-		    !!(w.desc & GPUVM_PTE_SW_NULL) !=
-			    !!(p->prot & GPUVM_PT_PROT_NULL))
-			fail_msg("[%s] page 0x%" PRIx64 ": desc 0x%" PRIx64
-				 " vs model prot 0x%x", ctx, iova, w.desc,
-				 p->prot);
-		if (!(iova & (lsize - 1))) {
-			leaves[3 - w.level]++;
-			nulls += !!(p->prot & GPUVM_PT_PROT_NULL);
-		}
-		for (l = start + 1; l <= w.level; l++) {
-			uint8_t *t = &r->tab[l][rnd_key(r, iova, l)];
-
-			tables += !*t;
-			*t = 1;
-		}
-	}
-	get_stats(&r->e, &st);
-	EXPECT_U64(st.leaves[0], leaves[0]);
-	EXPECT_U64(st.leaves[1], leaves[1]);
-	EXPECT_U64(st.leaves[2], leaves[2]);
-	EXPECT_U64(st.null_leaves, nulls);
-	EXPECT_U64(st.table_pages, tables);
-	check_quiescent(&r->e);
-}
-
-static uint64_t rnd_pages(struct rnd *r, uint64_t max)
+static uint64_t rnd_pages(struct pt_model *r, uint64_t max)
 {
 	uint64_t x = rng_below(&r->seed, 100), n;
 
@@ -1251,7 +1084,7 @@ static uint64_t rnd_pages(struct rnd *r, uint64_t max)
 }
 
 /* First page (window-relative) of a range of `pages` pages. */
-static uint64_t rnd_first(struct rnd *r, uint64_t pages)
+static uint64_t rnd_first(struct pt_model *r, uint64_t pages)
 {
 	uint64_t x = rng_below(&r->seed, 100), align;
 
@@ -1266,7 +1099,7 @@ static uint64_t rnd_first(struct rnd *r, uint64_t pages)
 	return rng_below(&r->seed, (r->npages - pages) / align + 1) * align;
 }
 
-static uint64_t rnd_pa(struct rnd *r, uint64_t iova)
+static uint64_t rnd_pa(struct pt_model *r, uint64_t iova)
 {
 	uint64_t x = rng_below(&r->seed, 100);
 	uint64_t blk = rng_below(&r->seed, SZ_1T / SZ_1G) * SZ_1G;
@@ -1279,122 +1112,160 @@ static uint64_t rnd_pa(struct rnd *r, uint64_t iova)
 	return rng_below(&r->seed, SZ_1T / SZ_4K) * SZ_4K;
 }
 
-/* One transaction: [uf, uf + un) unmapped (un may be 0), then
- * [mf, mf + mn) mapped (mn may be 0); page numbers window-relative. */
-static void rnd_txn(struct rnd *r, uint64_t uf, uint64_t un, uint64_t mf,
-		    uint64_t mn)
+static uint64_t rnd_pa_cb(void *r, uint64_t iova)
 {
-	uint64_t uiova = r->base + uf * SZ_4K, miova = r->base + mf * SZ_4K;
-	uint32_t prot = (uint32_t)rng_below(&r->seed, 8);
-	struct gpuvm_pt_resv resv = { 0 };
+	return rnd_pa(r, iova);
+}
+
+/* A transaction's map: a linear source, sometimes a fragmented one. */
+struct rnd_map {
+	uint32_t prot;
 	const struct gpuvm_pt_src *src;
-	uint64_t lo = 0, hi = 0, i, frames0, lim_lo, lim_hi;
 	struct gpuvm_pt_linear lin;
-	struct gpuvm_pt_gather g;
 	struct frag_src frag;
+};
 
-	memset(&frag, 0, sizeof(frag));
+static void rnd_pick_src(struct pt_model *r, struct rnd_map *mp,
+			 uint64_t miova, uint64_t mn)
+{
+	mp->prot = (uint32_t)rng_below(&r->seed, 8);
+	memset(&mp->frag, 0, sizeof(mp->frag));
 	if (!rng_below(&r->seed, 8))
-		prot |= GPUVM_PT_PROT_NULL;
-	gpuvm_pt_linear_init(&lin, miova, rnd_pa(r, miova));
-	src = &lin.src;
-	if (mn > 1 && !(prot & GPUVM_PT_PROT_NULL) &&
+		mp->prot |= GPUVM_PT_PROT_NULL;
+	gpuvm_pt_linear_init(&mp->lin, miova, rnd_pa(r, miova));
+	mp->src = &mp->lin.src;
+	if (mn > 1 && !(mp->prot & GPUVM_PT_PROT_NULL) &&
 	    rng_below(&r->seed, 100) < 15) {
-		frag.src.pa_at = frag_pa_at;
-		frag.src.cookie = &frag;
-		frag.src.shared = NULL;
-		frag.n = 1 + (unsigned int)rng_below(&r->seed,
-			     mn < MAX_PIECES ? mn : MAX_PIECES);
-		frag.iova[0] = miova;
-		frag.iova[frag.n] = miova + mn * SZ_4K;
-		for (i = 1; i < frag.n; i++) {
-			uint64_t a = frag.iova[i - 1] + SZ_4K;
-			uint64_t b = miova + (mn - (frag.n - i)) * SZ_4K;
-
-			frag.iova[i] = a + rng_below(&r->seed,
-						     (b - a) / SZ_4K + 1) *
-					   SZ_4K;
-		}
-		for (i = 0; i < frag.n; i++)
-			frag.pa[i] = rnd_pa(r, frag.iova[i]);
-		src = &frag.src;
+		frag_build(&mp->frag, miova, mn, &r->seed, rnd_pa_cb, r);
+		mp->src = &mp->frag.src;
 	}
-	CTX("random transactions %s seed 0x%" PRIx64 " step %" PRIu64
-	    ": unmap [0x%" PRIx64 ", +0x%" PRIx64 "), map [0x%" PRIx64
-	    ", +0x%" PRIx64 ") pa 0x%" PRIx64 "%s prot 0x%x",
-	    pgs_name(r->e.pgsizes), r->seed0, r->step, uiova,
-	    (uint64_t)(un * SZ_4K), miova, (uint64_t)(mn * SZ_4K),
-	    src == &lin.src ? lin.pa : frag.pa[0],
-	    src == &lin.src ? "" : " (fragmented)", prot);
+}
 
-	frames0 = pt_frames(&r->e);
+/*
+ * Reserve both halves (counting allocates nothing), fill (exactly need
+ * pages), apply both and prune. The property under test: applying never
+ * takes more than was reserved.
+ */
+static void rnd_apply(struct pt_model *r, uint64_t uiova, uint64_t un,
+		      uint64_t miova, uint64_t mn, const struct rnd_map *mp,
+		      struct gpuvm_pt_resv *resv, struct gpuvm_pt_gather *g)
+{
+	uint64_t frames0 = pt_frames(&r->e);
+
 	if (un)
 		EXPECT_INT(gpuvm_pt_reserve_unmap(r->e.pt, uiova, un * SZ_4K,
-						  &resv), 0);
+						  resv), 0);
 	if (mn)
 		EXPECT_INT(gpuvm_pt_reserve_map(r->e.pt, miova, mn * SZ_4K,
-						src, prot, &resv), 0);
+						mp->src, mp->prot, resv), 0);
 	EXPECT_U64(pt_frames(&r->e), frames0);
-	EXPECT_INT(gpuvm_pt_resv_fill(r->e.pt, &resv), 0);
-	EXPECT_U64(resv.filled, resv.need);
-	EXPECT_U64(pt_frames(&r->e), frames0 + resv.need);
+	EXPECT_INT(gpuvm_pt_resv_fill(r->e.pt, resv), 0);
+	EXPECT_U64(resv->filled, resv->need);
+	EXPECT_U64(pt_frames(&r->e), frames0 + resv->need);
 
-	gpuvm_pt_gather_init(&g);
+	gpuvm_pt_gather_init(g);
 	if (un)
 		EXPECT_INT(gpuvm_pt_unmap_reserved(r->e.pt, uiova, un * SZ_4K,
-						   &resv, &g), 0);
+						   resv, g), 0);
 	if (mn)
 		EXPECT_INT(gpuvm_pt_map_reserved(r->e.pt, miova, mn * SZ_4K,
-						 src, prot, &resv, &g), 0);
-	gpuvm_pt_prune(r->e.pt, &g);
-	/* the property under test */
-	if (resv.used > resv.need)
+						 mp->src, mp->prot, resv, g),
+			   0);
+	gpuvm_pt_prune(r->e.pt, g);
+	if (resv->used > resv->need)
 		fail_msg("[%s] used %" PRIu64 " > need %" PRIu64, ctx,
-			 resv.used, resv.need);
-	r->slack += resv.need - resv.used;
-	r->txns++;
+			 resv->used, resv->need);
+}
 
-	/* model */
+/*
+ * The model applies the transaction; returns in [*lo, *hi) the hull of
+ * the pages it unmapped that were mapped (empty: *lo == *hi).
+ */
+static void rnd_model_apply(struct pt_model *r, uint64_t uf, uint64_t un,
+			    uint64_t mf, uint64_t mn,
+			    const struct rnd_map *mp, uint64_t *lo,
+			    uint64_t *hi)
+{
+	uint64_t uiova = r->base + uf * SZ_4K, miova = r->base + mf * SZ_4K;
+	uint64_t i, c;
+
+	*lo = *hi = 0;
 	for (i = 0; i < un; i++) {
 		struct mpage *p = &r->m[uf + i];
 
 		if (!p->mapped)
 			continue;
-		if (lo == hi)
-			lo = uiova + i * SZ_4K;
-		hi = uiova + (i + 1) * SZ_4K;
+		if (*lo == *hi)
+			*lo = uiova + i * SZ_4K;
+		*hi = uiova + (i + 1) * SZ_4K;
 		p->mapped = 0;
 	}
 	for (i = 0; i < mn; i++) {
 		struct mpage *p = &r->m[mf + i];
-		uint64_t c;
 
 		p->mapped = 1;
-		p->prot = (uint8_t)prot;
-		p->pa = (prot & GPUVM_PT_PROT_NULL) ? 0 :
-			src->pa_at(src->cookie, miova + i * SZ_4K, &c);
+		p->prot = (uint8_t)mp->prot;
+		p->pa = (mp->prot & GPUVM_PT_PROT_NULL) ? 0 :
+			mp->src->pa_at(mp->src->cookie, miova + i * SZ_4K, &c);
 	}
-	/* the gather covers what was unmapped, and stays in the ranges */
+}
+
+/*
+ * The gather covers what was unmapped and stays inside the two ranges;
+ * the frames are the tables plus what the gather and the reservation
+ * still hold, and only the tables once both are released.
+ */
+static void rnd_check_gather(struct pt_model *r, uint64_t uiova, uint64_t un,
+			     uint64_t miova, uint64_t mn, uint64_t lo,
+			     uint64_t hi, struct gpuvm_pt_resv *resv,
+			     struct gpuvm_pt_gather *g)
+{
+	uint64_t lim_lo, lim_hi;
+
 	if (lo != hi) {
-		EXPECT_TRUE(g.start <= lo && g.end >= hi);
+		EXPECT_TRUE(g->start <= lo && g->end >= hi);
 	}
-	if (!gpuvm_pt_gather_empty(&g)) {
+	if (!gpuvm_pt_gather_empty(g)) {
 		lim_lo = un ? uiova : miova;
 		lim_hi = un ? uiova + un * SZ_4K : miova + mn * SZ_4K;
 		if (mn && miova < lim_lo)
 			lim_lo = miova;
 		if (mn && miova + mn * SZ_4K > lim_hi)
 			lim_hi = miova + mn * SZ_4K;
-		EXPECT_TRUE(g.start >= lim_lo && g.end <= lim_hi);
+		EXPECT_TRUE(g->start >= lim_lo && g->end <= lim_hi);
 	}
-	EXPECT_U64(pt_frames(&r->e), table_pages(&r->e) + g.freed_count +
-		   resv.filled - resv.used);
-	gpuvm_pt_gather_release(r->e.pt, &g);
-	gpuvm_pt_resv_release(r->e.pt, &resv);
+	EXPECT_U64(pt_frames(&r->e), table_pages(&r->e) + g->freed_count +
+		   resv->filled - resv->used);
+	gpuvm_pt_gather_release(r->e.pt, g);
+	gpuvm_pt_resv_release(r->e.pt, resv);
 	EXPECT_U64(pt_frames(&r->e), table_pages(&r->e));
 }
 
-static bool rnd_busy(const struct rnd *r, uint64_t f, uint64_t n)
+/* One transaction: [uf, uf + un) unmapped (un may be 0), then
+ * [mf, mf + mn) mapped (mn may be 0); page numbers window-relative. */
+static void rnd_txn(struct pt_model *r, uint64_t uf, uint64_t un, uint64_t mf,
+		    uint64_t mn)
+{
+	uint64_t uiova = r->base + uf * SZ_4K, miova = r->base + mf * SZ_4K;
+	struct gpuvm_pt_resv resv = { 0 };
+	struct gpuvm_pt_gather g;
+	struct rnd_map mp;
+	uint64_t lo, hi;
+
+	rnd_pick_src(r, &mp, miova, mn);
+	CTX("random transactions %s seed 0x%" PRIx64 " step %" PRIu64
+	    ": unmap [0x%" PRIx64 ", +0x%" PRIx64 "), map [0x%" PRIx64
+	    ", +0x%" PRIx64 ") pa 0x%" PRIx64 "%s prot 0x%x",
+	    pgs_name(r->e.pgsizes), r->seed0, r->step, uiova,
+	    (uint64_t)(un * SZ_4K), miova, (uint64_t)(mn * SZ_4K),
+	    mp.src == &mp.lin.src ? mp.lin.pa : mp.frag.pa[0],
+	    mp.src == &mp.lin.src ? "" : " (fragmented)", mp.prot);
+	rnd_apply(r, uiova, un, miova, mn, &mp, &resv, &g);
+	rnd_model_apply(r, uf, un, mf, mn, &mp, &lo, &hi);
+	rnd_check_gather(r, uiova, un, miova, mn, lo, hi, &resv, &g);
+}
+
+static bool rnd_busy(const struct pt_model *r, uint64_t f, uint64_t n)
 {
 	uint64_t i;
 
@@ -1404,7 +1275,7 @@ static bool rnd_busy(const struct rnd *r, uint64_t f, uint64_t n)
 	return false;
 }
 
-static void rnd_step(struct rnd *r)
+static void rnd_step(struct pt_model *r)
 {
 	uint64_t kind = rng_below(&r->seed, 100), un, uf, mn, mf, k, i;
 
@@ -1464,36 +1335,20 @@ static void rnd_step(struct rnd *r)
 static void rnd_run(unsigned int va_bits, uint64_t pgsizes, uint64_t base,
 		    uint64_t size, uint64_t seed, uint64_t steps, bool big)
 {
-	struct rnd r;
-	unsigned int l;
+	struct pt_model r;
 
-	memset(&r, 0, sizeof(r));
-	r.base = base;
-	r.npages = size / SZ_4K;
-	r.seed = r.seed0 = seed;
-	r.big = big;
-	r.pa_align = (pgsizes & SZ_1G) ? SZ_1G : SZ_2M;
-	env_init(&r.e, LAYOUT_HIGH, va_bits, pgsizes);
-	r.m = calloc(r.npages, sizeof(*r.m));
-	assert_non_null(r.m);
-	for (l = 1; l <= 3; l++) {
-		r.ntab[l] = rnd_key(&r, base + size - 1, l) + 1;
-		r.tab[l] = calloc(r.ntab[l], 1);
-		assert_non_null(r.tab[l]);
-	}
+	pt_model_init(&r, LAYOUT_HIGH, va_bits, pgsizes, base, size, seed,
+		      big);
 	for (r.step = 0; r.step < steps; r.step++) {
 		rnd_step(&r);
-		rnd_check(&r);
+		pt_model_check(&r, false);
 	}
 	CTX("random transactions %s seed 0x%" PRIx64 ": final unmap",
 	    pgs_name(pgsizes), seed);
 	rnd_txn(&r, 0, r.npages, 0, 0);
-	rnd_check(&r);
+	pt_model_check(&r, false);
 	EXPECT_U64(table_pages(&r.e), 1);
-	for (l = 1; l <= 3; l++)
-		free(r.tab[l]);
-	free(r.m);
-	env_fini(&r.e);
+	pt_model_fini(&r);
 }
 
 static void test_resv_random_bound(void **state)
@@ -1520,10 +1375,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_resv_apply_no_alloc),
 		cmocka_unit_test(test_resv_release_unused),
 		cmocka_unit_test(test_map_enomem),
-		cmocka_unit_test(test_resv_fill_enomem),
+		PT_TEST(test_resv_fill_enomem, LAYOUT_HIGH, 48, PG_4K),
 		cmocka_unit_test(test_unmap_enomem),
-		cmocka_unit_test(test_resv_errors),
-		cmocka_unit_test(test_prune_deferred_free),
+		PT_TEST(test_resv_errors, LAYOUT_HIGH, 39, PG_4K_2M),
+		PT_TEST(test_prune_deferred_free, LAYOUT_HIGH, 48, PG_4K_2M),
 		cmocka_unit_test(test_resv_txn_block_over_emptied_table),
 		cmocka_unit_test(test_resv_random_bound),
 	};

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "util/avl.h"
+#include "util_test.h"
 
 struct item {
 	struct gpuvm_avl_node node;
@@ -546,15 +547,6 @@ static void test_check_detects_imbalance(void **state)
 
 /* ------------------------------------------------------------------ */
 /* Random differential test                                            */
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static uint64_t rnd(uint64_t *s, uint64_t n)
 {

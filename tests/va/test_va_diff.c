@@ -43,6 +43,7 @@
 #include <cmocka.h>
 
 #include "gpuvm/va.h"
+#include "../util/util_test.h"
 
 #define NPAGES 4096L
 #define NBO 6 /* BO ids 1..NBO; NBO + 1 is never mapped */
@@ -125,15 +126,6 @@ struct run {
 
 /* ------------------------------------------------------------------ */
 /* PRNG                                                                */
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 /* Uniform enough in [0, n) for n far below 2^64. */
 static uint64_t rnd(struct run *r, uint64_t n)

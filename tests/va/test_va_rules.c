@@ -18,133 +18,13 @@
  * so in the 4 KiB space the reserved range is pages [96, 128) and pages
  * 5..9 are free, which is where most requests below go (A(8)).
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
+#include "va_test.h"
 
-#include <cmocka.h>
-
-#include "gpuvm/va.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-#define PG 0x1000ull
-#define P(n) ((uint64_t)(n) * PG)
-#define BASE 0x100000ull /* 1 MiB: aligned to every granule used here */
-#define A(n) (BASE + P(n))
-#define SPACE_PAGES 256
 #define SPACE_END A(SPACE_PAGES)
 #define RESV_START A(96)  /* 64 KiB aligned */
 #define RESV_END A(128)
 
 #define G64K 0x10000ull
-
-#define BO_A 0xa
-#define BO_R 0x7e
-
-/* Large enough for every space built here. */
-#define SNAP_MAX 16
-
-/* ------------------------------------------------------------------ */
-/* Requests                                                            */
-
-static struct gpuvm_va mk_va(enum gpuvm_va_kind kind, uint64_t addr,
-			     uint64_t range, uint64_t bo, uint64_t offset,
-			     uint64_t repeat, uint64_t phase)
-{
-	struct gpuvm_va va = {
-		.addr = addr,
-		.range = range,
-		.kind = kind,
-		.bo = bo,
-		.offset = offset,
-		.repeat = repeat,
-		.phase = phase,
-	};
-
-	return va;
-}
-
-static struct gpuvm_va mk_bo(uint64_t addr, uint64_t range, uint64_t bo,
-			     uint64_t offset)
-{
-	return mk_va(GPUVM_VA_BO, addr, range, bo, offset, 0, 0);
-}
-
-static struct gpuvm_va mk_sparse(uint64_t addr, uint64_t range)
-{
-	return mk_va(GPUVM_VA_SPARSE, addr, range, 0, 0, 0, 0);
-}
-
-static struct gpuvm_va mk_repeat(uint64_t addr, uint64_t range, uint64_t bo,
-				 uint64_t offset, uint64_t repeat,
-				 uint64_t phase)
-{
-	return mk_va(GPUVM_VA_REPEAT, addr, range, bo, offset, repeat, phase);
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: the whole observable state of a space                    */
-
-struct snapshot {
-	uint64_t count;
-	size_t n;
-	const struct gpuvm_va *obj[SNAP_MAX]; /* identities */
-	struct gpuvm_va val[SNAP_MAX];        /* and values */
-};
-
-static void take_snapshot(const struct gpuvm_va_space *s,
-			  struct snapshot *snap)
-{
-	const struct gpuvm_va_space_cfg *c = gpuvm_va_space_cfg(s);
-	const struct gpuvm_va *va;
-
-	snap->count = gpuvm_va_space_count(s);
-	snap->n = 0;
-	gpuvm_va_for_each_in(va, s, c->start, c->start + c->range) {
-		assert_true(snap->n < SNAP_MAX);
-		snap->obj[snap->n] = va;
-		snap->val[snap->n] = *va;
-		snap->n++;
-	}
-	assert_int_equal(snap->n, snap->count);
-}
-
-static bool va_equal(const struct gpuvm_va *a, const struct gpuvm_va *b)
-{
-	return a->addr == b->addr && a->range == b->range &&
-	       a->kind == b->kind && a->flags == b->flags &&
-	       a->bo == b->bo && a->offset == b->offset &&
-	       a->repeat == b->repeat && a->phase == b->phase &&
-	       a->priv == b->priv;
-}
-
-static void assert_unchanged(const struct gpuvm_va_space *s,
-			     const struct snapshot *before)
-{
-	struct snapshot now;
-	size_t i;
-
-	assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
-	take_snapshot(s, &now);
-	assert_int_equal(now.count, before->count);
-	assert_int_equal(now.n, before->n);
-	for (i = 0; i < now.n; i++) {
-		assert_ptr_equal(now.obj[i], before->obj[i]);
-		if (!va_equal(&now.val[i], &before->val[i])) {
-			fputs("want ", stderr);
-			gpuvm_va_print(&before->val[i], stderr);
-			fputs("got  ", stderr);
-			gpuvm_va_print(&now.val[i], stderr);
-			fail_msg("mapping %zu changed", i);
-		}
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* Expectations                                                        */
@@ -166,10 +46,10 @@ static void expect_map_einval(struct gpuvm_va_space *s,
 			      const struct gpuvm_va *req)
 {
 	struct gpuvm_va_ops *ops = &sentinel;
-	struct snapshot before;
+	struct va_snapshot before;
 	int ret;
 
-	take_snapshot(s, &before);
+	va_snapshot_take(s, &before);
 	ret = gpuvm_va_map_prepare(s, req, &ops);
 	if (ret != -EINVAL) {
 		print_req("map accepted", req);
@@ -186,10 +66,10 @@ static void expect_unmap_einval(struct gpuvm_va_space *s, uint64_t addr,
 				uint64_t range)
 {
 	struct gpuvm_va_ops *ops = &sentinel;
-	struct snapshot before;
+	struct va_snapshot before;
 	int ret;
 
-	take_snapshot(s, &before);
+	va_snapshot_take(s, &before);
 	ret = gpuvm_va_unmap_prepare(s, addr, range, &ops);
 	if (ret != -EINVAL) {
 		fprintf(stderr, "unmap accepted: addr 0x%" PRIx64
@@ -223,35 +103,24 @@ static void expect_range_einval(struct gpuvm_va_space *s, uint64_t addr,
 	expect_unmap_einval(s, addr, range);
 }
 
-/* The opposite: prepare succeeds; commit, validate, and check placement. */
-static void map_ok(struct gpuvm_va_space *s, const struct gpuvm_va *req)
+/* The opposite: a valid range, and the mapping lands where asked. */
+static void map_placed(struct gpuvm_va_space *s, const struct gpuvm_va *req)
 {
-	struct gpuvm_va_ops *ops = NULL;
 	const struct gpuvm_va *va;
 
 	assert_int_equal(gpuvm_va_check_range(s, req->addr, req->range), 0);
-	assert_int_equal(gpuvm_va_map_prepare(s, req, &ops), 0);
-	assert_non_null(ops);
-	assert_int_equal(gpuvm_va_ops_commit(ops), 0);
-	assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
-	gpuvm_va_ops_free(ops);
-	assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
+	map_ok(s, req);
 	va = gpuvm_va_find(s, req->addr);
 	assert_non_null(va);
 	assert_int_equal(va->addr, req->addr);
 	assert_int_equal(va->range, req->range);
 }
 
-static void unmap_ok(struct gpuvm_va_space *s, uint64_t addr, uint64_t range)
+/* An unmap that succeeds and leaves nothing in its range. */
+static void unmap_gone(struct gpuvm_va_space *s, uint64_t addr,
+		       uint64_t range)
 {
-	struct gpuvm_va_ops *ops = NULL;
-
-	assert_int_equal(gpuvm_va_unmap_prepare(s, addr, range, &ops), 0);
-	assert_non_null(ops);
-	assert_int_equal(gpuvm_va_ops_commit(ops), 0);
-	assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
-	gpuvm_va_ops_free(ops);
-	assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
+	unmap_ok(s, addr, range);
 	assert_null(gpuvm_va_first_in(s, addr, addr + range));
 }
 
@@ -274,9 +143,10 @@ static struct gpuvm_va_space *populated_space(uint64_t granule)
 	assert_int_equal(gpuvm_va_space_create(&cfg, &s), 0);
 	assert_non_null(s);
 	assert_int_equal(gpuvm_va_space_cfg(s)->granule, g);
-	map_ok(s, (const struct gpuvm_va[]){ mk_bo(BASE, 2 * g, BO_A, g) });
-	map_ok(s, (const struct gpuvm_va[]){ mk_sparse(BASE + 3 * g, 2 * g) });
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){ mk_bo(BASE, 2 * g, BO_A, g) });
+	map_placed(s, (const struct gpuvm_va[]){
+			   mk_sparse(BASE + 3 * g, 2 * g) });
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_repeat(BASE + 10 * g, 3 * g, BO_R, g, 2 * g, g) });
 	assert_int_equal(gpuvm_va_space_count(s), 3);
 	return s;
@@ -292,15 +162,6 @@ static int setup_64k(void **state)
 {
 	*state = populated_space(G64K);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct gpuvm_va_space *s = *state;
-	int ret = gpuvm_va_space_validate(s, stderr);
-
-	gpuvm_va_space_destroy(s);
-	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -361,9 +222,10 @@ static void range_overflow_top_of_space(void **state)
 
 	(void)state;
 	assert_int_equal(gpuvm_va_space_create(&cfg, &s), 0);
-	map_ok(s, (const struct gpuvm_va[]){ mk_bo(start, P(2), BO_A, 0) });
+	map_placed(s, (const struct gpuvm_va[]){ mk_bo(start, P(2), BO_A, 0) });
 	/* The last page is fine; one more wraps to 0. */
-	map_ok(s, (const struct gpuvm_va[]){ mk_bo(end - P(1), P(1), BO_A, 0) });
+	map_placed(s, (const struct gpuvm_va[]){
+			   mk_bo(end - P(1), P(1), BO_A, 0) });
 	expect_range_einval(s, end - P(1), P(2));
 	expect_range_einval(s, end, P(1));
 	/* Wraps to start + P(4): inside the space, below addr. */
@@ -457,8 +319,8 @@ static void bo_offset_unaligned_64k(void **state)
 	expect_map_einval(s, (const struct gpuvm_va[]){
 				  mk_repeat(a, G64K, BO_R, 0, 2 * G64K, P(1)) });
 	/* The granule-aligned versions are fine. */
-	map_ok(s, (const struct gpuvm_va[]){ mk_bo(a, G64K, BO_A, G64K) });
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){ mk_bo(a, G64K, BO_A, G64K) });
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_repeat(a + G64K, G64K, BO_R, G64K, 2 * G64K, G64K) });
 }
 
@@ -504,7 +366,7 @@ static void repeat_phase_out_of_range(void **state)
 	expect_map_einval(s, (const struct gpuvm_va[]){
 				  mk_repeat(A(8), P(4), BO_R, 0, P(1), P(1)) });
 	/* Just below the region is valid. */
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_repeat(A(8), P(4), BO_R, 0, P(3), P(2)) });
 }
 
@@ -568,22 +430,22 @@ static void abutting_requests_succeed(void **state)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(edges); i++) {
-		map_ok(s, &edges[i]);
+		map_placed(s, &edges[i]);
 		assert_int_equal(gpuvm_va_find(s, edges[i].addr)->kind,
 				 edges[i].kind);
 	}
 	assert_ptr_equal(gpuvm_va_find(s, SPACE_END - 1),
 			 gpuvm_va_find(s, SPACE_END - P(1)));
 	for (i = 0; i < ARRAY_SIZE(edges); i++)
-		unmap_ok(s, edges[i].addr, edges[i].range);
+		unmap_gone(s, edges[i].addr, edges[i].range);
 
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_bo(BASE, RESV_START - BASE, BO_A, 0) });
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_sparse(RESV_END, SPACE_END - RESV_END) });
 	assert_int_equal(gpuvm_va_space_count(s), 2);
-	unmap_ok(s, BASE, RESV_START - BASE);
-	unmap_ok(s, RESV_END, SPACE_END - RESV_END);
+	unmap_gone(s, BASE, RESV_START - BASE);
+	unmap_gone(s, RESV_END, SPACE_END - RESV_END);
 	assert_int_equal(gpuvm_va_space_count(s), 0);
 }
 
@@ -592,14 +454,14 @@ static void abutting_requests_succeed_64k(void **state)
 {
 	struct gpuvm_va_space *s = *state;
 
-	map_ok(s, (const struct gpuvm_va[]){ mk_bo(BASE, G64K, BO_A, 0) });
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){ mk_bo(BASE, G64K, BO_A, 0) });
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_bo(RESV_START - G64K, G64K, BO_A, 0) });
-	map_ok(s, (const struct gpuvm_va[]){ mk_sparse(RESV_END, G64K) });
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){ mk_sparse(RESV_END, G64K) });
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_sparse(SPACE_END - G64K, G64K) });
-	unmap_ok(s, RESV_START - G64K, G64K);
-	unmap_ok(s, RESV_END, G64K);
+	unmap_gone(s, RESV_START - G64K, G64K);
+	unmap_gone(s, RESV_END, G64K);
 	assert_int_equal(gpuvm_va_space_count(s), 5);
 }
 
@@ -736,7 +598,7 @@ static void cfg_valid(void **state)
 	cfg.reserved_range = 0;
 	s = NULL;
 	assert_int_equal(gpuvm_va_space_create(&cfg, &s), 0);
-	map_ok(s, (const struct gpuvm_va[]){
+	map_placed(s, (const struct gpuvm_va[]){
 		       mk_bo(BASE, P(SPACE_PAGES), BO_A, 0) });
 	gpuvm_va_space_destroy(s);
 
@@ -756,8 +618,8 @@ static void cfg_valid(void **state)
 
 /* ------------------------------------------------------------------ */
 
-#define T4K(f) cmocka_unit_test_setup_teardown(f, setup_4k, teardown)
-#define T64K(f) cmocka_unit_test_setup_teardown(f, setup_64k, teardown)
+#define T4K(f) cmocka_unit_test_setup_teardown(f, setup_4k, va_teardown)
+#define T64K(f) cmocka_unit_test_setup_teardown(f, setup_64k, va_teardown)
 
 int main(void)
 {
