@@ -164,15 +164,6 @@ void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as);
  */
 uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as);
 
-/*
- * Finishes a page-table transaction: invalidates the gather range, then
- * lets the page tables free what the transaction unlinked. Doing both in
- * one call is what makes "nothing freed before its invalidation" hold:
- * with any argument NULL it does neither.
- */
-void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
-			    struct gpuvm_pt_gather *gather);
-
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -24,9 +24,9 @@
  *     empty and queues them on the gather.
  *  4. release: the caller invalidates the gather range in every TLB that
  *     may hold it, then gpuvm_pt_gather_release() frees the queued tables
- *     and gpuvm_pt_resv_release() returns the unused reserved pages
- *     (gpuvm_mmu_flush_gather() does the invalidation and the table
- *     release together).
+ *     and gpuvm_pt_resv_release() returns the unused reserved pages.
+ *     The order is the caller's to keep, as io-pgtable leaves it to its
+ *     caller: the driver's flush (src/drv/vm.c) does all three.
  *
  * gpuvm_pt_map() and gpuvm_pt_unmap() run steps 1-3 for one change.
  *

@@ -643,18 +643,6 @@ void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as)
 	as_unlock(as);
 }
 
-void gpuvm_mmu_flush_gather(struct gpuvm_mmu_as *as, struct gpuvm_pt *pt,
-			    struct gpuvm_pt_gather *gather)
-{
-	/* Never free what was not invalidated: all three, or nothing. */
-	if (!as || !pt || !gather)
-		return;
-	if (!gpuvm_pt_gather_empty(gather))
-		gpuvm_mmu_invalidate(as, gather->start,
-				     gather->end - gather->start);
-	gpuvm_pt_gather_release(pt, gather);
-}
-
 /* ------------------------------------------------------------------ */
 /* Verification                                                        */
 

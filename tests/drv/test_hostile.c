@@ -59,6 +59,7 @@
 #include "gpuvm/pt.h"
 #include "gpuvm/va.h"
 #include "null_args.h"
+#include "../mmu/flush_gather.h"
 
 #define TOP   0xfffffffffffff000ull /* 2^64 - 4 KiB */
 
@@ -973,7 +974,7 @@ static int c_pt_unmap(struct env *e, const struct hcase *c)
 
 	gpuvm_pt_gather_init(&g);
 	ret = gpuvm_pt_unmap(e->pt, c->x, c->y, &g);
-	gpuvm_mmu_flush_gather(e->as, e->pt, &g);
+	flush_gather(e->as, e->pt, &g);
 	return ret;
 }
 
@@ -1978,7 +1979,7 @@ static int o_pt(struct env *e, const struct hcase *c)
 	(void)c;
 	gpuvm_pt_gather_init(&g);
 	ret = gpuvm_pt_unmap(e->pt, SZ_2M, SZ_4K, &g);
-	gpuvm_mmu_flush_gather(e->as, e->pt, &g);
+	flush_gather(e->as, e->pt, &g);
 	return ret;
 }
 

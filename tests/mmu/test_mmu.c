@@ -18,6 +18,7 @@
  * space configuration and the fault names build their own.
  */
 #include "mmu_test.h"
+#include "flush_gather.h"
 
 /* ------------------------------------------------------------------ */
 /* Page sizes at every VA width                                        */
@@ -886,9 +887,10 @@ static void test_set_root(void **state)
 }
 
 /*
- * flush_gather with a real gather: only the gather's range goes, and the
- * gather comes back empty. The page-table instance only provides
- * gpuvm_pt_gather_release() here; the walked tables are still hand-built.
+ * Invalidating a real gather's range, then releasing it (what a driver's
+ * flush does): only the gather's range goes, and the gather comes back
+ * empty. The page-table instance only provides gpuvm_pt_gather_release()
+ * here; the walked tables are still hand-built.
  */
 static void test_flush_gather(void **state)
 {
@@ -908,12 +910,12 @@ static void test_flush_gather(void **state)
 	read_ok(e, a + GPUVM_SZ_4K, 8);
 
 	gpuvm_pt_gather_init(&g);
-	gpuvm_mmu_flush_gather(e->as, pt, &g);
+	flush_gather(e->as, pt, &g);
 	assert_int_equal(stats(e).invalidations, 0);
 
 	g.start = a;
 	g.end = a + GPUVM_SZ_4K;
-	gpuvm_mmu_flush_gather(e->as, pt, &g);
+	flush_gather(e->as, pt, &g);
 	assert_true(gpuvm_pt_gather_empty(&g));
 	assert_int_equal(stats(e).invalidations, 1);
 	assert_int_equal(stats(e).entries_dropped, 1);

@@ -7,7 +7,7 @@
  * runs each row in a child process and checks the result and, with a
  * snapshot, that nothing changed. The fixture: an address space over
  * page tables mapping a 2 MiB block, its TLB warm, and a gather holding
- * queued tables for gpuvm_mmu_flush_gather(). The snapshot: the AS's
+ * queued tables for flush_gather(). The snapshot: the AS's
  * statistics and TLB check, the block's contents, the page tables'
  * print and statistics, the gather and the memory's statistics.
  * The optional fault (and translation) pointers are exercised on a
@@ -26,6 +26,7 @@
 #include "gpuvm/mmu.h"
 #include "gpuvm/pt.h"
 #include "null_args.h"
+#include "flush_gather.h"
 
 #define SZ_4K GPUVM_SZ_4K
 #define SZ_2M GPUVM_SZ_2M
@@ -53,7 +54,7 @@ static void map_pages(struct fx *fx, uint64_t va, uint64_t size)
 	gpuvm_pt_linear_init(&lin, va, fx->blk);
 	gpuvm_pt_gather_init(&g);
 	assert_int_equal(gpuvm_pt_map(fx->pt, va, size, &lin.src, 0, &g), 0);
-	gpuvm_mmu_flush_gather(fx->as, fx->pt, &g);
+	flush_gather(fx->as, fx->pt, &g);
 }
 
 static void fx_make(struct fx *fx)
@@ -85,7 +86,7 @@ static void fx_make(struct fx *fx)
 
 static void fx_free(struct fx *fx)
 {
-	gpuvm_mmu_flush_gather(fx->as, fx->pt, &fx->g);
+	flush_gather(fx->as, fx->pt, &fx->g);
 	gpuvm_mmu_as_destroy(fx->as);
 	gpuvm_pt_destroy(fx->pt);
 	gpuvm_mem_free(fx->mem, fx->blk, SZ_2M, GPUVM_MEM_BO);
@@ -323,15 +324,6 @@ static int64_t c_tlb_verify(void *p)
 	return (int64_t)gpuvm_mmu_tlb_verify(NA(as, fx->as));
 }
 
-static int64_t c_flush_gather(void *p)
-{
-	struct fx *fx = p;
-
-	gpuvm_mmu_flush_gather(NA(as, fx->as), NA(pt, fx->pt),
-			       NA(gather, &fx->g));
-	return NA_VOID;
-}
-
 /* ------------------------------------------------------------------ */
 /* The table: every (function, pointer argument) of gpuvm/mmu.h        */
 
@@ -365,9 +357,6 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mmu_invalidate, as, NA_VOID, c_invalidate),
 	NA_ROW(gpuvm_mmu_invalidate_all, as, NA_VOID, c_invalidate_all),
 	NA_ROW(gpuvm_mmu_tlb_verify, as, 0, c_tlb_verify),
-	NA_ROW(gpuvm_mmu_flush_gather, as, NA_VOID, c_flush_gather),
-	NA_ROW(gpuvm_mmu_flush_gather, pt, NA_VOID, c_flush_gather),
-	NA_ROW(gpuvm_mmu_flush_gather, gather, NA_VOID, c_flush_gather),
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))

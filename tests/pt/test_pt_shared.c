@@ -37,6 +37,7 @@
 
 #include "pt_test.h"
 #include "gpuvm/mmu.h"
+#include "../mmu/flush_gather.h"
 
 #define MEM_SIZE (256 * SZ_1M)
 /* Logical 2 MiB blocks in one 512 GiB entry. */
@@ -1412,7 +1413,7 @@ static void test_mmu(void **state)
 	EXPECT_INT(gpuvm_pt_unmap(c->a, x, SZ_4K, &g), 0);
 	EXPECT_U64(g.start, x);
 	EXPECT_U64(g.end, x + SZ_4K);
-	gpuvm_mmu_flush_gather(asa, c->a, &g);
+	flush_gather(asa, c->a, &g);
 	EXPECT_TRUE(gpuvm_pt_gather_empty(&g));
 	tsnap_same(&c->e, &c->snap);
 
