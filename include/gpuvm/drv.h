@@ -37,12 +37,16 @@
  *    binds on one VM are serialised. A bind that needs memory management
  *    (creating the dummy, restoring a BO, building shared tables, making
  *    room) briefly runs alone instead.
- *  - GPU accesses run concurrently with binds and with accesses to other
- *    VMs; accesses to one VM serialise on its MMU address space. An op
- *    locks the region it changes (a naturally aligned power of two of at
- *    least 32 KiB around it, as panthor's AS lock): accesses touching it
- *    wait until the tables and TLB are updated, so an access sees the
- *    translations from before or after an op, never a mix.
+ *  - GPU accesses take no driver lock: they run concurrently with binds,
+ *    with each other, and small reads that hit the TLB take no lock at
+ *    all, even on one VM (mmu.h, concurrent mode). An op locks the region
+ *    it changes (a naturally aligned power of two of at least 32 KiB
+ *    around it, as panthor's AS lock), and so do eviction and restore:
+ *    accesses touching it wait until the tables and TLB are updated, so
+ *    an access sees the translations from before or after an op, never a
+ *    mix. A VM must outlive the accesses to it: nobody destroys a VM, or
+ *    closes its file, while accesses to it run (as a GPU job holds its
+ *    VM).
  *  - CPU access to BOs and state queries run alongside everything.
  *  - Object creation and destruction, eviction, restore, budgets,
  *    timelines and the async queues run alone.

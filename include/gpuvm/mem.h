@@ -139,6 +139,35 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
 				uint64_t end);
 
 /*
+ * For hot paths that cannot afford a call per access (the MMU's lock-free
+ * reads, a simulator's own loads): where the memory lives on the host and
+ * its written map. Both stay valid for the memory's life. A frame whose
+ * bit is clear reads as zero and must not be read through base (that
+ * costs a host page); writers must go through the write paths above, or
+ * gpuvm_mem_wptr(), so that the map stays right.
+ */
+struct gpuvm_mem_view {
+	uint8_t *base;            /* physical address 0 */
+	const uint64_t *written;  /* bit f: frame f was written */
+	uint64_t size;            /* bytes */
+};
+
+/* Fills *v; all zero for a NULL mem. */
+void gpuvm_mem_get_view(const struct gpuvm_mem *mem, struct gpuvm_mem_view *v);
+
+/* The frame holding pa (inside the memory) was written; false for NULL. */
+static inline bool gpuvm_mem_view_written(const struct gpuvm_mem_view *v,
+					  uint64_t pa)
+{
+	uint64_t f = pa >> 12;
+
+	if (!v || !v->written)
+		return false;
+	return __atomic_load_n(&v->written[f / 64], __ATOMIC_RELAXED) >>
+	       (f % 64) & 1;
+}
+
+/*
  * Host pointer to physical address pa, valid up to the end of its 4 KiB
  * frame (and further, up to the end of the memory: the host reservation
  * is one linear range). pa must be inside the memory. For reading

@@ -282,28 +282,30 @@ int gpuvm_drv_vm_bind(struct gpuvm_drv_file *file, uint32_t vm_id,
 }
 
 /*
- * Shared lock only: the MMU's own lock orders accesses with updates, and
- * the VM cannot be destroyed while the device is held shared.
+ * No driver lock: the MMU orders accesses with updates (an update locks
+ * the region it changes; reads that hit the TLB take no lock at all and
+ * see an update as before or after), so accesses to one VM run side by
+ * side, and with binds. The VM must outlive the call: nobody destroys a
+ * VM (or closes its file) while accesses to it run, as a GPU job holds
+ * its VM (drv.h).
  */
 int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault)
 {
 	struct drv_vm *vm;
-	int ret = -EINVAL;
 
-	if (!file || !buf)
+	if (!file || !buf || !(vm = drv_vm_lookup(file, vm_id)))
 		return -EINVAL;
-	dev_lock_s(file->dev);
-	vm = drv_vm_lookup(file, vm_id);
-	if (vm && access == GPUVM_MMU_READ)
-		ret = gpuvm_mmu_read(vm->as, va, buf, len, fault);
-	else if (vm && access == GPUVM_MMU_WRITE)
-		ret = gpuvm_mmu_write(vm->as, va, buf, len, fault);
-	else if (vm && access == GPUVM_MMU_EXEC)
-		ret = gpuvm_mmu_fetch(vm->as, va, buf, len, fault);
-	dev_unlock_s(file->dev);
-	return ret;
+	switch (access) {
+	case GPUVM_MMU_READ:
+		return gpuvm_mmu_read(vm->as, va, buf, len, fault);
+	case GPUVM_MMU_WRITE:
+		return gpuvm_mmu_write(vm->as, va, buf, len, fault);
+	case GPUVM_MMU_EXEC:
+		return gpuvm_mmu_fetch(vm->as, va, buf, len, fault);
+	}
+	return -EINVAL;
 }
 
 /* ------------------------------------------------------------------ */

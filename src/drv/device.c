@@ -180,7 +180,8 @@ int drv_impl_vm_create(const struct drv_excl *x, struct gpuvm_drv_file *file,
 		return ret;
 	vm->file = file;
 	vm->id = i;
-	file->vms[i] = vm;
+	/* Published last: GPU accesses look VMs up without a lock. */
+	__atomic_store_n(&file->vms[i], vm, __ATOMIC_RELEASE);
 	*id = i;
 	return 0;
 }

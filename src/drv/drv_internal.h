@@ -267,7 +267,14 @@ uint64_t drv_sparse_tables_pages(struct gpuvm_drv_file *file);
 /* ------------------------------------------------------------------ */
 /* vm.c                                                                */
 
-struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t id);
+/* Atomic: GPU accesses look VMs up without the device lock (api.c). */
+static inline struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file,
+					   uint32_t id)
+{
+	if (!id || id > GPUVM_DRV_MAX_VMS_PER_FILE)
+		return NULL;
+	return __atomic_load_n(&file->vms[id], __ATOMIC_ACQUIRE);
+}
 int drv_vm_new(struct gpuvm_drv_device *dev, uint64_t user_va,
 	       struct drv_vm **out);
 /* Drops the mappings' BO references and frees the VM; queue empty. */

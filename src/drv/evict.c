@@ -161,14 +161,41 @@ static int list_room(struct drv_vm *vm, const struct drv_bo *bo)
 	return 0;
 }
 
-/* Unmaps bo's resident VAs in vm and marks them evicted. Cannot fail. */
+/*
+ * The hull of bo's mappings in vm that are (evicted) or are not evicted:
+ * the region GPU accesses must not see change. false if there are none.
+ */
+static bool bo_hull(struct drv_vm *vm, const struct drv_bo *bo, bool evicted,
+		    uint64_t *start, uint64_t *end)
+{
+	const struct gpuvm_va *va;
+
+	*start = UINT64_MAX;
+	*end = 0;
+	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
+		if ((va->priv == drv_va_evicted) != evicted)
+			continue;
+		*start = va->addr < *start ? va->addr : *start;
+		*end = gpuvm_va_end(va) > *end ? gpuvm_va_end(va) : *end;
+	}
+	return *start < *end;
+}
+
+/*
+ * Unmaps bo's resident VAs in vm and marks them evicted. Cannot fail.
+ * Accesses to the changed region wait (they take no driver lock), so
+ * they see the BO mapped or evicted, never a mix.
+ */
 static void unmap_in_vm(struct drv_vm *vm, struct drv_bo *bo)
 {
 	struct gpuvm_pt_resv none = { 0 };
 	struct gpuvm_pt_gather gather;
 	struct gpuvm_va *va;
-	bool any = false;
+	uint64_t start, end;
 
+	if (!bo_hull(vm, bo, false, &start, &end))
+		return;
+	gpuvm_mmu_lock_region(vm->as, start, end - start);
 	gpuvm_pt_gather_init(&gather);
 	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
 		if (va->priv == drv_va_evicted)
@@ -177,11 +204,9 @@ static void unmap_in_vm(struct drv_vm *vm, struct drv_bo *bo)
 		gpuvm_pt_unmap_reserved(vm->pt, va->addr, va->range, &none,
 					&gather);
 		va->priv = drv_va_evicted;
-		any = true;
 	}
-	if (!any)
-		return;
 	drv_vm_flush(vm, &gather);
+	gpuvm_mmu_unlock_region(vm->as);
 	if (!on_list(vm, bo)) {
 		drv_bo_get(bo);
 		vm->evicted[vm->n_evicted++] = bo;
@@ -336,9 +361,11 @@ static int remap_evicted(const struct drv_excl *x, struct drv_vm *vm,
 {
 	struct gpuvm_pt_resv resv = { 0 };
 	struct gpuvm_pt_gather gather;
+	uint64_t start, end;
 	struct gpuvm_va *va;
 	struct drv_src src;
 	uint32_t prot;
+	bool locked;
 	int ret;
 
 	drv_resv_limit(x->dev, &resv);
@@ -347,6 +374,9 @@ static int remap_evicted(const struct drv_excl *x, struct drv_vm *vm,
 		gpuvm_pt_resv_release(vm->pt, &resv);
 		return ret;
 	}
+	locked = bo_hull(vm, bo, true, &start, &end);
+	if (locked)
+		gpuvm_mmu_lock_region(vm->as, start, end - start);
 	gpuvm_pt_gather_init(&gather);
 	gpuvm_va_for_each_of_bo(va, vm->va, drv_va_key(bo)) {
 		if (va->priv != drv_va_evicted)
@@ -357,6 +387,8 @@ static int remap_evicted(const struct drv_excl *x, struct drv_vm *vm,
 		va->priv = NULL;
 	}
 	drv_vm_flush(vm, &gather);
+	if (locked)
+		gpuvm_mmu_unlock_region(vm->as);
 	gpuvm_pt_resv_release(vm->pt, &resv);
 	return 0;
 }

@@ -17,11 +17,6 @@
 
 #include "drv/drv_internal.h"
 
-struct drv_vm *drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t id)
-{
-	return id && id <= GPUVM_DRV_MAX_VMS_PER_FILE ? file->vms[id] : NULL;
-}
-
 static int vm_init(struct drv_vm *vm, struct gpuvm_drv_device *dev)
 {
 	uint64_t full = 1ull << dev->cfg.va_bits;
@@ -100,7 +95,8 @@ void drv_vm_free(const struct drv_excl *x, struct drv_vm *vm)
 		if (va->kind != GPUVM_VA_SPARSE)
 			drv_bo_put(drv_bo_of(va));
 	if (vm->file && vm->id)
-		vm->file->vms[vm->id] = NULL;
+		__atomic_store_n(&vm->file->vms[vm->id], NULL,
+				 __ATOMIC_RELEASE);
 	vm_release(vm);
 }
 

@@ -280,3 +280,16 @@ bool gpuvm_mem_written(const struct gpuvm_mem *mem, uint64_t pa)
 {
 	return mem && pa < mem->size && mem_frame_written(mem, frame_of(pa));
 }
+
+void gpuvm_mem_get_view(const struct gpuvm_mem *mem, struct gpuvm_mem_view *v)
+{
+	if (!v)
+		return;
+	if (!mem) {
+		memset(v, 0, sizeof(*v));
+		return;
+	}
+	v->base = mem->base;
+	v->written = mem->written;
+	v->size = mem->size;
+}

@@ -70,6 +70,7 @@
 struct gpuvm_mmu_as {
 	struct gpuvm_tlb tlb;
 	struct gpuvm_mem *mem;
+	struct gpuvm_mem_view view;   /* for the lock-free reads' copy */
 	uint64_t mem_size;
 	uint64_t root;
 	uint64_t top_mask;        /* index mask of the top table */
@@ -78,15 +79,40 @@ struct gpuvm_mmu_as {
 	bool checked;
 	struct gpuvm_mmu_stats st;
 	/*
-	 * Concurrent mode: lock guards the TLB and the counters, and the
-	 * locked region [lock_start, lock_end) (empty when equal) holds back
-	 * accesses that touch it, as a Mali AS_LOCK does during an update.
+	 * Concurrent mode: lock serialises everything that changes the TLB,
+	 * the counters but hits, and the locked region [lock_start, lock_end)
+	 * (empty when equal), which holds back accesses that touch it, as a
+	 * Mali AS_LOCK does during an update. useq (the update sequence) is
+	 * odd while a region is locked and grows by 2 at every other change
+	 * of the TLB: a lock-free reader that sees it unchanged across its
+	 * access saw no update (see "lock-free reads" above).
 	 */
 	bool concurrent;
 	pthread_mutex_t lock;
 	pthread_cond_t unlocked;
 	uint64_t lock_start, lock_end;
+	uint64_t useq;
 };
+
+#define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/*
+ * Hits are counted by lock-free readers too: a relaxed load and store,
+ * not an atomic add (which would cost more than the hit). Exact when
+ * one thread accesses the AS; concurrent readers may lose increments.
+ */
+static void count_hits(struct gpuvm_mmu_as *as, uint64_t n)
+{
+	RELAXED_STORE(&as->st.hits, RELAXED_LOAD(&as->st.hits) + n);
+}
+
+/* A TLB change lock-free readers must notice (lock held). */
+static void tlb_changed(struct gpuvm_mmu_as *as)
+{
+	__atomic_store_n(&as->useq, RELAXED_LOAD(&as->useq) + 2,
+			 __ATOMIC_RELEASE);
+}
 
 static void as_lock(const struct gpuvm_mmu_as *as)
 {
@@ -100,13 +126,22 @@ static void as_unlock(const struct gpuvm_mmu_as *as)
 		pthread_mutex_unlock((pthread_mutex_t *)&as->lock);
 }
 
+/* [va, last] touches the locked region (read lock-free as well). */
+static bool region_overlaps(const struct gpuvm_mmu_as *as, uint64_t va,
+			    uint64_t last)
+{
+	uint64_t s = RELAXED_LOAD(&as->lock_start);
+	uint64_t e = RELAXED_LOAD(&as->lock_end);
+
+	return s < e && va < e && last >= s;
+}
+
 /* Waits (lock held) until [va, va + len) is clear of the locked region. */
 static void wait_region(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len)
 {
 	uint64_t last = va + len - 1 < va ? UINT64_MAX : va + len - 1;
 
-	while (as->concurrent && as->lock_start < as->lock_end &&
-	       va < as->lock_end && last >= as->lock_start)
+	while (as->concurrent && region_overlaps(as, va, last))
 		pthread_cond_wait(&as->unlocked, &as->lock);
 }
 
@@ -175,6 +210,7 @@ int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 		return ret;
 	}
 	as->mem = cfg->mem;
+	gpuvm_mem_get_view(cfg->mem, &as->view);
 	as->mem_size = mem_size;
 	as->root = cfg->root;
 	as->va_bits = cfg->va_bits;
@@ -213,6 +249,7 @@ void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
 	if (!as)
 		return;
 	as_lock(as);
+	tlb_changed(as);
 	as->root = root;
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
@@ -224,7 +261,7 @@ void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
 	if (!as)
 		return;
 	as_lock(as);
-	as->checked = checked;
+	__atomic_store_n(&as->checked, checked, __ATOMIC_RELAXED);
 	as_unlock(as);
 }
 
@@ -237,7 +274,14 @@ void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 		return;
 	}
 	as_lock(as);
-	*st = as->st;
+	st->hits = RELAXED_LOAD(&as->st.hits);
+	st->misses = as->st.misses;
+	st->walks = as->st.walks;
+	st->walk_reads = as->st.walk_reads;
+	st->invalidations = as->st.invalidations;
+	st->entries_dropped = as->st.entries_dropped;
+	st->faults = as->st.faults;
+	st->stale = as->st.stale;
 	as_unlock(as);
 }
 
@@ -343,7 +387,7 @@ static void set_xlat(struct gpuvm_mmu_xlat *x, const struct leaf *l,
 
 /* Checked mode: is the hit in *hit still what memory says? */
 static int check_hit(struct gpuvm_mmu_as *as, uint64_t va,
-		     enum gpuvm_mmu_access acc, struct gpuvm_tlb_entry *e,
+		     enum gpuvm_mmu_access acc, const struct gpuvm_tlb_hit *e,
 		     const struct leaf *hit, struct gpuvm_mmu_xlat *x,
 		     struct gpuvm_mmu_fault *f)
 {
@@ -354,7 +398,8 @@ static int check_hit(struct gpuvm_mmu_as *as, uint64_t va,
 	    fresh.pa == hit->pa)
 		return 0;
 	as->st.stale++;
-	gpuvm_tlb_drop(e);
+	if (gpuvm_tlb_drop(e->e, e->tag))
+		tlb_changed(as);
 	if (k)
 		set_fault(f, k, acc, va, fresh.level);
 	else
@@ -380,14 +425,14 @@ static bool denied(uint64_t desc, enum gpuvm_mmu_access acc)
  * path it mostly is.
  */
 static int xlate_slow(struct gpuvm_mmu_as *as, uint64_t va,
-		      enum gpuvm_mmu_access acc, struct gpuvm_tlb_entry *e,
+		      enum gpuvm_mmu_access acc, const struct gpuvm_tlb_hit *e,
 		      struct leaf *l, struct gpuvm_mmu_xlat *x,
 		      struct gpuvm_mmu_fault *f)
 {
 	enum gpuvm_mmu_fault_kind k;
 
 	if (e) {
-		as->st.hits++;
+		count_hits(as, 1);
 		return check_hit(as, va, acc, e, l, x, f);
 	}
 	as->st.misses++;
@@ -402,26 +447,26 @@ static int xlate(struct gpuvm_mmu_as *as, uint64_t va,
 		 enum gpuvm_mmu_access acc, struct gpuvm_mmu_xlat *x,
 		 struct gpuvm_mmu_fault *f)
 {
-	struct gpuvm_tlb_entry *e;
+	struct gpuvm_tlb_hit h;
 	struct leaf l;
-	unsigned int idx = 0;
+	bool hit;
 
 	if (va >> as->va_bits)
 		return fault(as, f, GPUVM_MMU_FAULT_ADDRESS_SIZE, acc, va,
 			     as->start_level);
-	e = gpuvm_tlb_lookup(&as->tlb, va, &idx);
-	if (e) {
-		l.pa = e->pa;
-		l.desc = e->desc;
-		l.level = gpuvm_tlb_level(idx);
+	hit = gpuvm_tlb_lookup(&as->tlb, va, &h);
+	if (hit) {
+		l.pa = h.pa;
+		l.desc = h.desc;
+		l.level = gpuvm_tlb_level(h.idx);
 	}
-	if (!e || as->checked) {
-		int ret = xlate_slow(as, va, acc, e, &l, x, f);
+	if (!hit || as->checked) {
+		int ret = xlate_slow(as, va, acc, hit ? &h : NULL, &l, x, f);
 
 		if (ret)
 			return ret;
 	} else {
-		as->st.hits++;
+		count_hits(as, 1);
 	}
 	if (denied(l.desc, acc))
 		return fault(as, f, GPUVM_MMU_FAULT_PERMISSION, acc, va,
@@ -483,15 +528,14 @@ static int translate_all(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len,
 static bool resolve_quiet(const struct gpuvm_mmu_as *as, uint64_t va,
 			  struct gpuvm_mmu_xlat *x)
 {
-	struct gpuvm_tlb_entry *e;
-	unsigned int idx, reads;
+	struct gpuvm_tlb_hit h;
+	unsigned int reads;
 	struct leaf l;
 
-	e = gpuvm_tlb_lookup(&as->tlb, va, &idx);
-	if (e) {
-		l.pa = e->pa;
-		l.desc = e->desc;
-		l.level = gpuvm_tlb_level(idx);
+	if (gpuvm_tlb_lookup(&as->tlb, va, &h)) {
+		l.pa = h.pa;
+		l.desc = h.desc;
+		l.level = gpuvm_tlb_level(h.idx);
 	} else if (walk_pure(as, va, &l, &reads)) {
 		return false;
 	}
@@ -539,6 +583,124 @@ static void copy_all(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len,
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Lock-free reads                                                     */
+
+/*
+ * The data copy of a lock-free read. It may race with an update freeing
+ * and zeroing what it reads (or with a GPU write), which the reader then
+ * detects and throws away (see read_lockfree), so it is a seqlock's data
+ * read: not instrumented by ThreadSanitizer, and written out by hand so
+ * the compiler does not turn it into an intercepted memcpy. Frames never
+ * written read as zero without being touched, as gpuvm_mem_read() does.
+ */
+__attribute__((no_sanitize("thread")))
+static void copy_frame_racy(const volatile unsigned char *src,
+			    unsigned char *dst, uint64_t k, uint64_t pa)
+{
+	uint64_t i = 0, head = (8 - (pa & 7)) & 7, w;
+
+	/* Bytes up to a word boundary, whole words, the rest. */
+	for (; i < k && i < head; i++)
+		dst[i] = src[i];
+	for (; i + 8 <= k; i += 8) {
+		w = *(const volatile uint64_t *)(const volatile void *)(src + i);
+		memcpy(dst + i, &w, sizeof(w));
+	}
+	for (; i < k; i++)
+		dst[i] = src[i];
+}
+
+static void copy_racy(const struct gpuvm_mmu_as *as, uint64_t pa,
+		      unsigned char *dst, uint64_t n)
+{
+	uint64_t k;
+
+	for (; n; pa += k, dst += k, n -= k) {
+		k = GPUVM_SZ_4K - (pa & (GPUVM_SZ_4K - 1));
+		k = k < n ? k : n;
+		if (gpuvm_mem_view_written(&as->view, pa))
+			copy_frame_racy(as->view.base + pa, dst, k, pa);
+		else
+			memset(dst, 0, k);
+	}
+}
+
+/*
+ * Orders the copy's loads before the second look at useq. The copy is
+ * not atomic, so this needs a fence; ThreadSanitizer does not model
+ * fences (nor does it see the copy), and its builds run on x86-64, where
+ * loads are not reordered with loads: a compiler barrier does there.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define MMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MMU_TSAN 1
+#endif
+#endif
+
+static inline void copy_done_fence(void)
+{
+#ifdef MMU_TSAN
+	__atomic_signal_fence(__ATOMIC_ACQUIRE);
+#else
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
+}
+
+/* Accesses the lock-free path takes: small reads and fetches. */
+#define LOCKFREE_MAX 256
+
+/*
+ * A read that every chunk of hits the TLB needs no lock: it notes the
+ * update sequence, translates through the TLB alone, copies, and checks
+ * the sequence again. Unchanged, no update touched the TLB or locked a
+ * region meanwhile, so what it read is before any update it overlaps;
+ * changed (or a miss, a fault, a region in the way), it answers -EAGAIN
+ * having changed nothing but the caller's buffer, and the caller takes
+ * the locked path, which waits for the region and walks on a miss.
+ * Readers of one AS so run side by side, and an update still appears to
+ * them as before or after, never a mix.
+ */
+static int read_lockfree(struct gpuvm_mmu_as *as, uint64_t va,
+			 unsigned char *buf, size_t len,
+			 enum gpuvm_mmu_access acc)
+{
+	uint64_t s = __atomic_load_n(&as->useq, __ATOMIC_ACQUIRE), n, chunks;
+	uint64_t size, pa;
+	struct gpuvm_tlb_hit h;
+
+	if ((s & 1) && region_overlaps(as, va, va + len - 1))
+		return -EAGAIN;
+	if (va >> as->va_bits || va + len - 1 < va)
+		return -EAGAIN;
+	for (chunks = 0; len; chunks++, va += n, buf += n, len -= n) {
+		if (!gpuvm_tlb_lookup(&as->tlb, va, &h) || denied(h.desc, acc))
+			return -EAGAIN;
+		size = 1ull << gpuvm_tlb_shift(h.idx);
+		n = chunk_len(va, size, len);
+		if (gpuvm_pte_is_null(h.desc)) {
+			memset(buf, 0, n);
+			continue;
+		}
+		pa = h.pa + (va & (size - 1));
+		copy_racy(as, pa, buf, n);
+	}
+	copy_done_fence();
+	if (RELAXED_LOAD(&as->useq) != s)
+		return -EAGAIN;
+	count_hits(as, chunks);
+	return 0;
+}
+
+/* Reads that may try the lock-free path first: small, unchecked. */
+static bool lockfree_ok(const struct gpuvm_mmu_as *as, size_t len)
+{
+	return as->concurrent && len && len <= LOCKFREE_MAX &&
+	       !__atomic_load_n(&as->checked, __ATOMIC_RELAXED);
+}
+
 static int do_access(struct gpuvm_mmu_as *as, uint64_t va, void *rbuf,
 		     const void *wbuf, size_t len, enum gpuvm_mmu_access acc,
 		     struct gpuvm_mmu_fault *f)
@@ -562,6 +724,9 @@ int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 {
 	if (!as || !buf)
 		return -EINVAL;
+	if (lockfree_ok(as, len) &&
+	    !read_lockfree(as, va, buf, len, GPUVM_MMU_READ))
+		return 0;
 	return do_access(as, va, buf, NULL, len, GPUVM_MMU_READ, fault_out);
 }
 
@@ -578,6 +743,9 @@ int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 {
 	if (!as || !buf)
 		return -EINVAL;
+	if (lockfree_ok(as, len) &&
+	    !read_lockfree(as, va, buf, len, GPUVM_MMU_EXEC))
+		return 0;
 	return do_access(as, va, buf, NULL, len, GPUVM_MMU_EXEC, fault_out);
 }
 
@@ -594,6 +762,7 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 	if (last < va) /* the range runs past 2^64: clamp, don't wrap */
 		last = UINT64_MAX;
 	as_lock(as);
+	tlb_changed(as);
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate(&as->tlb, va, last);
 	as_unlock(as);
@@ -604,6 +773,7 @@ void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as)
 	if (!as)
 		return;
 	as_lock(as);
+	tlb_changed(as);
 	as->st.invalidations++;
 	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
 	as_unlock(as);
@@ -625,10 +795,12 @@ void gpuvm_mmu_lock_region(struct gpuvm_mmu_as *as, uint64_t start,
 	while (span && (start & ~(span - 1)) != (last & ~(span - 1)))
 		span <<= 1;
 	as_lock(as);
-	as->lock_start = span ? start & ~(span - 1) : 0;
-	as->lock_end = span ? (start & ~(span - 1)) + span : UINT64_MAX;
-	if (as->lock_end == 0)
-		as->lock_end = UINT64_MAX;
+	RELAXED_STORE(&as->lock_start, span ? start & ~(span - 1) : 0);
+	RELAXED_STORE(&as->lock_end, span && (start & ~(span - 1)) + span ?
+			     (start & ~(span - 1)) + span : UINT64_MAX);
+	/* Odd: the region above is set; readers inside it take the lock. */
+	__atomic_store_n(&as->useq, (RELAXED_LOAD(&as->useq) | 1),
+			 __ATOMIC_RELEASE);
 	as_unlock(as);
 }
 
@@ -637,7 +809,11 @@ void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as)
 	if (!as)
 		return;
 	as_lock(as);
-	as->lock_start = as->lock_end = 0;
+	RELAXED_STORE(&as->lock_start, 0);
+	RELAXED_STORE(&as->lock_end, 0);
+	/* Even again, and past every value a reader saw meanwhile. */
+	__atomic_store_n(&as->useq, (RELAXED_LOAD(&as->useq) | 1) + 1,
+			 __ATOMIC_RELEASE);
 	if (as->concurrent)
 		pthread_cond_broadcast(&as->unlocked);
 	as_unlock(as);
@@ -659,14 +835,16 @@ uint64_t gpuvm_mmu_tlb_verify(const struct gpuvm_mmu_as *as)
 
 		for (i = 0; i <= a->mask; i++) {
 			const struct gpuvm_tlb_entry *e = &a->e[i];
-			uint64_t va = e->tag & ~GPUVM_TLB_VALID;
+			uint64_t tag = TLB_LOAD(&e->tag);
+			uint64_t va = tag & ~GPUVM_TLB_VALID;
 			struct leaf l;
 
-			if (!(e->tag & GPUVM_TLB_VALID))
+			if (!(tag & GPUVM_TLB_VALID))
 				continue;
 			if (walk_pure(as, va, &l, &reads) ||
 			    l.level != gpuvm_tlb_level(idx) ||
-			    l.desc != e->desc || l.pa != e->pa)
+			    l.desc != TLB_LOAD(&e->desc) ||
+			    l.pa != TLB_LOAD(&e->pa))
 				stale++;
 		}
 	}

@@ -46,12 +46,11 @@ void gpuvm_tlb_fini(struct gpuvm_tlb *t)
 static uint64_t drop_if(struct gpuvm_tlb_entry *e, unsigned int shift,
 			uint64_t first, uint64_t lastp)
 {
-	uint64_t p = e->tag >> shift;
+	uint64_t tag = TLB_LOAD(&e->tag), p = tag >> shift;
 
-	if (!(e->tag & GPUVM_TLB_VALID) || p < first || p > lastp)
+	if (!(tag & GPUVM_TLB_VALID) || p < first || p > lastp)
 		return 0;
-	gpuvm_tlb_drop(e);
-	return 1;
+	return gpuvm_tlb_drop(e, tag);
 }
 
 /* Pages first..lastp (of this array's page size), inclusive. */

@@ -34,10 +34,26 @@
 #define GPUVM_TLB_2M_ENTRIES 32
 #define GPUVM_TLB_1G_ENTRIES 8
 
+/*
+ * Entries are read without a lock by concurrent readers (mmu.c), so each
+ * is a seqlock: a writer makes seq odd, stores the fields and makes seq
+ * even again; a reader that sees seq change across its loads, or odd,
+ * treats the entry as a miss. The ordering comes from acquire loads and
+ * release stores of the fields themselves rather than fences (which
+ * ThreadSanitizer does not model); on x86-64 all of them are plain moves.
+ */
 struct gpuvm_tlb_entry {
+	uint64_t seq;  /* odd while being written */
 	uint64_t tag;  /* VA base | GPUVM_TLB_VALID; 0 when invalid */
 	uint64_t pa;   /* output base (0 for a NULL leaf) */
 	uint64_t desc; /* the leaf descriptor, for permission checks */
+};
+
+/* What a lookup found: a consistent copy of one entry. */
+struct gpuvm_tlb_hit {
+	struct gpuvm_tlb_entry *e;
+	unsigned int idx;      /* its array */
+	uint64_t tag, pa, desc;
 };
 
 struct gpuvm_tlb_array {
@@ -79,25 +95,50 @@ gpuvm_tlb_slot(const struct gpuvm_tlb *t, unsigned int idx, uint64_t va)
 	return &a->e[(va >> gpuvm_tlb_shift(idx)) & a->mask];
 }
 
+#define TLB_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define TLB_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
 /*
- * The entry translating va, or NULL; *idx gets its array. Inline so a
- * hit costs no call: three probes at most, small pages first because
- * they are the common case.
+ * Finds the entry translating va and copies it to *h; false on a miss.
+ * Inline so a hit costs no call: three probes at most, small pages first
+ * because they are the common case. Safe against a concurrent writer: a
+ * torn entry reads as a miss.
  */
-static inline struct gpuvm_tlb_entry *
-gpuvm_tlb_lookup(const struct gpuvm_tlb *t, uint64_t va, unsigned int *idx)
+static inline bool gpuvm_tlb_lookup(const struct gpuvm_tlb *t, uint64_t va,
+				    struct gpuvm_tlb_hit *h)
 {
 	for (unsigned int i = 0; i < GPUVM_TLB_SIZES; i++) {
 		struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, i, va);
 		unsigned int shift = gpuvm_tlb_shift(i);
-		uint64_t base = va >> shift << shift;
+		uint64_t want = (va >> shift << shift) | GPUVM_TLB_VALID;
+		uint64_t s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 
-		if (e->tag == (base | GPUVM_TLB_VALID)) {
-			*idx = i;
-			return e;
-		}
+		if (__atomic_load_n(&e->tag, __ATOMIC_ACQUIRE) != want)
+			continue;
+		h->pa = __atomic_load_n(&e->pa, __ATOMIC_ACQUIRE);
+		h->desc = __atomic_load_n(&e->desc, __ATOMIC_ACQUIRE);
+		if ((s & 1) || TLB_LOAD(&e->seq) != s)
+			continue;
+		h->e = e;
+		h->idx = i;
+		h->tag = want;
+		return true;
 	}
-	return NULL;
+	return false;
+}
+
+/* A writer's bracket around changing an entry (writers are serialised). */
+static inline void gpuvm_tlb_write_begin(struct gpuvm_tlb_entry *e)
+{
+	TLB_STORE(&e->seq, TLB_LOAD(&e->seq) + 1);
+}
+
+/* Release: a field's store is not seen before the odd seq above. */
+#define TLB_STORE_FIELD(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
+static inline void gpuvm_tlb_write_end(struct gpuvm_tlb_entry *e)
+{
+	__atomic_store_n(&e->seq, TLB_LOAD(&e->seq) + 1, __ATOMIC_RELEASE);
 }
 
 /* Caches the leaf at `level` translating va, evicting the slot's entry. */
@@ -108,14 +149,22 @@ static inline void gpuvm_tlb_insert(struct gpuvm_tlb *t, unsigned int level,
 	struct gpuvm_tlb_entry *e = gpuvm_tlb_slot(t, idx, va);
 	unsigned int shift = gpuvm_tlb_shift(idx);
 
-	e->tag = (va >> shift << shift) | GPUVM_TLB_VALID;
-	e->pa = pa;
-	e->desc = desc;
+	gpuvm_tlb_write_begin(e);
+	TLB_STORE_FIELD(&e->tag, (va >> shift << shift) | GPUVM_TLB_VALID);
+	TLB_STORE_FIELD(&e->pa, pa);
+	TLB_STORE_FIELD(&e->desc, desc);
+	gpuvm_tlb_write_end(e);
 }
 
-static inline void gpuvm_tlb_drop(struct gpuvm_tlb_entry *e)
+/* Drops the entry if it still holds tag (a hit found earlier). */
+static inline bool gpuvm_tlb_drop(struct gpuvm_tlb_entry *e, uint64_t tag)
 {
-	e->tag = 0;
+	if (TLB_LOAD(&e->tag) != tag)
+		return false;
+	gpuvm_tlb_write_begin(e);
+	TLB_STORE_FIELD(&e->tag, 0);
+	gpuvm_tlb_write_end(e);
+	return true;
 }
 
 /*

@@ -246,9 +246,17 @@ static void *reclaimer(void *arg)
 	return NULL;
 }
 
-static void test_stress(void **state)
+/*
+ * unchecked: the MMU's checked mode off, so that readers take its
+ * lock-free path (checked mode walks on every hit, under the AS's lock);
+ * two readers per flipper then read one VM side by side.
+ */
+static void stress(bool unchecked)
 {
-	struct gpuvm_drv_device_cfg cfg = { .ram = 256ull << 20 };
+	struct gpuvm_drv_device_cfg cfg = {
+		.ram = 256ull << 20, .unchecked = unchecked,
+	};
+	unsigned int readers = unchecked ? 2 : 1, r;
 	struct gpuvm_drv_file *churn_file[2];
 	pthread_t t[16];
 	void *args[16][2];
@@ -256,7 +264,6 @@ static void test_stress(void **state)
 	struct gpuvm_mem_stats ms;
 	unsigned int n = 0, i;
 
-	(void)state;
 	pthread_mutex_init(&sh.lock, NULL);
 	assert_int_equal(gpuvm_drv_device_create(&cfg, &sh.dev), 0);
 	for (i = 0; i < NFLIP; i++) {
@@ -276,10 +283,12 @@ static void test_stress(void **state)
 		args[n][1] = &sh.flip[i];
 		pthread_create(&t[n], NULL, flipper, args[n]);
 		n++;
-		args[n][0] = &sh;
-		args[n][1] = &sh.flip[i];
-		pthread_create(&t[n], NULL, reader, args[n]);
-		n++;
+		for (r = 0; r < readers; r++) {
+			args[n][0] = &sh;
+			args[n][1] = &sh.flip[i];
+			pthread_create(&t[n], NULL, reader, args[n]);
+			n++;
+		}
 		args[n][0] = &sh;
 		args[n][1] = churn_file[i];
 		pthread_create(&t[n], NULL, churner, args[n]);
@@ -304,18 +313,32 @@ static void test_stress(void **state)
 		      sh.flipped, sh.flip_nomem);
 	/* Reads of both sides prove the flips and reads overlapped. */
 	assert_true(sh.flipped >= NFLIP * FLIPS / 2);
-	print_message("stress: %u threads, >= %d flips, %d reads (%" PRIu64
+	print_message("stress%s: %u threads, >= %d flips, %u reads (%" PRIu64
 		      " of A, %" PRIu64 " of B, all whole), %d churn ops, %d "
-		      "file closes\n", n, NFLIP * FLIPS, NFLIP * READS,
-		      sh.seen[0], sh.seen[1], NFLIP * CHURN, CLOSES);
+		      "file closes\n", unchecked ? " (lock-free reads)" : "", n,
+		      NFLIP * FLIPS, NFLIP * readers * READS, sh.seen[0],
+		      sh.seen[1], NFLIP * CHURN, CLOSES);
 	gpuvm_drv_device_destroy(sh.dev);
 	pthread_mutex_destroy(&sh.lock);
+}
+
+static void test_stress(void **state)
+{
+	(void)state;
+	stress(false);
+}
+
+static void test_stress_lockfree(void **state)
+{
+	(void)state;
+	stress(true);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_stress_lockfree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -328,6 +328,28 @@ static int64_t c_bo_next_written(void *p)
 	return (int64_t)gpuvm_mem_bo_next_written(NA(bo, fx->bo), 0);
 }
 
+/* A NULL memory has no view: all zero. A NULL v: nothing to fill. */
+static int64_t c_get_view(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_mem_view v;
+
+	memset(&v, 0xa5, sizeof(v));
+	gpuvm_mem_get_view(NA(mem, fx->mem), NA(v, &v));
+	if (na_is("mem"))
+		NA_EXPECT(!v.base && !v.written && !v.size);
+	return NA_VOID;
+}
+
+static int64_t c_view_written(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_mem_view v;
+
+	gpuvm_mem_get_view(fx->mem, &v);
+	return gpuvm_mem_view_written(NA(v, &v), fx->blk);
+}
+
 /* ------------------------------------------------------------------ */
 /* The table: every (function, pointer argument) of gpuvm/mem.h        */
 
@@ -351,6 +373,9 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mem_write, buf, EINV, c_write),
 	NA_ROW(gpuvm_mem_ptr, mem, NA_NULLPTR, c_ptr),
 	NA_ROW(gpuvm_mem_wptr, mem, NA_NULLPTR, c_wptr),
+	NA_ROW(gpuvm_mem_get_view, mem, NA_VOID, c_get_view),
+	NA_ROW(gpuvm_mem_get_view, v, NA_VOID, c_get_view),
+	NA_ROW(gpuvm_mem_view_written, v, 0, c_view_written),
 	NA_ROW(gpuvm_mem_written, mem, 0, c_written),
 	NA_ROW(gpuvm_mem_next_written, mem, 0x1234000, c_next_written),
 	NA_ROW(gpuvm_mem_bo_next_written, bo, 0, c_bo_next_written),

@@ -925,6 +925,69 @@ static void test_flush_gather(void **state)
 	gpuvm_pt_destroy(pt);
 }
 
+/*
+ * Concurrent mode, unchecked: reads that hit the TLB take no lock and
+ * count as hits like any other; a miss, a locked region in the way or a
+ * change of the TLB during the read sends it down the locked path, which
+ * gives the same answer. Values and counters are exact single-threaded.
+ */
+static void test_lockfree_reads(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_mmu_as_cfg ac = {
+		.mem = e->mem, .root = e->root, .va_bits = 48,
+		.concurrent = true,
+	};
+	/* Two pages in different TLB slots, and far apart for the lock. */
+	uint64_t a = 0x40000000, b = a + 0x100000 + SZ_4K;
+	uint64_t pa = frame(e, SZ_4K), v = 0;
+	uint64_t word = 0x1122334455667788ull;
+	struct gpuvm_mmu_as *as;
+	struct gpuvm_mmu_stats st;
+
+	assert_int_equal(gpuvm_mmu_as_create(&ac, &as), 0);
+	map(e, a, pa, 3, ATTRS);
+	map(e, b, frame(e, SZ_4K), 3, ATTRS);
+	assert_int_equal(gpuvm_mem_write(e->mem, pa + 8, &word, 8), 0);
+
+	/* A miss walks under the lock, the hits after it need none. */
+	assert_int_equal(gpuvm_mmu_read(as, a + 8, &v, 8, NULL), 0);
+	assert_int_equal(v, word);
+	v = 0;
+	assert_int_equal(gpuvm_mmu_read(as, a + 8, &v, 8, NULL), 0);
+	assert_int_equal(v, word);
+	assert_int_equal(gpuvm_mmu_read(as, b, &v, 8, NULL), 0);
+	gpuvm_mmu_stats(as, &st);
+	assert_int_equal(st.hits, 1);
+	assert_int_equal(st.misses, 2);
+
+	/* A region locked elsewhere does not hold it back; one over it
+	 * sends it to the locked path (single-threaded: nothing to wait
+	 * for once unlocked). */
+	gpuvm_mmu_lock_region(as, b, SZ_4K);
+	v = 0;
+	assert_int_equal(gpuvm_mmu_read(as, a + 8, &v, 8, NULL), 0);
+	assert_int_equal(v, word);
+	gpuvm_mmu_unlock_region(as);
+	gpuvm_mmu_stats(as, &st);
+	assert_int_equal(st.hits, 2);
+
+	/* Invalidated: the next read misses and walks again. */
+	gpuvm_mmu_invalidate(as, a, SZ_4K);
+	assert_int_equal(gpuvm_mmu_read(as, a + 8, &v, 8, NULL), 0);
+	gpuvm_mmu_stats(as, &st);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.misses, 3);
+	assert_int_equal(st.entries_dropped, 1);
+
+	/* Unwritten memory reads as zero on the lock-free path too. */
+	assert_int_equal(gpuvm_mmu_read(as, b + 64, &v, 8, NULL), 0);
+	assert_int_equal(v, 0);
+	gpuvm_mmu_stats(as, &st);
+	assert_int_equal(st.hits, 3);
+	gpuvm_mmu_as_destroy(as);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -957,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_as_cfg),
 		cmocka_unit_test(test_fault_names),
 		MMU_TEST(test_set_root, 48),
+		MMU_TEST(test_lockfree_reads, 48),
 		MMU_TEST(test_flush_gather, 48),
 	};
 
