@@ -145,6 +145,62 @@ int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 		    size_t len, struct gpuvm_mmu_fault *fault);
 
 /*
+ * Host pointers, for simulators' own execution units (QEMU's softmmu
+ * TLB does the same): translate once, then turn every later access to
+ * the same page into a compare and an add.
+ *
+ * gpuvm_mmu_hptr_get() translates va for one kind of access (faults as a
+ * read, write or fetch would, 0 / -EFAULT / -ESTALE) and fills *h with
+ * the host address of va's 4 KiB page (or of a NULL leaf's stand-in: a
+ * zero page to read, a sink page for writes that vanish), which accesses
+ * of that kind may use until the address space's generation moves: any
+ * invalidation, locked region or root change moves it, so a pointer is
+ * never used past a change of its translation. A write pointer marks its
+ * frame written (gpuvm_mem_wptr). Reading a never-written frame through
+ * a read pointer costs a host page, as any direct read of memory does.
+ *
+ * gpuvm_mmu_hptr_at() is the hit path: the host address for [va,
+ * va + len), or NULL when the pointer went stale or the range leaves its
+ * page (then get it again). In checked mode it also walks the tables and
+ * returns NULL (counting a stale hit) when the translation changed
+ * without an invalidation, as checked TLB hits do. Threads: h is the
+ * caller's; many may be used at once against one address space. A NULL
+ * h has no address (NULL), and gpuvm_mmu_hptr_get() refuses it.
+ */
+struct gpuvm_mmu_hptr {
+	unsigned char *host;      /* host address of va_base */
+	uint64_t va_base;         /* the page's first VA */
+	uint64_t len;             /* bytes from va_base: the page */
+	enum gpuvm_mmu_access access;
+	uint64_t gen;             /* *genp when made */
+	const uint64_t *genp;     /* the address space's generation */
+	struct gpuvm_mmu_as *as;  /* non-NULL: checked mode, verify on use */
+	uint64_t pa, desc;        /* what it was made from */
+};
+
+int gpuvm_mmu_hptr_get(struct gpuvm_mmu_as *as, uint64_t va,
+		       enum gpuvm_mmu_access access, struct gpuvm_mmu_hptr *h,
+		       struct gpuvm_mmu_fault *fault);
+/* Checked mode's side of gpuvm_mmu_hptr_at(): 0, or -ESTALE. */
+int gpuvm_mmu_hptr_verify(const struct gpuvm_mmu_hptr *h);
+
+static inline void *gpuvm_mmu_hptr_at(const struct gpuvm_mmu_hptr *h,
+				      uint64_t va, size_t len)
+{
+	uint64_t off;
+
+	if (!h || !h->genp)
+		return (void *)0;
+	off = va - h->va_base;
+	if (__atomic_load_n(h->genp, __ATOMIC_ACQUIRE) != h->gen ||
+	    off >= h->len || len > h->len - off)
+		return (void *)0;
+	if (h->as && gpuvm_mmu_hptr_verify(h))
+		return (void *)0;
+	return h->host + off;
+}
+
+/*
  * Locks the naturally aligned power-of-two region (at least 32 KiB)
  * around [start, start + size) for an update: accesses touching it wait.
  * One region at a time; no effect on accesses without cfg.concurrent.

@@ -71,6 +71,7 @@ struct gpuvm_mmu_as {
 	struct gpuvm_tlb tlb;
 	struct gpuvm_mem *mem;
 	struct gpuvm_mem_view view;   /* for the lock-free reads' copy */
+	unsigned char *sink;          /* host pointers' NULL-leaf writes */
 	uint64_t mem_size;
 	uint64_t root;
 	uint64_t top_mask;        /* index mask of the top table */
@@ -205,6 +206,11 @@ int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 		return -ENOMEM;
 	ret = gpuvm_tlb_init(&as->tlb, cfg->tlb_entries ? cfg->tlb_entries
 							: TLB_DEFAULT_ENTRIES);
+	as->sink = ret ? NULL : calloc(1, GPUVM_SZ_4K);
+	if (!ret && !as->sink) {
+		gpuvm_tlb_fini(&as->tlb);
+		ret = -ENOMEM;
+	}
 	if (ret) {
 		free(as);
 		return ret;
@@ -236,6 +242,7 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as)
 		pthread_mutex_destroy(&as->lock);
 	}
 	gpuvm_tlb_fini(&as->tlb);
+	free(as->sink);
 	free(as);
 }
 
@@ -747,6 +754,80 @@ int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
 	    !read_lockfree(as, va, buf, len, GPUVM_MMU_EXEC))
 		return 0;
 	return do_access(as, va, buf, NULL, len, GPUVM_MMU_EXEC, fault_out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host pointers                                                       */
+
+/* What a NULL leaf reads as through a host pointer. */
+static const unsigned char zero_page[GPUVM_SZ_4K];
+
+/* h's host address: the page's memory, or a NULL leaf's stand-in. */
+static unsigned char *hptr_host(struct gpuvm_mmu_as *as,
+				const struct gpuvm_mmu_xlat *x,
+				enum gpuvm_mmu_access acc, uint64_t page_pa)
+{
+	if (x->null)
+		return acc == GPUVM_MMU_WRITE ? as->sink :
+		       (unsigned char *)(uintptr_t)zero_page;
+	if (acc == GPUVM_MMU_WRITE)
+		return gpuvm_mem_wptr(as->mem, page_pa, GPUVM_SZ_4K);
+	return gpuvm_mem_ptr(as->mem, page_pa);
+}
+
+int gpuvm_mmu_hptr_get(struct gpuvm_mmu_as *as, uint64_t va,
+		       enum gpuvm_mmu_access access, struct gpuvm_mmu_hptr *h,
+		       struct gpuvm_mmu_fault *fault_out)
+{
+	struct gpuvm_mmu_xlat x;
+	uint64_t off = va & (GPUVM_SZ_4K - 1);
+	int ret;
+
+	if (!as || !h || (unsigned int)access > GPUVM_MMU_EXEC)
+		return -EINVAL;
+	as_lock(as);
+	wait_region(as, va, 1);
+	ret = xlate(as, va, access, &x, fault_out);
+	if (!ret) {
+		/* Under the lock, so no change is half seen. */
+		h->gen = RELAXED_LOAD(&as->useq);
+		h->genp = &as->useq;
+		h->va_base = va - off;
+		h->len = GPUVM_SZ_4K;
+		h->access = access;
+		h->as = as->checked ? as : NULL;
+		h->pa = x.null ? 0 : x.pa - off;
+		h->desc = x.desc;
+		h->host = hptr_host(as, &x, access, h->pa);
+	}
+	as_unlock(as);
+	return ret;
+}
+
+/*
+ * Checked mode: the page still translates as when h was made. A stale
+ * pointer counts as a stale hit, as a stale TLB entry does.
+ */
+int gpuvm_mmu_hptr_verify(const struct gpuvm_mmu_hptr *h)
+{
+	struct gpuvm_mmu_as *as;
+	unsigned int reads;
+	struct leaf l;
+	uint64_t pa;
+
+	if (!h || !h->as)
+		return h ? 0 : -EINVAL;
+	as = h->as;
+	if (!walk_pure(as, h->va_base, &l, &reads)) {
+		pa = gpuvm_pte_is_null(l.desc) ? 0 :
+		     l.pa + (h->va_base & (gpuvm_pt_level_size(l.level) - 1));
+		if (l.desc == h->desc && pa == h->pa)
+			return 0;
+	}
+	as_lock(as);
+	as->st.stale++;
+	as_unlock(as);
+	return -ESTALE;
 }
 
 /* ------------------------------------------------------------------ */

@@ -988,6 +988,110 @@ static void test_lockfree_reads(void **state)
 	gpuvm_mmu_as_destroy(as);
 }
 
+/*
+ * Host pointers: one translation, then a compare and an add per access,
+ * valid until the address space's generation moves.
+ */
+static void test_hptr(void **state)
+{
+	struct env *e = *state;
+	uint64_t a = 0x40000000, ro = a + 0x10000, nul = a + 0x20000;
+	uint64_t pa = frame(e, SZ_4K), word = 0x0123456789abcdefull, v;
+	struct gpuvm_mmu_hptr h, w, z;
+	struct gpuvm_mmu_fault f;
+	unsigned char *p;
+
+	map(e, a, pa, 3, ATTRS);
+	map(e, ro, frame(e, SZ_4K), 3, ATTRS | GPUVM_PTE_AP_RDONLY);
+	map(e, nul, 0, 3, ATTRS | GPUVM_PTE_SW_NULL);
+	assert_int_equal(gpuvm_mem_write(e->mem, pa + 16, &word, 8), 0);
+
+	/* Read: the page's memory; in-page ranges only. */
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, a + 20, GPUVM_MMU_READ, &h,
+					    &f), 0);
+	assert_ptr_equal(h.host, gpuvm_mem_ptr(e->mem, pa));
+	assert_int_equal(h.va_base, a);
+	assert_int_equal(h.len, SZ_4K);
+	p = gpuvm_mmu_hptr_at(&h, a + 16, 8);
+	assert_ptr_equal(p, h.host + 16);
+	memcpy(&v, p, 8);
+	assert_int_equal(v, word);
+	assert_null(gpuvm_mmu_hptr_at(&h, a + SZ_4K - 4, 8));
+	assert_null(gpuvm_mmu_hptr_at(&h, a - 8, 8));
+	assert_null(gpuvm_mmu_hptr_at(&h, a + SZ_4K, 1));
+
+	/* Write: the frame is marked written; the MMU reads it back. */
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, a, GPUVM_MMU_WRITE, &w,
+					    NULL), 0);
+	word = 42;
+	memcpy(gpuvm_mmu_hptr_at(&w, a + 512, 8), &word, 8);
+	read_ok(e, a + 512, 8);
+	assert_int_equal(gpuvm_mmu_read(e->as, a + 512, &v, 8, NULL), 0);
+	assert_int_equal(v, 42);
+	assert_true(gpuvm_mem_written(e->mem, pa));
+
+	/* Permissions fault as the access would. */
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, ro, GPUVM_MMU_WRITE, &z,
+					    &f), -EFAULT);
+	assert_fault(&f, GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_WRITE, ro, 3);
+
+	/* A NULL leaf: zeros to read, a sink for writes that vanish. */
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, nul, GPUVM_MMU_WRITE, &z,
+					    NULL), 0);
+	memset(gpuvm_mmu_hptr_at(&z, nul, 64), 0xee, 64);
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, nul, GPUVM_MMU_READ, &z,
+					    NULL), 0);
+	memcpy(&v, gpuvm_mmu_hptr_at(&z, nul + 8, 8), 8);
+	assert_int_equal(v, 0);
+	assert_int_equal(gpuvm_mmu_read(e->as, nul + 8, &v, 8, NULL), 0);
+	assert_int_equal(v, 0);
+
+	/* Any invalidation moves the generation: get it again. */
+	gpuvm_mmu_invalidate(e->as, ro, SZ_4K);
+	assert_null(gpuvm_mmu_hptr_at(&h, a + 16, 8));
+	assert_null(gpuvm_mmu_hptr_at(&w, a + 16, 8));
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, a, GPUVM_MMU_READ, &h,
+					    NULL), 0);
+	assert_non_null(gpuvm_mmu_hptr_at(&h, a + 16, 8));
+	assert_null(gpuvm_mmu_hptr_at(NULL, a, 1));
+}
+
+/*
+ * A descriptor changed without an invalidation: an unchecked pointer
+ * serves the old page (as a stale TLB entry would); a checked one is
+ * refused and counted as a stale hit.
+ */
+static void hptr_stale(struct env *e, bool checked)
+{
+	uint64_t a = 0x40000000, old = frame(e, SZ_4K), new = frame(e, SZ_4K);
+	struct gpuvm_mmu_hptr h;
+
+	map(e, a, old, 3, ATTRS);
+	gpuvm_mmu_set_checked(e->as, checked);
+	assert_int_equal(gpuvm_mmu_hptr_get(e->as, a, GPUVM_MMU_READ, &h,
+					    NULL), 0);
+	assert_non_null(gpuvm_mmu_hptr_at(&h, a, 8));
+	map(e, a, new, 3, ATTRS); /* no invalidation: a driver bug */
+	if (checked) {
+		assert_null(gpuvm_mmu_hptr_at(&h, a, 8));
+		assert_int_equal(stats(e).stale, 1);
+	} else {
+		assert_ptr_equal(gpuvm_mmu_hptr_at(&h, a, 8),
+				 gpuvm_mem_ptr(e->mem, old));
+		assert_int_equal(stats(e).stale, 0);
+	}
+}
+
+static void test_hptr_stale_unchecked(void **state)
+{
+	hptr_stale(*state, false);
+}
+
+static void test_hptr_stale_checked(void **state)
+{
+	hptr_stale(*state, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1021,6 +1125,9 @@ int main(void)
 		cmocka_unit_test(test_fault_names),
 		MMU_TEST(test_set_root, 48),
 		MMU_TEST(test_lockfree_reads, 48),
+		MMU_TEST(test_hptr, 48),
+		MMU_TEST(test_hptr_stale_unchecked, 48),
+		MMU_TEST(test_hptr_stale_checked, 48),
 		MMU_TEST(test_flush_gather, 48),
 	};
 

@@ -324,6 +324,42 @@ static int64_t c_tlb_verify(void *p)
 	return (int64_t)gpuvm_mmu_tlb_verify(NA(as, fx->as));
 }
 
+/*
+ * Host pointers. get: NULL as or h is refused; fault is optional (a
+ * success fills nothing there). verify: a NULL h is refused. at: a NULL
+ * h has no address.
+ */
+static int64_t c_hptr_get(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_mmu_hptr h;
+	struct gpuvm_mmu_fault f;
+	int ret;
+
+	na_poison(&f, sizeof(f));
+	ret = gpuvm_mmu_hptr_get(NA(as, fx->as), VA_BLOCK + 8, GPUVM_MMU_READ,
+				 NA(h, &h), NA(fault, &f));
+	NA_EXPECT(na_fill(&f, sizeof(f)) == NA_UNTOUCHED);
+	return ret;
+}
+
+static int64_t c_hptr_verify(void *p)
+{
+	(void)p;
+	return gpuvm_mmu_hptr_verify(NA(h, (struct gpuvm_mmu_hptr *)NULL));
+}
+
+static int64_t c_hptr_at(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_mmu_hptr h;
+
+	assert_int_equal(gpuvm_mmu_hptr_get(fx->as, VA_BLOCK, GPUVM_MMU_READ,
+					    &h, NULL), 0);
+	return (int64_t)(intptr_t)gpuvm_mmu_hptr_at(NA(h, &h), VA_BLOCK + 8,
+						    8);
+}
+
 /* ------------------------------------------------------------------ */
 /* The table: every (function, pointer argument) of gpuvm/mmu.h        */
 
@@ -342,6 +378,12 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mmu_translate, as, EINV, c_translate),
 	/* Optional: a hit, counted as one. */
 	NA_ROW(gpuvm_mmu_translate, x, 0, c_translate, .flags = NA_CHANGES),
+	NA_ROW(gpuvm_mmu_hptr_get, as, EINV, c_hptr_get),
+	NA_ROW(gpuvm_mmu_hptr_get, h, EINV, c_hptr_get),
+	NA_ROW(gpuvm_mmu_hptr_get, fault, 0, c_hptr_get, .flags = NA_CHANGES),
+	NA_ROW(gpuvm_mmu_hptr_verify, h, EINV, c_hptr_verify),
+	NA_ROW(gpuvm_mmu_hptr_at, h, NA_NULLPTR, c_hptr_at,
+	       .flags = NA_CHANGES),
 	EFAULT_CHANGES(gpuvm_mmu_translate, fault, c_translate_fault),
 	NA_ROW(gpuvm_mmu_read, as, EINV, c_read),
 	NA_ROW(gpuvm_mmu_read, buf, EINV, c_read),
