@@ -182,16 +182,13 @@ void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
  */
 void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len);
 
-/* A 64-bit descriptor at pa (8-byte aligned); 0 (invalid) for a NULL mem. */
-static inline uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem,
-					uint64_t pa)
-{
-	if (!mem)
-		return 0;
-	/* Acquire: a table read through a descriptor is seen complete. */
-	return __atomic_load_n((const uint64_t *)gpuvm_mem_ptr(mem, pa),
-			       __ATOMIC_ACQUIRE);
-}
+/*
+ * An atomic (acquire) load of the 64-bit descriptor at pa (8-byte
+ * aligned): a table read through a descriptor is seen complete. A frame
+ * never written reads as 0 (invalid) without being touched, so walking
+ * or counting over a fresh table costs no host page. 0 for a NULL mem.
+ */
+uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem, uint64_t pa);
 
 /*
  * An atomic (release) store of a descriptor; pa 8-byte aligned. Does

@@ -26,9 +26,6 @@
  * lazily backed mapping of its own, so only the words of frames that were
  * touched cost anything: 4 KiB of map per 128 MiB of memory.
  *
- * Descriptor reads (gpuvm_mem_read64) do not consult the map: they read
- * table frames, which the page-table code writes before it links them.
- *
  * Threads: writers on different frames may share a word of the map, so
  * bits are set and cleared with atomic read-modify-writes. A writer sets
  * the bit before it stores the data, so whoever is ordered after the
@@ -245,6 +242,18 @@ int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 	if (len)
 		mem_copy_in(mem, pa, buf, len);
 	return 0;
+}
+
+uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem, uint64_t pa)
+{
+	if (!mem)
+		return 0;
+	assert(pa < mem->size && !(pa & 7));
+	if (!mem_frame_written(mem, frame_of(pa)))
+		return 0;
+	/* Acquire: a table read through a descriptor is seen complete. */
+	return __atomic_load_n((const uint64_t *)(const void *)(mem->base + pa),
+			       __ATOMIC_ACQUIRE);
 }
 
 void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)

@@ -383,6 +383,26 @@ static void seed(struct gpuvm_mem *mem)
 	}
 }
 
+/*
+ * Every memory's first allocations split the block its lists hand out
+ * first, and a split writes the free-list entry of each half it pushes
+ * back: frames f + 1, f + 2, f + 4, ... up to half the block, a dozen
+ * host pages of metadata apart, each a page fault the first time. They
+ * are the same pages for every memory, touched by every first bind, so
+ * they are touched here, at creation, as is the written map's first
+ * page: about 50 KiB, what any device's first allocation costs anyway.
+ */
+static void prefault_first_split(struct gpuvm_mem *mem)
+{
+	uint32_t f = mem->free_head[mem_ilog2(mem->nonempty)];
+	unsigned int o = mem->frame[f].state & ST_ORDER_MASK, k;
+
+	for (k = 0; k < o; k++)
+		__atomic_store_n(&mem->frame[f + (1u << k)].state, 0,
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&mem->written[f / 64], 0, __ATOMIC_RELAXED);
+}
+
 static size_t host_page_size(void)
 {
 	long hp = sysconf(_SC_PAGESIZE);
@@ -421,6 +441,7 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	for (o = 0; o < MEM_ORDERS; o++)
 		mem->free_head[o] = MEM_NONE;
 	seed(mem);
+	prefault_first_split(mem);
 	*out = mem;
 	return 0;
 }
