@@ -82,12 +82,6 @@ struct gpuvm_pt {
 	struct gpuvm_pt_stats st;
 };
 
-/* Where a walk's source is, cached over one physically linear stretch. */
-struct cursor {
-	const struct gpuvm_pt_src *src;
-	uint64_t iova, pa, end;   /* [iova, end) maps linearly from pa */
-};
-
 struct map_ctx {
 	struct gpuvm_pt *pt;
 	uint64_t limit;              /* need() gives up past it: -ENOMEM */
@@ -251,47 +245,14 @@ void gpuvm_pt_linear_init(struct gpuvm_pt_linear *l, uint64_t iova,
 	l->pa = pa;
 }
 
-static void cursor_init(struct cursor *c, const struct gpuvm_pt_src *src)
-{
-	c->src = src;
-	c->iova = c->end = 0;
-	c->pa = 0;
-}
-
-/* PA behind x, and the bytes from x on that are physically linear. */
-static uint64_t cursor_pa(struct cursor *c, uint64_t x, uint64_t *contig)
-{
-	if (x < c->iova || x >= c->end) {
-		uint64_t n;
-
-		c->pa = c->src->pa_at(c->src->cookie, x, &n);
-		c->iova = x;
-		c->end = x + n < x ? UINT64_MAX : x + n;
-	}
-	*contig = c->end - x;
-	return c->pa + (x - c->iova);
-}
-
 /* ------------------------------------------------------------------ */
 /* Counting                                                            */
 
-static bool size_ok(const struct gpuvm_pt *pt, unsigned int level)
-{
-	return level == 3 || (pt->pgsizes & gpuvm_pt_level_size(level));
-}
-
-/* A leaf at this level can map exactly [x, nx). */
+/* pt_leaf_fits() for c's page table and source. */
 static bool leaf_fits(struct map_ctx *c, unsigned int level, uint64_t x,
 		      uint64_t nx)
 {
-	uint64_t size = gpuvm_pt_level_size(level), pa, contig;
-
-	if (!size_ok(c->pt, level) || nx - x != size || (x & (size - 1)))
-		return false;
-	if (c->is_null)
-		return true;
-	pa = cursor_pa(&c->cur, x, &contig);
-	return !(pa & (size - 1)) && contig >= size;
+	return pt_leaf_fits(c->pt->pgsizes, &c->cur, c->is_null, level, x, nx);
 }
 
 /*
@@ -303,8 +264,8 @@ static uint64_t full_need(const struct map_ctx *c, unsigned int level,
 {
 	uint64_t size = gpuvm_pt_level_size(level);
 
-	if (level == 3 ||
-	    (size_ok(c->pt, level) && (c->is_null || !(pa & (size - 1)))))
+	if (level == 3 || (pt_size_ok(c->pt->pgsizes, level) &&
+			   (c->is_null || !(pa & (size - 1)))))
 		return 0;
 	return GPUVM_PT_ENTRIES * (1 + full_need(c, level + 1, pa));
 }
@@ -639,8 +600,8 @@ int gpuvm_pt_reserve_unmap_worst(struct gpuvm_pt *pt, uint64_t iova,
 			uint64_t bs = gpuvm_pt_level_size(level);
 			int64_t w;
 
-			if (!size_ok(pt, level) || !(ends[i] & (bs - 1)) ||
-			    level < pt->start_level)
+			if (!pt_size_ok(pt->pgsizes, level) ||
+			    !(ends[i] & (bs - 1)) || level < pt->start_level)
 				continue;
 			w = worst_cut(pt, level, ends[i]);
 			if (w > worst)
@@ -1366,7 +1327,7 @@ static void count_table(const struct gpuvm_pt *pt, struct census *cs,
 		} else if (gpuvm_pte_is_table(d, level)) {
 			count_table(pt, cs, level + 1, gpuvm_pte_addr(d));
 		} else if (gpuvm_pte_is_leaf(d, level)) {
-			if (!size_ok(pt, level))
+			if (!pt_size_ok(pt->pgsizes, level))
 				cs->why = "leaf of an unsupported size";
 			cs->leaves[size_index(level)]++;
 			cs->nulls += gpuvm_pte_is_null(d);
