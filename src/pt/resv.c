@@ -202,9 +202,13 @@ static void hold_slot(struct map_ctx *c)
 		sl->sh = c->sh;
 }
 
-int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
-			 const struct gpuvm_pt_src *src, uint32_t prot,
-			 struct gpuvm_pt_resv *resv)
+/*
+ * Adds to resv what mapping [iova, iova + size) can take, counted from the
+ * level-start table root (NO_TABLE: as if no table existed).
+ */
+static int reserve_map_from(struct gpuvm_pt *pt, uint64_t root, uint64_t iova,
+			    uint64_t size, const struct gpuvm_pt_src *src,
+			    uint32_t prot, struct gpuvm_pt_resv *resv)
 {
 	struct map_ctx c;
 	int64_t n;
@@ -219,11 +223,19 @@ int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 		return ret;
 	hold_slot(&c);
 	set_limit(&c, resv);
-	n = pt_need(&c, pt->start_level, pt->root, iova, iova + size, false);
+	n = pt_need(&c, pt->start_level, root, iova, iova + size, false);
 	if (n < 0)
 		return (int)n;
 	resv->need += (uint64_t)n;
 	return 0;
+}
+
+int gpuvm_pt_reserve_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
+			 const struct gpuvm_pt_src *src, uint32_t prot,
+			 struct gpuvm_pt_resv *resv)
+{
+	return reserve_map_from(pt, pt ? pt->root : NO_TABLE, iova, size, src,
+				prot, resv);
 }
 
 /*
@@ -311,24 +323,7 @@ int gpuvm_pt_reserve_map_worst(struct gpuvm_pt *pt, uint64_t iova,
 			       uint64_t size, const struct gpuvm_pt_src *src,
 			       uint32_t prot, struct gpuvm_pt_resv *resv)
 {
-	struct map_ctx c;
-	int64_t n;
-	int ret;
-
-	if (!pt || !resv)
-		return -EINVAL;
-	ret = pt_check_range(pt, iova, size);
-	if (!ret)
-		ret = pt_map_ctx_init(&c, pt, src, prot);
-	if (ret)
-		return ret;
-	hold_slot(&c);
-	set_limit(&c, resv);
-	n = pt_need(&c, pt->start_level, NO_TABLE, iova, iova + size, false);
-	if (n < 0)
-		return (int)n;
-	resv->need += (uint64_t)n;
-	return 0;
+	return reserve_map_from(pt, NO_TABLE, iova, size, src, prot, resv);
 }
 
 /* A block at level covering b, cut at b (b not aligned to it). */
