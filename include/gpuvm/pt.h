@@ -16,7 +16,8 @@
  *
  *  1. reserve: gpuvm_pt_reserve_map()/_unmap() count the table pages the
  *     changes can need (exactly, for a fresh region: the formulas are in
- *     pt.c) and gpuvm_pt_resv_fill() allocates them. Only this step fails.
+ *     src/pt/resv.c) and gpuvm_pt_resv_fill() allocates them. Only this
+ *     step fails.
  *  2. apply: gpuvm_pt_map_reserved()/gpuvm_pt_unmap_reserved() write
  *     descriptors, taking table pages only from the reservation. Every
  *     change to a valid entry widens the gather range.

@@ -20,28 +20,6 @@
 
 #include "pt/pt_internal.h"
 
-static bool size_ok(uint64_t pgsizes, unsigned int level)
-{
-	return level == 3 || (pgsizes & gpuvm_pt_level_size(level));
-}
-
-/* A leaf at level maps [x, x + size) of the source exactly. */
-static bool leaf_fits(const struct gpuvm_pt_src *src, bool null,
-		      uint64_t pgsizes, unsigned int level, uint64_t x,
-		      uint64_t *pa)
-{
-	uint64_t size = gpuvm_pt_level_size(level), contig = 0;
-
-	if (level == 0 || !size_ok(pgsizes, level))
-		return false;
-	if (null) {
-		*pa = 0;
-		return true;
-	}
-	*pa = src->pa_at(src->cookie, x, &contig);
-	return !(*pa & (size - 1)) && contig >= size;
-}
-
 static void destroy_tables(struct gpuvm_pt_shared *sh)
 {
 	unsigned int level;
@@ -56,11 +34,10 @@ static void destroy_tables(struct gpuvm_pt_shared *sh)
  * Builds table[level] (mapping [0, level_size(level - 1))) and what it
  * needs below. 0, -ENOENT if it cannot be built, -ENOMEM.
  */
-static int build(struct gpuvm_pt_shared *sh, const struct gpuvm_pt_src *src,
-		 bool null, uint64_t pgsizes, uint64_t period,
-		 unsigned int level)
+static int build(struct gpuvm_pt_shared *sh, struct cursor *cur, bool null,
+		 uint64_t pgsizes, uint64_t period, unsigned int level)
 {
-	uint64_t size = gpuvm_pt_level_size(level), pa, t, d;
+	uint64_t size = gpuvm_pt_level_size(level), x, pa, contig, t, d;
 	unsigned int i, k;
 	int ret;
 
@@ -72,12 +49,14 @@ static int build(struct gpuvm_pt_shared *sh, const struct gpuvm_pt_src *src,
 	sh->table[level] = t;
 	sh->pages++;
 	for (i = 0; i < GPUVM_PT_ENTRIES; i++) {
-		if (leaf_fits(src, null, pgsizes, level, i * size, &pa)) {
+		x = i * size;
+		if (pt_leaf_fits(pgsizes, cur, null, level, x, x + size)) {
+			pa = null ? 0 : cursor_pa(cur, x, &contig);
 			d = gpuvm_pte_make_leaf(pa, sh->attrs, level);
 			sh->leaves[level][3 - level]++;
 		} else {
 			if (sh->table[level + 1] == NO_TABLE) {
-				ret = build(sh, src, null, pgsizes, period,
+				ret = build(sh, cur, null, pgsizes, period,
 					    level + 1);
 				if (ret)
 					return ret;
@@ -99,6 +78,7 @@ int gpuvm_pt_shared_create(struct gpuvm_mem *mem, uint64_t pgsizes,
 {
 	bool null = prot & GPUVM_PT_PROT_NULL;
 	struct gpuvm_pt_shared *sh;
+	struct cursor cur;
 	unsigned int level;
 	int ret;
 
@@ -114,8 +94,9 @@ int gpuvm_pt_shared_create(struct gpuvm_mem *mem, uint64_t pgsizes,
 	sh->attrs = gpuvm_pt_prot_attrs(prot);
 	for (level = 0; level < GPUVM_PT_LEVELS; level++)
 		sh->table[level] = NO_TABLE;
+	cursor_init(&cur, src);
 	/* Level-0 entries are never leaves: start from the top. */
-	ret = build(sh, src, null, pgsizes, period, 1);
+	ret = build(sh, &cur, null, pgsizes, period, 1);
 	if (ret == -ENOENT) {
 		/* Some level's range is shorter than the period: the chain
 		 * cannot reach the leaves, so share nothing at all. */

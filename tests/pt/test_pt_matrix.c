@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Matrix and reference-model tests of the page tables (src/pt/pt.c), in
+ * Matrix and reference-model tests of the page tables (src/pt/), in
  * the manner of the Linux io-pgtable self-tests and the generic_pt kunit
  * tests: sweep every VA width and page-size set, and check the tables
  * against the simplest possible model.

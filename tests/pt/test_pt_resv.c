@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of page-table transactions (src/pt/pt.c): reservation counts,
- * applying from a reservation without allocating, returning what was not
- * used, failures that change nothing, and deferred freeing on prune.
+ * Tests of page-table transactions (src/pt/resv.c, src/pt/apply.c):
+ * reservation counts, applying from a reservation without allocating,
+ * returning what was not used, failures that change nothing, and
+ * deferred freeing on prune.
  *
  * DOC: the reservation-count formula these tests assert
  *
- * pt.c counts, for a map of [s, e) inside a level-L table T from a source
- * that is linear with PA p at s (DOC "reservation counts" there):
+ * resv.c counts, for a map of [s, e) inside a level-L table T from a
+ * source that is linear with PA p at s (DOC "reservation counts" there):
  *
  *   need(L, T, [s, e)) = sum over the level-L entries E = [x, nx) that
  *   [s, e) touches of

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of shared page tables (src/pt/shared.c, and their use in pt.c:
- * linking, copy-on-write, unlinking, counting and validation), through
- * the public API only.
+ * Tests of shared page tables (src/pt/shared.c, and their use: linking,
+ * copy-on-write and unlinking in apply.c, counting in resv.c, validation
+ * in walk.c), through the public API only.
  *
  * The source is a "dummy": 2 MiB of memory mapped cyclically, VA x ->
  * dummy + (x mod 2 MiB), contiguous to the end of the 2 MiB (what the
@@ -10,7 +10,7 @@
  * 1 MiB halves, so no 2 MiB block fits and every level down to 4 KiB
  * pages needs a shared table. NULL leaves are the other periodic source.
  *
- * Expected counts, worked out from pt.c's rules (48-bit VA unless said):
+ * Expected counts, worked out from src/pt's rules (48-bit VA unless said):
  *
  *  - A set for the contiguous dummy with {4K, 2M}: one level-2 table of
  *    512 2 MiB blocks and one level-1 table of 512 pointers to it. It
@@ -1682,7 +1682,7 @@ static void test_many_sets(void **state)
 		valid(a);
 		sample_xlat(a, &d[i], va, va + SZ_512G, NULL, 0, 256, 70 + i);
 	}
-	/* pt.c keeps 8 slots. */
+	/* A page table keeps 8 slots (PT_SLOTS). */
 	EXPECT_U64(linked, 8);
 	expect_leaves(a, 1 + 513, 0, (NSETS - 1) * BLOCKS_512G, 0, 0);
 	/* Unlinking a set frees its slot for the next. */
