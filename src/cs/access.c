@@ -71,12 +71,12 @@ static enum gpuvm_cs_exception mmu_exception(const struct gpuvm_cs_queue *q,
 	return GPUVM_CS_EXC_STALE_TLB;
 }
 
-/* ret is the MMU's errno for an access that failed. */
+/* ret is the MMU's errno for an access at va that failed. */
 static int mmu_failed(struct gpuvm_cs_queue *q, int ret,
-		      const struct gpuvm_mmu_fault *f)
+		      const struct gpuvm_mmu_fault *f, uint64_t va)
 {
 	if (ret != -EFAULT)
-		return cs_fault(q, GPUVM_CS_EXC_STALE_TLB, q->ip);
+		return cs_fault(q, GPUVM_CS_EXC_STALE_TLB, va);
 	cs_fault(q, mmu_exception(q, f), f->addr);
 	q->fault.mmu = true;
 	q->fault.mmu_fault = *f;
@@ -98,7 +98,7 @@ static int fill_line(struct gpuvm_cs_queue *q)
 	ret = gpuvm_mmu_fetch(q->as, q->ip, q->line, words * 8, &f);
 	if (ret) {
 		q->cur = 0;
-		return mmu_failed(q, ret, &f);
+		return mmu_failed(q, ret, &f, q->ip);
 	}
 	q->line_va = q->ip;
 	q->line_n = (unsigned int)words;
@@ -124,7 +124,7 @@ int cs_read(struct gpuvm_cs_queue *q, uint64_t va, void *buf, size_t len)
 	struct gpuvm_mmu_fault f;
 	int ret = gpuvm_mmu_read(q->as, va, buf, len, &f);
 
-	return ret ? mmu_failed(q, ret, &f) : 0;
+	return ret ? mmu_failed(q, ret, &f, va) : 0;
 }
 
 int cs_write(struct gpuvm_cs_queue *q, uint64_t va, const void *buf,
@@ -137,7 +137,7 @@ int cs_write(struct gpuvm_cs_queue *q, uint64_t va, const void *buf,
 	    q->line_va < va + len)
 		q->line_n = 0;
 	ret = gpuvm_mmu_write(q->as, va, buf, len, &f);
-	return ret ? mmu_failed(q, ret, &f) : 0;
+	return ret ? mmu_failed(q, ret, &f, va) : 0;
 }
 
 /* Each page the range touches, translated for a write. */
@@ -151,7 +151,7 @@ int cs_probe_write(struct gpuvm_cs_queue *q, uint64_t va, size_t len)
 		ret = gpuvm_mmu_translate(q->as, va, GPUVM_MMU_WRITE, NULL,
 					  &f);
 		if (ret)
-			return mmu_failed(q, ret, &f);
+			return mmu_failed(q, ret, &f, va);
 		if ((va | (PAGE - 1)) >= last)
 			return 0;
 		va = (va | (PAGE - 1)) + 1;
