@@ -363,6 +363,289 @@ static void test_sync_wait_unmapped(void **state)
 	assert_int_equal(r.wait.addr, 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* MMU faults                                                          */
+
+static void test_fault_load_store(void **state)
+{
+	struct env *e = *state;
+	uint64_t ld = A_LOAD(4, 0, 0x1, 0), st = A_STORE(4, 0, 0x1, 0x20);
+	uint64_t holes = A_STORE(4, 0, 0x5, 0);
+	struct gpuvm_cs_result r;
+
+	r = RUN(e, A_MOVE48(0, HOLE_VA + 0x10), ld);
+	assert_mmu_exc(&r, GPUVM_CS_EXC_TRANSLATION_FAULT_0 + 2, CODE_VA + 8,
+		       ld, HOLE_VA + 0x10, GPUVM_MMU_FAULT_TRANSLATION,
+		       GPUVM_MMU_READ, 2);
+	assert_int_equal(r.executed, 1);
+	assert_int_equal(reg(e, 4), 0);
+	gpuvm_cs_queue_reset(e->q);
+	r = RUN(e, A_MOVE48(0, RO_VA), A_MOVE32(4, 9), st);
+	assert_mmu_exc(&r, GPUVM_CS_EXC_PERM_FAULT_0 + 3, CODE_VA + 16, st,
+		       RO_VA + 0x20, GPUVM_MMU_FAULT_PERMISSION,
+		       GPUVM_MMU_WRITE, 3);
+	assert_int_equal(peek32(e, RO_VA + 0x20), 0);
+	/* Holes: the first word is mapped, the third is not: neither. */
+	gpuvm_cs_queue_reset(e->q);
+	poke32(e, DATA_VA + REGION - 4, 0x1234);
+	r = RUN(e, A_MOVE48(0, DATA_VA + REGION - 4), A_MOVE32(4, 7),
+		A_MOVE32(6, 8), holes);
+	assert_mmu_exc(&r, GPUVM_CS_EXC_TRANSLATION_FAULT_0 + 3, CODE_VA + 24,
+		       holes, DATA_VA + REGION + 4,
+		       GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_WRITE, 3);
+	assert_int_equal(peek32(e, DATA_VA + REGION - 4), 0x1234);
+	/* A sync object on read-only memory: read, but not written. */
+	gpuvm_cs_queue_reset(e->q);
+	poke32(e, RO_VA, 41);
+	r = RUN(e, A_MOVE48(0, RO_VA), A_MOVE32(4, 1),
+		gpuvm_cs_asm_sync(GPUVM_CS_OP_SYNC_ADD32, 4, 0, false, 0, 0));
+	assert_int_equal(r.fault.exception, GPUVM_CS_EXC_PERM_FAULT_0 + 3);
+	assert_int_equal(peek32(e, RO_VA), 41);
+	/* Beyond the 48-bit VA space: an input address-size fault. */
+	gpuvm_cs_queue_reset(e->q);
+	r = RUN(e, A_MOVE48(0, 0xffffffffffffull), A_ADD64(0, 0, 1), ld);
+	assert_mmu_exc(&r, GPUVM_CS_EXC_ADDR_SIZE_FAULT_IN, CODE_VA + 16, ld,
+		       1ull << 48, GPUVM_MMU_FAULT_ADDRESS_SIZE,
+		       GPUVM_MMU_READ, 0);
+}
+
+static void test_fault_fetch(void **state)
+{
+	struct env *e = *state;
+	const uint64_t nops[] = { gpuvm_cs_asm_nop(), gpuvm_cs_asm_nop() };
+	struct gpuvm_cs_queue_status st;
+	struct gpuvm_cs_result r;
+
+	/* Fetching from no-exec memory. */
+	r = RUN(e, A_MOVE48(20, DATA_VA), A_MOVE32(22, 8), A_JUMP(20, 22));
+	assert_mmu_exc(&r, GPUVM_CS_EXC_PERM_FAULT_0 + 3, DATA_VA, 0, DATA_VA,
+		       GPUVM_MMU_FAULT_PERMISSION, GPUVM_MMU_EXEC, 3);
+	assert_int_equal(r.executed, 3);
+	/* A stream running off its mapping: its two words run first. */
+	gpuvm_cs_queue_reset(e->q);
+	poke(e, CODE_VA + REGION - 16, nops, 2);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA + REGION - 16, 32),
+			 0);
+	assert_int_equal(gpuvm_cs_queue_run(e->q, &r), 0);
+	assert_mmu_exc(&r, GPUVM_CS_EXC_TRANSLATION_FAULT_0 + 3,
+		       CODE_VA + REGION, 0, CODE_VA + REGION,
+		       GPUVM_MMU_FAULT_TRANSLATION, GPUVM_MMU_EXEC, 3);
+	assert_int_equal(r.executed, 2);
+	gpuvm_cs_queue_status(e->q, &st);
+	assert_int_equal(st.state, GPUVM_CS_QUEUE_FAULTED);
+	assert_int_equal(st.fault.addr, CODE_VA + REGION);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA, 8), -EIO);
+	/* Running a faulted queue reports the fault again. */
+	assert_int_equal(gpuvm_cs_queue_run(e->q, &r), 0);
+	assert_int_equal(r.state, GPUVM_CS_QUEUE_FAULTED);
+	assert_int_equal(r.executed, 0);
+	assert_int_equal(r.fault.addr, CODE_VA + REGION);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad instructions                                                    */
+
+#define RAW gpuvm_cs_asm_raw
+#define SYNC32(wait, sig) \
+	gpuvm_cs_asm_sync(GPUVM_CS_OP_SYNC_ADD32, 4, 0, false, wait, sig)
+
+/* One instruction at CODE_VA stops with exc about addr. */
+struct bad_case {
+	uint64_t word;
+	enum gpuvm_cs_exception exc;
+	uint64_t addr;
+};
+
+static void test_bad_instructions(void **state)
+{
+	const struct bad_case cases[] = {
+		{ .word = RAW(10, 0) }, { .word = RAW(12, 0) }, { .word = RAW(19, 0) }, { .word = RAW(26, 0) },
+		{ .word = RAW(35, 0) }, { .word = RAW(45, 0) }, { .word = RAW(54, 0) },
+		{ .word = RAW(0xff, ~0ull) },
+		{ .word = A_MOVE32(96, 1) }, { .word = A_MOVE48(95, 1) }, { .word = A_MOVE48(3, 1) },
+		{ .word = A_ADD32(1, 200, 1) }, { .word = A_ADD64(3, 0, 1) },
+		{ .word = gpuvm_cs_asm_umin32(1, 2, 96) },
+		{ .word = A_LOAD(90, 0, 0x80, 0) }, { .word = A_STORE(0, 1, 0x1, 0) },
+		{ .word = RAW(GPUVM_CS_OP_BRANCH, 7ull << 28) },
+		{ .word = A_BRANCH(GPUVM_CS_COND_EQUAL, 96, 0) },
+		{ .word = gpuvm_cs_asm_sync_wait(WAIT32, GPUVM_CS_COND_EQUAL, 2, 0,
+					 false) },
+		{ .word = gpuvm_cs_asm_sync_wait(WAIT64, GPUVM_CS_COND_GREATER, 3, 0,
+					 false) },
+		{ .word = SYNC32(0x100, 0) }, { .word = SYNC32(0x1, 9) },
+		{ .word = gpuvm_cs_asm_set_sb_entry(8, 0) },
+		{ .word = gpuvm_cs_asm_set_sb_entry(0, 15) },
+		{ .word = gpuvm_cs_asm_flush_cache2(2, 0, 0, 0, 0, 0) },
+		{ .word = gpuvm_cs_asm_flush_cache2(0, 0, 1, 0, 0, 0) },
+		{ .word = gpuvm_cs_asm_flush_cache2(0, 0, 0, 96, 0, 0) },
+		{ .word = RAW(GPUVM_CS_OP_SET_EXCEPTION_HANDLER, 1) },
+		{ .word = RAW(GPUVM_CS_OP_TRACE_POINT, 90ull << 32 | 10ull << 40) },
+		{ .word = A_CALL(1, 0) }, { .word = A_JUMP(0, 96) },
+		{ .word = RAW(GPUVM_CS_OP_PROGRESS_LOAD, 1ull << 48) },
+		{ .word = gpuvm_cs_asm_store_state(0, 5, 0, 0, 0) },
+		/* Targets outside the buffer, about the target. */
+		{ .word = A_BRANCH(GPUVM_CS_COND_ALWAYS, 0, 5),
+		  .exc = GPUVM_CS_EXC_CS_INSTR_INVALID, .addr = CODE_VA + 48 },
+		{ .word = A_BRANCH(GPUVM_CS_COND_ALWAYS, 0, -2),
+		  .exc = GPUVM_CS_EXC_CS_INSTR_INVALID, .addr = CODE_VA - 8 },
+		/* Waiting on the slot it signals. */
+		{ .word = SYNC32(0x2, 1), .exc = GPUVM_CS_EXC_SB_DEADLOCK },
+		{ .word = gpuvm_cs_asm_flush_cache2(1, 1, 0, 0, 0x1, 0),
+		  .exc = GPUVM_CS_EXC_SB_DEADLOCK },
+	};
+	struct env *e = *state;
+	struct gpuvm_cs_result r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_case *c = &cases[i];
+
+		gpuvm_cs_queue_reset(e->q);
+		r = run_at(e, e->q, CODE_VA, &c->word, 1);
+		assert_exc(&r, c->exc ? c->exc : GPUVM_CS_EXC_CS_INSTR_INVALID,
+			   CODE_VA, c->word, c->addr ? c->addr : CODE_VA);
+		assert_int_equal(r.executed, 0);
+	}
+}
+
+/* CALL/JUMP targets: 8-byte aligned address and length, no wrap. */
+static void test_bad_call_targets(void **state)
+{
+	static const uint64_t addrs[] = { SUB1 + 4, SUB1, ~7ull };
+	static const uint32_t lens[] = { 8, 12, 16 };
+	struct env *e = *state;
+	struct gpuvm_cs_result r;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		gpuvm_cs_queue_reset(e->q);
+		r = RUN(e, A_MOVE32(20, (uint32_t)addrs[i]),
+			A_MOVE32(21, (uint32_t)(addrs[i] >> 32)),
+			A_MOVE32(22, lens[i]), A_CALL(20, 22));
+		assert_exc(&r, GPUVM_CS_EXC_CS_INSTR_INVALID, CODE_VA + 24,
+			   A_CALL(20, 22), addrs[i]);
+	}
+}
+
+static void test_unsupported(void **state)
+{
+	static const unsigned int ops[] = {
+		GPUVM_CS_OP_RUN_COMPUTE, GPUVM_CS_OP_RUN_TILING,
+		GPUVM_CS_OP_RUN_IDVS, GPUVM_CS_OP_RUN_FRAGMENT,
+		GPUVM_CS_OP_RUN_FULLSCREEN, GPUVM_CS_OP_RUN_COMPUTE_INDIRECT,
+		GPUVM_CS_OP_FINISH_TILING, GPUVM_CS_OP_FINISH_FRAGMENT,
+		GPUVM_CS_OP_HEAP_OPERATION, GPUVM_CS_OP_PROGRESS_WAIT,
+		GPUVM_CS_OP_PROT_REGION,
+	};
+	struct env *e = *state;
+	struct gpuvm_cs_result r;
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		gpuvm_cs_queue_reset(e->q);
+		r = RUN(e, A_MOVE32(1, 7), RAW(ops[i], 0x1234),
+			A_MOVE32(2, 7));
+		assert_exc(&r, GPUVM_CS_EXC_UNSUPPORTED, CODE_VA + 8,
+			   RAW(ops[i], 0x1234), CODE_VA + 8);
+		assert_int_equal(r.executed, 1);
+		assert_int_equal(reg(e, 1), 7);
+		assert_int_equal(reg(e, 2), 0);
+	}
+}
+
+/* An endless loop stops after exactly max_instrs instructions. */
+static void test_instr_cap(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_cs_queue *q = env_queue(e, 1000, 0);
+	const uint64_t loop[] = {
+		A_MOVE32(0, 0), A_ADD32(0, 0, 1),
+		A_BRANCH(GPUVM_CS_COND_ALWAYS, 0, -2),
+	};
+	const uint64_t exact[] = { A_MOVE32(0, 0), A_ADD32(0, 0, 1) };
+	struct gpuvm_cs_queue_status st;
+	struct gpuvm_cs_result r;
+
+	r = run_at(e, q, CODE_VA, loop, 3);
+	assert_exc(&r, GPUVM_CS_EXC_INSTR_CAP, CODE_VA + 16, 0, CODE_VA + 16);
+	assert_int_equal(r.executed, 1000);
+	gpuvm_cs_queue_status(q, &st);
+	assert_int_equal(st.executed, 1000);
+	gpuvm_cs_queue_destroy(q);
+	/* A stream of exactly the cap ends normally. */
+	q = env_queue(e, 2, 0);
+	r = run_at(e, q, CODE_VA, exact, 2);
+	assert_done(&r, 2);
+	gpuvm_cs_queue_destroy(q);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sparse ranges, self-modifying streams, stale TLB entries            */
+
+static void test_sparse(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_cs_result r;
+
+	r = RUN(e, A_MOVE48(0, DUMMY_VA + 5 * SZ_4K + 8),
+		A_LOAD(4, 0, 0x3, 0),
+		A_LOAD(6, 0, 0x3, (int16_t)(0x7000 - 0x5000)),
+		A_MOVE48(2, NULL_VA + 0x1230),
+		A_MOVE32(10, 0x5a5a5a5a), A_MOVE32(11, 0x5a5a5a5a),
+		A_LOAD(10, 2, 0x3, 0),
+		A_MOVE32(12, 77), A_STORE(12, 2, 0x1, 0), /* dropped */
+		A_LOAD(13, 2, 0x1, 0),
+		gpuvm_cs_asm_sync(GPUVM_CS_OP_SYNC_ADD32, 12, 2, true, 0, 0),
+		A_LOAD(14, 2, 0x1, 0));
+	assert_done(&r, 12);
+	assert_int_equal(reg64(e, 4), DUMMY_WORD);
+	assert_int_equal(reg64(e, 6), DUMMY_WORD);
+	assert_int_equal(reg64(e, 10), 0);
+	assert_int_equal(reg(e, 13), 0);
+	assert_int_equal(reg(e, 14), 0);
+}
+
+/* A store over the stream's own next instruction: the new one runs. */
+static void test_self_modifying(void **state)
+{
+	struct env *e = *state;
+	uint64_t patch = A_MOVE32(9, 0x5e1f);
+	struct gpuvm_cs_result r;
+
+	r = RUN(e, A_MOVE48(0, CODE_VA + 6 * 8),
+		A_MOVE32(2, (uint32_t)patch), A_MOVE32(3, patch >> 32),
+		A_STORE(2, 0, 0x3, 0), gpuvm_cs_asm_nop(), gpuvm_cs_asm_nop(),
+		gpuvm_cs_asm_nop());
+	assert_done(&r, 7);
+	assert_int_equal(reg(e, 9), 0x5e1f);
+	assert_int_equal(peek64(e, CODE_VA + 48), patch);
+}
+
+/* A mapping changed without invalidating: the checked MMU says so. */
+static void test_stale_tlb(void **state)
+{
+	struct env *e = *state;
+	uint64_t ld = A_LOAD(4, 0, 0x1, 0), pa;
+	struct gpuvm_pt_linear lin;
+	struct gpuvm_pt_gather g;
+	struct gpuvm_cs_result r;
+
+	r = RUN(e, A_MOVE48(0, DATA_VA + 0x3000), ld);
+	assert_done(&r, 2);
+	gpuvm_pt_gather_init(&g);
+	assert_int_equal(gpuvm_pt_unmap(e->pt, DATA_VA + 0x3000, SZ_4K, &g),
+			 0);
+	gpuvm_pt_gather_release(e->pt, &g);     /* no invalidation */
+	assert_int_equal(gpuvm_mem_alloc(e->mem, SZ_4K, GPUVM_MEM_BO, &pa), 0);
+	gpuvm_pt_linear_init(&lin, DATA_VA + 0x3000, pa);
+	gpuvm_pt_gather_init(&g);
+	assert_int_equal(gpuvm_pt_map(e->pt, DATA_VA + 0x3000, SZ_4K,
+				      &lin.src, GPUVM_PT_PROT_NOEXEC, &g), 0);
+	gpuvm_pt_gather_release(e->pt, &g);
+	r = RUN(e, A_MOVE48(0, DATA_VA + 0x3000), ld);
+	assert_exc(&r, GPUVM_CS_EXC_STALE_TLB, CODE_VA + 8, ld,
+		   DATA_VA + 0x3000);
+	gpuvm_mmu_invalidate_all(e->as);
+	gpuvm_mem_free(e->mem, pa, SZ_4K, GPUVM_MEM_BO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +659,15 @@ int main(void)
 		CS_TEST(test_sync_wait_resume),
 		CS_TEST(test_sync_wait64),
 		CS_TEST(test_sync_wait_unmapped),
+		CS_TEST(test_fault_load_store),
+		CS_TEST(test_fault_fetch),
+		CS_TEST(test_bad_instructions),
+		CS_TEST(test_bad_call_targets),
+		CS_TEST(test_unsupported),
+		CS_TEST(test_instr_cap),
+		CS_TEST(test_sparse),
+		CS_TEST(test_self_modifying),
+		CS_TEST(test_stale_tlb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
