@@ -646,6 +646,140 @@ static void test_stale_tlb(void **state)
 	gpuvm_mem_free(e->mem, pa, SZ_4K, GPUVM_MEM_BO);
 }
 
+/* ------------------------------------------------------------------ */
+/* Queue state and API                                                 */
+
+static void test_state_instructions(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_cs_queue_status st;
+	struct gpuvm_cs_result r;
+
+	poke32(e, DATA_VA + 0x24, 0xeeeeeeee);
+	poke32(e, DATA_VA + 0x28, 0xdddddddd);
+	r = RUN(e, gpuvm_cs_asm_set_sb_entry(3, 5),
+		gpuvm_cs_asm_req_resource(0xb),
+		gpuvm_cs_asm_wait(0x3, true), gpuvm_cs_asm_wait(0xff, false),
+		A_MOVE48(10, 0x1234567890ull),
+		RAW(GPUVM_CS_OP_HEAP_SET, 10ull << 40),
+		RAW(GPUVM_CS_OP_PROGRESS_STORE, 10ull << 40),
+		gpuvm_cs_asm_wait(0, true),
+		RAW(GPUVM_CS_OP_PROGRESS_LOAD, 12ull << 48),
+		A_MOVE32(14, 0x40),
+		RAW(GPUVM_CS_OP_SET_EXCEPTION_HANDLER,
+		    2 | 10ull << 40 | 14ull << 32),
+		A_MOVE48(0, DATA_VA),
+		gpuvm_cs_asm_store_state(GPUVM_CS_STATE_TIMESTAMP, 0, 0x10,
+					 0, 0),
+		gpuvm_cs_asm_store_state(GPUVM_CS_STATE_ERROR_STATUS, 0, 0x24,
+					 0x1, 2),
+		gpuvm_cs_asm_flush_cache2(3, 1, 2, 14, 0x4, 0),
+		RAW(GPUVM_CS_OP_TRACE_POINT, 80ull << 32 | 16ull << 40),
+		RAW(GPUVM_CS_OP_ERROR_BARRIER, 0));
+	assert_done(&r, 17);
+	gpuvm_cs_queue_status(e->q, &st);
+	assert_int_equal(st.sb_endpoint, 3);
+	assert_int_equal(st.sb_other, 5);
+	assert_int_equal(st.resources, 0xb);
+	assert_int_equal(st.progress, 0x1234567891ull);
+	assert_int_equal(reg64(e, 12), 0x1234567891ull);
+	assert_int_equal(st.heap_ctx, 0x1234567890ull);
+	assert_int_equal(st.oom_handler, 0x1234567890ull);
+	assert_int_equal(st.oom_handler_len, 0x40);
+	/* The virtual clock: 12 instructions retired before it. */
+	assert_int_equal(peek64(e, DATA_VA + 0x10), 12);
+	assert_int_equal(peek32(e, DATA_VA + 0x24), 0);
+	assert_int_equal(peek32(e, DATA_VA + 0x28), 0xdddddddd);
+	assert_int_equal(st.retired, 17);
+	/* The clock runs on across streams; reset stops it. */
+	r = RUN(e, gpuvm_cs_asm_store_state(GPUVM_CS_STATE_CYCLE_COUNT, 0,
+					    0x30, 0, 0));
+	assert_done(&r, 1);
+	assert_int_equal(peek64(e, DATA_VA + 0x30), 17);
+}
+
+static void test_queue_api(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_cs_queue_status st, zero;
+	struct gpuvm_cs_queue_cfg qc = { .as = e->as };
+	struct gpuvm_cs_queue *q = NULL;
+	struct gpuvm_cs_result r;
+	uint32_t regs[GPUVM_CS_REGS], two[2] = { 1, 2 };
+
+	qc.max_calls = GPUVM_CS_MAX_CALLS + 1;
+	assert_int_equal(gpuvm_cs_queue_create(&qc, &q), -EINVAL);
+	qc = (struct gpuvm_cs_queue_cfg){ 0 };
+	assert_int_equal(gpuvm_cs_queue_create(&qc, &q), -EINVAL);
+	assert_null(q);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA + 4, 8), -EINVAL);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA, 12), -EINVAL);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, ~7ull, 16), -EINVAL);
+	/* Nothing to run: IDLE, nothing executed. */
+	assert_int_equal(gpuvm_cs_queue_run(e->q, &r), 0);
+	assert_done(&r, 0);
+	assert_int_equal(gpuvm_cs_queue_run(e->q, NULL), 0);
+	/* An empty stream ends at once. */
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA, 0), 0);
+	assert_int_equal(gpuvm_cs_queue_set_regs(e->q, 0, 1, two), -EBUSY);
+	assert_int_equal(gpuvm_cs_queue_run(e->q, &r), 0);
+	assert_done(&r, 0);
+	/* Registers: ranges, and what set writes get reads. */
+	assert_int_equal(gpuvm_cs_queue_set_regs(e->q, 94, 2, two), 0);
+	assert_int_equal(gpuvm_cs_queue_get_regs(e->q, 95, 2, regs), -EINVAL);
+	assert_int_equal(gpuvm_cs_queue_set_regs(e->q, 97, 0, two), -EINVAL);
+	assert_int_equal(gpuvm_cs_queue_get_regs(e->q, 96, 0, regs), 0);
+	assert_int_equal(gpuvm_cs_queue_get_regs(e->q, 0, 96, regs), 0);
+	assert_int_equal(regs[94], 1);
+	assert_int_equal(regs[95], 2);
+	r = RUN(e, A_ADD32(0, 95, 40));
+	assert_done(&r, 1);
+	assert_int_equal(reg(e, 0), 42);
+	/* Reset: a new queue again. */
+	r = RUN(e, RAW(10, 0));
+	assert_int_equal(r.state, GPUVM_CS_QUEUE_FAULTED);
+	assert_int_equal(gpuvm_cs_queue_set_regs(e->q, 0, 1, two), 0);
+	gpuvm_cs_queue_reset(e->q);
+	gpuvm_cs_queue_status(e->q, &st);
+	q = env_queue(e, 0, 0);
+	gpuvm_cs_queue_status(q, &zero);
+	assert_memory_equal(&st, &zero, sizeof(st));
+	assert_int_equal(gpuvm_cs_queue_get_regs(e->q, 0, 96, regs), 0);
+	for (unsigned int i = 0; i < GPUVM_CS_REGS; i++)
+		assert_int_equal(regs[i], 0);
+	assert_int_equal(gpuvm_cs_queue_start(e->q, CODE_VA, 8), 0);
+	gpuvm_cs_queue_destroy(q);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(gpuvm_cs_exception_name(GPUVM_CS_EXC_OK), "OK");
+	assert_string_equal(gpuvm_cs_exception_name(0x49), "CS_INSTR_INVALID");
+	assert_string_equal(gpuvm_cs_exception_name(0x4a),
+			    "CS_CALL_STACK_OVERFLOW");
+	assert_string_equal(gpuvm_cs_exception_name(0xc2),
+			    "TRANSLATION_FAULT_2");
+	assert_string_equal(gpuvm_cs_exception_name(0xcb), "PERM_FAULT_3");
+	assert_string_equal(gpuvm_cs_exception_name(0xd9), "ACCESS_FLAG_1");
+	assert_string_equal(gpuvm_cs_exception_name(0xd8), "UNKNOWN");
+	assert_string_equal(gpuvm_cs_exception_name(0xe0),
+			    "ADDR_SIZE_FAULT_IN");
+	assert_string_equal(gpuvm_cs_exception_name(0xe7),
+			    "ADDR_SIZE_FAULT_OUT3");
+	assert_string_equal(gpuvm_cs_exception_name(0xe8), "UNKNOWN");
+	assert_string_equal(gpuvm_cs_exception_name(0x100), "INSTR_CAP");
+	assert_string_equal(gpuvm_cs_exception_name(0x101), "UNSUPPORTED");
+	assert_string_equal(gpuvm_cs_exception_name(0x102), "SB_DEADLOCK");
+	assert_string_equal(gpuvm_cs_exception_name(0x103), "STALE_TLB");
+	assert_string_equal(gpuvm_cs_opcode_name(1), "MOVE48");
+	assert_string_equal(gpuvm_cs_opcode_name(18), "UMIN32");
+	assert_string_equal(gpuvm_cs_opcode_name(53), "SYNC_WAIT64");
+	assert_null(gpuvm_cs_opcode_name(10));
+	assert_null(gpuvm_cs_opcode_name(54));
+	assert_null(gpuvm_cs_opcode_name(0x1ff));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +802,9 @@ int main(void)
 		CS_TEST(test_sparse),
 		CS_TEST(test_self_modifying),
 		CS_TEST(test_stale_tlb),
+		CS_TEST(test_state_instructions),
+		CS_TEST(test_queue_api),
+		CS_TEST(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
