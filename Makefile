@@ -13,6 +13,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
 FUZZ_DRV_RUNS ?= 1500
 FUZZ_SCRIPT_RUNS ?= 30000
+FUZZ_CS_RUNS ?= 30000
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 60
 MESON_TEST_ARGS ?= --print-errorlogs
@@ -54,10 +55,11 @@ build-tsan: deps
 	ninja -C $(BUILD_TSAN) tests/test_stress
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
-# with coverage instrumentation. Replays both in-tree corpora, each file
-# as its own run (a failing input fails the target), then runs the two
-# fuzzers side by side for at most FUZZ_SECONDS each (and a fixed count
-# of inputs from a fixed seed, see FUZZ_SEED). New inputs go to a
+# with coverage instrumentation. Replays the in-tree corpora, each file
+# as its own run (a failing input fails the target), then runs the drv
+# and script fuzzers side by side for at most FUZZ_SECONDS each (and a fixed count
+# of inputs from a fixed seed, see FUZZ_SEED), and then the command-stream
+# fuzzer the same way (after them: the machine has two cores). New inputs go to a
 # temporary directory, never the source tree; crashes go to
 # $(BUILD_FUZZ)/artifacts/, logs next to it.
 FUZZ_LIMITS = -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
@@ -66,14 +68,16 @@ fuzz: deps
 	@[ -f $(BUILD_FUZZ)/build.ninja ] || CC=clang meson setup $(BUILD_FUZZ) \
 		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link -Dtests=false
-	ninja -C $(BUILD_FUZZ) fuzz/fuzz_drv fuzz/fuzz_script
+	ninja -C $(BUILD_FUZZ) fuzz/fuzz_drv fuzz/fuzz_script fuzz/fuzz_cs
 	@mkdir -p $(BUILD_FUZZ)/artifacts
-	@rd=0; rs=0; \
+	@rd=0; rs=0; rc=0; \
 	$(BUILD_FUZZ)/fuzz/fuzz_drv $(FUZZ_LIMITS) fuzz/corpus/drv/* \
 		> $(BUILD_FUZZ)/replay_drv.log 2>&1 || rd=$$?; \
 	$(BUILD_FUZZ)/fuzz/fuzz_script $(FUZZ_LIMITS) fuzz/corpus/script/* \
 		> $(BUILD_FUZZ)/replay_script.log 2>&1 || rs=$$?; \
-	for t in drv:$$rd script:$$rs; do \
+	$(BUILD_FUZZ)/fuzz/fuzz_cs $(FUZZ_LIMITS) fuzz/corpus/cs/* \
+		> $(BUILD_FUZZ)/replay_cs.log 2>&1 || rc=$$?; \
+	for t in drv:$$rd script:$$rs cs:$$rc; do \
 		log=$(BUILD_FUZZ)/replay_$${t%%:*}.log; \
 		if [ "$${t#*:}" = 0 ]; then \
 			echo "replay $${t%%:*} corpus: $$(sed -n 's/.*Running \([0-9]*\) inputs.*/\1/p' $$log) inputs, all passed"; \
@@ -81,9 +85,9 @@ fuzz: deps
 			echo "replay $${t%%:*} corpus FAILED ($$log):"; tail -n 40 $$log; \
 		fi; \
 	done; \
-	[ $$rd = 0 ] && [ $$rs = 0 ]
+	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$rc = 0 ]
 	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT INT TERM; \
-	mkdir "$$tmp/drv" "$$tmp/script" || exit 1; \
+	mkdir "$$tmp/drv" "$$tmp/script" "$$tmp/cs" || exit 1; \
 	$(BUILD_FUZZ)/fuzz/fuzz_drv -max_total_time=$(FUZZ_SECONDS) \
 		-seed=$(FUZZ_SEED) -runs=$(FUZZ_DRV_RUNS) \
 		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/drv" fuzz/corpus/drv \
@@ -93,13 +97,17 @@ fuzz: deps
 		-print_final_stats=1 -dict=fuzz/script.dict $(FUZZ_LIMITS) \
 		"$$tmp/script" fuzz/corpus/script \
 		> $(BUILD_FUZZ)/fuzz_script.log 2>&1 & s=$$!; \
-	rd=0; rs=0; wait $$d || rd=$$?; wait $$s || rs=$$?; \
-	for t in drv:$$rd script:$$rs; do \
+	rd=0; rs=0; rc=0; wait $$d || rd=$$?; wait $$s || rs=$$?; \
+	$(BUILD_FUZZ)/fuzz/fuzz_cs -max_total_time=$(FUZZ_SECONDS) \
+		-seed=$(FUZZ_SEED) -runs=$(FUZZ_CS_RUNS) \
+		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/cs" fuzz/corpus/cs \
+		> $(BUILD_FUZZ)/fuzz_cs.log 2>&1 || rc=$$?; \
+	for t in drv:$$rd script:$$rs cs:$$rc; do \
 		log=$(BUILD_FUZZ)/fuzz_$${t%%:*}.log; \
 		echo "fuzz_$${t%%:*} ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
 		[ "$${t#*:}" = 0 ] || { echo "fuzz_$${t%%:*} FAILED ($$log):"; tail -n 40 $$log; }; \
 	done; \
-	[ $$rd = 0 ] && [ $$rs = 0 ]
+	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$rc = 0 ]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

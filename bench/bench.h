@@ -148,6 +148,7 @@ int bench_mmu(struct bench_report *r, const struct bench_opts *o);
 int bench_frag(struct bench_report *r, const struct bench_opts *o);
 int bench_ptmap(struct bench_report *r, const struct bench_opts *o);
 int bench_evict(struct bench_report *r, const struct bench_opts *o);
+int bench_cs(struct bench_report *r, const struct bench_opts *o);
 
 /* Evaluates the brief's targets on the rows; 0 or -ENOMEM. */
 int bench_targets(struct bench_report *r);

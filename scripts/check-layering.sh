@@ -18,9 +18,10 @@ allowed() {
 	va) echo "util mem" ;;
 	pt) echo "util mem" ;;
 	mmu) echo "util mem va pt" ;;
-	drv) echo "util mem va pt mmu" ;;
-	uapi) echo "util mem va pt mmu drv" ;;
-	shim) echo "util mem va pt mmu drv uapi" ;;
+	cs) echo "util mem va pt mmu" ;;
+	drv) echo "util mem va pt mmu cs" ;;
+	uapi) echo "util mem va pt mmu cs drv" ;;
+	shim) echo "util mem va pt mmu cs drv uapi" ;;
 	*) return 1 ;;
 	esac
 }

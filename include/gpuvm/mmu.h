@@ -33,7 +33,7 @@
  * comment says so (the fault and translation outputs, destroy). Any other
  * NULL is refused before anything is done: -EINVAL from a function
  * returning an errno, nothing done by a void one, 0 from
- * gpuvm_mmu_tlb_verify(). The access path pays one check per call.
+ * gpuvm_mmu_tlb_verify() and gpuvm_mmu_as_va_bits(). The access path pays one check per call.
  */
 #ifndef GPUVM_MMU_H
 #define GPUVM_MMU_H
@@ -117,6 +117,11 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as);
 /* Rebinds the AS to another root (drops the whole TLB). */
 void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root);
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked);
+/*
+ * The width the AS was created with (a fault past it is an input
+ * address-size fault); 0 for a NULL as.
+ */
+unsigned int gpuvm_mmu_as_va_bits(const struct gpuvm_mmu_as *as);
 /* A NULL as gives all-zero statistics. */
 void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st);
 

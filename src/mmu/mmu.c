@@ -292,6 +292,11 @@ void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 	as_unlock(as);
 }
 
+unsigned int gpuvm_mmu_as_va_bits(const struct gpuvm_mmu_as *as)
+{
+	return as ? as->va_bits : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* The walk                                                            */
 

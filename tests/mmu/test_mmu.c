@@ -74,6 +74,7 @@ static void check_sizes(struct env *e)
 	struct gpuvm_mmu_xlat x;
 	struct gpuvm_mmu_fault f;
 
+	assert_int_equal(gpuvm_mmu_as_va_bits(e->as), va_bits);
 	pa1g = frame(e, GPUVM_SZ_1G);
 	pa2m = frame(e, GPUVM_SZ_2M);
 	pa4k = frame(e, GPUVM_SZ_4K);

@@ -179,6 +179,13 @@ static int64_t c_set_checked(void *p)
 	return NA_VOID;
 }
 
+static int64_t c_va_bits(void *p)
+{
+	struct fx *fx = p;
+
+	return gpuvm_mmu_as_va_bits(NA(as, fx->as));
+}
+
 static int64_t c_stats(void *p)
 {
 	struct fx *fx = p;
@@ -373,6 +380,7 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mmu_as_destroy, as, NA_VOID, c_as_destroy),
 	NA_ROW(gpuvm_mmu_as_set_root, as, NA_VOID, c_set_root),
 	NA_ROW(gpuvm_mmu_set_checked, as, NA_VOID, c_set_checked),
+	NA_ROW(gpuvm_mmu_as_va_bits, as, 0, c_va_bits),
 	NA_ROW(gpuvm_mmu_stats, as, NA_ZEROED, c_stats),
 	NA_ROW(gpuvm_mmu_stats, st, NA_UNTOUCHED, c_stats),
 	NA_ROW(gpuvm_mmu_translate, as, EINV, c_translate),
