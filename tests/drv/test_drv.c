@@ -19,129 +19,10 @@
  * Expected values are exact and, where they follow from a size, computed
  * from it in the test.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_DEV_NEW
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 
 /* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse,
-					uint64_t pgsizes)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = sparse,
-					    .pgsizes = pgsizes };
-
-	return dev_new_cfg(&cfg);
-}
-
-static int bind_op(struct gpuvm_drv_file *f, uint32_t vm,
-		   const struct gpuvm_drv_bind_op *op)
-{
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, op, 1, &failed);
-
-	/* A single failing op is op 0. */
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size, uint64_t repeat)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size, .repeat = repeat,
-	};
-
-	return bind_op(f, vm, &op);
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size, 0), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size, uint32_t flags)
-{
-	assert_int_equal(bind(f, vm, T_MAP | flags, h, off, va, size, 0), 0);
-}
-
-static void map_repeat(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		       uint64_t off, uint64_t repeat, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size, repeat), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents: BO page patterns, dummy signature, GPU access             */
-
-/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
-		       uint32_t exclusive, unsigned int chunks)
-{
-	static uint32_t buf[SZ_4K / 4];
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_true(tag < 4096 && pages < (1u << 20));
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, exclusive,
-					     chunks, &h), 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++) {
-		fill_u32(buf, SZ_4K / 4, pat(tag, p));
-		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
-						    SZ_4K), 0);
-	}
-	return h;
-}
-
-/* An access that must fault with kind at exactly addr, touching nothing. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va, size_t len,
-			 enum gpuvm_mmu_fault_kind kind, uint64_t addr)
-{
-	struct gpuvm_mmu_fault fault;
-	uint8_t buf[16], orig[16];
-
-	assert_true(len <= sizeof(buf));
-	memset(buf, 0x5c, sizeof(buf));
-	memcpy(orig, buf, sizeof(buf));
-	assert_int_equal(gpu(f, vm, acc, va, buf, len, &fault), -EFAULT);
-	assert_int_equal(fault.kind, kind);
-	assert_int_equal(fault.access, acc);
-	assert_int_equal(fault.addr, addr);
-	/* A faulting read leaves the buffer alone. */
-	if (acc != GPUVM_MMU_WRITE)
-		assert_memory_equal(buf, orig, sizeof(buf));
-}
+/* The dump's page tables                                             */
 
 /* The output address of the page-table run that starts at va. */
 static uint64_t dump_leaf_pa(struct gpuvm_drv_file *f, uint32_t vm,
@@ -160,78 +41,6 @@ static uint64_t dump_leaf_pa(struct gpuvm_drv_file *f, uint32_t vm,
 	pa = strtoull(p + 5, NULL, 16);
 	free(d);
 	return pa;
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: "an op left no trace"                                    */
-
-struct snap {
-	struct gpuvm_mem_stats mem;
-	struct gpuvm_drv_vm_stats st;
-	char *dump;
-};
-
-static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, struct snap *s)
-{
-	s->mem = mstats(dev);
-	s->st = vstats(f, vm);
-	s->dump = dump_of(f, vm);
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->dump);
-	s->dump = NULL;
-}
-
-#define SAME(field)                                                       \
-	do {                                                              \
-		if (now.field != s->field) {                              \
-			print_message("%s: " #field " %" PRIu64           \
-				      " != %" PRIu64 " before\n", what,   \
-				      (uint64_t)now.field,                \
-				      (uint64_t)s->field);                \
-			ok = false;                                       \
-		}                                                         \
-	} while (0)
-
-/* Everything as in s? Prints what differs. */
-static bool snap_same(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, const struct snap *s, const char *what)
-{
-	struct snap now;
-	bool ok = true;
-
-	snap_take(dev, f, vm, &now);
-	SAME(mem.frames_used);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
-	SAME(st.mappings);
-	SAME(st.pt_pages);
-	SAME(st.leaf_4k);
-	SAME(st.leaf_2m);
-	SAME(st.leaf_1g);
-	SAME(st.pte_writes);
-	SAME(st.tlb_invalidations);
-	SAME(st.pt_reserved_peak);
-	if (strcmp(now.dump, s->dump)) {
-		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
-			      what, s->dump, now.dump);
-		ok = false;
-	}
-	snap_free(&now);
-	return ok;
-}
-
-/* Everything as in s, and check == 0. */
-static void snap_expect_same(struct gpuvm_drv_device *dev,
-			     struct gpuvm_drv_file *f, uint32_t vm,
-			     const struct snap *s, const char *what)
-{
-	if (!snap_same(dev, f, vm, s, what))
-		fail_msg("%s left a trace", what);
-	check_ok(f, vm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -392,7 +201,7 @@ static bool pages_ok(const struct vctx *c, uint64_t base, const struct pg *m,
 static void test_seed_100e6(void **state)
 {
 	const uint64_t size = (100000000ull + SZ_4K - 1) & ~(SZ_4K - 1);
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .size = size };
 	struct gpuvm_drv_vm_stats st;
@@ -483,8 +292,7 @@ static void test_seed_100e6(void **state)
 	gpuvm_drv_device_destroy(dev);
 
 	/* NULL leaves with 1 GiB pages: a 3 GiB range is three leaves. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, PG_1G);
 	f = file_new(dev);
 	vm = vm_new(f);
 	pt0 = frames_used(dev);
@@ -506,8 +314,7 @@ static void test_seed_100e6(void **state)
 	gpuvm_drv_device_destroy(dev);
 
 	/* The dummy is 2 MiB: even with 1 GiB pages it maps in 2 MiB blocks. */
-	dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, PG_1G);
 	f = file_new(dev);
 	vm = vm_new(f);
 	map_sparse(f, vm, 4 * SZ_1G, 3 * SZ_1G);
@@ -592,7 +399,7 @@ static void test_dummy_cyclic(void **state)
 		{ SZ_1M + 8, 3 },
 		{ SZ_2M - 16, 0 },
 	};
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *a = file_new(dev), *b = file_new(dev);
 	uint32_t avm[2], bvm;
 	unsigned int i, j;
@@ -659,7 +466,7 @@ static void test_dummy_cyclic(void **state)
 	gpuvm_drv_device_destroy(dev);
 
 	/* sparse=null: reads zero, writes dropped, no dummy. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, 0);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
 	a = file_new(dev);
 	avm[0] = vm_new(a);
 	map_sparse(a, avm[0], 4 * SZ_1G + 12 * 1024, 10 * SZ_1M);
@@ -729,7 +536,7 @@ static void test_bo_punch_sparse(void **state)
 		{ "aligned block", 4 * SZ_1M, SZ_2M, 2 * SZ_2M },
 	};
 	const unsigned int npunch = sizeof(punches) / sizeof(punches[0]);
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	struct pg *m = calloc(PUNCH_MODEL, sizeof(*m));
 	uint32_t hs[2], tags[2] = { 0xa, 0xb }, vm, v0;
@@ -743,8 +550,8 @@ static void test_bo_punch_sparse(void **state)
 	map_sparse(f, v0, 64 * SZ_1G, SZ_2M);
 	dummy_sign(f, v0, 64 * SZ_1G);
 	/* One contiguous BO (2 MiB blocks possible), one in 5 pieces. */
-	hs[0] = bo_new(f, PUNCH_PAGES, tags[0], 0, 0);
-	hs[1] = bo_new(f, PUNCH_PAGES, tags[1], 0, 5);
+	hs[0] = bo_new(f, PUNCH_PAGES, tags[0]);
+	hs[1] = bo_new_chunks(f, PUNCH_PAGES, tags[1], 5);
 
 	for (b = 0; b < 2; b++) {
 		/* Each punch alone, in a fresh VM. */
@@ -821,12 +628,12 @@ static void test_bo_punch_sparse(void **state)
 
 static void test_repeat(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	const uint64_t start = 2 * SZ_1G + 8 * 1024;
 	struct pg m[42];
-	uint32_t vm = vm_new(f), h = bo_new(f, 5, 0x5, 0, 0);
-	uint32_t h2 = bo_new(f, 4, 0x6, 0, 0), h3;
+	uint32_t vm = vm_new(f), h = bo_new(f, 5, 0x5);
+	uint32_t h2 = bo_new(f, 4, 0x6), h3;
 	struct vctx c = { .file = f, .vm = vm, .what = "repeat" };
 	struct gpuvm_drv_vm_stats st;
 	uint64_t x, i;
@@ -875,7 +682,7 @@ static void test_repeat(void **state)
 	/* 2 MiB repeat over 2 MiB-aligned VA: one block per 2 MiB. */
 	vm = vm_new(f);
 	c.vm = vm;
-	h3 = bo_new(f, 2 * PAGES_2M, 0x7, 0, 0);
+	h3 = bo_new(f, 2 * PAGES_2M, 0x7);
 	map_repeat(f, vm, h3, SZ_2M, SZ_2M, 4 * SZ_1G, 8 * SZ_1M);
 	st = vstats(f, vm);
 	assert_int_equal(st.leaf_2m, 4);
@@ -1098,7 +905,7 @@ static void expect_text(char *got, const char *want)
  */
 static void test_dump_text(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), h1, h2;
 	unsigned int calls = 0;
@@ -1106,8 +913,8 @@ static void test_dump_text(void **state)
 	char *d;
 
 	(void)state;
-	h1 = bo_new(f, 2, 1, 0, 0);
-	h2 = bo_new(f, 3, 2, 0, 0);
+	h1 = bo_new(f, 2, 1);
+	h2 = bo_new(f, 3, 2);
 	map_bo(f, vm, h1, SZ_4K, SZ_1G, SZ_4K, F_RO);
 	map_repeat(f, vm, h2, 0, 2 * SZ_4K, 2 * SZ_1G, 5 * SZ_4K);
 	map_sparse(f, vm, 3 * SZ_1G, SZ_2M + SZ_4K);
@@ -1154,7 +961,7 @@ static void test_dump_text(void **state)
 	gpuvm_drv_device_destroy(dev);
 
 	/* NULL sparse ranges say so. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, 0);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
 	f = file_new(dev);
 	vm = vm_new(f);
 	map_sparse(f, vm, SZ_1G, SZ_2M);
@@ -1186,7 +993,7 @@ static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 
 static void test_validation(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev), *g;
 	struct gpuvm_drv_bind_op op;
 	struct gpuvm_drv_lookup l;
@@ -1200,9 +1007,9 @@ static void test_validation(void **state)
 	(void)state;
 	assert_int_equal(vm1, 1);
 	assert_int_equal(vm2, 2);
-	assert_int_equal(bo_new(f, 16, 0x1, 0, 0), H_64K);
-	assert_int_equal(bo_new(f, 16, 0x2, vm1, 0), H_EXCL);
-	assert_int_equal(bo_new(f, 16, 0x3, 0, 0), H_CLOSED);
+	assert_int_equal(bo_new(f, 16, 0x1), H_64K);
+	assert_int_equal(bo_new_excl(f, 16, 0x2, vm1), H_EXCL);
+	assert_int_equal(bo_new(f, 16, 0x3), H_CLOSED);
 	assert_int_equal(gpuvm_drv_bo_close(f, H_CLOSED), 0);
 	/* Some state for the failed ops not to disturb. */
 	map_sparse(f, vm1, 2 * SZ_1G, 4 * SZ_1M);
@@ -1321,7 +1128,7 @@ static void test_validation(void **state)
 	 * reuses its id. */
 	g = file_new(dev);
 	id = vm_new(g);
-	h = bo_new(g, 4, 0x4, id, 0);
+	h = bo_new_excl(g, 4, 0x4, id);
 	map_bo(g, id, h, 0, VB, 4 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_vm_destroy(g, id), 0);
 	assert_int_equal(vm_new(g), id);
@@ -1370,9 +1177,9 @@ static void test_validation(void **state)
  */
 static void test_async_validation(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1, 0, 0), failed, jobs;
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed, jobs;
 	struct gpuvm_drv_sync sig = { .flags = GPUVM_DRV_SYNC_SIGNAL,
 				      .timeline = 1, .point = 1 };
 	struct gpuvm_drv_bind_op ops[3];
@@ -1387,7 +1194,7 @@ static void test_async_validation(void **state)
 	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
 					     .size = SZ_4K, .syncs = &sig,
 					     .n_syncs = 1 };
-	assert_int_equal(bind_op(f, vm, &ops[0]), -EINVAL);
+	assert_int_equal(sbind(f, vm, ops[0]), -EINVAL);
 	/* Every invalid case of the table, as the 2nd op of an async
 	 * batch: the same errno, at index 1, nothing queued. */
 	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
@@ -1410,8 +1217,7 @@ static void test_async_validation(void **state)
 		assert_int_equal(jobs, 0);
 		/* The valid ops' tables were reserved, then returned: only
 		 * the high-water mark remembers them. */
-		s.st.pt_reserved_peak = vstats(f, vm).pt_reserved_peak;
-		snap_expect_same(dev, f, vm, &s, c->name);
+		snap_expect_same_but_peak(dev, f, vm, &s, c->name);
 	}
 	snap_free(&s);
 	/* Valid: queued, applied only when run. */
@@ -1439,10 +1245,10 @@ static void test_async_validation(void **state)
 
 static void test_batches(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), ref = vm_new(f), failed;
-	uint32_t h = bo_new(f, 16, 0x1, 0, 0);
+	uint32_t h = bo_new(f, 16, 0x1);
 	struct gpuvm_drv_bind_op ops[4];
 	struct gpuvm_drv_vm_stats a, b;
 	struct gpuvm_drv_lookup l;
@@ -1472,7 +1278,7 @@ static void test_batches(void **state)
 	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
 	rd32(f, vm, 2 * SZ_1G + SZ_1M);
 	/* Exactly what op 0 alone gives in another VM. */
-	assert_int_equal(bind_op(f, ref, &ops[0]), 0);
+	assert_int_equal(sbind(f, ref, ops[0]), 0);
 	rd32(f, ref, 2 * SZ_1G + SZ_1M);
 	a = vstats(f, vm);
 	b = vstats(f, ref);
@@ -1612,7 +1418,7 @@ static void aset_bo_split_sparse(struct aenv *e, struct gpuvm_drv_bind_op *op)
 	uint32_t h;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 8 * SZ_1M);
-	h = bo_new(e->file, 16, 0x1, 0, 0);
+	h = bo_new(e->file, 16, 0x1);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_4K,
 					  .va = 2 * SZ_1G + 3 * SZ_1M,
@@ -1630,7 +1436,7 @@ static void aset_unmap_split_sparse(struct aenv *e,
 
 static void aset_unmap_split_bo(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x2, 0, 0);
+	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x2);
 
 	map_bo(e->file, e->vm, h, 0, 2 * SZ_1G, 4 * SZ_1M, 0);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
@@ -1644,7 +1450,7 @@ static void aset_repeat_over_sparse(struct aenv *e,
 	uint32_t h;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 4 * SZ_1M);
-	h = bo_new(e->file, 5, 0x3, 0, 0);
+	h = bo_new(e->file, 5, 0x3);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_4K,
 					  .repeat = 3 * SZ_4K,
@@ -1654,7 +1460,7 @@ static void aset_repeat_over_sparse(struct aenv *e,
 
 static void aset_repeat_fresh(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x4, 0, 3);
+	uint32_t h = bo_new_chunks(e->file, 2 * PAGES_2M, 0x4, 3);
 
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_2M,
@@ -1668,11 +1474,11 @@ static void aset_replace_many(struct aenv *e, struct gpuvm_drv_bind_op *op)
 	uint32_t h1, h2;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 4 * SZ_1M);
-	h1 = bo_new(e->file, 16, 0x5, 0, 0);
+	h1 = bo_new(e->file, 16, 0x5);
 	map_bo(e->file, e->vm, h1, 0, 2 * SZ_1G + 4 * SZ_1M, 16 * SZ_4K, 0);
 	map_sparse(e->file, e->vm, 2 * SZ_1G + 4 * SZ_1M + 16 * SZ_4K,
 		   SZ_2M);
-	h2 = bo_new(e->file, 4 * PAGES_2M, 0x6, 0, 0);
+	h2 = bo_new(e->file, 4 * PAGES_2M, 0x6);
 	/* REMAP the first sparse range, UNMAP the BO, REMAP the second. */
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h2,
 					  .va = 2 * SZ_1G + SZ_1M,
@@ -1681,7 +1487,7 @@ static void aset_replace_many(struct aenv *e, struct gpuvm_drv_bind_op *op)
 
 static void aset_map_evicted_bo(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 16, 0x7, 0, 0);
+	uint32_t h = bo_new(e->file, 16, 0x7);
 
 	map_bo(e->file, e->vm, h, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(e->file, h), 0);
@@ -1712,7 +1518,7 @@ static void aset_null_sparse(struct aenv *e, struct gpuvm_drv_bind_op *op)
 static void aenv_make(struct aenv *e, enum gpuvm_drv_sparse sparse,
 		      aset_fn setup, struct gpuvm_drv_bind_op *op)
 {
-	e->dev = dev_new(sparse, 0);
+	e->dev = dev_new_sparse(sparse, 0);
 	e->file = file_new(e->dev);
 	e->vm = vm_new(e->file);
 	setup(e, op);
@@ -1766,7 +1572,7 @@ static void atomic_case_va(const char *name, enum gpuvm_drv_sparse sparse,
 				 " VA injections", name, n);
 		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, n),
 				 0);
-		ret = bind_op(e.file, e.vm, &op);
+		ret = sbind(e.file, e.vm, op);
 		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, 0),
 				 0);
 		if (!ret)
@@ -1808,7 +1614,7 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 
 	aenv_make(&e, sparse, setup, &op);
 	aenv_make(&ref, sparse, setup, &rop);
-	assert_int_equal(bind_op(ref.file, ref.vm, &rop), 0);
+	assert_int_equal(sbind(ref.file, ref.vm, rop), 0);
 
 	probe_take(&e, &op, &p0);
 	snap_take(e.dev, e.file, e.vm, &s);
@@ -1817,7 +1623,7 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 			fail_msg("%s: still failing after %" PRIu64
 				 " injections", name, n);
 		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(e.dev), n);
-		ret = bind_op(e.file, e.vm, &op);
+		ret = sbind(e.file, e.vm, op);
 		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(e.dev), 0);
 		if (!ret)
 			break;
@@ -1865,7 +1671,7 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 /* VM and BO creation: -ENOMEM takes nothing. */
 static void atomic_create(void)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_mem *mem = gpuvm_drv_device_mem(dev);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint64_t used = frames_used(dev), n;
@@ -1946,10 +1752,10 @@ static void test_atomic_enomem_evicted_bo(void **state)
  */
 static void test_bind_evicted_over_budget(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t v1 = vm_new(f), v2 = vm_new(f);
-	uint32_t a = bo_new(f, 16, 0xa, 0, 0), b = bo_new(f, 16, 0xb, 0, 0);
+	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
 	struct gpuvm_mem_stats before;
 	bool res_a, res_b;
 	int ret;
@@ -1993,7 +1799,7 @@ static void test_atomic_enomem_evicted_dummy(void **state)
 
 static void test_bo_lifetime(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), vm2 = vm_new(f), h, h2, v;
 	struct gpuvm_drv_lookup l;
@@ -2005,7 +1811,7 @@ static void test_bo_lifetime(void **state)
 	map_sparse(f, vm, 2 * SZ_1G + SZ_1M, SZ_4K);
 	map_sparse(f, vm, 3 * SZ_1G + SZ_1M, SZ_4K);
 	bo0 = frames_of(dev, GPUVM_MEM_BO);
-	h = bo_new(f, 16, 0xc1, 0, 0);
+	h = bo_new(f, 16, 0xc1);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), bo0 + 16);
 	map_bo(f, vm, h, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	map_bo(f, vm, h, 0, 3 * SZ_1G, 16 * SZ_4K, 0);
@@ -2056,8 +1862,8 @@ static void test_bo_lifetime(void **state)
 
 	/* vm_destroy drops the references of its mappings, repeat ones
 	 * too, and frees the VM's tables. */
-	h = bo_new(f, 8, 0xc2, 0, 0);
-	h2 = bo_new(f, 4, 0xc3, 0, 2);
+	h = bo_new(f, 8, 0xc2);
+	h2 = bo_new_chunks(f, 4, 0xc3, 2);
 	map_bo(f, vm, h, 0, 5 * SZ_1G, 8 * SZ_4K, 0);
 	map_bo(f, vm2, h, SZ_4K, 5 * SZ_1G, 4 * SZ_4K, F_RO);
 	map_repeat(f, vm2, h2, SZ_4K, 2 * SZ_4K, 6 * SZ_1G, 64 * SZ_4K);
@@ -2089,10 +1895,10 @@ static void test_bo_lifetime(void **state)
 
 static void test_file_close(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *keep = file_new(dev), *f, *g;
 	struct gpuvm_mem_stats before;
-	uint32_t kvm = vm_new(keep), kh = bo_new(keep, 4, 0x77, 0, 0);
+	uint32_t kvm = vm_new(keep), kh = bo_new(keep, 4, 0x77);
 	uint32_t vms[3], h[4], fvm, gvm;
 	uint64_t pa_f, pa_g;
 	unsigned int i;
@@ -2107,10 +1913,10 @@ static void test_file_close(void **state)
 	f = file_new(dev);
 	for (i = 0; i < 3; i++)
 		vms[i] = vm_new(f);
-	h[0] = bo_new(f, PAGES_2M + 3, 0x10, 0, 0);
-	h[1] = bo_new(f, 40, 0x11, vms[1], 0);
-	h[2] = bo_new(f, 9, 0x12, 0, 4);
-	h[3] = bo_new(f, 2, 0x13, 0, 0);  /* never mapped */
+	h[0] = bo_new(f, PAGES_2M + 3, 0x10);
+	h[1] = bo_new_excl(f, 40, 0x11, vms[1]);
+	h[2] = bo_new_chunks(f, 9, 0x12, 4);
+	h[3] = bo_new(f, 2, 0x13);  /* never mapped */
 	for (i = 0; i < 3; i++) {
 		map_sparse(f, vms[i], 4 * SZ_1G + i * SZ_4K, 9 * SZ_1M);
 		map_bo(f, vms[i], h[0], SZ_4K, 4 * SZ_1G + SZ_2M, SZ_2M, 0);
@@ -2174,11 +1980,11 @@ static void test_file_close(void **state)
 
 static void test_faults(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	struct gpuvm_drv_device_cfg cfg = { .va_bits = 39 };
 	struct gpuvm_mmu_fault fault;
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x9, 0, 0), v;
+	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x9), v;
 	uint64_t w;
 
 	(void)state;
@@ -2281,8 +2087,8 @@ static void test_tlb_1g_bo(void)
 {
 	static const uint64_t pages[] = { 0, 1, 511, 512, 300 * PAGES_2M + 8,
 					  300 * PAGES_2M + 10, 262143 };
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY,
-		GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY,
+		PG_1G);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), h, v;
 	const uint64_t hole = 300 * PAGES_2M + 9;
@@ -2318,11 +2124,11 @@ static void test_tlb_1g_bo(void)
 
 static void test_tlb_coherence(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), v0 = vm_new(f), vm2;
-	uint32_t ha = bo_new(f, 2 * PAGES_2M, 0xa, 0, 0);
-	uint32_t hb = bo_new(f, 16, 0xb, 0, 0);
+	uint32_t ha = bo_new(f, 2 * PAGES_2M, 0xa);
+	uint32_t hb = bo_new(f, 16, 0xb);
 	const uint64_t base = 2 * SZ_1G;
 	uint64_t inv;
 
@@ -2397,11 +2203,10 @@ static void test_tlb_coherence(void **state)
 	gpuvm_drv_device_destroy(dev);
 
 	/* NULL 1 GiB leaves, cached, then split down to one BO page. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, PG_1G);
 	f = file_new(dev);
 	vm = vm_new(f);
-	hb = bo_new(f, 16, 0xb, 0, 0);
+	hb = bo_new(f, 16, 0xb);
 	map_sparse(f, vm, 4 * SZ_1G, 2 * SZ_1G);
 	expect_leaves(f, vm, 0, 0, 2);
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + 300 * SZ_2M + 0x40), 0);
@@ -2455,11 +2260,7 @@ struct rstate {
 
 static uint64_t rnd(struct rstate *r)
 {
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&r->rng);
 }
 
 static uint64_t rnd_below(struct rstate *r, uint64_t n)
@@ -2611,7 +2412,7 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 		{ 1, 0 }, { 5, 0 }, { 64, 0 }, { PAGES_2M + 1, 0 },
 		{ 4 * PAGES_2M, 0 }, { 4 * PAGES_2M, 13 }, { 2 * PAGES_2M, 3 },
 	};
-	struct gpuvm_drv_device *dev = dev_new(sparse, pgsizes);
+	struct gpuvm_drv_device *dev = dev_new_sparse(sparse, pgsizes);
 	struct rstate r = { .seed = seed, .rng = seed };
 	struct gpuvm_drv_vm_stats st;
 	struct vctx c;
@@ -2627,8 +2428,7 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 	for (b = 0; b < R_NBO; b++) {
 		r.bo[b].tag = 0x100 + b;
 		r.bo[b].pages = bos[b].pages;
-		r.bo[b].handle = bo_new(r.file, bos[b].pages, r.bo[b].tag, 0,
-					bos[b].chunks);
+		r.bo[b].handle = bo_new_chunks(r.file, bos[b].pages, r.bo[b].tag, bos[b].chunks);
 	}
 	snprintf(r.last, sizeof(r.last), "nothing");
 	c = (struct vctx){ .file = r.file, .vm = r.vm, .what = "random sweep" };
@@ -2655,8 +2455,7 @@ static void test_random(void **state)
 	random_run(0x5eed0001, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
 	random_run(0x5eed0002, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
 	random_run(0x5eed0003, GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K, 1000);
-	random_run(0x5eed0004, GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		   GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G, 1500);
+	random_run(0x5eed0004, GPUVM_DRV_SPARSE_NULL, PG_1G, 1500);
 }
 
 int main(void)

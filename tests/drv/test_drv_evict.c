@@ -20,138 +20,7 @@
  * Frame counts are exact: an eviction frees the BO's frames and the
  * tables its unmapping emptied, nothing more, and reclaim reports that.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-/* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-/* The statistics a restore must reproduce: everything but counters. */
-static void expect_same_shape(const struct gpuvm_drv_vm_stats *now,
-			      const struct gpuvm_drv_vm_stats *before)
-{
-	assert_int_equal(now->mappings, before->mappings);
-	assert_int_equal(now->pt_pages, before->pt_pages);
-	assert_int_equal(now->leaf_4k, before->leaf_4k);
-	assert_int_equal(now->leaf_2m, before->leaf_2m);
-	assert_int_equal(now->leaf_1g, before->leaf_1g);
-	assert_int_equal(now->shared_pt_pages, before->shared_pt_pages);
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size, uint64_t repeat)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size, .repeat = repeat,
-	};
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size, 0), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size, uint32_t flags)
-{
-	assert_int_equal(bind(f, vm, T_MAP | flags, h, off, va, size, 0), 0);
-}
-
-static void map_repeat(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		       uint64_t off, uint64_t repeat, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size, repeat), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents and GPU access                                             */
-
-/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
-		       unsigned int chunks)
-{
-	static uint32_t buf[SZ_4K / 4];
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_true(tag < 4096 && pages < (1u << 20));
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, 0, chunks, &h),
-			 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++) {
-		fill_u32(buf, SZ_4K / 4, pat(tag, p));
-		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
-						    SZ_4K), 0);
-	}
-	return h;
-}
-
-static void bo_put_word(struct gpuvm_drv_file *f, uint32_t h, uint64_t off,
-			uint32_t v)
-{
-	assert_int_equal(gpuvm_drv_bo_write(f, h, off, &v, 4), 0);
-}
-
-/* An access that must fault with kind at exactly addr, touching nothing. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va, size_t len,
-			 enum gpuvm_mmu_fault_kind kind, uint64_t addr)
-{
-	struct gpuvm_mmu_fault fault;
-	uint8_t buf[16], orig[16];
-	int ret;
-
-	assert_true(len <= sizeof(buf));
-	memset(buf, 0x5c, sizeof(buf));
-	memcpy(orig, buf, sizeof(buf));
-	ret = gpu(f, vm, acc, va, buf, len, &fault);
-	if (ret != -EFAULT || fault.kind != kind || fault.addr != addr)
-		fail_msg("access %d at 0x%" PRIx64 ": ret %d, fault %d at 0x%"
-			 PRIx64 "; want -EFAULT, fault %d at 0x%" PRIx64,
-			 acc, va, ret, fault.kind, fault.addr, kind, addr);
-	assert_int_equal(fault.access, acc);
-	if (acc != GPUVM_MMU_WRITE)
-		assert_memory_equal(buf, orig, sizeof(buf));
-}
-
-/* A read of an evicted (or unmapped) VA: a translation fault right there. */
-static void expect_gone(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	expect_fault(f, vm, GPUVM_MMU_READ, va, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, va);
-}
 
 /* ------------------------------------------------------------------ */
 /* Dumps                                                               */
@@ -231,34 +100,6 @@ static void expect_layout(struct gpuvm_drv_file *f, uint32_t vm,
 }
 
 /* ------------------------------------------------------------------ */
-/* Mapping lists                                                       */
-
-#define MAX_MAPPINGS 32
-
-struct mlist {
-	unsigned int n;
-	struct gpuvm_drv_mapping m[MAX_MAPPINGS];
-};
-
-static int mlist_add(void *cookie, const struct gpuvm_drv_mapping *m)
-{
-	struct mlist *l = cookie;
-
-	if (l->n == MAX_MAPPINGS)
-		return -E2BIG;
-	l->m[l->n++] = *m;
-	return 0;
-}
-
-static void mlist_take(struct gpuvm_drv_file *f, uint32_t vm,
-		       struct mlist *l)
-{
-	memset(l, 0, sizeof(*l));
-	assert_int_equal(gpuvm_drv_vm_for_each_mapping(f, vm, 0, ~0ull,
-						       mlist_add, l), 0);
-}
-
-/* ------------------------------------------------------------------ */
 /* 1. Plain BO mappings                                                */
 
 /*
@@ -272,13 +113,13 @@ static void test_evict_plain(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0);
-	uint32_t b = bo_new(f, PAGES_2M + 3, 0xb, 0);
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa);
+	uint32_t b = bo_new(f, PAGES_2M + 3, 0xb);
 	const uint64_t va1 = 2 * SZ_1G + 12 * 1024, va2 = 2 * SZ_1G + SZ_1M;
 	struct gpuvm_drv_vm_stats st0, st;
 	struct gpuvm_mem_stats m0, m;
 	struct gpuvm_drv_lookup l;
-	struct mlist ml0, ml;
+	struct mlist ml0;
 	char *lay0;
 	uint64_t x;
 
@@ -332,9 +173,7 @@ static void test_evict_plain(void **state)
 	assert_int_equal(l.bo_handle, a);
 	assert_int_equal(l.bo_offset, 5 * SZ_4K);
 	assert_int_equal(l.flags, F_RO);
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
+	expect_mappings(f, vm, &ml0);
 	/* The other BO is untouched. */
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + SZ_2M + 2 * SZ_4K),
 			 pat(0xb, PAGES_2M + 2));
@@ -366,9 +205,7 @@ static void test_evict_plain(void **state)
 	st = vstats(f, vm);
 	expect_same_shape(&st, &st0);
 	expect_layout(f, vm, lay0, "plain, restored");
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
+	expect_mappings(f, vm, &ml0);
 	check_ok(f, vm);
 	for (x = 0; x < 16; x++)
 		assert_int_equal(rd32(f, vm, va1 + x * SZ_4K + 0x20),
@@ -396,6 +233,7 @@ static void test_evict_plain(void **state)
 	assert_int_equal(frames_used(dev), m0.frames_used);
 	check_ok(f, vm);
 	free(lay0);
+	mlist_free(&ml0);
 	gpuvm_drv_device_destroy(dev);
 }
 
@@ -404,7 +242,7 @@ static void test_evict_args(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 4, 0x1, 0);
+	uint32_t vm = vm_new(f), a = bo_new(f, 4, 0x1);
 	uint64_t freed = 77;
 	bool r;
 
@@ -456,11 +294,11 @@ static void test_evict_repeat(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), r = bo_new(f, 7, 0x5, 0);
-	uint32_t o = bo_new(f, 1, 0x6, 0), r2 = bo_new(f, 2 * PAGES_2M, 0x7, 0);
+	uint32_t vm = vm_new(f), r = bo_new(f, 7, 0x5);
+	uint32_t o = bo_new(f, 1, 0x6), r2 = bo_new(f, 2 * PAGES_2M, 0x7);
 	const uint64_t base = 2 * SZ_1G + SZ_4K, big = 8 * SZ_1G;
 	struct gpuvm_drv_vm_stats st0, st;
-	struct mlist ml0, ml;
+	struct mlist ml0;
 	uint64_t x, m0;
 	char *lay0;
 
@@ -511,9 +349,7 @@ static void test_evict_repeat(void **state)
 	st = vstats(f, vm);
 	expect_same_shape(&st, &st0);
 	expect_layout(f, vm, lay0, "repeat, restored");
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
+	expect_mappings(f, vm, &ml0);
 	assert_int_equal(frames_used(dev), m0);
 	/* Every page, with its phase: page x reads BO page 1 + x mod 5. */
 	for (x = 0; x < 300; x++) {
@@ -543,6 +379,7 @@ static void test_evict_repeat(void **state)
 				 pat(0x7, PAGES_2M + x % PAGES_2M));
 	}
 	free(lay0);
+	mlist_free(&ml0);
 	gpuvm_drv_device_destroy(dev);
 }
 
@@ -631,7 +468,7 @@ static void evict_sparse_case(bool private)
 	map_sparse(f, v2, s2, 4 * SZ_1M);
 	dummy_sign(f, v2, s2);
 	map_sparse(f, v1, S1_VA, S1_SIZE);
-	p = bo_new(f, 2 * PAGES_2M, P_TAG, 0);
+	p = bo_new(f, 2 * PAGES_2M, P_TAG);
 	for (i = 0; i < NPUNCH; i++)
 		map_bo(f, v1, p, punches[i].off, punches[i].va,
 		       punches[i].size, 0);
@@ -792,7 +629,7 @@ static void three_bos(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h[3])
 	unsigned int i;
 
 	for (i = 0; i < 3; i++)
-		h[i] = bo_new(f, 16, 0xa + i, 0);
+		h[i] = bo_new(f, 16, 0xa + i);
 	for (i = 0; i < 3; i++)
 		map_bo(f, vm, h[i], 0, (2 + i) * SZ_1G + 12 * 1024,
 		       16 * SZ_4K, 0);
@@ -884,7 +721,7 @@ static void test_evict_lru(void **state)
 	vm = vm_new(f);
 	map_sparse(f, vm, 2 * SZ_1G, SZ_2M);
 	wr32(f, vm, 2 * SZ_1G + 0x40, 0xd1d1d1d1);
-	d = bo_new(f, 16, 0x1, 0);
+	d = bo_new(f, 16, 0x1);
 	map_bo(f, vm, d, 0, 3 * SZ_1G, 16 * SZ_4K, 0);
 	/* The dummy's 2 MiB, and its region's L2 (a 2 MiB block needs no
 	 * L3). */
@@ -980,7 +817,7 @@ static void test_evict_two_vms(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f), a = bo_new(f, 16, 0xa, 0);
+	uint32_t v1 = vm_new(f), v2 = vm_new(f), a = bo_new(f, 16, 0xa);
 	const uint64_t va1 = 2 * SZ_1G, va2 = 3 * SZ_1G + SZ_4K;
 	struct gpuvm_drv_vm_stats st1, st2;
 	uint64_t x;
@@ -1048,7 +885,7 @@ static void test_evict_closed_handle(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0), v2;
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), v2;
 	struct gpuvm_drv_lookup l;
 	struct gpuvm_drv_vm_stats st0;
 	uint64_t freed, used, x;
@@ -1097,7 +934,7 @@ static void test_evict_closed_handle(void **state)
 
 	/* Closed, evicted and still mapped when its VM goes: nothing left
 	 * behind (the sanitizer build checks the swap copy is freed). */
-	a = bo_new(f, 16, 0xb, 0);
+	a = bo_new(f, 16, 0xb);
 	v2 = vm_new(f);
 	map_bo(f, v2, a, 0, 5 * SZ_1G, 16 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
@@ -1122,7 +959,7 @@ static void test_budget_batch(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0), b, failed;
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), b, failed;
 	struct gpuvm_drv_bind_op ops[3];
 	struct gpuvm_drv_lookup l;
 	struct gpuvm_drv_vm_stats st0, st;
@@ -1168,7 +1005,7 @@ static void test_budget_batch(void **state)
 	 * 2 tables), and the whole batch runs.
 	 */
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, 0), 0);
-	b = bo_new(f, 16, 0xb, 0);
+	b = bo_new(f, 16, 0xb);
 	map_bo(f, vm, b, 0, 16 * SZ_1G + SZ_4K, 16 * SZ_4K, 0);
 	used = frames_used(dev);
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
@@ -1219,8 +1056,8 @@ static void test_restore_enomem(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0);
-	uint32_t b = bo_new(f, 16, 0xb, 0), p;
+	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa);
+	uint32_t b = bo_new(f, 16, 0xb), p;
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used, x;
 
@@ -1234,7 +1071,7 @@ static void test_restore_enomem(void **state)
 	check_ok(f, vm);
 
 	/* The budget full of a pinned BO: nothing can be restored. */
-	p = bo_new(f, 16, 0xc, 0);
+	p = bo_new(f, 16, 0xc);
 	assert_int_equal(gpuvm_drv_bo_pin(f, p, true), 0);
 	used = frames_used(dev);
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
@@ -1434,8 +1271,8 @@ static void test_restore_every_budget(void **state)
 	e.vm = vm_new(e.f);
 	map_sparse(e.f, e.vm, RB_S, RB_SZ);
 	dummy_sign(e.f, e.vm, 4 * SZ_1G + SZ_2M);
-	e.p = bo_new(e.f, 2 * PAGES_2M, 0xe, 0);
-	e.r = bo_new(e.f, 4, 0xf, 0);
+	e.p = bo_new(e.f, 2 * PAGES_2M, 0xe);
+	e.r = bo_new(e.f, 4, 0xf);
 	map_bo(e.f, e.vm, e.p, SZ_2M, 5 * SZ_1G + SZ_2M, SZ_2M, 0);
 	map_bo(e.f, e.vm, e.p, 0, 4 * SZ_1G + 3 * SZ_1M, 3 * SZ_4K, 0);
 	map_repeat(e.f, e.vm, e.r, SZ_4K, 3 * SZ_4K, 8 * SZ_1G, 40 * SZ_4K);
@@ -1508,7 +1345,7 @@ static void test_restore_no_stray_shared_tables(void **state)
 	(void)state;
 	map_sparse(f, vm, RB_S, RB_SZ);
 	assert_true(vstats(f, vm).shared_pt_pages > 0);
-	p = bo_new(f, 2 * PAGES_2M, 0xe, 0);
+	p = bo_new(f, 2 * PAGES_2M, 0xe);
 	map_bo(f, vm, p, SZ_2M, 5 * SZ_1G + SZ_2M, SZ_2M, 0);
 	st0 = vstats(f, vm);
 	assert_int_equal(st0.shared_pt_pages, 0);
@@ -1540,7 +1377,7 @@ static void test_validate_nothing_evicted(void **state)
 {
 	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), v2 = vm_new(f), a = bo_new(f, 4, 0x1, 0);
+	uint32_t vm = vm_new(f), v2 = vm_new(f), a = bo_new(f, 4, 0x1);
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used;
 

@@ -13,18 +13,7 @@
  * Data is checked too: every written page comes back after the round
  * trip, and unwritten ones read as zero through the GPU.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "drv_test.h"
 
@@ -96,21 +85,10 @@ static struct gpuvm_drv_device *big_dev(void)
 	return dev_new_cfg(&cfg);
 }
 
-static void bind1(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		  uint32_t h, uint64_t va, uint64_t size)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = h, .va = va, .size = size,
-	};
-	uint32_t failed = 0;
-
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed), 0);
-}
-
 /* Creates, maps, evicts, restores, unmaps and frees one 4 GiB BO. */
 static void round_trip(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h)
 {
-	bind1(f, vm, T_MAP, h, BO_VA, BO_SIZE);
+	map_bo(f, vm, h, 0, BO_VA, BO_SIZE, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, h), 0);
 	assert_false(resident(f, h));
 	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
@@ -136,7 +114,7 @@ static void test_never_written_4g(void **state)
 	/* Only page-table pages were written: 2 tables above 2048 blocks. */
 	assert_int_equal(mstats(dev).frames_written,
 			 frames_of(dev, GPUVM_MEM_PT));
-	bind1(f, vm, T_UNMAP, 0, BO_VA, BO_SIZE);
+	unmap(f, vm, BO_VA, BO_SIZE);
 	assert_int_equal(gpuvm_drv_bo_close(f, h), 0);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 0);
 	print_message("never-written 4 GiB BO: peak RSS +%llu KiB\n",
@@ -172,7 +150,7 @@ static void test_one_percent_written_4g(void **state)
 	assert_int_equal(gpuvm_drv_bo_read(f, h, (STRIDE / 2) * SZ_4K, &v, 8),
 			 0);
 	assert_int_equal(v, 0);
-	bind1(f, vm, T_UNMAP, 0, BO_VA, BO_SIZE);
+	unmap(f, vm, BO_VA, BO_SIZE);
 	assert_int_equal(gpuvm_drv_bo_close(f, h), 0);
 	/* The written pages twice (BO and swap), and 64 MiB of slack. */
 	cost = peak_growth(base);

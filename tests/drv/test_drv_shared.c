@@ -23,30 +23,8 @@
  *  - A 4 KiB BO punched into a linked 512 GiB entry copies its L1 and
  *    the L2 below, and splits the block: 3 tables.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_DEV_NEW
-#define DRV_TEST_OWN_RD32
-#define DRV_TEST_OWN_RD64
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 
-#define SZ_512G (1ull << 39)
-#define SZ_1T (1ull << 40)
 #define BLOCKS_1T (SZ_1T / SZ_2M)
 
 /* The unaligned range of the header: 3 GiB + 40 KiB. */
@@ -56,19 +34,7 @@
 #define EDGE_2M   (511 + 1024)
 
 /* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = sparse };
-
-	return dev_new_cfg(&cfg);
-}
-
-static uint64_t pt_frames(struct gpuvm_drv_device *dev)
-{
-	return frames_of(dev, GPUVM_MEM_PT);
-}
+/* Expectations                                                        */
 
 /* Table pages of the VM's own, shared pages it can link, leaves. */
 static void expect_vm(struct gpuvm_drv_file *f, uint32_t vm, uint64_t pt,
@@ -81,124 +47,6 @@ static void expect_vm(struct gpuvm_drv_file *f, uint32_t vm, uint64_t pt,
 	assert_int_equal(st.leaf_4k, l4k);
 	assert_int_equal(st.leaf_2m, l2m);
 	assert_int_equal(st.leaf_1g, 0);
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size,
-	};
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents and GPU access                                             */
-
-static void bo_fill_page(struct gpuvm_drv_file *f, uint32_t h, uint32_t tag,
-			 uint64_t page)
-{
-	static uint32_t buf[SZ_4K / 4];
-
-	fill_u32(buf, SZ_4K / 4, pat(tag, page));
-	assert_int_equal(gpuvm_drv_bo_write(f, h, page * SZ_4K, buf, SZ_4K), 0);
-}
-
-/* A BO of pages pages, each filled with pat(tag, page). */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
-{
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, 0, 0, &h), 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++)
-		bo_fill_page(f, h, tag, p);
-	return h;
-}
-
-static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v = 0xfefefefe;
-	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault);
-
-	if (ret)
-		fail_msg("read of VM %u at 0x%" PRIx64 ": %d (fault %d at 0x%"
-			 PRIx64 ")", vm, va, ret, fault.kind, fault.addr);
-	return v;
-}
-
-static uint64_t rd64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint64_t v = 0xfefefefefefefefeull;
-	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 8, &fault);
-
-	if (ret)
-		fail_msg("read of VM %u at 0x%" PRIx64 ": %d (fault %d at 0x%"
-			 PRIx64 ")", vm, va, ret, fault.kind, fault.addr);
-	return v;
-}
-
-/* An access that must fault with kind at exactly va. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va,
-			 enum gpuvm_mmu_fault_kind kind)
-{
-	struct gpuvm_mmu_fault fault;
-	uint64_t buf = 0x5c5c5c5c5c5c5c5cull;
-	int ret = gpu(f, vm, acc, va, &buf, 8, &fault);
-
-	if (ret != -EFAULT || fault.kind != kind || fault.addr != va)
-		fail_msg("VM %u access %d at 0x%" PRIx64 ": %d, fault %d at 0x%"
-			 PRIx64 "; expected fault %d", vm, acc, va, ret,
-			 fault.kind, fault.addr, kind);
-	if (acc == GPUVM_MMU_READ)
-		assert_int_equal(buf, 0x5c5c5c5c5c5c5c5cull);
-}
-
-static void expect_unmapped(struct gpuvm_drv_file *f, uint32_t vm,
-			    uint64_t va)
-{
-	expect_fault(f, vm, GPUVM_MMU_READ, va, GPUVM_MMU_FAULT_TRANSLATION);
-}
-
-static enum gpuvm_drv_backing kind_at(struct gpuvm_drv_file *f, uint32_t vm,
-				      uint64_t va, uint32_t *handle)
-{
-	struct gpuvm_drv_lookup lk;
-
-	memset(&lk, 0xa5, sizeof(lk));
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &lk), 0);
-	if (handle)
-		*handle = lk.bo_handle;
-	return lk.kind;
 }
 
 struct span {
@@ -233,71 +81,6 @@ static uint64_t expect_cycle(struct gpuvm_drv_file *f, uint32_t vm,
 		n++;
 	}
 	return n;
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: "a failed op left no trace"                              */
-
-struct snap {
-	struct gpuvm_mem_stats mem;
-	struct gpuvm_drv_vm_stats st;
-	char *dump;
-};
-
-static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, struct snap *s)
-{
-	s->mem = mstats(dev);
-	s->st = vstats(f, vm);
-	s->dump = dump_of(f, vm);
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->dump);
-	s->dump = NULL;
-}
-
-#define SAME(field)                                                       \
-	do {                                                              \
-		if (now.field != s->field) {                              \
-			print_message("%s: " #field " %" PRIu64           \
-				      " != %" PRIu64 " before\n", what,   \
-				      (uint64_t)now.field,                \
-				      (uint64_t)s->field);                \
-			ok = false;                                       \
-		}                                                         \
-	} while (0)
-
-static void snap_expect_same(struct gpuvm_drv_device *dev,
-			     struct gpuvm_drv_file *f, uint32_t vm,
-			     const struct snap *s, const char *what)
-{
-	struct snap now;
-	bool ok = true;
-
-	snap_take(dev, f, vm, &now);
-	SAME(mem.frames_used);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
-	SAME(st.mappings);
-	SAME(st.pt_pages);
-	SAME(st.leaf_4k);
-	SAME(st.leaf_2m);
-	SAME(st.leaf_1g);
-	SAME(st.pte_writes);
-	SAME(st.tlb_invalidations);
-	SAME(st.pt_reserved_peak);
-	SAME(st.shared_pt_pages);
-	if (strcmp(now.dump, s->dump)) {
-		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
-			      what, s->dump, now.dump);
-		ok = false;
-	}
-	snap_free(&now);
-	if (!ok)
-		fail_msg("%s left a trace", what);
-	check_ok(f, vm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -399,10 +182,10 @@ static void test_shared_vs_private(void **state)
 		nres[mode] = read_back(f, vm, res[mode], cap);
 		assert_true(nres[mode] > 4000);
 		/* Nothing outside the ranges. */
-		expect_unmapped(f, vm, EDGE_VA - 8);
-		expect_unmapped(f, vm, EDGE_VA + EDGE_SIZE);
-		expect_unmapped(f, vm, SZ_512G - 8);
-		expect_unmapped(f, vm, SZ_512G + SZ_1T);
+		expect_gone(f, vm, EDGE_VA - 8);
+		expect_gone(f, vm, EDGE_VA + EDGE_SIZE);
+		expect_gone(f, vm, SZ_512G - 8);
+		expect_gone(f, vm, SZ_512G + SZ_1T);
 		check_ok(f, vm);
 		gpuvm_drv_device_destroy(dev);
 	}
@@ -439,7 +222,7 @@ static void penv_make(struct penv *p)
 	unsigned int i;
 
 	memset(p, 0, sizeof(*p));
-	p->dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	p->dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	p->f = file_new(p->dev);
 	p->vm1 = vm_new(p->f);
 	p->vm2 = vm_new(p->f);
@@ -458,18 +241,18 @@ static void penv_make(struct penv *p)
 
 	/* 4 KiB: copy L1 and L2, split the block. The reservation also
 	 * counts the map's path before the unmap is applied: 3 + 3. */
-	map_bo(p->f, p->vm1, p->h1, 0, P1, SZ_4K);
+	map_bo(p->f, p->vm1, p->h1, 0, P1, SZ_4K, 0);
 	st = vstats(p->f, p->vm1);
 	expect_vm(p->f, p->vm1, 4, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(st.pt_reserved_peak, 6);
 	assert_int_equal(st.mappings, 3);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 3);
 	/* 2 MiB: the L1 copy is there; copy L2, a block replaces a block. */
-	map_bo(p->f, p->vm1, p->h2, 0, P2, SZ_2M);
+	map_bo(p->f, p->vm1, p->h2, 0, P2, SZ_2M, 0);
 	expect_vm(p->f, p->vm1, 5, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 4);
 	/* 1 GiB: the GiB is unlinked and gets an L2 of BO blocks. */
-	map_bo(p->f, p->vm1, p->h3, 0, P3, SZ_1G);
+	map_bo(p->f, p->vm1, p->h3, 0, P3, SZ_1G, 0);
 	expect_vm(p->f, p->vm1, 6, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(vstats(p->f, p->vm1).mappings, 7);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 5);
@@ -485,7 +268,6 @@ static void test_cow_bo_punch(void **state)
 		{ P1, P1 + SZ_4K }, { P2, P2 + SZ_2M }, { P3, P3 + SZ_1G },
 	};
 	struct penv p;
-	uint32_t h;
 	uint64_t n, k;
 	unsigned int i;
 
@@ -509,15 +291,15 @@ static void test_cow_bo_punch(void **state)
 	assert_int_equal(rd32(p.f, p.vm1, P2 + SZ_2M), dsig(P2 + SZ_2M));
 	assert_int_equal(rd32(p.f, p.vm1, P3 - 4), dsig(P3 - 4));
 	assert_int_equal(rd32(p.f, p.vm1, P3 + SZ_1G), dsig(P3 + SZ_1G));
-	assert_int_equal(kind_at(p.f, p.vm1, P1, &h), GPUVM_DRV_BO);
-	assert_int_equal(h, p.h1);
-	assert_int_equal(kind_at(p.f, p.vm1, P1 + SZ_4K, NULL),
+	assert_int_equal(kind_at(p.f, p.vm1, P1), GPUVM_DRV_BO);
+	assert_int_equal(lookup_of(p.f, p.vm1, P1).bo_handle, p.h1);
+	assert_int_equal(kind_at(p.f, p.vm1, P1 + SZ_4K),
 			 GPUVM_DRV_SPARSE);
 
 	/* VM 2 shares the tables VM 1 copied from: it sees the dummy, never
 	 * the BOs. */
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(kind_at(p.f, p.vm2, bos[i].s, NULL),
+		assert_int_equal(kind_at(p.f, p.vm2, bos[i].s),
 				 GPUVM_DRV_SPARSE);
 		assert_int_equal(rd32(p.f, p.vm2, bos[i].s),
 				 dsig(bos[i].s));
@@ -590,12 +372,12 @@ static void test_unmaps(void **state)
 	expect_vm(p.f, p.vm2, 4, 2, 510, BLOCKS_1T - 515);
 	assert_int_equal(vstats(p.f, p.vm2).mappings, 4);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 5 + 3);
-	expect_unmapped(p.f, p.vm2, t1);
-	expect_unmapped(p.f, p.vm2, t1 + SZ_1G - 8);
-	expect_unmapped(p.f, p.vm2, t2);
-	expect_unmapped(p.f, p.vm2, t2 + 4 * SZ_1M - 8);
-	expect_unmapped(p.f, p.vm2, t3);
-	expect_unmapped(p.f, p.vm2, t3 + 2 * SZ_4K - 8);
+	expect_gone(p.f, p.vm2, t1);
+	expect_gone(p.f, p.vm2, t1 + SZ_1G - 8);
+	expect_gone(p.f, p.vm2, t2);
+	expect_gone(p.f, p.vm2, t2 + 4 * SZ_1M - 8);
+	expect_gone(p.f, p.vm2, t3);
+	expect_gone(p.f, p.vm2, t3 + 2 * SZ_4K - 8);
 	assert_int_equal(rd32(p.f, p.vm2, t1 - 4), dsig(t1 - 4));
 	assert_int_equal(rd32(p.f, p.vm2, t1 + SZ_1G), dsig(t1 + SZ_1G));
 	assert_int_equal(rd32(p.f, p.vm2, t3 - 4), dsig(t3 - 4));
@@ -612,9 +394,9 @@ static void test_unmaps(void **state)
 	unmap(p.f, p.vm1, 600 * SZ_1G, SZ_1G);
 	expect_vm(p.f, p.vm1, 4, 2, 0, BLOCKS_1T - 512);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 3 + 3);
-	assert_int_equal(kind_at(p.f, p.vm1, P1, NULL), GPUVM_DRV_NONE);
-	expect_unmapped(p.f, p.vm1, P1);
-	expect_unmapped(p.f, p.vm1, 600 * SZ_1G);
+	assert_int_equal(kind_at(p.f, p.vm1, P1), GPUVM_DRV_NONE);
+	expect_gone(p.f, p.vm1, P1);
+	expect_gone(p.f, p.vm1, 600 * SZ_1G);
 	assert_int_equal(rd32(p.f, p.vm2, P1), dsig(P1));
 	assert_int_equal(rd32(p.f, p.vm1, 601 * SZ_1G), dsig(0));
 	assert_int_equal(rd32(p.f, p.vm1, P2), pat(2, 0));
@@ -625,7 +407,7 @@ static void test_unmaps(void **state)
 	expect_vm(p.f, p.vm1, 1, 2, 0, 0);
 	assert_int_equal(vstats(p.f, p.vm1).mappings, 0);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 3);
-	expect_unmapped(p.f, p.vm1, P2);
+	expect_gone(p.f, p.vm1, P2);
 	assert_int_equal(rd32(p.f, p.vm2, P2), dsig(P2));
 	check_ok(p.f, p.vm1);
 	check_ok(p.f, p.vm2);
@@ -660,7 +442,7 @@ static void test_dummy_evict(void **state)
 {
 	const uint64_t s3 = SZ_1T + SZ_1G + SZ_4K;   /* VM 2, to 1T + 4G */
 	const uint64_t v2va = SZ_1T + 2 * SZ_1G + 5 * SZ_2M + 0x1008;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm1 = vm_new(f), vm2 = vm_new(f), h;
 	unsigned int round;
@@ -669,11 +451,11 @@ static void test_dummy_evict(void **state)
 	(void)state;
 	map_sparse(f, vm1, EDGE_VA, EDGE_SIZE);
 	h = bo_new(f, 1, 7);
-	map_bo(f, vm1, h, 0, 2 * SZ_1G, SZ_4K);
+	map_bo(f, vm1, h, 0, 2 * SZ_1G, SZ_4K, 0);
 	map_sparse(f, vm1, SZ_512G, SZ_1T);
 	/* The same BO page punched into the linked TiB: L1 and L2 copies
 	 * and the split's L3. */
-	map_bo(f, vm1, h, 0, P1, SZ_4K);
+	map_bo(f, vm1, h, 0, P1, SZ_4K, 0);
 	map_sparse(f, vm2, s3, SZ_1T + 4 * SZ_1G - s3);
 	/* VM 1: the edge range's 5 tables, the BO's L2 and L3, the punch's
 	 * 3. VM 2: an L1, an L2 and L3 for the head GiB, two GiBs linked. */
@@ -692,14 +474,14 @@ static void test_dummy_evict(void **state)
 		assert_int_equal(gpuvm_drv_bo_resident(f, 0, &res), 0);
 		assert_false(res);
 		/* Every sparse range faults; the BO does not. */
-		expect_unmapped(f, vm1, 600 * SZ_1G);
-		expect_unmapped(f, vm1, SZ_512G + 0x40);
-		expect_unmapped(f, vm1, 5 * SZ_1G + 0x40);
-		expect_unmapped(f, vm1, EDGE_VA + 0x10);
-		expect_unmapped(f, vm2, s3);
-		expect_unmapped(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
-		expect_unmapped(f, vm1, P1 - 8);
-		expect_unmapped(f, vm1, P1 + SZ_4K);
+		expect_gone(f, vm1, 600 * SZ_1G);
+		expect_gone(f, vm1, SZ_512G + 0x40);
+		expect_gone(f, vm1, 5 * SZ_1G + 0x40);
+		expect_gone(f, vm1, EDGE_VA + 0x10);
+		expect_gone(f, vm2, s3);
+		expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+		expect_gone(f, vm1, P1 - 8);
+		expect_gone(f, vm1, P1 + SZ_4K);
 		assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
 		assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
 		/* Unlinked, the set destroyed, the emptied tables freed; the
@@ -718,12 +500,12 @@ static void test_dummy_evict(void **state)
 				  EDGE_2M + BLOCKS_1T - 1);
 			expect_vm(f, vm2, 1, 2, 0, 0);
 			assert_int_equal(pt_frames(dev), 11 + 1 + 2);
-			expect_unmapped(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+			expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
 		} else {
 			expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
 			expect_vm(f, vm1, 7, 2, 2, 0);
 			assert_int_equal(pt_frames(dev), 4 + 7 + 2);
-			expect_unmapped(f, vm1, SZ_512G + 0x40);
+			expect_gone(f, vm1, SZ_512G + 0x40);
 		}
 		assert_int_equal(gpuvm_drv_vm_validate(f, second), 0);
 		expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
@@ -766,7 +548,7 @@ static void test_dummy_evict(void **state)
 
 static void test_null_files(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_NULL);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
 	struct gpuvm_drv_file *fa = file_new(dev), *fb = file_new(dev);
 	uint32_t va = vm_new(fa), vb = vm_new(fb);
 
@@ -789,7 +571,7 @@ static void test_null_files(void **state)
 	wr64(fb, vb, 3 * SZ_1G + 5 * SZ_2M + 8, 0xfedcba9876543210ull);
 	assert_int_equal(rd64(fb, vb, 3 * SZ_1G + 5 * SZ_2M + 8), 0);
 	assert_int_equal(rd64(fb, vb, 5 * SZ_1G - 8), 0);
-	expect_unmapped(fb, vb, 5 * SZ_1G);
+	expect_gone(fb, vb, 5 * SZ_1G);
 	check_ok(fa, va);
 	check_ok(fb, vb);
 
@@ -805,13 +587,13 @@ static void test_null_files(void **state)
 
 	/* Another protection is another set; both are the device's. */
 	map_sparse(fa, va, SZ_512G, SZ_512G);
-	assert_int_equal(bind(fb, vb, SPARSE | F_RO, 0, 0, 3 * SZ_1G, SZ_1G),
+	assert_int_equal(bind(fb, vb, SPARSE | F_RO, 0, 0, 3 * SZ_1G, SZ_1G, 0),
 			 0);
 	expect_vm(fa, va, 1, 4, 0, SZ_512G / SZ_2M);
 	expect_vm(fb, vb, 2, 4, 0, 512);
 	assert_int_equal(pt_frames(dev), 2 + 4 + 1);
-	expect_fault(fb, vb, GPUVM_MMU_WRITE, 3 * SZ_1G + 0x100,
-		     GPUVM_MMU_FAULT_PERMISSION);
+	expect_fault(fb, vb, GPUVM_MMU_WRITE, 3 * SZ_1G + 0x100, 8,
+		     GPUVM_MMU_FAULT_PERMISSION, 3 * SZ_1G + 0x100);
 	assert_int_equal(rd64(fb, vb, 3 * SZ_1G + 0x100), 0);
 	check_ok(fa, va);
 	check_ok(fb, vb);
@@ -860,7 +642,7 @@ static uint64_t atomic_map(struct gpuvm_drv_device *dev,
 	assert_int_equal(s.st.shared_pt_pages, 0);
 	for (n = 1; n < 64; n++) {
 		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = bind(f, vm, SPARSE, 0, 0, va, size);
+		ret = bind(f, vm, SPARSE, 0, 0, va, size, 0);
 		gpuvm_mem_fail_nth_alloc(mem, 0);
 		if (!ret)
 			break;
@@ -889,7 +671,7 @@ static uint64_t atomic_map(struct gpuvm_drv_device *dev,
 
 static void test_atomic(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev), *f2 = file_new(dev);
 	uint32_t vm = vm_new(f), vm2 = vm_new(f2);
 
@@ -920,7 +702,7 @@ static void test_atomic(void **state)
 
 	/* NULL: the device's set (2) and 5 tables; then 1 TiB of a new
 	 * protection needs just its set. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
 	f = file_new(dev);
 	vm = vm_new(f);
 	assert_int_equal(atomic_map(dev, f, vm, EDGE_VA, EDGE_SIZE, false),
@@ -976,7 +758,7 @@ static uint64_t queued_worst(uint64_t va, uint64_t size, bool map)
 static void test_async(void **state)
 {
 	const uint64_t p = 3 * SZ_1G + 5 * SZ_2M + 3 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), h = bo_new(f, 1, 5), jobs = 0, ran = 0,
 		 failed = 0xdead;
@@ -995,7 +777,7 @@ static void test_async(void **state)
 					   &failed), 0);
 	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
 	assert_int_equal(jobs, 2);
-	expect_unmapped(f, vm, 3 * SZ_1G);
+	expect_gone(f, vm, 3 * SZ_1G);
 	/* The sparse map runs; the punch waits. The GiB links the set. */
 	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
 	assert_int_equal(ran, 1);
@@ -1050,7 +832,7 @@ static void test_async_linked_512g(void **state)
 {
 	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
 	const uint64_t q = 700 * SZ_1G + 7 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vm = vm_new(f), h = bo_new(f, 1, 6), ran = 0, failed = 0;
 	struct gpuvm_drv_bind_op op = {
@@ -1075,7 +857,7 @@ static void test_async_linked_512g(void **state)
 	/* A queued 4 KiB BO punch in another GiB of the same entry, in a
 	 * fresh VM. */
 	gpuvm_drv_device_destroy(dev);
-	dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	f = file_new(dev);
 	vm = vm_new(f);
 	h = bo_new(f, 1, 6);
@@ -1095,7 +877,7 @@ static void test_async_linked_512g(void **state)
 		      st_punch ? "unusable" : "usable");
 	assert_int_equal(st_unmap, GPUVM_DRV_VM_USABLE);
 	assert_int_equal(st_punch, GPUVM_DRV_VM_USABLE);
-	assert_int_equal(kind_at(f, vm, p, NULL), GPUVM_DRV_BO);
+	assert_int_equal(kind_at(f, vm, p), GPUVM_DRV_BO);
 	assert_int_equal(rd32(f, vm, p), pat(6, 0));
 	expect_vm(f, vm, 4, 2, 512, SZ_512G / SZ_2M - 1);
 	gpuvm_drv_device_destroy(dev);
@@ -1127,7 +909,7 @@ static void test_async_set_kept(void **state)
 
 	(void)state;
 	for (c = 0; c < 3; c++) {
-		dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+		dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 		f = file_new(dev);
 		vm0 = vm_new(f);
 		vm = vm_new(f);
@@ -1141,7 +923,7 @@ static void test_async_set_kept(void **state)
 		queued[c] = vstats(f, vm).shared_pt_pages;
 		if (c == 0) {
 			/* A synchronous bind in between. */
-			map_bo(f, vm, h, 0, 600 * SZ_1G, SZ_4K);
+			map_bo(f, vm, h, 0, 600 * SZ_1G, SZ_4K, 0);
 		} else if (c == 1) {
 			/* Another VM's job runs first. */
 			assert_int_equal(gpuvm_drv_vm_bind(f, vm0,
@@ -1189,7 +971,7 @@ static void test_async_set_kept(void **state)
  */
 static void test_async_refused_batch(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
 	struct gpuvm_drv_file *f = file_new(dev);
 	uint32_t vma = vm_new(f), vmb = vm_new(f), h = bo_new(f, 1, 9);
 	uint32_t failed = 0xdead, jobs = 1;
@@ -1201,7 +983,7 @@ static void test_async_refused_batch(void **state)
 
 	(void)state;
 	map_sparse(f, vma, 3 * SZ_1G, SZ_1G);
-	map_bo(f, vmb, h, 0, 600 * SZ_1G, SZ_4K);
+	map_bo(f, vmb, h, 0, 600 * SZ_1G, SZ_4K, 0);
 	expect_vm(f, vmb, 4, 2, 1, 0);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vmb, GPUVM_DRV_BIND_ASYNC, ops, 2,
 					   &failed), -EINVAL);

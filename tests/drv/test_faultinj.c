@@ -43,32 +43,7 @@
  * queued job and its syncs, a BO's driver struct and handle table, a
  * VM's structs): no hook reaches them, so no scenario counts them.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_PAT
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-#define PG_2M    (SZ_4K | SZ_2M)
-#define PG_1G    (SZ_4K | SZ_2M | SZ_1G)
-
-/* Larger BOs are checksummed on their first and last SUM_EDGE bytes. */
-#define SUM_WHOLE (4 * SZ_1M)
-#define SUM_EDGE  (64 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* The environment of one scenario                                     */
@@ -120,11 +95,6 @@ struct scenario {
 	 */
 	bool reclaims;
 };
-
-static uint32_t pat(uint32_t tag, uint64_t page)
-{
-	return tag << 24 | (uint32_t)page;
-}
 
 static unsigned int f_file(struct fenv *e)
 {
@@ -295,36 +265,6 @@ static int fenv_run(struct fenv *e)
 
 /* ------------------------------------------------------------------ */
 /* The state text                                                      */
-
-static uint64_t sum64(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
-static uint64_t bo_sum(struct gpuvm_drv_file *f, uint32_t h, uint64_t size)
-{
-	uint64_t n = size <= SUM_WHOLE ? size : SUM_EDGE, s;
-	uint8_t *buf = malloc(n);
-
-	assert_non_null(buf);
-	assert_int_equal(gpuvm_drv_bo_read(f, h, 0, buf, n), 0);
-	s = sum64(0xcbf29ce484222325ull, buf, n);
-	if (size > SUM_WHOLE) {
-		assert_int_equal(gpuvm_drv_bo_read(f, h, size - n, buf, n), 0);
-		s = sum64(s, buf, n);
-	}
-	free(buf);
-	return s;
-}
 
 /* Renames "bo=<host pointer>" to "bo=#k", k in order of appearance. */
 static void put_normalized(FILE *t, const char *d)

@@ -39,24 +39,7 @@
  * environment with this snapshot around the call; the other layers'
  * tables are in tests/<module>/test_null_args.c.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 #include "gpuvm/va.h"
 #include "null_args.h"
 #include "../mmu/flush_gather.h"
@@ -363,7 +346,7 @@ static void env_free(struct env *e)
 /* ------------------------------------------------------------------ */
 /* Snapshots                                                           */
 
-struct snap {
+struct env_snap {
 	struct gpuvm_mem_stats mem;
 	char *text;
 	/* High-water marks, apart: a call may reserve and give back. */
@@ -371,23 +354,8 @@ struct snap {
 	unsigned int npeak;
 };
 
-/* A checksum of n bytes (n a multiple of 8), a word at a time. */
-static uint64_t sum64(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t h = 0xcbf29ce484222325ull, w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
-static void snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
-		    struct snap *s)
+static void env_snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
+		    struct env_snap *s)
 {
 	struct gpuvm_drv_vm_stats st;
 	enum gpuvm_drv_vm_state state;
@@ -408,22 +376,18 @@ static void snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
 	assert_int_equal(gpuvm_drv_vm_dump(f, vm, t), 0);
 }
 
-static void snap_bo(FILE *t, struct gpuvm_drv_file *f, uint32_t h,
+static void env_snap_bo(FILE *t, struct gpuvm_drv_file *f, uint32_t h,
 		    uint64_t size)
 {
-	uint8_t *buf = malloc(size);
 	bool res = false;
 
-	assert_non_null(buf);
 	assert_int_equal(gpuvm_drv_bo_resident(f, h, &res), 0);
-	assert_int_equal(gpuvm_drv_bo_read(f, h, 0, buf, size), 0);
 	fprintf(t, "bo %u resident %d sum %016" PRIx64 "\n", h, res,
-		sum64(buf, size));
-	free(buf);
+		bo_sum(f, h, size));
 }
 
 /* The dummy's contents, read through a sparse chunk (it has no handle). */
-static void snap_dummy(FILE *t, struct efile *ef)
+static void env_snap_dummy(FILE *t, struct efile *ef)
 {
 	struct gpuvm_mmu_fault fault;
 	uint8_t *buf = malloc(SZ_2M);
@@ -433,11 +397,11 @@ static void snap_dummy(FILE *t, struct efile *ef)
 					      GPUVM_MMU_READ, ef->dummy_va,
 					      buf, SZ_2M, &fault), 0);
 	fprintf(t, "dummy sum %016" PRIx64 "\n",
-		sum64(buf, SZ_2M));
+		sum64(SUM64_START, buf, SZ_2M));
 	free(buf);
 }
 
-static void snap_take(struct env *e, struct snap *s)
+static void env_snap_take(struct env *e, struct env_snap *s)
 {
 	struct gpuvm_pt_stats ps;
 	size_t len = 0;
@@ -457,14 +421,14 @@ static void snap_take(struct env *e, struct snap *s)
 
 		fprintf(t, "file %u\n", i);
 		for (k = 0; k < ef->nvm; k++)
-			snap_vm(t, ef->f, ef->vm[k], s);
+			env_snap_vm(t, ef->f, ef->vm[k], s);
 		for (k = 0; k < ef->nbo; k++)
-			snap_bo(t, ef->f, ef->bo[k], ef->bo_size[k]);
+			env_snap_bo(t, ef->f, ef->bo[k], ef->bo_size[k]);
 		res = false;
 		ret = gpuvm_drv_bo_resident(ef->f, 0, &res);
 		fprintf(t, "dummy %d resident %d\n", ret, res);
 		if (ef->dummy_va)
-			snap_dummy(t, ef);
+			env_snap_dummy(t, ef);
 	}
 	for (i = 1; i <= 3; i++) {
 		assert_int_equal(gpuvm_drv_timeline_point(e->dev, i, &point),
@@ -486,7 +450,7 @@ static void snap_take(struct env *e, struct snap *s)
 	assert_int_equal(gpuvm_mem_validate(e->mem, stderr), 0);
 }
 
-static void snap_free(struct snap *s)
+static void env_snap_free(struct env_snap *s)
 {
 	free(s->text);
 	s->text = NULL;
@@ -531,7 +495,7 @@ static bool quiet; /* test_oracle: differences are expected */
 			print_message(__VA_ARGS__);                       \
 	} while (0)
 
-static bool snap_same(const struct snap *x, const struct snap *y,
+static bool env_snap_same(const struct env_snap *x, const struct env_snap *y,
 		      bool enomem, bool hwm, const char *what)
 {
 	bool ok = true;
@@ -591,7 +555,7 @@ struct hcase {
 	struct bdesc b;       /* call_bind */
 	uint64_t x, y, z;     /* the other calls' arguments */
 	const void *ptr;      /* a cfg or request */
-	bool hwm;             /* see snap_same() */
+	bool hwm;             /* see env_snap_same() */
 };
 
 static void vm_of(const struct env *e, enum vsel v,
@@ -1610,18 +1574,18 @@ static const struct hcase cases[] = {
  */
 static bool run_case(struct env *e, const struct hcase *c)
 {
-	struct snap before, after;
+	struct env_snap before, after;
 	bool same;
 	int ret;
 
 	if (c->setup)
 		c->setup(e);
-	snap_take(e, &before);
+	env_snap_take(e, &before);
 	ret = c->call(e, c);
-	snap_take(e, &after);
-	same = snap_same(&before, &after, c->err == -ENOMEM, c->hwm, c->name);
-	snap_free(&before);
-	snap_free(&after);
+	env_snap_take(e, &after);
+	same = env_snap_same(&before, &after, c->err == -ENOMEM, c->hwm, c->name);
+	env_snap_free(&before);
+	env_snap_free(&after);
 	if (c->teardown)
 		c->teardown(e);
 	if (ret != c->err)
@@ -1699,16 +1663,16 @@ static void lim_make(struct env *e, const struct gpuvm_drv_device_cfg *cfg)
 /* Runs call; it must give err and change nothing. */
 #define EXPECT_NO_TRACE(e, what, err, call)                               \
 	do {                                                              \
-		struct snap s0_, s1_;                                     \
+		struct env_snap s0_, s1_;                                     \
 		bool same_;                                               \
 		int ret_;                                                 \
-		snap_take((e), &s0_);                                     \
+		env_snap_take((e), &s0_);                                     \
 		ret_ = (call);                                            \
-		snap_take((e), &s1_);                                     \
-		same_ = snap_same(&s0_, &s1_, (err) == -ENOMEM, false,   \
+		env_snap_take((e), &s1_);                                     \
+		same_ = env_snap_same(&s0_, &s1_, (err) == -ENOMEM, false,   \
 				  (what));                                \
-		snap_free(&s0_);                                          \
-		snap_free(&s1_);                                          \
+		env_snap_free(&s0_);                                          \
+		env_snap_free(&s1_);                                          \
 		if (ret_ != (err))                                        \
 			fail_msg("%s: returned %d, documented %d", (what), \
 				 ret_, (err));                            \
@@ -2003,7 +1967,7 @@ static void test_oracle(void **state)
 		{ C("a stand-alone page-table split", 0, o_pt) },
 		{ C("a queued job", 0, o_async) },
 	};
-	struct snap before, after;
+	struct env_snap before, after;
 	unsigned int i;
 	struct env e;
 
@@ -2011,13 +1975,13 @@ static void test_oracle(void **state)
 	env_make(&e);
 	quiet = true;
 	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
-		snap_take(&e, &before);
+		env_snap_take(&e, &before);
 		assert_int_equal(changes[i].call(&e, &changes[i]), 0);
-		snap_take(&e, &after);
-		if (snap_same(&before, &after, false, false, changes[i].name))
+		env_snap_take(&e, &after);
+		if (env_snap_same(&before, &after, false, false, changes[i].name))
 			fail_msg("the snapshot missed %s", changes[i].name);
-		snap_free(&before);
-		snap_free(&after);
+		env_snap_free(&before);
+		env_snap_free(&after);
 	}
 	quiet = false;
 	print_message("oracle: %zu kinds of change seen\n",
@@ -2067,14 +2031,14 @@ static void test_async_syncs_null(void **state)
 static char *na_snap(void *p)
 {
 	struct env *e = p;
-	struct snap s;
+	struct env_snap s;
 	char *buf = NULL;
 	size_t len = 0;
 	unsigned int i;
 	FILE *t = open_memstream(&buf, &len);
 
 	assert_non_null(t);
-	snap_take(e, &s);
+	env_snap_take(e, &s);
 	fprintf(t, "mem size %" PRIu64 " total %" PRIu64 " used %" PRIu64
 		" pt %" PRIu64 " bo %" PRIu64 " allocs %" PRIu64 " failures %"
 		PRIu64 "\n", s.mem.size, s.mem.frames_total, s.mem.frames_used,
@@ -2084,7 +2048,7 @@ static char *na_snap(void *p)
 	for (i = 0; i < s.npeak; i++)
 		fprintf(t, "peak %u %" PRIu64 "\n", i, s.peak[i]);
 	fputs(s.text, t);
-	snap_free(&s);
+	env_snap_free(&s);
 	assert_int_equal(fclose(t), 0);
 	return buf;
 }
