@@ -216,15 +216,15 @@ static const uint64_t h3_pages[] = { 0, 1, 4095, 262143 };
  * 1 TiB sparse at 512 GiB in two VMs of one file, the dummy signed,
  * and the three BOs punched into VM 1, with exact counts.
  */
-static void penv_make(struct penv *p)
+static void penv_make(struct penv *p, struct drv_env *e)
 {
 	struct gpuvm_drv_vm_stats st;
 	unsigned int i;
 
 	memset(p, 0, sizeof(*p));
-	p->dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	p->f = file_new(p->dev);
-	p->vm1 = vm_new(p->f);
+	p->dev = e->dev;
+	p->f = e->f;
+	p->vm1 = e->vm;
 	p->vm2 = vm_new(p->f);
 	map_sparse(p->f, p->vm1, SZ_512G, SZ_1T);
 	map_sparse(p->f, p->vm2, SZ_512G, SZ_1T);
@@ -271,8 +271,7 @@ static void test_cow_bo_punch(void **state)
 	uint64_t n, k;
 	unsigned int i;
 
-	(void)state;
-	penv_make(&p);
+	penv_make(&p, *state);
 
 	/* BO data through VM 1, the dummy around it. */
 	assert_int_equal(rd32(p.f, p.vm1, P1), pat(1, 0));
@@ -349,7 +348,6 @@ static void test_cow_bo_punch(void **state)
 	expect_vm(p.f, p.vm2, 1, 2, 0, BLOCKS_1T);
 	check_ok(p.f, p.vm1);
 	check_ok(p.f, p.vm2);
-	gpuvm_drv_device_destroy(p.dev);
 }
 
 static void test_unmaps(void **state)
@@ -359,8 +357,7 @@ static void test_unmaps(void **state)
 	const uint64_t t3 = SZ_1T + 9 * SZ_1G + 200 * SZ_1M + SZ_4K; /* 8K */
 	struct penv p;
 
-	(void)state;
-	penv_make(&p);
+	penv_make(&p, *state);
 
 	/* Partial unmaps of VM 2's linked range: a whole GiB (copy L1,
 	 * unlink), two blocks (copy L2), two pages (split). */
@@ -432,23 +429,114 @@ static void test_unmaps(void **state)
 	/* The BOs live on with their handles; the dummy with the file. */
 	assert_int_equal(frames_of(p.dev, GPUVM_MEM_BO),
 			 PAGES_2M + 1 + PAGES_2M + SZ_1G / SZ_4K);
-	gpuvm_drv_device_destroy(p.dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* 3. Evicting the dummy                                               */
 
-static void test_dummy_evict(void **state)
+/* VM 2's range, to 1 TiB + 4 GiB, and where it was written. */
+#define DE_S3   (SZ_1T + SZ_1G + SZ_4K)
+#define DE_V2VA (SZ_1T + 2 * SZ_1G + 5 * SZ_2M + 0x1008)
+
+/* The dummy evicted: every sparse range faults, the BO does not (M1). */
+static void dummy_evicted(struct drv_env *e, uint32_t vm2)
 {
-	const uint64_t s3 = SZ_1T + SZ_1G + SZ_4K;   /* VM 2, to 1T + 4G */
-	const uint64_t v2va = SZ_1T + 2 * SZ_1G + 5 * SZ_2M + 0x1008;
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm1 = vm_new(f), vm2 = vm_new(f), h;
-	unsigned int round;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm;
 	bool res;
 
-	(void)state;
+	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
+	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &res), 0);
+	assert_false(res);
+	expect_gone(f, vm1, 600 * SZ_1G);
+	expect_gone(f, vm1, SZ_512G + 0x40);
+	expect_gone(f, vm1, 5 * SZ_1G + 0x40);
+	expect_gone(f, vm1, EDGE_VA + 0x10);
+	expect_gone(f, vm2, DE_S3);
+	expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+	expect_gone(f, vm1, P1 - 8);
+	expect_gone(f, vm1, P1 + SZ_4K);
+	assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
+	/* Unlinked, the set destroyed, the emptied tables freed; the BO
+	 * pages keep their paths (for the punch: the copies). */
+	expect_vm(f, vm1, 7, 0, 2, 0);
+	expect_vm(f, vm2, 1, 0, 0, 0);
+	assert_int_equal(pt_frames(e->dev), 7 + 1);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), 1);
+	check_ok(f, vm1);
+	check_ok(f, vm2);
+}
+
+/* Validating one VM brings the dummy and the set back (M2). */
+static void dummy_validated(struct drv_env *e, uint32_t first,
+			    uint32_t second)
+{
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = first == vm1 ? second : first;
+
+	assert_int_equal(gpuvm_drv_vm_validate(f, first), 0);
+	if (first == vm1) {
+		expect_vm(f, vm1, 11, 2, EDGE_4K + 513,
+			  EDGE_2M + BLOCKS_1T - 1);
+		expect_vm(f, vm2, 1, 2, 0, 0);
+		assert_int_equal(pt_frames(e->dev), 11 + 1 + 2);
+		expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+	} else {
+		expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
+		expect_vm(f, vm1, 7, 2, 2, 0);
+		assert_int_equal(pt_frames(e->dev), 4 + 7 + 2);
+		expect_gone(f, vm1, SZ_512G + 0x40);
+	}
+	assert_int_equal(gpuvm_drv_vm_validate(f, second), 0);
+	expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
+	expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
+	assert_int_equal(pt_frames(e->dev), 11 + 4 + 2);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), PAGES_2M + 1);
+}
+
+/* What was written before the eviction, everywhere. */
+static void dummy_contents(struct drv_env *e, uint32_t vm2)
+{
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm;
+
+	assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T, 1021, 0x40,
+				 NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE, 7,
+				 0x40, NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 7, 0x40,
+				 NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T, 1021,
+				 0x1008, NULL, 0, 0x22222222) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 3, 0x1008,
+				 NULL, 0, 0x22222222) > 200);
+	assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE, 5,
+				 0x3010, NULL, 0, 0x33333333) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 5, 0x3010,
+				 NULL, 0, 0x33333333) > 200);
+	assert_int_equal(rd64(f, vm1, 7 * SZ_1G + 0x3010),
+			 0x3333333333333333ull);
+	assert_int_equal(rd64(f, vm2, DE_V2VA), 0x2222222222222222ull);
+	assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1 + SZ_4K), 0);
+	check_ok(f, vm1);
+	check_ok(f, vm2);
+}
+
+/*
+ * Two VMs linking the file's shared tables, a BO page punched into one
+ * of them; the dummy evicted and restored twice, VM 1 validated first,
+ * then VM 2.
+ */
+static void test_dummy_evict(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = vm_new(f), h;
+
 	map_sparse(f, vm1, EDGE_VA, EDGE_SIZE);
 	h = bo_new(f, 1, 7);
 	map_bo(f, vm1, h, 0, 2 * SZ_1G, SZ_4K, 0);
@@ -456,7 +544,7 @@ static void test_dummy_evict(void **state)
 	/* The same BO page punched into the linked TiB: L1 and L2 copies
 	 * and the split's L3. */
 	map_bo(f, vm1, h, 0, P1, SZ_4K, 0);
-	map_sparse(f, vm2, s3, SZ_1T + 4 * SZ_1G - s3);
+	map_sparse(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G - DE_S3);
 	/* VM 1: the edge range's 5 tables, the BO's L2 and L3, the punch's
 	 * 3. VM 2: an L1, an L2 and L3 for the head GiB, two GiBs linked. */
 	expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
@@ -464,83 +552,15 @@ static void test_dummy_evict(void **state)
 	assert_int_equal(pt_frames(dev), 11 + 4 + 2);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), PAGES_2M + 1);
 	wr64(f, vm1, SZ_512G + 0x40, 0x1111111111111111ull);
-	wr64(f, vm2, v2va, 0x2222222222222222ull);
+	wr64(f, vm2, DE_V2VA, 0x2222222222222222ull);
 	wr64(f, vm1, EDGE_VA + 0x10, 0x3333333333333333ull);
 
-	for (round = 0; round < 2; round++) {
-		uint32_t first = round ? vm2 : vm1, second = round ? vm1 : vm2;
-
-		assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
-		assert_int_equal(gpuvm_drv_bo_resident(f, 0, &res), 0);
-		assert_false(res);
-		/* Every sparse range faults; the BO does not. */
-		expect_gone(f, vm1, 600 * SZ_1G);
-		expect_gone(f, vm1, SZ_512G + 0x40);
-		expect_gone(f, vm1, 5 * SZ_1G + 0x40);
-		expect_gone(f, vm1, EDGE_VA + 0x10);
-		expect_gone(f, vm2, s3);
-		expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
-		expect_gone(f, vm1, P1 - 8);
-		expect_gone(f, vm1, P1 + SZ_4K);
-		assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
-		/* Unlinked, the set destroyed, the emptied tables freed; the
-		 * BO pages keep their paths (for the punch: the copies). */
-		expect_vm(f, vm1, 7, 0, 2, 0);
-		expect_vm(f, vm2, 1, 0, 0, 0);
-		assert_int_equal(pt_frames(dev), 7 + 1);
-		assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 1);
-		check_ok(f, vm1);
-		check_ok(f, vm2);
-
-		/* Validating one VM brings the dummy and the set back. */
-		assert_int_equal(gpuvm_drv_vm_validate(f, first), 0);
-		if (first == vm1) {
-			expect_vm(f, vm1, 11, 2, EDGE_4K + 513,
-				  EDGE_2M + BLOCKS_1T - 1);
-			expect_vm(f, vm2, 1, 2, 0, 0);
-			assert_int_equal(pt_frames(dev), 11 + 1 + 2);
-			expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
-		} else {
-			expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
-			expect_vm(f, vm1, 7, 2, 2, 0);
-			assert_int_equal(pt_frames(dev), 4 + 7 + 2);
-			expect_gone(f, vm1, SZ_512G + 0x40);
-		}
-		assert_int_equal(gpuvm_drv_vm_validate(f, second), 0);
-		expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
-		expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
-		assert_int_equal(pt_frames(dev), 11 + 4 + 2);
-		assert_int_equal(frames_of(dev, GPUVM_MEM_BO), PAGES_2M + 1);
-
-		/* What was written before the eviction, everywhere. */
-		assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T,
-					 1021, 0x40, NULL, 0, 0x11111111) >
-			    200);
-		assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE,
-					 7, 0x40, NULL, 0, 0x11111111) > 200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 7,
-					 0x40, NULL, 0, 0x11111111) > 200);
-		assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T,
-					 1021, 0x1008, NULL, 0, 0x22222222) >
-			    200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 3,
-					 0x1008, NULL, 0, 0x22222222) > 200);
-		assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE,
-					 5, 0x3010, NULL, 0, 0x33333333) >
-			    200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 5,
-					 0x3010, NULL, 0, 0x33333333) > 200);
-		assert_int_equal(rd64(f, vm1, 7 * SZ_1G + 0x3010),
-				 0x3333333333333333ull);
-		assert_int_equal(rd64(f, vm2, v2va), 0x2222222222222222ull);
-		assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1 + SZ_4K), 0);
-		check_ok(f, vm1);
-		check_ok(f, vm2);
-	}
-	gpuvm_drv_device_destroy(dev);
+	dummy_evicted(e, vm2);
+	dummy_validated(e, vm1, vm2);
+	dummy_contents(e, vm2);
+	dummy_evicted(e, vm2);
+	dummy_validated(e, vm2, vm1);
+	dummy_contents(e, vm2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -548,11 +568,11 @@ static void test_dummy_evict(void **state)
 
 static void test_null_files(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
-	struct gpuvm_drv_file *fa = file_new(dev), *fb = file_new(dev);
-	uint32_t va = vm_new(fa), vb = vm_new(fb);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *fa = e->f, *fb = file_new(dev);
+	uint32_t va = e->vm, vb = vm_new(fb);
 
-	(void)state;
 	/* L1 of 512 pointers and L2 of 512 NULL blocks, once. */
 	map_sparse(fa, va, SZ_512G, SZ_512G);
 	expect_vm(fa, va, 1, 2, 0, SZ_512G / SZ_2M);
@@ -617,7 +637,6 @@ static void test_null_files(void **state)
 	check_ok(fb, vb);
 	expect_vm(fb, vb, 2, 2, 0, 512);
 	assert_int_equal(pt_frames(dev), 1 + 2 + 1);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -671,11 +690,11 @@ static uint64_t atomic_map(struct gpuvm_drv_device *dev,
 
 static void test_atomic(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev), *f2 = file_new(dev);
-	uint32_t vm = vm_new(f), vm2 = vm_new(f2);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f, *f2 = file_new(dev);
+	uint32_t vm = e->vm, vm2 = vm_new(f2);
 
-	(void)state;
 	/* A fresh file: the dummy (a BO record, its run list, one block),
 	 * the set (2 tables) and 5 tables: 10 allocations can fail. */
 	assert_int_equal(atomic_map(dev, f, vm, EDGE_VA, EDGE_SIZE, false),
@@ -698,13 +717,19 @@ static void test_atomic(void **state)
 	map_sparse(f2, vm2, SZ_512G, SZ_1T);
 	expect_vm(f2, vm2, 8, 2, EDGE_4K + 2, EDGE_2M + BLOCKS_1T);
 	check_ok(f2, vm2);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* NULL: the device's set (2) and 5 tables; then 1 TiB of a new
-	 * protection needs just its set. */
-	dev = dev_new_sparse(GPUVM_DRV_SPARSE_NULL, 0);
-	f = file_new(dev);
-	vm = vm_new(f);
+/*
+ * NULL: the device's set (2) and 5 tables; then 1 TiB of a new
+ * protection needs just its set.
+ */
+static void test_atomic_null(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+
 	assert_int_equal(atomic_map(dev, f, vm, EDGE_VA, EDGE_SIZE, false),
 			 8);
 	expect_vm(f, vm, 6, 2, EDGE_4K, EDGE_2M);
@@ -714,7 +739,6 @@ static void test_atomic(void **state)
 	assert_int_equal(atomic_map(dev, f, vm, SZ_512G, SZ_1T, false), 3);
 	expect_vm(f, vm, 1, 2, 0, BLOCKS_1T);
 	assert_int_equal(rd64(f, vm, 700 * SZ_1G), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -758,9 +782,10 @@ static uint64_t queued_worst(uint64_t va, uint64_t size, bool map)
 static void test_async(void **state)
 {
 	const uint64_t p = 3 * SZ_1G + 5 * SZ_2M + 3 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 1, 5), jobs = 0, ran = 0,
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 1, 5), jobs = 0, ran = 0,
 		 failed = 0xdead;
 	const struct gpuvm_drv_sync wait = {
 		.flags = GPUVM_DRV_SYNC_WAIT, .timeline = 9, .point = 1,
@@ -772,7 +797,6 @@ static void test_async(void **state)
 	};
 	enum gpuvm_drv_vm_state vs;
 
-	(void)state;
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, ops, 2,
 					   &failed), 0);
 	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
@@ -819,68 +843,60 @@ static void test_async(void **state)
 	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
 	expect_vm(f, vm, 1, 0, 0, 0);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
  * Queued changes inside a sparse range whose 512 GiB entry is linked:
  * the job reserves a worst case when queued, and copy-on-write of the
  * shared L1 and L2 must fit in it (async.c: "The worst case cannot be
- * exceeded").
+ * exceeded"). First a queued 4 KiB unmap.
  */
-static void test_async_linked_512g(void **state)
+static void test_async_unmap_linked_512g(void **state)
 {
-	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
 	const uint64_t q = 700 * SZ_1G + 7 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 1, 6), ran = 0, failed = 0;
-	struct gpuvm_drv_bind_op op = {
-		.flags = T_UNMAP, .va = q, .size = SZ_4K,
-	};
-	enum gpuvm_drv_vm_state vs1, vs2;
-	int st_unmap, st_punch;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, ran = 0, failed = 0;
+	struct gpuvm_drv_bind_op op = op_unmap(q, SZ_4K);
+	enum gpuvm_drv_vm_state vs;
 
-	(void)state;
+	bo_new(f, 1, 6);
 	map_sparse(f, vm, SZ_512G, SZ_512G);
 	expect_vm(f, vm, 1, 2, 0, SZ_512G / SZ_2M);
-
-	/* A queued 4 KiB unmap. */
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
 					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
+	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
 	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs1), 0);
-	st_unmap = (int)vs1;
+	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs), 0);
 	check_ok(f, vm);
+	print_message("queued 4 KiB unmap in a linked 512 GiB entry: VM %s\n",
+		      vs ? "unusable" : "usable");
+	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
+}
 
-	/* A queued 4 KiB BO punch in another GiB of the same entry, in a
-	 * fresh VM. */
-	gpuvm_drv_device_destroy(dev);
-	dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	f = file_new(dev);
-	vm = vm_new(f);
-	h = bo_new(f, 1, 6);
+/* A queued 4 KiB BO punch in another GiB of such an entry. */
+static void test_async_punch_linked_512g(void **state)
+{
+	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 1, 6), ran = 0, failed = 0;
+	struct gpuvm_drv_bind_op op = op_map(h, 0, p, SZ_4K);
+	enum gpuvm_drv_vm_state vs;
+
 	map_sparse(f, vm, SZ_512G, SZ_512G);
-	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					 .va = p, .size = SZ_4K };
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
 					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
+	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
 	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs2), 0);
-	st_punch = (int)vs2;
+	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs), 0);
 	check_ok(f, vm);
-	print_message("queued 4 KiB unmap in a linked 512 GiB entry: VM %s; "
-		      "queued 4 KiB BO map there: VM %s\n",
-		      st_unmap ? "unusable" : "usable",
-		      st_punch ? "unusable" : "usable");
-	assert_int_equal(st_unmap, GPUVM_DRV_VM_USABLE);
-	assert_int_equal(st_punch, GPUVM_DRV_VM_USABLE);
+	print_message("queued 4 KiB BO map in a linked 512 GiB entry: VM %s\n",
+		      vs ? "unusable" : "usable");
+	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
 	assert_int_equal(kind_at(f, vm, p), GPUVM_DRV_BO);
 	assert_int_equal(rd32(f, vm, p), pat(6, 0));
 	expect_vm(f, vm, 4, 2, 512, SZ_512G / SZ_2M - 1);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -909,7 +925,7 @@ static void test_async_set_kept(void **state)
 
 	(void)state;
 	for (c = 0; c < 3; c++) {
-		dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
+		dev = dev_new();
 		f = file_new(dev);
 		vm0 = vm_new(f);
 		vm = vm_new(f);
@@ -971,9 +987,10 @@ static void test_async_set_kept(void **state)
  */
 static void test_async_refused_batch(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new_sparse(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vma = vm_new(f), vmb = vm_new(f), h = bo_new(f, 1, 9);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vma = e->vm, vmb = vm_new(f), h = bo_new(f, 1, 9);
 	uint32_t failed = 0xdead, jobs = 1;
 	struct gpuvm_drv_bind_op ops[2] = {
 		{ .flags = SPARSE, .va = 5 * SZ_1G, .size = SZ_1G },
@@ -981,7 +998,6 @@ static void test_async_refused_batch(void **state)
 		  .va = 700 * SZ_1G, .size = SZ_4K },
 	};
 
-	(void)state;
 	map_sparse(f, vma, 3 * SZ_1G, SZ_1G);
 	map_bo(f, vmb, h, 0, 600 * SZ_1G, SZ_4K, 0);
 	expect_vm(f, vmb, 4, 2, 1, 0);
@@ -1004,22 +1020,23 @@ static void test_async_refused_batch(void **state)
 	check_ok(f, vmb);
 	assert_int_equal(rd32(f, vmb, 600 * SZ_1G), pat(9, 0));
 	assert_int_equal(gpuvm_drv_vm_destroy(f, vmb), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_vs_private),
-		cmocka_unit_test(test_cow_bo_punch),
-		cmocka_unit_test(test_unmaps),
-		cmocka_unit_test(test_dummy_evict),
-		cmocka_unit_test(test_null_files),
-		cmocka_unit_test(test_atomic),
-		cmocka_unit_test(test_async),
-		cmocka_unit_test(test_async_linked_512g),
+		DRV_TEST(test_cow_bo_punch),
+		DRV_TEST(test_unmaps),
+		DRV_TEST(test_dummy_evict),
+		DRV_TEST_CFG(test_null_files, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST(test_atomic),
+		DRV_TEST_CFG(test_atomic_null, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST(test_async),
+		DRV_TEST(test_async_unmap_linked_512g),
+		DRV_TEST(test_async_punch_linked_512g),
 		cmocka_unit_test(test_async_set_kept),
-		cmocka_unit_test(test_async_refused_batch),
+		DRV_TEST(test_async_refused_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
