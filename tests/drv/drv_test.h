@@ -386,32 +386,18 @@ static inline int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
 	return sbind(f, vm, op);
 }
 
-/* Binds that must succeed. */
-static inline void map_sparse(struct gpuvm_drv_file *f, uint32_t vm,
-			      uint64_t va, uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size, 0), 0);
-}
-
-static inline void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-			  uint64_t off, uint64_t va, uint64_t size,
-			  uint32_t flags)
-{
-	assert_int_equal(bind(f, vm, T_MAP | flags, h, off, va, size, 0), 0);
-}
-
-static inline void map_repeat(struct gpuvm_drv_file *f, uint32_t vm,
-			      uint32_t h, uint64_t off, uint64_t repeat,
-			      uint64_t va, uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size, repeat), 0);
-}
-
-static inline void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-			 uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
-}
+/*
+ * Binds that must succeed. Macros, so that a failure names the test's
+ * line: bind_ok() takes bind()'s arguments.
+ */
+#define bind_ok(...) assert_int_equal(bind(__VA_ARGS__), 0)
+#define map_sparse(f, vm, va, size) \
+	bind_ok(f, vm, SPARSE, 0, 0, va, size, 0)
+#define map_bo(f, vm, h, off, va, size, flags) \
+	bind_ok(f, vm, T_MAP | (flags), h, off, va, size, 0)
+#define map_repeat(f, vm, h, off, repeat, va, size) \
+	bind_ok(f, vm, T_MAP, h, off, va, size, repeat)
+#define unmap(f, vm, va, size) bind_ok(f, vm, T_UNMAP, 0, 0, va, size, 0)
 
 /* Queues ops as one ASYNC batch; 0 or the errno, *failed left to check. */
 static inline int abind(struct gpuvm_drv_file *f, uint32_t vm,
@@ -424,6 +410,18 @@ static inline int abind(struct gpuvm_drv_file *f, uint32_t vm,
 		failed = &dummy;
 	*failed = 0xdead;
 	return gpuvm_drv_vm_bind(f, vm, ASYNC, ops, n, failed);
+}
+
+/* One op, queued: 0 or its errno, and then it is op 0. */
+static inline int qbind(struct gpuvm_drv_file *f, uint32_t vm,
+			struct gpuvm_drv_bind_op op)
+{
+	uint32_t failed;
+	int ret = abind(f, vm, &op, 1, &failed);
+
+	if (ret)
+		assert_int_equal(failed, 0);
+	return ret;
 }
 
 /* Queues one op, which must be accepted (*failed untouched). */
@@ -774,6 +772,52 @@ static inline void expect_dumps_match(struct gpuvm_drv_file *f, uint32_t vm,
 	assert_string_equal(strchr(a, '\n'), strchr(b, '\n'));
 	free(a);
 	free(b);
+}
+
+/*
+ * One line of what a VM is (its state, queue and statistics but the
+ * reservation high-water mark, left in *st for the caller), after
+ * checking it: for the tests that compare whole environments as text.
+ */
+static inline void put_vm_state(FILE *t, struct gpuvm_drv_file *f,
+				uint32_t vm, struct gpuvm_drv_vm_stats *st)
+{
+	enum gpuvm_drv_vm_state state;
+	uint32_t jobs = 0;
+
+	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
+	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &state), 0);
+	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
+	assert_int_equal(gpuvm_drv_vm_stats(f, vm, st), 0);
+	fprintf(t, "vm %u: state %d, %u queued, user_va 0x%" PRIx64 ", %"
+		PRIu64 " mappings, %" PRIu64 " pt pages, leaves %" PRIu64 "/%"
+		PRIu64 "/%" PRIu64 ", %" PRIu64 " pte writes, %" PRIu64
+		" invalidations, %" PRIu64 " shared\n", vm, (int)state, jobs,
+		st->user_va, st->mappings, st->pt_pages, st->leaf_4k,
+		st->leaf_2m, st->leaf_1g, st->pte_writes, st->tlb_invalidations,
+		st->shared_pt_pages);
+}
+
+/* Prints, by position, up to max lines where texts a and b differ. */
+static inline void print_text_diff(const char *a, const char *b,
+				   unsigned int max)
+{
+	unsigned int line = 1, shown = 0;
+	size_t la, lb;
+
+	while ((*a || *b) && shown < max) {
+		la = strcspn(a, "\n");
+		lb = strcspn(b, "\n");
+		if (la != lb || memcmp(a, b, la)) {
+			print_message("  line %u was: %.*s\n  line %u now: "
+				      "%.*s\n", line, (int)la, a, line,
+				      (int)lb, b);
+			shown++;
+		}
+		a += la + (a[la] == '\n');
+		b += lb + (b[lb] == '\n');
+		line++;
+	}
 }
 
 /* ------------------------------------------------------------------ */
