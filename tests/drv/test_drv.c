@@ -1792,20 +1792,34 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 	gpuvm_drv_device_destroy(e.dev);
 }
 
-/* VM and BO creation: -ENOMEM takes nothing. */
-static void atomic_create(void)
+static int create_vm(struct gpuvm_drv_file *f, uint32_t *id)
 {
-	struct gpuvm_drv_device *dev = dev_new();
+	return gpuvm_drv_vm_create(f, 0, id);
+}
+
+static int create_bo(struct gpuvm_drv_file *f, uint32_t *h)
+{
+	return gpuvm_drv_bo_create(f, 3 * SZ_2M + 5 * SZ_4K, 0, 0, h);
+}
+
+/*
+ * create() under gpuvm_mem_fail_nth_alloc(n), n = 1, 2, ... until it
+ * succeeds: each failure -ENOMEM, taking no frame. At least one fails.
+ */
+static uint32_t create_failing(struct gpuvm_drv_device *dev,
+			       struct gpuvm_drv_file *f,
+			       int (*create)(struct gpuvm_drv_file *f,
+					     uint32_t *out))
+{
 	struct gpuvm_mem *mem = gpuvm_drv_device_mem(dev);
-	struct gpuvm_drv_file *f = file_new(dev);
 	uint64_t used = frames_used(dev), n;
-	uint32_t id = 0, h = 0;
+	uint32_t out = 0;
 	int ret;
 
 	for (n = 1;; n++) {
 		assert_true(n < 100);
 		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = gpuvm_drv_vm_create(f, 0, &id);
+		ret = create(f, &out);
 		gpuvm_mem_fail_nth_alloc(mem, 0);
 		if (!ret)
 			break;
@@ -1813,19 +1827,21 @@ static void atomic_create(void)
 		assert_int_equal(frames_used(dev), used);
 	}
 	assert_true(n > 1);
+	return out;
+}
+
+/* VM and BO creation: -ENOMEM takes nothing. */
+static void atomic_create(void)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint64_t used;
+	uint32_t id;
+
+	id = create_failing(dev, f, create_vm);
 	assert_int_equal(id, 1);
 	used = frames_used(dev);
-	for (n = 1;; n++) {
-		assert_true(n < 100);
-		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = gpuvm_drv_bo_create(f, 3 * SZ_2M + 5 * SZ_4K, 0, 0, &h);
-		gpuvm_mem_fail_nth_alloc(mem, 0);
-		if (!ret)
-			break;
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(frames_used(dev), used);
-	}
-	assert_true(n > 1);
+	create_failing(dev, f, create_bo);
 	assert_int_equal(frames_used(dev), used + 3 * PAGES_2M + 5);
 	check_ok(f, id);
 	gpuvm_drv_device_destroy(dev);
@@ -2545,7 +2561,8 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 	for (b = 0; b < R_NBO; b++) {
 		r.bo[b].tag = 0x100 + b;
 		r.bo[b].pages = bos[b].pages;
-		r.bo[b].handle = bo_new_chunks(r.file, bos[b].pages, r.bo[b].tag, bos[b].chunks);
+		r.bo[b].handle = bo_new_chunks(r.file, bos[b].pages,
+					       r.bo[b].tag, bos[b].chunks);
 	}
 	snprintf(r.last, sizeof(r.last), "nothing");
 	c = (struct vctx){ .file = r.file, .vm = r.vm, .what = "random sweep" };
@@ -2588,7 +2605,8 @@ int main(void)
 		DRV_TEST(test_bo_punch_sparse),
 		DRV_TEST(test_repeat),
 		DRV_TEST(test_dump_text),
-		DRV_TEST_CFG(test_dump_text_null, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST_CFG(test_dump_text_null,
+			     .sparse = GPUVM_DRV_SPARSE_NULL),
 		DRV_TEST(test_bind_rules),
 		DRV_TEST(test_bad_vm_ids),
 		DRV_TEST(test_bind_call_rules),

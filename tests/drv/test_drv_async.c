@@ -216,11 +216,13 @@ static void test_async_wait(void **state)
 	assert_int_equal(tl(dev, 10), 0);
 	assert_int_equal(tl(dev, 9), 0);
 	assert_int_equal(gpuvm_drv_wait(dev, 10, 2), -ETIMEDOUT);
-	snap_expect_same_but_peak(dev, f, vm, &s, "a second wait that times out");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "a second wait that times out");
 	/* Below the point: still blocked. */
 	signal_tl(dev, 9, 4);
 	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), -ETIMEDOUT);
-	snap_expect_same_but_peak(dev, f, vm, &s, "a wait after a signal too low");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "a wait after a signal too low");
 	assert_int_equal(tl(dev, 9), 4);
 	snap_free(&s);
 	expect_gone(f, vm, 2 * SZ_1G);
@@ -872,7 +874,8 @@ static void test_async_sync_only(void **state)
 	snap_take(dev, f, v1, &s);
 	assert_int_equal(sbind(f, v1, with(op_sync(), two, 2)), -EINVAL);
 	assert_int_equal(sbind(f, v1, with(op_sync(), gate, 2)), -EINVAL);
-	snap_expect_same_but_peak(dev, f, v1, &s, "synchronous SYNC_ONLY with syncs");
+	snap_expect_same_but_peak(dev, f, v1, &s,
+				  "synchronous SYNC_ONLY with syncs");
 	snap_free(&s);
 }
 
@@ -1379,7 +1382,8 @@ static void test_async_limit_sync(void **state)
 	/* A MAP trimming a mapping adds one too. */
 	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(1), 8 * SZ_4K)),
 			 -ENOSPC);
-	snap_expect_same_but_peak(dev, f, vm, &s, "synchronous binds into held slots");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "synchronous binds into held slots");
 	snap_free(&s);
 
 	/* Replacing a mapping adds none; unmapping one frees a slot. */

@@ -845,6 +845,22 @@ static void test_async(void **state)
 	check_ok(f, vm);
 }
 
+/* Queues op alone and runs it; returns the VM's state then. */
+static enum gpuvm_drv_vm_state run_alone(struct drv_env *e, uint32_t vm,
+					 struct gpuvm_drv_bind_op op)
+{
+	enum gpuvm_drv_vm_state vs;
+	uint32_t ran = 0, failed = 0;
+
+	assert_int_equal(gpuvm_drv_vm_bind(e->f, vm, GPUVM_DRV_BIND_ASYNC, &op,
+					   1, &failed), 0);
+	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
+	assert_int_equal(ran, 1);
+	assert_int_equal(gpuvm_drv_vm_get_state(e->f, vm, &vs), 0);
+	check_ok(e->f, vm);
+	return vs;
+}
+
 /*
  * Queued changes inside a sparse range whose 512 GiB entry is linked:
  * the job reserves a worst case when queued, and copy-on-write of the
@@ -856,19 +872,14 @@ static void test_async_unmap_linked_512g(void **state)
 	const uint64_t q = 700 * SZ_1G + 7 * SZ_4K;
 	struct drv_env *e = *state;
 	struct gpuvm_drv_file *f = e->f;
-	uint32_t vm = e->vm, ran = 0, failed = 0;
+	uint32_t vm = e->vm;
 	struct gpuvm_drv_bind_op op = op_unmap(q, SZ_4K);
 	enum gpuvm_drv_vm_state vs;
 
 	bo_new(f, 1, 6);
 	map_sparse(f, vm, SZ_512G, SZ_512G);
 	expect_vm(f, vm, 1, 2, 0, SZ_512G / SZ_2M);
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
-					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
-	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs), 0);
-	check_ok(f, vm);
+	vs = run_alone(e, vm, op);
 	print_message("queued 4 KiB unmap in a linked 512 GiB entry: VM %s\n",
 		      vs ? "unusable" : "usable");
 	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
@@ -880,17 +891,12 @@ static void test_async_punch_linked_512g(void **state)
 	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
 	struct drv_env *e = *state;
 	struct gpuvm_drv_file *f = e->f;
-	uint32_t vm = e->vm, h = bo_new(f, 1, 6), ran = 0, failed = 0;
+	uint32_t vm = e->vm, h = bo_new(f, 1, 6);
 	struct gpuvm_drv_bind_op op = op_map(h, 0, p, SZ_4K);
 	enum gpuvm_drv_vm_state vs;
 
 	map_sparse(f, vm, SZ_512G, SZ_512G);
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
-					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
-	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs), 0);
-	check_ok(f, vm);
+	vs = run_alone(e, vm, op);
 	print_message("queued 4 KiB BO map in a linked 512 GiB entry: VM %s\n",
 		      vs ? "unusable" : "usable");
 	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);

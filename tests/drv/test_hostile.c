@@ -329,7 +329,7 @@ static void env_snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
 }
 
 static void env_snap_bo(FILE *t, struct gpuvm_drv_file *f, uint32_t h,
-		    uint64_t size)
+			uint64_t size)
 {
 	bool res = false;
 
@@ -426,8 +426,9 @@ static bool quiet; /* test_oracle: differences are expected */
 			print_message(__VA_ARGS__);                       \
 	} while (0)
 
-static bool env_snap_same(const struct env_snap *x, const struct env_snap *y,
-		      bool enomem, bool hwm, const char *what)
+static bool env_snap_same(const struct env_snap *x,
+			  const struct env_snap *y, bool enomem, bool hwm,
+			  const char *what)
 {
 	bool ok = true;
 	unsigned int i;
@@ -1514,7 +1515,8 @@ static bool run_case(struct env *e, const struct hcase *c)
 	env_snap_take(e, &before);
 	ret = c->call(e, c);
 	env_snap_take(e, &after);
-	same = env_snap_same(&before, &after, c->err == -ENOMEM, c->hwm, c->name);
+	same = env_snap_same(&before, &after, c->err == -ENOMEM, c->hwm,
+			     c->name);
 	env_snap_free(&before);
 	env_snap_free(&after);
 	if (c->teardown)
@@ -1592,23 +1594,23 @@ static void lim_make(struct env *e, const struct gpuvm_drv_device_cfg *cfg)
 }
 
 /* Runs call; it must give err and change nothing. */
-#define EXPECT_NO_TRACE(e, what, err, call)                               \
-	do {                                                              \
-		struct env_snap s0_, s1_;                                     \
-		bool same_;                                               \
-		int ret_;                                                 \
-		env_snap_take((e), &s0_);                                     \
-		ret_ = (call);                                            \
-		env_snap_take((e), &s1_);                                     \
-		same_ = env_snap_same(&s0_, &s1_, (err) == -ENOMEM, false,   \
-				  (what));                                \
-		env_snap_free(&s0_);                                          \
-		env_snap_free(&s1_);                                          \
-		if (ret_ != (err))                                        \
+#define EXPECT_NO_TRACE(e, what, err, call)                              \
+	do {                                                             \
+		struct env_snap s0_, s1_;                                \
+		bool same_;                                              \
+		int ret_;                                                \
+		env_snap_take((e), &s0_);                                \
+		ret_ = (call);                                           \
+		env_snap_take((e), &s1_);                                \
+		same_ = env_snap_same(&s0_, &s1_, (err) == -ENOMEM, false, \
+				      (what));                           \
+		env_snap_free(&s0_);                                     \
+		env_snap_free(&s1_);                                     \
+		if (ret_ != (err))                                       \
 			fail_msg("%s: returned %d, documented %d", (what), \
-				 ret_, (err));                            \
-		if (!same_)                                               \
-			fail_msg("%s: left a trace", (what));             \
+				 ret_, (err));                           \
+		if (!same_)                                              \
+			fail_msg("%s: left a trace", (what));            \
 	} while (0)
 
 static void test_limit_vms(void **state)
@@ -1909,7 +1911,8 @@ static void test_oracle(void **state)
 		env_snap_take(&e, &before);
 		assert_int_equal(changes[i].call(&e, &changes[i]), 0);
 		env_snap_take(&e, &after);
-		if (env_snap_same(&before, &after, false, false, changes[i].name))
+		if (env_snap_same(&before, &after, false, false,
+				  changes[i].name))
 			fail_msg("the snapshot missed %s", changes[i].name);
 		env_snap_free(&before);
 		env_snap_free(&after);
