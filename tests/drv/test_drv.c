@@ -936,7 +936,6 @@ static const struct vcase vcases[] = {
 	  -EINVAL },
 };
 
-/* Bad VM ids: the call fails before any op. */
 /* ------------------------------------------------------------------ */
 /* The dump's text                                                     */
 
@@ -1044,6 +1043,7 @@ static void test_dump_text_null(void **state)
 	free(d);
 }
 
+/* Bad VM ids: every call on the VM fails, -EINVAL, before any op. */
 static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 {
 	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VB,
