@@ -13,135 +13,18 @@
  *
  * After every change gpuvm_drv_vm_check() must say the page tables, the
  * VA space and the TLB agree. Failed ops are compared with a snapshot
- * (frames in use, every VM statistic, and the text of gpuvm_drv_vm_dump)
- * taken before them: "no trace" means all of those identical.
+ * (frames in use, every VM statistic, the queue, the mapping list and the
+ * text of gpuvm_drv_vm_dump) taken before them: "no trace" means all of
+ * those identical. The bind rules are a table, each row citing its rule
+ * in docs/panthor.md (vcases).
  *
  * Expected values are exact and, where they follow from a size, computed
- * from it in the test.
+ * from it in the test. Helpers and the DRV_TEST fixture: drv_test.h.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_DEV_NEW
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 
 /* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse,
-					uint64_t pgsizes)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = sparse,
-					    .pgsizes = pgsizes };
-
-	return dev_new_cfg(&cfg);
-}
-
-static int bind_op(struct gpuvm_drv_file *f, uint32_t vm,
-		   const struct gpuvm_drv_bind_op *op)
-{
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, op, 1, &failed);
-
-	/* A single failing op is op 0. */
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size, uint64_t repeat)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size, .repeat = repeat,
-	};
-
-	return bind_op(f, vm, &op);
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size, 0), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size, uint32_t flags)
-{
-	assert_int_equal(bind(f, vm, T_MAP | flags, h, off, va, size, 0), 0);
-}
-
-static void map_repeat(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		       uint64_t off, uint64_t repeat, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size, repeat), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents: BO page patterns, dummy signature, GPU access             */
-
-/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
-		       uint32_t exclusive, unsigned int chunks)
-{
-	static uint32_t buf[SZ_4K / 4];
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_true(tag < 4096 && pages < (1u << 20));
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, exclusive,
-					     chunks, &h), 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++) {
-		fill_u32(buf, SZ_4K / 4, pat(tag, p));
-		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
-						    SZ_4K), 0);
-	}
-	return h;
-}
-
-/* An access that must fault with kind at exactly addr, touching nothing. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va, size_t len,
-			 enum gpuvm_mmu_fault_kind kind, uint64_t addr)
-{
-	struct gpuvm_mmu_fault fault;
-	uint8_t buf[16], orig[16];
-
-	assert_true(len <= sizeof(buf));
-	memset(buf, 0x5c, sizeof(buf));
-	memcpy(orig, buf, sizeof(buf));
-	assert_int_equal(gpu(f, vm, acc, va, buf, len, &fault), -EFAULT);
-	assert_int_equal(fault.kind, kind);
-	assert_int_equal(fault.access, acc);
-	assert_int_equal(fault.addr, addr);
-	/* A faulting read leaves the buffer alone. */
-	if (acc != GPUVM_MMU_WRITE)
-		assert_memory_equal(buf, orig, sizeof(buf));
-}
+/* The dump's page tables                                             */
 
 /* The output address of the page-table run that starts at va. */
 static uint64_t dump_leaf_pa(struct gpuvm_drv_file *f, uint32_t vm,
@@ -160,78 +43,6 @@ static uint64_t dump_leaf_pa(struct gpuvm_drv_file *f, uint32_t vm,
 	pa = strtoull(p + 5, NULL, 16);
 	free(d);
 	return pa;
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: "an op left no trace"                                    */
-
-struct snap {
-	struct gpuvm_mem_stats mem;
-	struct gpuvm_drv_vm_stats st;
-	char *dump;
-};
-
-static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, struct snap *s)
-{
-	s->mem = mstats(dev);
-	s->st = vstats(f, vm);
-	s->dump = dump_of(f, vm);
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->dump);
-	s->dump = NULL;
-}
-
-#define SAME(field)                                                       \
-	do {                                                              \
-		if (now.field != s->field) {                              \
-			print_message("%s: " #field " %" PRIu64           \
-				      " != %" PRIu64 " before\n", what,   \
-				      (uint64_t)now.field,                \
-				      (uint64_t)s->field);                \
-			ok = false;                                       \
-		}                                                         \
-	} while (0)
-
-/* Everything as in s? Prints what differs. */
-static bool snap_same(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, const struct snap *s, const char *what)
-{
-	struct snap now;
-	bool ok = true;
-
-	snap_take(dev, f, vm, &now);
-	SAME(mem.frames_used);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
-	SAME(st.mappings);
-	SAME(st.pt_pages);
-	SAME(st.leaf_4k);
-	SAME(st.leaf_2m);
-	SAME(st.leaf_1g);
-	SAME(st.pte_writes);
-	SAME(st.tlb_invalidations);
-	SAME(st.pt_reserved_peak);
-	if (strcmp(now.dump, s->dump)) {
-		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
-			      what, s->dump, now.dump);
-		ok = false;
-	}
-	snap_free(&now);
-	return ok;
-}
-
-/* Everything as in s, and check == 0. */
-static void snap_expect_same(struct gpuvm_drv_device *dev,
-			     struct gpuvm_drv_file *f, uint32_t vm,
-			     const struct snap *s, const char *what)
-{
-	if (!snap_same(dev, f, vm, s, what))
-		fail_msg("%s left a trace", what);
-	check_ok(f, vm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -389,20 +200,21 @@ static bool pages_ok(const struct vctx *c, uint64_t base, const struct pg *m,
 /* ------------------------------------------------------------------ */
 /* 1. The seeds' case                                                  */
 
-static void test_seed_100e6(void **state)
+/* 100e6 bytes, in whole pages. */
+#define SEED_SIZE ((100000000ull + SZ_4K - 1) & ~(SZ_4K - 1))
+
+/* 2 MiB-aligned VA: whole blocks, then a tail of pages. */
+static void seed_aligned(struct drv_env *e)
 {
-	const uint64_t size = (100000000ull + SZ_4K - 1) & ~(SZ_4K - 1);
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
+	const uint64_t size = SEED_SIZE;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
 	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .size = size };
 	struct gpuvm_drv_vm_stats st;
-	uint64_t blocks, pages, head, rest, tail, pt0, va;
-	uint32_t vm = vm_new(f), vm2 = vm_new(f);
+	uint64_t blocks, pages, pt0;
+	uint32_t vm = e->vm;
 
-	(void)state;
 	assert_int_equal(size, 100003840);
-
-	/* 2 MiB-aligned VA: whole blocks, then a tail of pages. */
 	blocks = size / SZ_2M;
 	pages = (size % SZ_2M) / SZ_4K;
 	assert_int_equal(blocks, 47);
@@ -432,16 +244,25 @@ static void test_seed_100e6(void **state)
 		     GPUVM_MMU_FAULT_TRANSLATION, op.va + size);
 	expect_fault(f, vm, GPUVM_MMU_READ, op.va - 4, 4,
 		     GPUVM_MMU_FAULT_TRANSLATION, op.va - 4);
+}
 
-	/* Unaligned VA: a head of pages up to the first 2 MiB boundary. */
-	va = 4 * SZ_1G + 0x5000;
+/* Unaligned VA: a head of pages up to the first 2 MiB boundary. */
+static void seed_unaligned(struct drv_env *e, uint32_t vm2)
+{
+	const uint64_t size = SEED_SIZE, va = 4 * SZ_1G + 0x5000;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = va,
+					.size = size };
+	struct gpuvm_drv_vm_stats st;
+	uint64_t head, rest, blocks, tail;
+
 	head = (SZ_2M - (va & (SZ_2M - 1))) / SZ_4K;
 	rest = size - head * SZ_4K;
 	blocks = rest / SZ_2M;
 	tail = (rest % SZ_2M) / SZ_4K;
 	assert_int_equal(head, 507);
 	assert_int_equal(head + blocks * PAGES_2M + tail, size / SZ_4K);
-	op.va = va;
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm2, 0, &op, 1, NULL), 0);
 	st = vstats(f, vm2);
 	assert_int_equal(st.mappings, 1);
@@ -454,21 +275,26 @@ static void test_seed_100e6(void **state)
 	/* Same file, same dummy: no new BO frames. */
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), PAGES_2M);
 	check_ok(f, vm2);
-	check_ok(f, vm);
+	check_ok(f, e->vm);
 	/* Same dummy offset as the first range's write. */
 	assert_int_equal(rd64(f, vm2, 4 * SZ_1G + 5 * SZ_2M + 0x128),
 			 0x1122334455667788ull);
+}
 
-	/*
-	 * 1 TiB from 512 GiB, one op: 2^19 blocks (counted through the
-	 * shared tables). Both 512 GiB slots are whole, so the root links
-	 * them to the file's shared level-1 table (which points at its
-	 * shared level-2 table of dummy blocks): no table of its own, none
-	 * reserved. Panthor reserves 525,314 pages for this (docs/panthor.md
-	 * M3); without sharing it would be one L1 per 512 GiB and one L2 per
-	 * GiB, 1026.
-	 */
-	vm = vm_new(f);
+/*
+ * 1 TiB from 512 GiB, one op: 2^19 blocks (counted through the shared
+ * tables). Both 512 GiB slots are whole, so the root links them to the
+ * file's shared level-1 table (which points at its shared level-2 table
+ * of dummy blocks): no table of its own, none reserved. Panthor reserves
+ * 525,314 pages for this (docs/panthor.md M3); without sharing it would
+ * be one L1 per 512 GiB and one L2 per GiB, 1026.
+ */
+static void seed_1t_shared(struct drv_env *e)
+{
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_vm_stats st;
+	uint32_t vm = vm_new(f);
+
 	map_sparse(f, vm, 512 * SZ_1G, 1024 * SZ_1G);
 	st = vstats(f, vm);
 	assert_int_equal(st.leaf_2m, 1024 * SZ_1G / SZ_2M);
@@ -480,14 +306,30 @@ static void test_seed_100e6(void **state)
 			 0x1122334455667788ull);
 	check_ok(f, vm);
 	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* NULL leaves with 1 GiB pages: a 3 GiB range is three leaves. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
-	f = file_new(dev);
-	vm = vm_new(f);
-	pt0 = frames_used(dev);
+/* One dummy per file, every range of it cyclic (B14). */
+static void test_seed_100e6(void **state)
+{
+	struct drv_env *e = *state;
+	uint32_t vm2 = vm_new(e->f);
+
+	seed_aligned(e);
+	seed_unaligned(e, vm2);
+	seed_1t_shared(e);
+}
+
+/* NULL leaves with 1 GiB pages: a 3 GiB range is three leaves (B15). */
+static void test_seed_null_1g(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	const uint64_t size = SEED_SIZE;
+	struct gpuvm_drv_vm_stats st;
+	uint32_t vm = e->vm;
+	uint64_t pt0 = frames_used(dev);
+
 	map_sparse(f, vm, 4 * SZ_1G, 3 * SZ_1G);
 	st = vstats(f, vm);
 	assert_int_equal(st.mappings, 1);
@@ -503,20 +345,21 @@ static void test_seed_100e6(void **state)
 	expect_leaves(f, vm, size % SZ_2M / SZ_4K, size / SZ_2M, 3);
 	assert_int_equal(vstats(f, vm).mappings, 2);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* The dummy is 2 MiB: even with 1 GiB pages it maps in 2 MiB blocks. */
-	dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
-	f = file_new(dev);
-	vm = vm_new(f);
+/* The dummy is 2 MiB: even with 1 GiB pages it maps in 2 MiB blocks. */
+static void test_seed_dummy_1g(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+
 	map_sparse(f, vm, 4 * SZ_1G, 3 * SZ_1G);
 	expect_leaves(f, vm, 0, 3 * SZ_1G / SZ_2M, 0);
 	/* Each whole GiB links the shared L2 of 512 dummy blocks. */
 	assert_int_equal(vstats(f, vm).pt_pages, 2);
 	assert_int_equal(vstats(f, vm).shared_pt_pages, 2);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -528,14 +371,13 @@ static void test_seed_100e6(void **state)
  */
 static void test_dummy_fragmented(void **state)
 {
-	struct gpuvm_drv_device_cfg cfg = { .ram = 8 * SZ_1M };
-	struct gpuvm_drv_device *dev = dev_new_cfg(&cfg);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h, n, i;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h, n, i;
 	struct gpuvm_mem_stats ms = mstats(dev);
 	uint64_t x;
 
-	(void)state;
 	/*
 	 * Every free frame in a 4 KiB BO (exactly as many as fit: past the
 	 * budget, creation would evict older BOs rather than fail), then
@@ -567,7 +409,6 @@ static void test_dummy_fragmented(void **state)
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G + SZ_2M + 6 * SZ_4K + 24),
 			 0xf0000006u);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 struct range {
@@ -592,14 +433,13 @@ static void test_dummy_cyclic(void **state)
 		{ SZ_1M + 8, 3 },
 		{ SZ_2M - 16, 0 },
 	};
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *a = file_new(dev), *b = file_new(dev);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *a = e->f, *b = file_new(e->dev);
 	uint32_t avm[2], bvm;
 	unsigned int i, j;
 	uint64_t x, reads = 0;
 
-	(void)state;
-	avm[0] = vm_new(a);
+	avm[0] = e->vm;
 	avm[1] = vm_new(a);
 	bvm = vm_new(b);
 	for (i = 0; i < 4; i++) {
@@ -608,7 +448,7 @@ static void test_dummy_cyclic(void **state)
 		/* The same ranges in the other file, in one VM. */
 		map_sparse(b, bvm, ranges[i].va, ranges[i].size);
 	}
-	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 2 * PAGES_2M);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), 2 * PAGES_2M);
 
 	for (j = 0; j < 5; j++) {
 		const struct range *r = &ranges[wr[j].via];
@@ -656,24 +496,26 @@ static void test_dummy_cyclic(void **state)
 	for (i = 0; i < 2; i++)
 		check_ok(a, avm[i]);
 	check_ok(b, bvm);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* sparse=null: reads zero, writes dropped, no dummy. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, 0);
-	a = file_new(dev);
-	avm[0] = vm_new(a);
-	map_sparse(a, avm[0], 4 * SZ_1G + 12 * 1024, 10 * SZ_1M);
-	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 0);
-	assert_int_equal(rd64(a, avm[0], 4 * SZ_1G + 12 * 1024 + 0x40), 0);
-	wr64(a, avm[0], 4 * SZ_1G + 12 * 1024 + 0x40, 0x0123456789abcdefull);
-	assert_int_equal(rd64(a, avm[0], 4 * SZ_1G + 12 * 1024 + 0x40), 0);
-	assert_int_equal(rd64(a, avm[0], 4 * SZ_1G + SZ_2M + 12 * 1024 + 0x40),
+/* sparse=null: reads zero, writes dropped, no dummy (B15). */
+static void test_dummy_null(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *a = e->f;
+	uint32_t vm = e->vm;
+
+	map_sparse(a, vm, 4 * SZ_1G + 12 * 1024, 10 * SZ_1M);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), 0);
+	assert_int_equal(rd64(a, vm, 4 * SZ_1G + 12 * 1024 + 0x40), 0);
+	wr64(a, vm, 4 * SZ_1G + 12 * 1024 + 0x40, 0x0123456789abcdefull);
+	assert_int_equal(rd64(a, vm, 4 * SZ_1G + 12 * 1024 + 0x40), 0);
+	assert_int_equal(rd64(a, vm, 4 * SZ_1G + SZ_2M + 12 * 1024 + 0x40),
 			 0);
-	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 0);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), 0);
 	/* 509 head pages, 4 blocks, 3 tail pages. */
-	expect_leaves(a, avm[0], (PAGES_2M - 3) + 3, 4, 0);
-	check_ok(a, avm[0]);
-	gpuvm_drv_device_destroy(dev);
+	expect_leaves(a, vm, (PAGES_2M - 3) + 3, 4, 0);
+	check_ok(a, vm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -685,9 +527,36 @@ static void test_dummy_cyclic(void **state)
 /* The model covers one page either side of the range. */
 #define PUNCH_MODEL (PUNCH_PAGES + 2)
 
+/* A BO map into [PUNCH_BASE, + PUNCH_SIZE), all sparse before it. */
 struct punch {
 	const char *name;
 	uint64_t va_off, size, bo_off;
+};
+
+static const struct punch punches[] = {
+	{ "left end", 0, SZ_2M + 12 * 1024, 0 },
+	{ "right end", 7 * SZ_1M - 20 * 1024, SZ_1M + 20 * 1024, 4 * 1024 },
+	{ "middle, across a block edge", 3 * SZ_1M + 8 * 1024, SZ_1M,
+	  8 * 1024 },
+	{ "whole", 0, PUNCH_SIZE, 0 },
+	{ "first page of a block", 2 * SZ_1M, 4 * 1024, 12 * 1024 },
+	{ "second page of a block", 2 * SZ_1M + 4 * 1024, 4 * 1024,
+	  12 * 1024 },
+	{ "two pages mid-block", 3 * SZ_1M, 8 * 1024, 0 },
+	{ "last page of a block", 6 * SZ_1M - 4 * 1024, 4 * 1024, 0 },
+	{ "last page of the range", PUNCH_SIZE - 4 * 1024, 4 * 1024, SZ_2M },
+	{ "first page of the range", 0, 4 * 1024, SZ_2M - 4 * 1024 },
+	{ "aligned block", 4 * SZ_1M, SZ_2M, 2 * SZ_2M },
+};
+
+/* One BO punched into sparse ranges, and the model of the range. */
+struct punch_run {
+	struct gpuvm_drv_file *f;
+	uint32_t h, tag;
+	unsigned int b;         /* which BO, for the messages */
+	struct pg *m;
+	char what[128];
+	struct vctx c;
 };
 
 static void punch_apply(struct pg *m, const struct punch *p, uint32_t h,
@@ -709,111 +578,112 @@ static void punch_model_init(struct pg *m)
 	pg_set_none(&m[PUNCH_MODEL - 1]);
 }
 
+/* A fresh VM with the sparse range, the model to match. */
+static uint32_t punch_vm(struct punch_run *r)
+{
+	uint32_t vm = vm_new(r->f);
+
+	r->c.vm = vm;
+	map_sparse(r->f, vm, PUNCH_BASE, PUNCH_SIZE);
+	punch_model_init(r->m);
+	return vm;
+}
+
+/* Maps punch p, and checks every page of the range and around it. */
+static void punch_one(struct punch_run *r, uint32_t vm,
+		      const struct punch *p)
+{
+	map_bo(r->f, vm, r->h, p->bo_off, PUNCH_BASE + p->va_off, p->size, 0);
+	punch_apply(r->m, p, r->h, r->tag);
+	check_ok(r->f, vm);
+	assert_true(pages_ok(&r->c, PUNCH_BASE - SZ_4K, r->m, PUNCH_MODEL));
+}
+
+/* Each punch alone, in a fresh VM. */
+static void punch_each(struct punch_run *r)
+{
+	unsigned int i;
+	uint32_t vm;
+
+	for (i = 0; i < ARRAY_SIZE(punches); i++) {
+		const struct punch *p = &punches[i];
+
+		snprintf(r->what, sizeof(r->what), "bo %u, %s", r->b, p->name);
+		vm = punch_vm(r);
+		expect_leaves(r->f, vm, 0, 4, 0);
+		punch_one(r, vm, p);
+		/* Mappings: the BO, and a sparse piece each side. */
+		assert_int_equal(vstats(r->f, vm).mappings,
+				 1 + (p->va_off != 0) +
+				 (p->va_off + p->size != PUNCH_SIZE));
+		if (r->b == 0 && i == 0)
+			/* BO: 1 block + 3 pages; sparse: the other 509
+			 * pages of block 1, then 2 blocks. */
+			expect_leaves(r->f, vm, 3 + 509, 1 + 2, 0);
+		if (r->b == 0 && i == 3)
+			expect_leaves(r->f, vm, 0, 4, 0);
+		assert_int_equal(gpuvm_drv_vm_destroy(r->f, vm), 0);
+	}
+}
+
+/* All punches, one after the other, in one VM; then GPU writes, and
+ * sparse again over a punched range. */
+static void punch_all(struct punch_run *r)
+{
+	const uint64_t w = PUNCH_BASE + 2 * SZ_1M + 4 * 1024 + 8;
+	uint32_t vm = punch_vm(r);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(punches); i++) {
+		if (punches[i].size == PUNCH_SIZE)
+			continue;
+		snprintf(r->what, sizeof(r->what), "bo %u, cumulative %s", r->b,
+			 punches[i].name);
+		punch_one(r, vm, &punches[i]);
+	}
+	/* GPU writes through a punched page reach the BO... */
+	wr32(r->f, vm, w, 0xc0ffee00 | r->b);
+	assert_int_equal(bo_word(r->f, r->h, 12 * 1024 + 8), 0xc0ffee00 | r->b);
+	/* ...and put back, so the model still holds. */
+	wr32(r->f, vm, w, pat(r->tag, 3));
+	/* Sparse again over a punched BO range: cyclic again. */
+	map_sparse(r->f, vm, PUNCH_BASE + 3 * SZ_1M, 8 * 1024);
+	for (i = 0; i < 2; i++)
+		pg_set_sparse(&r->m[1 + 3 * SZ_1M / SZ_4K + i], F_NX);
+	check_ok(r->f, vm);
+	snprintf(r->what, sizeof(r->what), "bo %u, sparse back", r->b);
+	assert_true(pages_ok(&r->c, PUNCH_BASE - SZ_4K, r->m, PUNCH_MODEL));
+	assert_int_equal(gpuvm_drv_vm_destroy(r->f, vm), 0);
+}
+
+/*
+ * Every kind of punch into a signed sparse range (B13, B14), of a
+ * contiguous BO (2 MiB blocks possible) and of one in 5 pieces.
+ */
 static void test_bo_punch_sparse(void **state)
 {
-	static const struct punch punches[] = {
-		{ "left end", 0, SZ_2M + 12 * 1024, 0 },
-		{ "right end", 7 * SZ_1M - 20 * 1024, SZ_1M + 20 * 1024,
-		  4 * 1024 },
-		{ "middle, across a block edge", 3 * SZ_1M + 8 * 1024, SZ_1M,
-		  8 * 1024 },
-		{ "whole", 0, PUNCH_SIZE, 0 },
-		{ "first page of a block", 2 * SZ_1M, 4 * 1024, 12 * 1024 },
-		{ "second page of a block", 2 * SZ_1M + 4 * 1024, 4 * 1024,
-		  12 * 1024 },
-		{ "two pages mid-block", 3 * SZ_1M, 8 * 1024, 0 },
-		{ "last page of a block", 6 * SZ_1M - 4 * 1024, 4 * 1024, 0 },
-		{ "last page of the range", PUNCH_SIZE - 4 * 1024, 4 * 1024,
-		  SZ_2M },
-		{ "first page of the range", 0, 4 * 1024, SZ_2M - 4 * 1024 },
-		{ "aligned block", 4 * SZ_1M, SZ_2M, 2 * SZ_2M },
-	};
-	const unsigned int npunch = sizeof(punches) / sizeof(punches[0]);
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	struct pg *m = calloc(PUNCH_MODEL, sizeof(*m));
-	uint32_t hs[2], tags[2] = { 0xa, 0xb }, vm, v0;
-	unsigned int b, i;
-	char what[128];
-	struct vctx c = { .file = f, .sig = true, .what = what };
+	static const uint32_t tags[2] = { 0xa, 0xb };
+	struct drv_env *e = *state;
+	struct punch_run r = { .f = e->f };
+	uint32_t hs[2];
+	unsigned int b;
 
-	(void)state;
-	assert_non_null(m);
-	v0 = vm_new(f);
-	map_sparse(f, v0, 64 * SZ_1G, SZ_2M);
-	dummy_sign(f, v0, 64 * SZ_1G);
-	/* One contiguous BO (2 MiB blocks possible), one in 5 pieces. */
-	hs[0] = bo_new(f, PUNCH_PAGES, tags[0], 0, 0);
-	hs[1] = bo_new(f, PUNCH_PAGES, tags[1], 0, 5);
-
+	r.c = (struct vctx){ .file = e->f, .sig = true, .what = r.what };
+	r.m = calloc(PUNCH_MODEL, sizeof(*r.m));
+	assert_non_null(r.m);
+	map_sparse(e->f, e->vm, 64 * SZ_1G, SZ_2M);
+	dummy_sign(e->f, e->vm, 64 * SZ_1G);
+	hs[0] = bo_new(e->f, PUNCH_PAGES, tags[0]);
+	hs[1] = bo_new_chunks(e->f, PUNCH_PAGES, tags[1], 5);
 	for (b = 0; b < 2; b++) {
-		/* Each punch alone, in a fresh VM. */
-		for (i = 0; i < npunch; i++) {
-			const struct punch *p = &punches[i];
-
-			snprintf(what, sizeof(what), "bo %u, %s", b, p->name);
-			vm = vm_new(f);
-			c.vm = vm;
-			map_sparse(f, vm, PUNCH_BASE, PUNCH_SIZE);
-			expect_leaves(f, vm, 0, 4, 0);
-			punch_model_init(m);
-			map_bo(f, vm, hs[b], p->bo_off, PUNCH_BASE + p->va_off,
-			       p->size, 0);
-			punch_apply(m, p, hs[b], tags[b]);
-			check_ok(f, vm);
-			assert_true(pages_ok(&c, PUNCH_BASE - SZ_4K, m,
-					     PUNCH_MODEL));
-			/* Mappings: the BO, and a sparse piece each side. */
-			assert_int_equal(vstats(f, vm).mappings,
-					 1 + (p->va_off != 0) +
-					 (p->va_off + p->size != PUNCH_SIZE));
-			if (b == 0 && i == 0)
-				/* BO: 1 block + 3 pages; sparse: the other
-				 * 509 pages of block 1, then 2 blocks. */
-				expect_leaves(f, vm, 3 + 509, 1 + 2, 0);
-			if (b == 0 && i == 3)
-				expect_leaves(f, vm, 0, 4, 0);
-			assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
-		}
-
-		/* All punches, one after the other, in one VM. */
-		vm = vm_new(f);
-		c.vm = vm;
-		map_sparse(f, vm, PUNCH_BASE, PUNCH_SIZE);
-		punch_model_init(m);
-		for (i = 0; i < npunch; i++) {
-			const struct punch *p = &punches[i];
-
-			if (p->size == PUNCH_SIZE)
-				continue;
-			snprintf(what, sizeof(what), "bo %u, cumulative %s", b,
-				 p->name);
-			map_bo(f, vm, hs[b], p->bo_off, PUNCH_BASE + p->va_off,
-			       p->size, 0);
-			punch_apply(m, p, hs[b], tags[b]);
-			check_ok(f, vm);
-			assert_true(pages_ok(&c, PUNCH_BASE - SZ_4K, m,
-					     PUNCH_MODEL));
-		}
-		/* GPU writes through a punched page reach the BO... */
-		wr32(f, vm, PUNCH_BASE + 2 * SZ_1M + 4 * 1024 + 8, 0xc0ffee00 | b);
-		assert_int_equal(bo_word(f, hs[b], 12 * 1024 + 8),
-				 0xc0ffee00 | b);
-		/* ...and put back, so the model still holds. */
-		wr32(f, vm, PUNCH_BASE + 2 * SZ_1M + 4 * 1024 + 8,
-		     pat(tags[b], 3));
-		/* Sparse again over a punched BO range: cyclic again. */
-		map_sparse(f, vm, PUNCH_BASE + 3 * SZ_1M, 8 * 1024);
-		for (i = 0; i < 2; i++)
-			pg_set_sparse(&m[1 + 3 * SZ_1M / SZ_4K + i], F_NX);
-		check_ok(f, vm);
-		snprintf(what, sizeof(what), "bo %u, sparse back", b);
-		assert_true(pages_ok(&c, PUNCH_BASE - SZ_4K, m, PUNCH_MODEL));
-		assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
+		r.b = b;
+		r.h = hs[b];
+		r.tag = tags[b];
+		punch_each(&r);
+		punch_all(&r);
 	}
-	check_ok(f, v0);
-	free(m);
-	gpuvm_drv_device_destroy(dev);
+	check_ok(e->f, e->vm);
+	free(r.m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -821,17 +691,16 @@ static void test_bo_punch_sparse(void **state)
 
 static void test_repeat(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
 	const uint64_t start = 2 * SZ_1G + 8 * 1024;
 	struct pg m[42];
-	uint32_t vm = vm_new(f), h = bo_new(f, 5, 0x5, 0, 0);
-	uint32_t h2 = bo_new(f, 4, 0x6, 0, 0), h3;
+	uint32_t vm = e->vm, h = bo_new(f, 5, 0x5);
+	uint32_t h2 = bo_new(f, 4, 0x6), h3;
 	struct vctx c = { .file = f, .vm = vm, .what = "repeat" };
 	struct gpuvm_drv_vm_stats st;
 	uint64_t x, i;
 
-	(void)state;
 	map_repeat(f, vm, h, SZ_4K, 3 * SZ_4K, start, 40 * SZ_4K);
 	pg_set_none(&m[0]);
 	pg_set_none(&m[41]);
@@ -875,7 +744,7 @@ static void test_repeat(void **state)
 	/* 2 MiB repeat over 2 MiB-aligned VA: one block per 2 MiB. */
 	vm = vm_new(f);
 	c.vm = vm;
-	h3 = bo_new(f, 2 * PAGES_2M, 0x7, 0, 0);
+	h3 = bo_new(f, 2 * PAGES_2M, 0x7);
 	map_repeat(f, vm, h3, SZ_2M, SZ_2M, 4 * SZ_1G, 8 * SZ_1M);
 	st = vstats(f, vm);
 	assert_int_equal(st.leaf_2m, 4);
@@ -898,7 +767,6 @@ static void test_repeat(void **state)
 				  0);
 		assert_true(page_ok(&c, 4 * SZ_1G + i * SZ_4K, &p));
 	}
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -910,7 +778,9 @@ static void test_repeat(void **state)
 #define H_CLOSED 3u  /* closed */
 #define H_NONE   4u  /* never created */
 
+/* A bind op of VM vm that breaks rule (docs/panthor.md): err. */
 struct vcase {
+	const char *rule;
 	const char *name;
 	uint32_t vm;
 	uint32_t flags;
@@ -922,140 +792,150 @@ struct vcase {
 #define VB (8 * SZ_1G)   /* an empty region of VM 1 */
 
 static const struct vcase vcases[] = {
-	/* Alignment. */
-	{ "map va unaligned", 1, T_MAP, H_64K, 0, VB + 1, SZ_4K, 0, -EINVAL },
-	{ "map va unaligned 2K", 1, T_MAP, H_64K, 0, VB + 0x800, SZ_4K, 0,
+	/* B4: va and size are 4 KiB aligned (B5: bo_offset too). */
+	{ "B4", "map va unaligned", 1, T_MAP, H_64K, 0, VB + 1, SZ_4K, 0,
 	  -EINVAL },
-	{ "sparse va unaligned", 1, SPARSE, 0, 0, VB + 0x800, SZ_4K, 0,
+	{ "B4", "map va unaligned 2K", 1, T_MAP, H_64K, 0, VB + 0x800, SZ_4K, 0,
 	  -EINVAL },
-	{ "unmap va unaligned", 1, T_UNMAP, 0, 0, 2 * SZ_1G + 0x10, SZ_4K, 0,
+	{ "B4", "sparse va unaligned", 1, SPARSE, 0, 0, VB + 0x800, SZ_4K, 0,
 	  -EINVAL },
-	{ "map size unaligned", 1, T_MAP, H_64K, 0, VB, SZ_4K + 1, 0,
+	{ "B4", "unmap va unaligned", 1, T_UNMAP, 0, 0, 2 * SZ_1G + 0x10, SZ_4K,
+	  0, -EINVAL },
+	{ "B4", "map size unaligned", 1, T_MAP, H_64K, 0, VB, SZ_4K + 1, 0,
 	  -EINVAL },
-	{ "sparse size unaligned", 1, SPARSE, 0, 0, VB, 0x1800, 0, -EINVAL },
-	{ "unmap size unaligned", 1, T_UNMAP, 0, 0, 2 * SZ_1G, 0x1800, 0,
+	{ "B4", "sparse size unaligned", 1, SPARSE, 0, 0, VB, 0x1800, 0,
 	  -EINVAL },
-	{ "map bo_offset unaligned", 1, T_MAP, H_64K, 0x800, VB, SZ_4K, 0,
+	{ "B4", "unmap size unaligned", 1, T_UNMAP, 0, 0, 2 * SZ_1G, 0x1800, 0,
 	  -EINVAL },
-	{ "map bo_offset unaligned by 8", 1, T_MAP, H_64K, SZ_4K + 8, VB,
+	{ "B5", "map bo_offset unaligned", 1, T_MAP, H_64K, 0x800, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B5", "map bo_offset unaligned by 8", 1, T_MAP, H_64K, SZ_4K + 8, VB,
 	  SZ_4K, 0, -EINVAL },
-	/* Size 0. */
-	{ "map size 0", 1, T_MAP, H_64K, 0, VB, 0, 0, -EINVAL },
-	{ "sparse size 0", 1, SPARSE, 0, 0, VB, 0, 0, -EINVAL },
-	{ "unmap size 0", 1, T_UNMAP, 0, 0, 2 * SZ_1G, 0, 0, -EINVAL },
-	/* Overflow of va + size. */
-	{ "map overflow", 1, T_MAP, H_64K, 0, 0xfffffffffffff000ull, 0x2000,
+	/* B4: a range is not empty. */
+	{ "B4", "map size 0", 1, T_MAP, H_64K, 0, VB, 0, 0, -EINVAL },
+	{ "B4", "sparse size 0", 1, SPARSE, 0, 0, VB, 0, 0, -EINVAL },
+	{ "B4", "unmap size 0", 1, T_UNMAP, 0, 0, 2 * SZ_1G, 0, 0, -EINVAL },
+	/* B4: va + size does not overflow. */
+	{ "B4", "map overflow", 1, T_MAP, H_64K, 0, 0xfffffffffffff000ull,
+	  0x2000, 0, -EINVAL },
+	{ "B4", "sparse overflow", 1, SPARSE, 0, 0, 0xfffffffffffff000ull,
+	  0x2000, 0, -EINVAL },
+	{ "B4", "unmap overflow", 1, T_UNMAP, 0, 0, 0xfffffffffffff000ull,
+	  0x2000, 0, -EINVAL },
+	{ "B4", "sparse huge size", 1, SPARSE, 0, 0, VB, 0xfffffffffffff000ull,
 	  0, -EINVAL },
-	{ "sparse overflow", 1, SPARSE, 0, 0, 0xfffffffffffff000ull, 0x2000,
-	  0, -EINVAL },
-	{ "unmap overflow", 1, T_UNMAP, 0, 0, 0xfffffffffffff000ull, 0x2000,
-	  0, -EINVAL },
-	{ "sparse huge size", 1, SPARSE, 0, 0, VB, 0xfffffffffffff000ull, 0,
-	  -EINVAL },
-	{ "sparse at the top of u64", 1, SPARSE, 0, 0,
+	{ "B4", "sparse at the top of u64", 1, SPARSE, 0, 0,
 	  0xfffffffffffff000ull, 0x1000, 0, -EINVAL },
-	/* The kernel-reserved range [2^47, 2^48) and beyond. */
-	{ "sparse across the kernel range start", 1, SPARSE, 0, 0,
+	/* B4, V2: the range lies in user VA, below the kernel-reserved
+	 * range [2^47, 2^48) and the VA width. */
+	{ "B4", "sparse across the kernel range start", 1, SPARSE, 0, 0,
 	  USER_VA - SZ_4K, 2 * SZ_4K, 0, -EINVAL },
-	{ "sparse in the kernel range", 1, SPARSE, 0, 0, USER_VA, SZ_4K, 0,
-	  -EINVAL },
-	{ "map in the kernel range", 1, T_MAP, H_64K, 0, USER_VA + SZ_1G,
+	{ "B4", "sparse in the kernel range", 1, SPARSE, 0, 0, USER_VA, SZ_4K,
+	  0, -EINVAL },
+	{ "B4", "map in the kernel range", 1, T_MAP, H_64K, 0, USER_VA + SZ_1G,
 	  SZ_4K, 0, -EINVAL },
-	{ "unmap in the kernel range", 1, T_UNMAP, 0, 0, USER_VA, SZ_4K, 0,
-	  -EINVAL },
-	{ "unmap across the kernel range start", 1, T_UNMAP, 0, 0,
+	{ "B4", "unmap in the kernel range", 1, T_UNMAP, 0, 0, USER_VA, SZ_4K,
+	  0, -EINVAL },
+	{ "B4", "unmap across the kernel range start", 1, T_UNMAP, 0, 0,
 	  USER_VA - SZ_4K, 2 * SZ_4K, 0, -EINVAL },
-	{ "sparse past the VA width", 1, SPARSE, 0, 0, 1ull << 48, SZ_4K, 0,
-	  -EINVAL },
-	{ "sparse over all of user VA and more", 1, SPARSE, 0, 0, 0,
+	{ "B4", "sparse past the VA width", 1, SPARSE, 0, 0, 1ull << 48, SZ_4K,
+	  0, -EINVAL },
+	{ "B4", "sparse over all of user VA and more", 1, SPARSE, 0, 0, 0,
 	  USER_VA + SZ_4K, 0, -EINVAL },
-	/* BO bounds. */
-	{ "map past the BO end", 1, T_MAP, H_64K, 0, VB, 68 * 1024, 0,
+	/* B5: bo_offset + size fits in the BO. */
+	{ "B5", "map past the BO end", 1, T_MAP, H_64K, 0, VB, 68 * 1024, 0,
 	  -EINVAL },
-	{ "map offset + size past the BO end", 1, T_MAP, H_64K, SZ_4K, VB,
+	{ "B5", "map offset + size past the BO end", 1, T_MAP, H_64K, SZ_4K, VB,
 	  64 * 1024, 0, -EINVAL },
-	{ "map at the BO end", 1, T_MAP, H_64K, 64 * 1024, VB, SZ_4K, 0,
+	{ "B5", "map at the BO end", 1, T_MAP, H_64K, 64 * 1024, VB, SZ_4K, 0,
 	  -EINVAL },
-	{ "map last page + 1", 1, T_MAP, H_64K, 60 * 1024, VB, 2 * SZ_4K, 0,
-	  -EINVAL },
-	{ "map offset overflow", 1, T_MAP, H_64K, 0xfffffffffffff000ull, VB,
-	  2 * SZ_4K, 0, -EINVAL },
-	/* Repeat. */
-	{ "repeat unaligned", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K, 6 * 1024,
-	  -EINVAL },
-	{ "repeat unaligned small", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K, 0x800,
-	  -EINVAL },
-	{ "repeat past the BO end", 1, T_MAP, H_64K, 60 * 1024, VB,
+	{ "B5", "map last page + 1", 1, T_MAP, H_64K, 60 * 1024, VB, 2 * SZ_4K,
+	  0, -EINVAL },
+	{ "B5", "map offset overflow", 1, T_MAP, H_64K, 0xfffffffffffff000ull,
+	  VB, 2 * SZ_4K, 0, -EINVAL },
+	/* V9, B5: the repeated region [bo_offset, + repeat) is 4 KiB
+	 * aligned and fits in the BO. */
+	{ "V9", "repeat unaligned", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K,
+	  6 * 1024, -EINVAL },
+	{ "V9", "repeat unaligned small", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K,
+	  0x800, -EINVAL },
+	{ "V9", "repeat past the BO end", 1, T_MAP, H_64K, 60 * 1024, VB,
 	  64 * SZ_4K, 2 * SZ_4K, -EINVAL },
-	{ "repeat larger than the BO", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K,
+	{ "V9", "repeat larger than the BO", 1, T_MAP, H_64K, 0, VB, 64 * SZ_4K,
 	  68 * 1024, -EINVAL },
-	{ "repeat offset overflow", 1, T_MAP, H_64K, 0xfffffffffffff000ull,
-	  VB, 64 * SZ_4K, SZ_4K, -EINVAL },
-	{ "repeat with unaligned bo_offset", 1, T_MAP, H_64K, 0x10, VB,
+	{ "V9", "repeat offset overflow", 1, T_MAP, H_64K,
+	  0xfffffffffffff000ull, VB, 64 * SZ_4K, SZ_4K, -EINVAL },
+	{ "V9", "repeat with unaligned bo_offset", 1, T_MAP, H_64K, 0x10, VB,
 	  64 * SZ_4K, SZ_4K, -EINVAL },
-	/* Exclusive BOs. */
-	{ "exclusive BO in another VM", 2, T_MAP, H_EXCL, 0, VB, SZ_4K, 0,
+	/* B5: a BO exclusive to one VM maps in no other. */
+	{ "B5", "exclusive BO in another VM", 2, T_MAP, H_EXCL, 0, VB, SZ_4K, 0,
 	  -EINVAL },
-	{ "exclusive BO repeat in another VM", 2, T_MAP, H_EXCL, 0, VB,
+	{ "B5", "exclusive BO repeat in another VM", 2, T_MAP, H_EXCL, 0, VB,
 	  4 * SZ_4K, SZ_4K, -EINVAL },
-	/* Sparse rules. */
-	{ "sparse with a BO", 1, SPARSE, H_64K, 0, VB, SZ_4K, 0, -EINVAL },
-	{ "sparse with bo_offset", 1, SPARSE, 0, SZ_4K, VB, SZ_4K, 0,
+	/* B6: MAP_SPARSE only with MAP and NOEXEC, no BO, offset or
+	 * repeat. */
+	{ "B6", "sparse with a BO", 1, SPARSE, H_64K, 0, VB, SZ_4K, 0,
 	  -EINVAL },
-	{ "sparse without NOEXEC", 1, T_MAP | F_SPARSE, 0, 0, VB, SZ_4K, 0,
+	{ "B6", "sparse with bo_offset", 1, SPARSE, 0, SZ_4K, VB, SZ_4K, 0,
 	  -EINVAL },
-	{ "sparse readonly without NOEXEC", 1, T_MAP | F_SPARSE | F_RO, 0, 0,
-	  VB, SZ_4K, 0, -EINVAL },
-	{ "sparse with repeat", 1, SPARSE, 0, 0, VB, SZ_4K, SZ_4K, -EINVAL },
-	{ "sparse flag on unmap", 1, T_UNMAP | SPARSE, 0, 0, 2 * SZ_1G, SZ_4K,
+	{ "B6", "sparse without NOEXEC", 1, T_MAP | F_SPARSE, 0, 0, VB, SZ_4K,
 	  0, -EINVAL },
-	/* Unmap rules. */
-	{ "unmap with a BO", 1, T_UNMAP, H_64K, 0, 2 * SZ_1G, SZ_4K, 0,
+	{ "B6", "sparse readonly without NOEXEC", 1, T_MAP | F_SPARSE | F_RO, 0,
+	  0, VB, SZ_4K, 0, -EINVAL },
+	{ "B6", "sparse with repeat", 1, SPARSE, 0, 0, VB, SZ_4K, SZ_4K,
 	  -EINVAL },
-	{ "unmap with bo_offset", 1, T_UNMAP, 0, SZ_4K, 2 * SZ_1G, SZ_4K, 0,
+	{ "B6", "sparse flag on unmap", 1, T_UNMAP | SPARSE, 0, 0, 2 * SZ_1G,
+	  SZ_4K, 0, -EINVAL },
+	/* B7: UNMAP carries no map flags, BO, offset or repeat. */
+	{ "B7", "unmap with a BO", 1, T_UNMAP, H_64K, 0, 2 * SZ_1G, SZ_4K, 0,
 	  -EINVAL },
-	{ "unmap readonly", 1, T_UNMAP | F_RO, 0, 0, 2 * SZ_1G, SZ_4K, 0,
-	  -EINVAL },
-	{ "unmap noexec", 1, T_UNMAP | F_NX, 0, 0, 2 * SZ_1G, SZ_4K, 0,
-	  -EINVAL },
-	{ "unmap uncached", 1, T_UNMAP | F_UC, 0, 0, 2 * SZ_1G, SZ_4K, 0,
-	  -EINVAL },
-	{ "unmap with repeat", 1, T_UNMAP, 0, 0, 2 * SZ_1G, SZ_4K, SZ_4K,
-	  -EINVAL },
-	/* Sync-only rules. */
-	{ "sync with va", 1, T_SYNC, 0, 0, 2 * SZ_1G, 0, 0, -EINVAL },
-	{ "sync with size", 1, T_SYNC, 0, 0, 0, SZ_4K, 0, -EINVAL },
-	{ "sync with va and size", 1, T_SYNC, 0, 0, 2 * SZ_1G, SZ_4K, 0,
-	  -EINVAL },
-	{ "sync with a BO", 1, T_SYNC, H_64K, 0, 0, 0, 0, -EINVAL },
-	{ "sync with bo_offset", 1, T_SYNC, 0, SZ_4K, 0, 0, 0, -EINVAL },
-	{ "sync with noexec", 1, T_SYNC | F_NX, 0, 0, 0, 0, 0, -EINVAL },
-	{ "sync with sparse", 1, T_SYNC | F_SPARSE, 0, 0, 0, 0, 0, -EINVAL },
-	{ "sync with repeat", 1, T_SYNC, 0, 0, 0, 0, SZ_4K, -EINVAL },
-	/* Unknown bits. */
-	{ "map flag 1<<4", 1, T_MAP | (1u << 4), H_64K, 0, VB, SZ_4K, 0,
-	  -EINVAL },
-	{ "map flag 1<<27", 1, T_MAP | (1u << 27), H_64K, 0, VB, SZ_4K, 0,
-	  -EINVAL },
-	{ "sparse flag 1<<4", 1, SPARSE | (1u << 4), 0, 0, VB, SZ_4K, 0,
-	  -EINVAL },
-	{ "unmap flag 1<<27", 1, T_UNMAP | (1u << 27), 0, 0, 2 * SZ_1G, SZ_4K,
+	{ "B7", "unmap with bo_offset", 1, T_UNMAP, 0, SZ_4K, 2 * SZ_1G, SZ_4K,
 	  0, -EINVAL },
-	{ "sync flag 1<<12", 1, T_SYNC | (1u << 12), 0, 0, 0, 0, 0, -EINVAL },
-	{ "type 3", 1, 3u << 28, H_64K, 0, VB, SZ_4K, 0, -EINVAL },
-	{ "type 3 without fields", 1, 3u << 28, 0, 0, 0, 0, 0, -EINVAL },
-	{ "type 15", 1, 0xfu << 28, 0, 0, VB, SZ_4K, 0, -EINVAL },
-	/* Bad BO handles. */
-	{ "map handle 0", 1, T_MAP, 0, 0, VB, SZ_4K, 0, -EINVAL },
-	{ "map handle never created", 1, T_MAP, H_NONE, 0, VB, SZ_4K, 0,
+	{ "B7", "unmap readonly", 1, T_UNMAP | F_RO, 0, 0, 2 * SZ_1G, SZ_4K, 0,
 	  -EINVAL },
-	{ "map closed handle", 1, T_MAP, H_CLOSED, 0, VB, SZ_4K, 0, -EINVAL },
-	{ "map handle ~0", 1, T_MAP, 0xffffffffu, 0, VB, SZ_4K, 0, -EINVAL },
-	{ "repeat closed handle", 1, T_MAP, H_CLOSED, 0, VB, SZ_4K, SZ_4K,
+	{ "B7", "unmap noexec", 1, T_UNMAP | F_NX, 0, 0, 2 * SZ_1G, SZ_4K, 0,
+	  -EINVAL },
+	{ "B7", "unmap uncached", 1, T_UNMAP | F_UC, 0, 0, 2 * SZ_1G, SZ_4K, 0,
+	  -EINVAL },
+	{ "B7", "unmap with repeat", 1, T_UNMAP, 0, 0, 2 * SZ_1G, SZ_4K, SZ_4K,
+	  -EINVAL },
+	/* B7: SYNC_ONLY carries nothing at all. */
+	{ "B7", "sync with va", 1, T_SYNC, 0, 0, 2 * SZ_1G, 0, 0, -EINVAL },
+	{ "B7", "sync with size", 1, T_SYNC, 0, 0, 0, SZ_4K, 0, -EINVAL },
+	{ "B7", "sync with va and size", 1, T_SYNC, 0, 0, 2 * SZ_1G, SZ_4K, 0,
+	  -EINVAL },
+	{ "B7", "sync with a BO", 1, T_SYNC, H_64K, 0, 0, 0, 0, -EINVAL },
+	{ "B7", "sync with bo_offset", 1, T_SYNC, 0, SZ_4K, 0, 0, 0, -EINVAL },
+	{ "B7", "sync with noexec", 1, T_SYNC | F_NX, 0, 0, 0, 0, 0, -EINVAL },
+	{ "B7", "sync with sparse", 1, T_SYNC | F_SPARSE, 0, 0, 0, 0, 0,
+	  -EINVAL },
+	{ "B7", "sync with repeat", 1, T_SYNC, 0, 0, 0, 0, SZ_4K, -EINVAL },
+	/* B2: unknown map flag bits; B1: undefined op types. */
+	{ "B2", "map flag 1<<4", 1, T_MAP | (1u << 4), H_64K, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B2", "map flag 1<<27", 1, T_MAP | (1u << 27), H_64K, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B2", "sparse flag 1<<4", 1, SPARSE | (1u << 4), 0, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B2", "unmap flag 1<<27", 1, T_UNMAP | (1u << 27), 0, 0, 2 * SZ_1G,
+	  SZ_4K, 0, -EINVAL },
+	{ "B2", "sync flag 1<<12", 1, T_SYNC | (1u << 12), 0, 0, 0, 0, 0,
+	  -EINVAL },
+	{ "B1", "type 3", 1, 3u << 28, H_64K, 0, VB, SZ_4K, 0, -EINVAL },
+	{ "B1", "type 3 without fields", 1, 3u << 28, 0, 0, 0, 0, 0, -EINVAL },
+	{ "B1", "type 15", 1, 0xfu << 28, 0, 0, VB, SZ_4K, 0, -EINVAL },
+	/* B5: the handle names an open BO of the file. */
+	{ "B5", "map handle 0", 1, T_MAP, 0, 0, VB, SZ_4K, 0, -EINVAL },
+	{ "B5", "map handle never created", 1, T_MAP, H_NONE, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B5", "map closed handle", 1, T_MAP, H_CLOSED, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B5", "map handle ~0", 1, T_MAP, 0xffffffffu, 0, VB, SZ_4K, 0,
+	  -EINVAL },
+	{ "B5", "repeat closed handle", 1, T_MAP, H_CLOSED, 0, VB, SZ_4K, SZ_4K,
 	  -EINVAL },
 };
 
-/* Bad VM ids: the call fails before any op. */
 /* ------------------------------------------------------------------ */
 /* The dump's text                                                     */
 
@@ -1098,16 +978,14 @@ static void expect_text(char *got, const char *want)
  */
 static void test_dump_text(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h1, h2;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h1, h2;
 	unsigned int calls = 0;
 	FILE *null_f;
-	char *d;
 
-	(void)state;
-	h1 = bo_new(f, 2, 1, 0, 0);
-	h2 = bo_new(f, 3, 2, 0, 0);
+	h1 = bo_new(f, 2, 1);
+	h2 = bo_new(f, 3, 2);
 	map_bo(f, vm, h1, SZ_4K, SZ_1G, SZ_4K, F_RO);
 	map_repeat(f, vm, h2, 0, 2 * SZ_4K, 2 * SZ_1G, 5 * SZ_4K);
 	map_sparse(f, vm, 3 * SZ_1G, SZ_2M + SZ_4K);
@@ -1151,19 +1029,21 @@ static void test_dump_text(void **state)
 	assert_int_equal(ftell(null_f), 0);
 	fclose(null_f);
 	assert_int_equal(calls, 1);
-	gpuvm_drv_device_destroy(dev);
-
-	/* NULL sparse ranges say so. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, 0);
-	f = file_new(dev);
-	vm = vm_new(f);
-	map_sparse(f, vm, SZ_1G, SZ_2M);
-	d = dump_of(f, vm);
-	assert_non_null(strstr(d, "\n  [0x40000000, 0x40200000) sparse=null flags=0x2\npage tables:"));
-	free(d);
-	gpuvm_drv_device_destroy(dev);
 }
 
+/* NULL sparse ranges say so. */
+static void test_dump_text_null(void **state)
+{
+	struct drv_env *e = *state;
+	char *d;
+
+	map_sparse(e->f, e->vm, SZ_1G, SZ_2M);
+	d = dump_of(e->f, e->vm);
+	assert_non_null(strstr(d, "\n  [0x40000000, 0x40200000) sparse=null flags=0x2\npage tables:"));
+	free(d);
+}
+
+/* Bad VM ids: every call on the VM fails, -EINVAL, before any op. */
 static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 {
 	struct gpuvm_drv_bind_op op = { .flags = SPARSE, .va = VB,
@@ -1184,43 +1064,52 @@ static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 					      4, &fault), -EINVAL);
 }
 
-static void test_validation(void **state)
+/*
+ * The validation file: VM 1 (the env's) and VM 2 with BO, repeat and
+ * sparse mappings and warm TLBs, for failed ops not to disturb, and the
+ * BOs the handles H_* name. Returns VM 2.
+ */
+static uint32_t vfile_make(struct drv_env *e)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev), *g;
-	struct gpuvm_drv_bind_op op;
-	struct gpuvm_drv_lookup l;
-	enum gpuvm_drv_vm_state vs;
-	struct snap s1, s2;
-	uint32_t vm1 = vm_new(f), vm2 = vm_new(f), h, failed, ids[33], id;
-	unsigned int i;
-	uint64_t x;
-	int ret;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = vm_new(f);
 
-	(void)state;
 	assert_int_equal(vm1, 1);
 	assert_int_equal(vm2, 2);
-	assert_int_equal(bo_new(f, 16, 0x1, 0, 0), H_64K);
-	assert_int_equal(bo_new(f, 16, 0x2, vm1, 0), H_EXCL);
-	assert_int_equal(bo_new(f, 16, 0x3, 0, 0), H_CLOSED);
+	assert_int_equal(bo_new(f, 16, 0x1), H_64K);
+	assert_int_equal(bo_new_excl(f, 16, 0x2, vm1), H_EXCL);
+	assert_int_equal(bo_new(f, 16, 0x3), H_CLOSED);
 	assert_int_equal(gpuvm_drv_bo_close(f, H_CLOSED), 0);
-	/* Some state for the failed ops not to disturb. */
 	map_sparse(f, vm1, 2 * SZ_1G, 4 * SZ_1M);
 	map_bo(f, vm1, H_64K, 0, 3 * SZ_1G, 64 * 1024, 0);
 	map_repeat(f, vm2, H_64K, 0, 2 * SZ_4K, 2 * SZ_1G, 16 * SZ_4K);
 	map_sparse(f, vm2, 3 * SZ_1G, SZ_2M);
-	/* Fill the TLBs too. */
 	rd32(f, vm1, 2 * SZ_1G);
 	rd32(f, vm1, 3 * SZ_1G);
 	rd32(f, vm2, 2 * SZ_1G);
 	check_ok(f, vm1);
 	check_ok(f, vm2);
+	return vm2;
+}
 
-	for (i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+/* Each row of vcases: its errno, op 0 failed, neither VM touched. */
+static void test_bind_rules(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = vfile_make(e), failed;
+	struct gpuvm_drv_bind_op op;
+	struct snap s1, s2;
+	char what[96];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(vcases); i++) {
 		const struct vcase *c = &vcases[i];
 
-		snap_take(dev, f, vm1, &s1);
-		snap_take(dev, f, vm2, &s2);
+		snprintf(what, sizeof(what), "%s, %s", c->rule, c->name);
+		snap_take(e->dev, f, vm1, &s1);
+		snap_take(e->dev, f, vm2, &s2);
 		op = (struct gpuvm_drv_bind_op){
 			.flags = c->flags, .bo_handle = c->handle,
 			.bo_offset = c->off, .va = c->va, .size = c->size,
@@ -1230,68 +1119,94 @@ static void test_validation(void **state)
 		ret = gpuvm_drv_vm_bind(f, c->vm, 0, &op, 1, &failed);
 		if (ret != c->err || failed != 0)
 			fail_msg("%s: bind = %d, failed = %u; want %d, 0",
-				 c->name, ret, failed, c->err);
-		snap_expect_same(dev, f, vm1, &s1, c->name);
-		snap_expect_same(dev, f, vm2, &s2, c->name);
+				 what, ret, failed, c->err);
+		snap_expect_same(e->dev, f, vm1, &s1, what);
+		snap_expect_same(e->dev, f, vm2, &s2, what);
 		snap_free(&s1);
 		snap_free(&s2);
 	}
+}
 
-	/* Bad VM ids. */
-	expect_bad_vm(f, 0);
-	expect_bad_vm(f, 3);
-	expect_bad_vm(f, GPUVM_DRV_MAX_VMS_PER_FILE + 1);
-	expect_bad_vm(f, 0xffffffffu);
+/* A VM id that names no VM of the file: every call refuses it. */
+static void test_bad_vm_ids(void **state)
+{
+	struct drv_env *e = *state;
 
-	/* Unknown bind flags. */
-	snap_take(dev, f, vm1, &s1);
-	op = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
-					 .size = SZ_4K };
+	vfile_make(e);
+	expect_bad_vm(e->f, 0);
+	expect_bad_vm(e->f, 3);
+	expect_bad_vm(e->f, GPUVM_DRV_MAX_VMS_PER_FILE + 1);
+	expect_bad_vm(e->f, 0xffffffffu);
+}
+
+/*
+ * B3: unknown VM_BIND flags and a NULL ops array are -EINVAL; an empty
+ * batch, a SYNC_ONLY op and unmapping nothing (V6) are 0; none of them
+ * changes anything.
+ */
+static void test_bind_call_rules(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_bind_op op = op_sparse(VB, SZ_4K);
+	uint32_t vm1 = e->vm;
+	struct snap s1;
+
+	vfile_make(e);
+	snap_take(e->dev, f, vm1, &s1);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm1, 1u << 1, &op, 1, NULL),
 			 -EINVAL);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm1, 1u << 31, &op, 1, NULL),
 			 -EINVAL);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm1, 0, NULL, 1, NULL), -EINVAL);
-	/* An empty batch, a sync-only op, and unmapping nothing: 0. */
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm1, 0, NULL, 0, NULL), 0);
 	assert_int_equal(bind(f, vm1, T_SYNC, 0, 0, 0, 0, 0), 0);
 	assert_int_equal(bind(f, vm1, T_UNMAP, 0, 0, VB, 64 * SZ_1M, 0), 0);
-	snap_expect_same(dev, f, vm1, &s1, "bad flags, empty, sync, unmap "
+	snap_expect_same(e->dev, f, vm1, &s1, "bad flags, empty, sync, unmap "
 			 "nothing");
 	snap_free(&s1);
+}
 
-	/* The boundary cases that are legal. */
-	map_sparse(f, vm1, USER_VA - SZ_4K, SZ_4K); /* last user page */
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm1, USER_VA - SZ_4K, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
-	map_bo(f, vm1, H_64K, 60 * 1024, VB, SZ_4K, 0); /* last BO page */
+/* The boundary cases that are legal. */
+static void test_bind_legal_edges(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = vfile_make(e);
+	uint64_t x;
+
+	/* B4: the last user page. */
+	map_sparse(f, vm1, USER_VA - SZ_4K, SZ_4K);
+	assert_int_equal(kind_at(f, vm1, USER_VA - SZ_4K), GPUVM_DRV_SPARSE);
+	/* B5: the last BO page; an exclusive BO in its own VM. */
+	map_bo(f, vm1, H_64K, 60 * 1024, VB, SZ_4K, 0);
 	assert_int_equal(rd32(f, vm1, VB), pat(0x1, 15));
-	map_bo(f, vm1, H_EXCL, 0, VB + SZ_4K, 64 * 1024, 0); /* its own VM */
+	map_bo(f, vm1, H_EXCL, 0, VB + SZ_4K, 64 * 1024, 0);
 	assert_int_equal(rd32(f, vm1, VB + 2 * SZ_4K), pat(0x2, 1));
-	/* A repeat region that fits, over a range larger than the BO. */
+	/* V9: a repeat region that fits, over a range larger than the BO. */
 	map_repeat(f, vm1, H_64K, 56 * 1024, 2 * SZ_4K, VB + SZ_1M, SZ_1M);
 	assert_int_equal(rd32(f, vm1, VB + 2 * SZ_1M - SZ_4K), pat(0x1, 15));
 	/* repeat = 0 is a plain map: linear offsets. */
 	map_repeat(f, vm1, H_64K, SZ_4K, 0, VB + 4 * SZ_1M, 8 * SZ_4K);
-	for (x = 0; x < 8; x++) {
-		assert_int_equal(gpuvm_drv_vm_lookup(f, vm1,
-						     VB + 4 * SZ_1M + x * SZ_4K,
-						     &l), 0);
-		assert_int_equal(l.kind, GPUVM_DRV_BO);
-		assert_int_equal(l.bo_handle, H_64K);
-		assert_int_equal(l.bo_offset, (1 + x) * SZ_4K);
-		assert_int_equal(rd32(f, vm1, VB + 4 * SZ_1M + x * SZ_4K),
-				 pat(0x1, 1 + x));
-	}
-	/* Sparse may be read-only or uncached too. */
+	for (x = 0; x < 8; x++)
+		expect_bo(f, vm1, VB + 4 * SZ_1M + x * SZ_4K, H_64K, 0x1,
+			  (1 + x) * SZ_4K);
+	/* B6: sparse may be read-only or uncached too. */
 	assert_int_equal(bind(f, vm1, SPARSE | F_RO | F_UC, 0, 0,
 			      VB + 8 * SZ_1M, SZ_4K, 0), 0);
 	check_ok(f, vm1);
 	check_ok(f, vm2);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm1, &vs), 0);
-	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
+	assert_int_equal(vm_state(f, vm1), GPUVM_DRV_VM_USABLE);
+}
 
-	/* BO creation rules. */
+/* BO creation and close: sizes, the exclusive VM, handles. */
+static void test_bo_create_rules(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t h;
+
+	vfile_make(e);
 	assert_int_equal(gpuvm_drv_bo_create(f, 0, 0, 0, &h), -EINVAL);
 	assert_int_equal(gpuvm_drv_bo_create(f, SZ_4K + 1, 0, 0, &h),
 			 -EINVAL);
@@ -1299,9 +1214,17 @@ static void test_validation(void **state)
 	assert_int_equal(gpuvm_drv_bo_close(f, H_CLOSED), -EINVAL);
 	assert_int_equal(gpuvm_drv_bo_close(f, 0), -EINVAL);
 	assert_int_equal(gpuvm_drv_bo_close(f, 100), -EINVAL);
+}
 
-	/* VM ids and the limit of 32 per file. */
-	g = file_new(dev);
+/* B12: VM ids, and the limit of 32 per file. */
+static void test_vm_limit(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *g = file_new(e->dev);
+	uint32_t ids[GPUVM_DRV_MAX_VMS_PER_FILE], id;
+	unsigned int i;
+
+	vfile_make(e);
 	for (i = 0; i < GPUVM_DRV_MAX_VMS_PER_FILE; i++) {
 		ids[i] = vm_new(g);
 		assert_int_equal(ids[i], i + 1);
@@ -1313,21 +1236,29 @@ static void test_validation(void **state)
 	assert_int_equal(id, 7);
 	assert_int_equal(gpuvm_drv_vm_create(g, 0, &id), -EBUSY);
 	/* The other file is not affected by this one's count. */
-	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
+	assert_int_equal(gpuvm_drv_vm_create(e->f, 0, &id), 0);
 	assert_int_equal(id, 3);
 	gpuvm_drv_file_close(g);
+}
 
-	/* A BO exclusive to a destroyed VM: not mappable in the VM that
-	 * reuses its id. */
-	g = file_new(dev);
+/*
+ * B5: a BO exclusive to a destroyed VM is not mappable in the VM that
+ * reuses its id. user_va = 2^48: no reserved range.
+ */
+static void test_vm_id_reuse(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *g = file_new(e->dev);
+	uint32_t id, h;
+
+	vfile_make(e);
 	id = vm_new(g);
-	h = bo_new(g, 4, 0x4, id, 0);
+	h = bo_new_excl(g, 4, 0x4, id);
 	map_bo(g, id, h, 0, VB, 4 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_vm_destroy(g, id), 0);
 	assert_int_equal(vm_new(g), id);
 	assert_int_equal(bind(g, id, T_MAP, h, 0, VB, SZ_4K, 0), -EINVAL);
 	check_ok(g, id);
-	/* user_va = 2^48: no reserved range. */
 	assert_int_equal(gpuvm_drv_vm_create(g, 1ull << 48, &id), 0);
 	map_sparse(g, id, (1ull << 48) - SZ_2M, SZ_2M);
 	assert_int_equal(bind(g, id, SPARSE, 0, 0, (1ull << 48) - SZ_2M,
@@ -1335,16 +1266,27 @@ static void test_validation(void **state)
 	assert_int_equal(rd32(g, id, (1ull << 48) - 4), 0);
 	check_ok(g, id);
 	gpuvm_drv_file_close(g);
+}
 
-	/* user_va rules, and a smaller user VA's reserved range. */
-	g = file_new(dev);
+/*
+ * user_va rules, and a smaller user VA's reserved range (B4). A file
+ * that never mapped sparse has no dummy, and a failed sparse map does
+ * not make one (B14).
+ */
+static void test_user_va_rules(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *g = file_new(dev);
+	struct snap s1;
+	uint32_t id;
+
+	vfile_make(e);
 	assert_int_equal(gpuvm_drv_vm_create(g, SZ_4K + 1, &id), -EINVAL);
 	assert_int_equal(gpuvm_drv_vm_create(g, (1ull << 48) + SZ_4K, &id),
 			 -EINVAL);
 	assert_int_equal(gpuvm_drv_vm_create(g, SZ_1G, &id), 0);
 	assert_int_equal(id, 1);
-	/* A file that never mapped sparse has no dummy, and a failed
-	 * sparse map does not make one. */
 	snap_take(dev, g, id, &s1);
 	assert_int_equal(bind(g, id, SPARSE, 0, 0, SZ_1G, SZ_4K, 0), -EINVAL);
 	assert_int_equal(bind(g, id, SPARSE, 0, 0, SZ_1G - SZ_4K, 2 * SZ_4K,
@@ -1359,7 +1301,6 @@ static void test_validation(void **state)
 	check_ok(g, id);
 	gpuvm_drv_file_close(g);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 2 * 16 + PAGES_2M);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1370,9 +1311,10 @@ static void test_validation(void **state)
  */
 static void test_async_validation(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1, 0, 0), failed, jobs;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x1), failed, jobs;
 	struct gpuvm_drv_sync sig = { .flags = GPUVM_DRV_SYNC_SIGNAL,
 				      .timeline = 1, .point = 1 };
 	struct gpuvm_drv_bind_op ops[3];
@@ -1380,14 +1322,13 @@ static void test_async_validation(void **state)
 	struct snap s;
 	unsigned int i;
 
-	(void)state;
 	map_sparse(f, vm, 2 * SZ_1G, SZ_2M);
 	snap_take(dev, f, vm, &s);
 	/* A sync point without ASYNC. */
 	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
 					     .size = SZ_4K, .syncs = &sig,
 					     .n_syncs = 1 };
-	assert_int_equal(bind_op(f, vm, &ops[0]), -EINVAL);
+	assert_int_equal(sbind(f, vm, ops[0]), -EINVAL);
 	/* Every invalid case of the table, as the 2nd op of an async
 	 * batch: the same errno, at index 1, nothing queued. */
 	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = VB,
@@ -1410,8 +1351,7 @@ static void test_async_validation(void **state)
 		assert_int_equal(jobs, 0);
 		/* The valid ops' tables were reserved, then returned: only
 		 * the high-water mark remembers them. */
-		s.st.pt_reserved_peak = vstats(f, vm).pt_reserved_peak;
-		snap_expect_same(dev, f, vm, &s, c->name);
+		snap_expect_same_but_peak(dev, f, vm, &s, c->name);
 	}
 	snap_free(&s);
 	/* Valid: queued, applied only when run. */
@@ -1431,151 +1371,154 @@ static void test_async_validation(void **state)
 	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
 	assert_int_equal(vstats(f, vm).mappings, 4);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* 6. Batches                                                          */
 
-static void test_batches(void **state)
-{
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), ref = vm_new(f), failed;
-	uint32_t h = bo_new(f, 16, 0x1, 0, 0);
-	struct gpuvm_drv_bind_op ops[4];
-	struct gpuvm_drv_vm_stats a, b;
-	struct gpuvm_drv_lookup l;
-	struct snap s;
-	char *da, *db;
+/*
+ * B8: a synchronous batch runs op by op; at the first failure it stops,
+ * reports the op's index, and the ops before it stay applied. The phases
+ * below run in one VM, each on what the one before left.
+ */
 
-	(void)state;
-	/* op 0 maps sparse, op 1 overruns the BO, op 2 would unmap op 0. */
-	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE,
-					     .va = 2 * SZ_1G,
-					     .size = 4 * SZ_1M };
-	ops[1] = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					     .va = 2 * SZ_1G + SZ_1M,
-					     .size = 32 * SZ_4K };
-	ops[2] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
-					     .va = 2 * SZ_1G,
-					     .size = 4 * SZ_1M };
-	failed = 0xdead;
+/* An op given by its fields, for the ops the builders do not make. */
+#define OPF(fl, va_, sz) \
+	((struct gpuvm_drv_bind_op){ .flags = (fl), .va = (va_), .size = (sz) })
+
+/* Op 0 maps sparse, op 1 overruns the BO, op 2 would unmap op 0. */
+static void batch_fails_at_op1(struct drv_env *e, uint32_t ref, uint32_t h)
+{
+	struct gpuvm_drv_file *f = e->f;
+	const struct gpuvm_drv_bind_op ops[3] = {
+		op_sparse(2 * SZ_1G, 4 * SZ_1M),
+		op_map(h, 0, 2 * SZ_1G + SZ_1M, 32 * SZ_4K),
+		op_unmap(2 * SZ_1G, 4 * SZ_1M),
+	};
+	struct gpuvm_drv_vm_stats a, b;
+	uint32_t vm = e->vm, failed = 0xdead;
+
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, ops, 3, &failed), -EINVAL);
 	assert_int_equal(failed, 1);
 	check_ok(f, vm);
 	/* Op 0 applied, op 1 left nothing, op 2 did not run. */
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 2 * SZ_1G + SZ_1M, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 2 * SZ_1G + 4 * SZ_1M -
-					     SZ_4K, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
+	assert_int_equal(kind_at(f, vm, 2 * SZ_1G + SZ_1M), GPUVM_DRV_SPARSE);
+	assert_int_equal(kind_at(f, vm, 2 * SZ_1G + 4 * SZ_1M - SZ_4K),
+			 GPUVM_DRV_SPARSE);
 	rd32(f, vm, 2 * SZ_1G + SZ_1M);
 	/* Exactly what op 0 alone gives in another VM. */
-	assert_int_equal(bind_op(f, ref, &ops[0]), 0);
+	assert_int_equal(sbind(f, ref, ops[0]), 0);
 	rd32(f, ref, 2 * SZ_1G + SZ_1M);
 	a = vstats(f, vm);
 	b = vstats(f, ref);
 	assert_int_equal(a.mappings, 1);
-	assert_int_equal(a.mappings, b.mappings);
-	assert_int_equal(a.pt_pages, b.pt_pages);
-	assert_int_equal(a.leaf_4k, b.leaf_4k);
-	assert_int_equal(a.leaf_2m, b.leaf_2m);
 	assert_int_equal(a.leaf_2m, 2);
+	expect_same_shape(&a, &b);
 	assert_int_equal(a.pte_writes, b.pte_writes);
 	assert_int_equal(a.tlb_invalidations, b.tlb_invalidations);
-	da = dump_of(f, vm);
-	db = dump_of(f, ref);
-	/* Same text but for the "VM n:" header line. */
-	assert_string_equal(strchr(da, '\n'), strchr(db, '\n'));
-	free(da);
-	free(db);
+	expect_dumps_match(f, vm, f, ref);
+}
 
-	/* The first op failing: nothing applied, failed = 0. */
-	snap_take(dev, f, vm, &s);
-	ops[3] = ops[1];
-	ops[0] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP | F_RO,
-					     .va = 2 * SZ_1G, .size = SZ_4K };
-	ops[1] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
-					     .va = 2 * SZ_1G, .size = SZ_4K };
-	failed = 0xdead;
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, ops, 2, &failed), -EINVAL);
+/* The first op failing: nothing applied, failed = 0. */
+static void batch_fails_at_op0(struct drv_env *e)
+{
+	const struct gpuvm_drv_bind_op ops[2] = {
+		OPF(T_UNMAP | F_RO, 2 * SZ_1G, SZ_4K),
+		op_unmap(2 * SZ_1G, SZ_4K),
+	};
+	uint32_t failed = 0xdead;
+	struct snap s;
+
+	snap_take(e->dev, e->f, e->vm, &s);
+	assert_int_equal(gpuvm_drv_vm_bind(e->f, e->vm, 0, ops, 2, &failed),
+			 -EINVAL);
 	assert_int_equal(failed, 0);
-	snap_expect_same(dev, f, vm, &s, "batch failing at op 0");
+	snap_expect_same(e->dev, e->f, e->vm, &s, "batch failing at op 0");
 	snap_free(&s);
+}
 
-	/* The last of four failing: three applied, in order. */
-	ops[0] = (struct gpuvm_drv_bind_op){ .flags = T_SYNC };
-	ops[1] = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					     .bo_offset = SZ_4K,
-					     .va = 2 * SZ_1G + SZ_1M,
-					     .size = 2 * SZ_4K };
-	ops[2] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
-					     .va = 2 * SZ_1G + SZ_1M + SZ_4K,
-					     .size = SZ_4K };
+/* The last of four failing: three applied, in order. */
+static void batch_fails_at_op3(struct drv_env *e, uint32_t h)
+{
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_bind_op ops[4] = {
+		op_sync(),
+		op_map(h, SZ_4K, 2 * SZ_1G + SZ_1M, 2 * SZ_4K),
+		op_unmap(2 * SZ_1G + SZ_1M + SZ_4K, SZ_4K),
+		op_map(h, 0, 2 * SZ_1G + SZ_1M, 32 * SZ_4K),
+	};
+	uint32_t vm = e->vm, failed = 0xdead;
+
 	ops[3].flags |= 1u << 4;
-	failed = 0xdead;
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, ops, 4, &failed), -EINVAL);
 	assert_int_equal(failed, 3);
 	check_ok(f, vm);
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G + SZ_1M), pat(0x1, 1));
-	expect_fault(f, vm, GPUVM_MMU_READ, 2 * SZ_1G + SZ_1M + SZ_4K, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, 2 * SZ_1G + SZ_1M + SZ_4K);
+	expect_gone(f, vm, 2 * SZ_1G + SZ_1M + SZ_4K);
 	assert_int_equal(vstats(f, vm).mappings, 3);
+}
 
-	/*
-	 * Op 1 failing for memory: op 0 (an unmap of pages in an existing
-	 * page table, which needs no allocation) stays, op 1 (a map in a
-	 * fresh 1 GiB region, which needs tables) fails with -ENOMEM on the
-	 * first allocation, op 2 does not run.
-	 */
-	ops[0] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
-					     .va = 2 * SZ_1G + SZ_1M,
-					     .size = SZ_4K };
-	ops[1] = (struct gpuvm_drv_bind_op){ .flags = SPARSE,
-					     .va = 16 * SZ_1G,
-					     .size = SZ_2M };
-	ops[2] = (struct gpuvm_drv_bind_op){ .flags = SPARSE,
-					     .va = 2 * SZ_1G + SZ_1M,
-					     .size = SZ_4K };
-	a = vstats(f, vm);
-	gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(dev), 1);
-	failed = 0xdead;
+/*
+ * Op 1 failing for memory: op 0 (an unmap of pages in an existing page
+ * table, which needs no allocation) stays, op 1 (a map in a fresh 1 GiB
+ * region, which needs tables) fails with -ENOMEM on the first
+ * allocation, op 2 does not run.
+ */
+static void batch_enomem_at_op1(struct drv_env *e)
+{
+	struct gpuvm_mem *mem = gpuvm_drv_device_mem(e->dev);
+	struct gpuvm_drv_file *f = e->f;
+	const struct gpuvm_drv_bind_op ops[3] = {
+		op_unmap(2 * SZ_1G + SZ_1M, SZ_4K),
+		op_sparse(16 * SZ_1G, SZ_2M),
+		op_sparse(2 * SZ_1G + SZ_1M, SZ_4K),
+	};
+	uint32_t vm = e->vm, failed = 0xdead;
+	struct gpuvm_drv_vm_stats a = vstats(f, vm), b;
+
+	gpuvm_mem_fail_nth_alloc(mem, 1);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, ops, 3, &failed), -ENOMEM);
-	gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(dev), 0);
+	gpuvm_mem_fail_nth_alloc(mem, 0);
 	assert_int_equal(failed, 1);
 	check_ok(f, vm);
 	b = vstats(f, vm);
 	assert_int_equal(b.mappings, a.mappings - 1);
 	assert_int_equal(b.pt_pages, a.pt_pages);
 	assert_int_equal(b.leaf_4k, a.leaf_4k - 1);
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 16 * SZ_1G, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_NONE);
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 2 * SZ_1G + SZ_1M, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_NONE);
-	expect_fault(f, vm, GPUVM_MMU_READ, 2 * SZ_1G + SZ_1M, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, 2 * SZ_1G + SZ_1M);
+	assert_int_equal(kind_at(f, vm, 16 * SZ_1G), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, vm, 2 * SZ_1G + SZ_1M), GPUVM_DRV_NONE);
+	expect_gone(f, vm, 2 * SZ_1G + SZ_1M);
+}
 
-	/* Later ops see earlier ones: map sparse, punch it, unmap a piece. */
-	ops[0] = (struct gpuvm_drv_bind_op){ .flags = SPARSE,
-					     .va = 32 * SZ_1G,
-					     .size = 4 * SZ_1M };
-	ops[1] = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					     .bo_offset = 3 * SZ_4K,
-					     .va = 32 * SZ_1G + SZ_2M - SZ_4K,
-					     .size = 2 * SZ_4K };
-	ops[2] = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
-					     .va = 32 * SZ_1G + SZ_2M,
-					     .size = SZ_2M };
+/* Later ops see earlier ones: map sparse, punch it, unmap a piece. */
+static void batch_sees_earlier_ops(struct drv_env *e, uint32_t h)
+{
+	struct gpuvm_drv_file *f = e->f;
+	const struct gpuvm_drv_bind_op ops[3] = {
+		op_sparse(32 * SZ_1G, 4 * SZ_1M),
+		op_map(h, 3 * SZ_4K, 32 * SZ_1G + SZ_2M - SZ_4K, 2 * SZ_4K),
+		op_unmap(32 * SZ_1G + SZ_2M, SZ_2M),
+	};
+	uint32_t vm = e->vm, failed = 0xdead;
+
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, ops, 3, &failed), 0);
 	check_ok(f, vm);
 	assert_int_equal(rd32(f, vm, 32 * SZ_1G + SZ_2M - SZ_4K), pat(0x1, 3));
-	expect_fault(f, vm, GPUVM_MMU_READ, 32 * SZ_1G + SZ_2M, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, 32 * SZ_1G + SZ_2M);
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 32 * SZ_1G + SZ_2M - 2 *
-					     SZ_4K, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_SPARSE);
-	gpuvm_drv_device_destroy(dev);
+	expect_gone(f, vm, 32 * SZ_1G + SZ_2M);
+	assert_int_equal(kind_at(f, vm, 32 * SZ_1G + SZ_2M - 2 * SZ_4K),
+			 GPUVM_DRV_SPARSE);
+}
+
+static void test_batches(void **state)
+{
+	struct drv_env *e = *state;
+	uint32_t ref = vm_new(e->f), h = bo_new(e->f, 16, 0x1);
+
+	batch_fails_at_op1(e, ref, h);
+	batch_fails_at_op0(e);
+	batch_fails_at_op3(e, h);
+	batch_enomem_at_op1(e);
+	batch_sees_earlier_ops(e, h);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1612,7 +1555,7 @@ static void aset_bo_split_sparse(struct aenv *e, struct gpuvm_drv_bind_op *op)
 	uint32_t h;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 8 * SZ_1M);
-	h = bo_new(e->file, 16, 0x1, 0, 0);
+	h = bo_new(e->file, 16, 0x1);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_4K,
 					  .va = 2 * SZ_1G + 3 * SZ_1M,
@@ -1630,7 +1573,7 @@ static void aset_unmap_split_sparse(struct aenv *e,
 
 static void aset_unmap_split_bo(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x2, 0, 0);
+	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x2);
 
 	map_bo(e->file, e->vm, h, 0, 2 * SZ_1G, 4 * SZ_1M, 0);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
@@ -1644,7 +1587,7 @@ static void aset_repeat_over_sparse(struct aenv *e,
 	uint32_t h;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 4 * SZ_1M);
-	h = bo_new(e->file, 5, 0x3, 0, 0);
+	h = bo_new(e->file, 5, 0x3);
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_4K,
 					  .repeat = 3 * SZ_4K,
@@ -1654,7 +1597,7 @@ static void aset_repeat_over_sparse(struct aenv *e,
 
 static void aset_repeat_fresh(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 2 * PAGES_2M, 0x4, 0, 3);
+	uint32_t h = bo_new_chunks(e->file, 2 * PAGES_2M, 0x4, 3);
 
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					  .bo_offset = SZ_2M,
@@ -1668,11 +1611,11 @@ static void aset_replace_many(struct aenv *e, struct gpuvm_drv_bind_op *op)
 	uint32_t h1, h2;
 
 	map_sparse(e->file, e->vm, 2 * SZ_1G, 4 * SZ_1M);
-	h1 = bo_new(e->file, 16, 0x5, 0, 0);
+	h1 = bo_new(e->file, 16, 0x5);
 	map_bo(e->file, e->vm, h1, 0, 2 * SZ_1G + 4 * SZ_1M, 16 * SZ_4K, 0);
 	map_sparse(e->file, e->vm, 2 * SZ_1G + 4 * SZ_1M + 16 * SZ_4K,
 		   SZ_2M);
-	h2 = bo_new(e->file, 4 * PAGES_2M, 0x6, 0, 0);
+	h2 = bo_new(e->file, 4 * PAGES_2M, 0x6);
 	/* REMAP the first sparse range, UNMAP the BO, REMAP the second. */
 	*op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h2,
 					  .va = 2 * SZ_1G + SZ_1M,
@@ -1681,7 +1624,7 @@ static void aset_replace_many(struct aenv *e, struct gpuvm_drv_bind_op *op)
 
 static void aset_map_evicted_bo(struct aenv *e, struct gpuvm_drv_bind_op *op)
 {
-	uint32_t h = bo_new(e->file, 16, 0x7, 0, 0);
+	uint32_t h = bo_new(e->file, 16, 0x7);
 
 	map_bo(e->file, e->vm, h, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(e->file, h), 0);
@@ -1712,7 +1655,7 @@ static void aset_null_sparse(struct aenv *e, struct gpuvm_drv_bind_op *op)
 static void aenv_make(struct aenv *e, enum gpuvm_drv_sparse sparse,
 		      aset_fn setup, struct gpuvm_drv_bind_op *op)
 {
-	e->dev = dev_new(sparse, 0);
+	e->dev = dev_new_sparse(sparse, 0);
 	e->file = file_new(e->dev);
 	e->vm = vm_new(e->file);
 	setup(e, op);
@@ -1743,57 +1686,80 @@ static void probe_take(struct aenv *e, const struct gpuvm_drv_bind_op *op,
 }
 
 /*
- * Fails the op with the VA manager's host allocations (the mem hook
- * reaches only simulated memory and the mem module's own allocations).
+ * The two hooks that fail allocations: simulated memory and the mem
+ * module's own allocations, and the VM's VA-manager host allocations
+ * (the mem hook does not reach those).
  */
-static void atomic_case_va(const char *name, enum gpuvm_drv_sparse sparse,
-			   aset_fn setup)
+enum hook { HOOK_MEM, HOOK_VA };
+
+static void arm(struct aenv *e, enum hook hook, uint64_t n)
 {
-	struct gpuvm_drv_bind_op op;
-	struct aenv e;
+	if (hook == HOOK_MEM)
+		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(e->dev), n);
+	else
+		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e->file, e->vm,
+							     n), 0);
+}
+
+/*
+ * Binds op with the nth allocation of hook failing, n = 1, 2, ..., until
+ * it succeeds: every failure must be -ENOMEM and leave no trace, the GPU
+ * seeing what it saw (no stale TLB entry either). other: a device to
+ * destroy before failing, that ASan shows only the failure. Returns the
+ * failures injected: the op needed memory, so at least one.
+ */
+static uint64_t inject_until_success(const char *name, enum hook hook,
+				     struct aenv *e,
+				     const struct gpuvm_drv_bind_op *op,
+				     struct gpuvm_drv_device *other)
+{
+	const char *hn = hook == HOOK_VA ? "VA " : "";
 	struct probe p0, p1;
 	struct snap s;
 	char what[96];
 	uint64_t n;
 	int ret;
 
-	aenv_make(&e, sparse, setup, &op);
-	probe_take(&e, &op, &p0);
-	snap_take(e.dev, e.file, e.vm, &s);
+	probe_take(e, op, &p0);
+	snap_take(e->dev, e->file, e->vm, &s);
 	for (n = 1;; n++) {
 		if (n > 10000)
-			fail_msg("%s: still failing after %" PRIu64
-				 " VA injections", name, n);
-		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, n),
-				 0);
-		ret = bind_op(e.file, e.vm, &op);
-		assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(e.file, e.vm, 0),
-				 0);
+			fail_msg("%s: still failing after %" PRIu64 " %s"
+				 "injections", name, n, hn);
+		arm(e, hook, n);
+		ret = sbind(e->file, e->vm, *op);
+		arm(e, hook, 0);
 		if (!ret)
 			break;
 		if (ret != -ENOMEM)
-			fail_msg("%s: VA allocation %" PRIu64 " failing: "
-				 "bind = %d", name, n, ret);
-		snprintf(what, sizeof(what), "%s, VA allocation %" PRIu64
-			 " failing", name, n);
-		if (!snap_same(e.dev, e.file, e.vm, &s, what)) {
+			fail_msg("%s: %sallocation %" PRIu64 " failing: bind = "
+				 "%d", name, hn, n, ret);
+		snprintf(what, sizeof(what), "%s, %sallocation %" PRIu64
+			 " failing", name, hn, n);
+		if (!snap_same(e->dev, e->file, e->vm, &s, what)) {
 			snap_free(&s);
-			gpuvm_drv_device_destroy(e.dev);
+			gpuvm_drv_device_destroy(e->dev);
+			if (other)
+				gpuvm_drv_device_destroy(other);
 			fail_msg("%s left a trace", what);
 		}
-		check_ok(e.file, e.vm);
-		probe_take(&e, &op, &p1);
+		check_ok(e->file, e->vm);
+		probe_take(e, op, &p1);
 		assert_memory_equal(&p0, &p1, sizeof(p0));
 	}
 	snap_free(&s);
 	if (n < 2)
-		fail_msg("%s: no VA allocation failed", name);
-	print_message("  %s: %" PRIu64 " VA allocation failures injected\n",
-		      name, n - 1);
-	check_ok(e.file, e.vm);
-	gpuvm_drv_device_destroy(e.dev);
+		fail_msg("%s: no %sallocation failed", name, hn);
+	print_message("  %s: %" PRIu64 " %sallocation failures injected\n",
+		      name, n - 1, hn);
+	check_ok(e->file, e->vm);
+	return n - 1;
 }
 
+/*
+ * V7, M3: an op failing for memory at any allocation leaves no trace,
+ * and once it succeeds, the result is what it is without injection.
+ */
 static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 			aset_fn setup)
 {
@@ -1801,50 +1767,11 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 	struct gpuvm_drv_vm_stats st, rst;
 	struct aenv e, ref;
 	struct probe p0, p1;
-	struct snap s;
-	char what[96];
-	uint64_t n;
-	int ret;
 
 	aenv_make(&e, sparse, setup, &op);
 	aenv_make(&ref, sparse, setup, &rop);
-	assert_int_equal(bind_op(ref.file, ref.vm, &rop), 0);
-
-	probe_take(&e, &op, &p0);
-	snap_take(e.dev, e.file, e.vm, &s);
-	for (n = 1;; n++) {
-		if (n > 10000)
-			fail_msg("%s: still failing after %" PRIu64
-				 " injections", name, n);
-		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(e.dev), n);
-		ret = bind_op(e.file, e.vm, &op);
-		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(e.dev), 0);
-		if (!ret)
-			break;
-		if (ret != -ENOMEM)
-			fail_msg("%s: allocation %" PRIu64 " failing: bind = %d",
-				 name, n, ret);
-		snprintf(what, sizeof(what), "%s, allocation %" PRIu64
-			 " failing", name, n);
-		if (!snap_same(e.dev, e.file, e.vm, &s, what)) {
-			/* Clean up first: ASan should show only this. */
-			snap_free(&s);
-			gpuvm_drv_device_destroy(e.dev);
-			gpuvm_drv_device_destroy(ref.dev);
-			fail_msg("%s left a trace", what);
-		}
-		check_ok(e.file, e.vm);
-		/* The GPU sees what it saw: no stale TLB entry either. */
-		probe_take(&e, &op, &p1);
-		assert_memory_equal(&p0, &p1, sizeof(p0));
-	}
-	snap_free(&s);
-	/* It needed memory, so at least one injection failed it. */
-	if (n < 2)
-		fail_msg("%s: no allocation failed", name);
-	print_message("  %s: %" PRIu64 " allocation failures injected\n",
-		      name, n - 1);
-	check_ok(e.file, e.vm);
+	assert_int_equal(sbind(ref.file, ref.vm, rop), 0);
+	inject_until_success(name, HOOK_MEM, &e, &op, ref.dev);
 	/* The same result as without injected failures. */
 	st = vstats(e.file, e.vm);
 	rst = vstats(ref.file, ref.vm);
@@ -1859,23 +1786,40 @@ static void atomic_case(const char *name, enum gpuvm_drv_sparse sparse,
 	assert_memory_equal(&p0, &p1, sizeof(p0));
 	gpuvm_drv_device_destroy(e.dev);
 	gpuvm_drv_device_destroy(ref.dev);
-	atomic_case_va(name, sparse, setup);
+	/* The VA manager's allocations, on a fresh environment. */
+	aenv_make(&e, sparse, setup, &op);
+	inject_until_success(name, HOOK_VA, &e, &op, NULL);
+	gpuvm_drv_device_destroy(e.dev);
 }
 
-/* VM and BO creation: -ENOMEM takes nothing. */
-static void atomic_create(void)
+static int create_vm(struct gpuvm_drv_file *f, uint32_t *id)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	return gpuvm_drv_vm_create(f, 0, id);
+}
+
+static int create_bo(struct gpuvm_drv_file *f, uint32_t *h)
+{
+	return gpuvm_drv_bo_create(f, 3 * SZ_2M + 5 * SZ_4K, 0, 0, h);
+}
+
+/*
+ * create() under gpuvm_mem_fail_nth_alloc(n), n = 1, 2, ... until it
+ * succeeds: each failure -ENOMEM, taking no frame. At least one fails.
+ */
+static uint32_t create_failing(struct gpuvm_drv_device *dev,
+			       struct gpuvm_drv_file *f,
+			       int (*create)(struct gpuvm_drv_file *f,
+					     uint32_t *out))
+{
 	struct gpuvm_mem *mem = gpuvm_drv_device_mem(dev);
-	struct gpuvm_drv_file *f = file_new(dev);
 	uint64_t used = frames_used(dev), n;
-	uint32_t id = 0, h = 0;
+	uint32_t out = 0;
 	int ret;
 
 	for (n = 1;; n++) {
 		assert_true(n < 100);
 		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = gpuvm_drv_vm_create(f, 0, &id);
+		ret = create(f, &out);
 		gpuvm_mem_fail_nth_alloc(mem, 0);
 		if (!ret)
 			break;
@@ -1883,19 +1827,21 @@ static void atomic_create(void)
 		assert_int_equal(frames_used(dev), used);
 	}
 	assert_true(n > 1);
+	return out;
+}
+
+/* VM and BO creation: -ENOMEM takes nothing. */
+static void atomic_create(void)
+{
+	struct gpuvm_drv_device *dev = dev_new();
+	struct gpuvm_drv_file *f = file_new(dev);
+	uint64_t used;
+	uint32_t id;
+
+	id = create_failing(dev, f, create_vm);
 	assert_int_equal(id, 1);
 	used = frames_used(dev);
-	for (n = 1;; n++) {
-		assert_true(n < 100);
-		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = gpuvm_drv_bo_create(f, 3 * SZ_2M + 5 * SZ_4K, 0, 0, &h);
-		gpuvm_mem_fail_nth_alloc(mem, 0);
-		if (!ret)
-			break;
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(frames_used(dev), used);
-	}
-	assert_true(n > 1);
+	create_failing(dev, f, create_bo);
 	assert_int_equal(frames_used(dev), used + 3 * PAGES_2M + 5);
 	check_ok(f, id);
 	gpuvm_drv_device_destroy(dev);
@@ -1946,15 +1892,15 @@ static void test_atomic_enomem_evicted_bo(void **state)
  */
 static void test_bind_evicted_over_budget(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f);
-	uint32_t a = bo_new(f, 16, 0xa, 0, 0), b = bo_new(f, 16, 0xb, 0, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t v1 = e->vm, v2 = vm_new(f);
+	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
 	struct gpuvm_mem_stats before;
 	bool res_a, res_b;
 	int ret;
 
-	(void)state;
 	map_bo(f, v1, a, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	map_bo(f, v2, b, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
@@ -1972,13 +1918,11 @@ static void test_bind_evicted_over_budget(void **state)
 	    frames_used(dev) != before.frames_used) {
 		uint64_t used = frames_used(dev);
 
-		gpuvm_drv_device_destroy(dev);
 		fail_msg("failed bind left a trace: A resident %d (was 0), B "
 			 "resident %d (was 1), frames_used %" PRIu64 " (was %"
 			 PRIu64 ")", res_a, res_b, used, before.frames_used);
 	}
 	assert_int_equal(rd32(f, v2, 2 * SZ_1G + 3 * SZ_4K), pat(0xb, 3));
-	gpuvm_drv_device_destroy(dev);
 }
 
 static void test_atomic_enomem_evicted_dummy(void **state)
@@ -1993,19 +1937,19 @@ static void test_atomic_enomem_evicted_dummy(void **state)
 
 static void test_bo_lifetime(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), vm2 = vm_new(f), h, h2, v;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, vm2 = vm_new(f), h, h2, v;
 	struct gpuvm_drv_lookup l;
 	uint64_t used, bo0, x;
 
-	(void)state;
 	/* Sparse pages next to the BO maps keep their tables alive, so
 	 * frame counts below move by BO frames only. */
 	map_sparse(f, vm, 2 * SZ_1G + SZ_1M, SZ_4K);
 	map_sparse(f, vm, 3 * SZ_1G + SZ_1M, SZ_4K);
 	bo0 = frames_of(dev, GPUVM_MEM_BO);
-	h = bo_new(f, 16, 0xc1, 0, 0);
+	h = bo_new(f, 16, 0xc1);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), bo0 + 16);
 	map_bo(f, vm, h, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	map_bo(f, vm, h, 0, 3 * SZ_1G, 16 * SZ_4K, 0);
@@ -2056,8 +2000,8 @@ static void test_bo_lifetime(void **state)
 
 	/* vm_destroy drops the references of its mappings, repeat ones
 	 * too, and frees the VM's tables. */
-	h = bo_new(f, 8, 0xc2, 0, 0);
-	h2 = bo_new(f, 4, 0xc3, 0, 2);
+	h = bo_new(f, 8, 0xc2);
+	h2 = bo_new_chunks(f, 4, 0xc3, 2);
 	map_bo(f, vm, h, 0, 5 * SZ_1G, 8 * SZ_4K, 0);
 	map_bo(f, vm2, h, SZ_4K, 5 * SZ_1G, 4 * SZ_4K, F_RO);
 	map_repeat(f, vm2, h2, SZ_4K, 2 * SZ_4K, 6 * SZ_1G, 64 * SZ_4K);
@@ -2084,15 +2028,14 @@ static void test_bo_lifetime(void **state)
 	assert_int_equal(frames_used(dev), 0);
 	assert_int_equal(gpuvm_mem_validate(gpuvm_drv_device_mem(dev), stderr),
 			 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 static void test_file_close(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
+	struct gpuvm_drv_device *dev = dev_new();
 	struct gpuvm_drv_file *keep = file_new(dev), *f, *g;
 	struct gpuvm_mem_stats before;
-	uint32_t kvm = vm_new(keep), kh = bo_new(keep, 4, 0x77, 0, 0);
+	uint32_t kvm = vm_new(keep), kh = bo_new(keep, 4, 0x77);
 	uint32_t vms[3], h[4], fvm, gvm;
 	uint64_t pa_f, pa_g;
 	unsigned int i;
@@ -2107,10 +2050,10 @@ static void test_file_close(void **state)
 	f = file_new(dev);
 	for (i = 0; i < 3; i++)
 		vms[i] = vm_new(f);
-	h[0] = bo_new(f, PAGES_2M + 3, 0x10, 0, 0);
-	h[1] = bo_new(f, 40, 0x11, vms[1], 0);
-	h[2] = bo_new(f, 9, 0x12, 0, 4);
-	h[3] = bo_new(f, 2, 0x13, 0, 0);  /* never mapped */
+	h[0] = bo_new(f, PAGES_2M + 3, 0x10);
+	h[1] = bo_new_excl(f, 40, 0x11, vms[1]);
+	h[2] = bo_new_chunks(f, 9, 0x12, 4);
+	h[3] = bo_new(f, 2, 0x13);  /* never mapped */
 	for (i = 0; i < 3; i++) {
 		map_sparse(f, vms[i], 4 * SZ_1G + i * SZ_4K, 9 * SZ_1M);
 		map_bo(f, vms[i], h[0], SZ_4K, 4 * SZ_1G + SZ_2M, SZ_2M, 0);
@@ -2174,14 +2117,12 @@ static void test_file_close(void **state)
 
 static void test_faults(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	struct gpuvm_drv_device_cfg cfg = { .va_bits = 39 };
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
 	struct gpuvm_mmu_fault fault;
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x9, 0, 0), v;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x9), v;
 	uint64_t w;
 
-	(void)state;
 	/* Read-only. */
 	map_bo(f, vm, h, 0, 2 * SZ_1G, 4 * SZ_4K, F_RO);
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G + 8), pat(0x9, 0));
@@ -2251,12 +2192,15 @@ static void test_faults(void **state)
 	expect_fault(f, vm, GPUVM_MMU_EXEC, 1ull << 52, 4,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1ull << 52);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* A 39-bit device: user VA is [0, 2^38). */
-	dev = dev_new_cfg(&cfg);
-	f = file_new(dev);
-	vm = vm_new(f);
+/* A 39-bit device: user VA is [0, 2^38). */
+static void test_faults_39bit(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+
 	map_sparse(f, vm, (1ull << 38) - SZ_2M, SZ_2M);
 	assert_int_equal(bind(f, vm, SPARSE, 0, 0, 1ull << 38, SZ_4K, 0),
 			 -EINVAL);
@@ -2270,21 +2214,19 @@ static void test_faults(void **state)
 	expect_fault(f, vm, GPUVM_MMU_READ, 1ull << 47, 4,
 		     GPUVM_MMU_FAULT_ADDRESS_SIZE, 1ull << 47);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* 10. TLB coherence                                                   */
 
 /* A 1 GiB BO block, cached, then split by a one-page hole. */
-static void test_tlb_1g_bo(void)
+static void test_tlb_1g_bo(void **state)
 {
 	static const uint64_t pages[] = { 0, 1, 511, 512, 300 * PAGES_2M + 8,
 					  300 * PAGES_2M + 10, 262143 };
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY,
-		GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h, v;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h, v;
 	const uint64_t hole = 300 * PAGES_2M + 9;
 	unsigned int i;
 
@@ -2313,20 +2255,18 @@ static void test_tlb_1g_bo(void)
 	expect_leaves(f, vm, PAGES_2M, PAGES_2M - 1, 0);
 	assert_int_equal(vstats(f, vm).mappings, 3);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 static void test_tlb_coherence(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY, 0);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), v0 = vm_new(f), vm2;
-	uint32_t ha = bo_new(f, 2 * PAGES_2M, 0xa, 0, 0);
-	uint32_t hb = bo_new(f, 16, 0xb, 0, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, v0 = vm_new(f), vm2;
+	uint32_t ha = bo_new(f, 2 * PAGES_2M, 0xa);
+	uint32_t hb = bo_new(f, 16, 0xb);
 	const uint64_t base = 2 * SZ_1G;
 	uint64_t inv;
 
-	(void)state;
 	map_sparse(f, v0, 64 * SZ_1G, SZ_2M);
 	dummy_sign(f, v0, 64 * SZ_1G);
 	map_sparse(f, vm, base, 4 * SZ_1M);
@@ -2394,14 +2334,15 @@ static void test_tlb_coherence(void **state)
 	expect_fault(f, vm2, GPUVM_MMU_READ, base, 4,
 		     GPUVM_MMU_FAULT_TRANSLATION, base);
 	check_ok(f, vm2);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* NULL 1 GiB leaves, cached, then split down to one BO page. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		      GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G);
-	f = file_new(dev);
-	vm = vm_new(f);
-	hb = bo_new(f, 16, 0xb, 0, 0);
+/* NULL 1 GiB leaves, cached, then split down to one BO page. */
+static void test_tlb_null_1g(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, hb = bo_new(f, 16, 0xb);
+
 	map_sparse(f, vm, 4 * SZ_1G, 2 * SZ_1G);
 	expect_leaves(f, vm, 0, 0, 2);
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + 300 * SZ_2M + 0x40), 0);
@@ -2426,9 +2367,6 @@ static void test_tlb_coherence(void **state)
 		     4 * SZ_1G + 300 * SZ_2M + 9 * SZ_4K);
 	expect_leaves(f, vm, PAGES_2M - 1, PAGES_2M - 1, 1);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
-
-	test_tlb_1g_bo();
 }
 
 /* ------------------------------------------------------------------ */
@@ -2455,11 +2393,7 @@ struct rstate {
 
 static uint64_t rnd(struct rstate *r)
 {
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&r->rng);
 }
 
 static uint64_t rnd_below(struct rstate *r, uint64_t n)
@@ -2611,7 +2545,7 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 		{ 1, 0 }, { 5, 0 }, { 64, 0 }, { PAGES_2M + 1, 0 },
 		{ 4 * PAGES_2M, 0 }, { 4 * PAGES_2M, 13 }, { 2 * PAGES_2M, 3 },
 	};
-	struct gpuvm_drv_device *dev = dev_new(sparse, pgsizes);
+	struct gpuvm_drv_device *dev = dev_new_sparse(sparse, pgsizes);
 	struct rstate r = { .seed = seed, .rng = seed };
 	struct gpuvm_drv_vm_stats st;
 	struct vctx c;
@@ -2627,8 +2561,8 @@ static void random_run(uint64_t seed, enum gpuvm_drv_sparse sparse,
 	for (b = 0; b < R_NBO; b++) {
 		r.bo[b].tag = 0x100 + b;
 		r.bo[b].pages = bos[b].pages;
-		r.bo[b].handle = bo_new(r.file, bos[b].pages, r.bo[b].tag, 0,
-					bos[b].chunks);
+		r.bo[b].handle = bo_new_chunks(r.file, bos[b].pages,
+					       r.bo[b].tag, bos[b].chunks);
 	}
 	snprintf(r.last, sizeof(r.last), "nothing");
 	c = (struct vctx){ .file = r.file, .vm = r.vm, .what = "random sweep" };
@@ -2655,30 +2589,46 @@ static void test_random(void **state)
 	random_run(0x5eed0001, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
 	random_run(0x5eed0002, GPUVM_DRV_SPARSE_DUMMY, 0, 2000);
 	random_run(0x5eed0003, GPUVM_DRV_SPARSE_DUMMY, GPUVM_PT_PGSIZE_4K, 1000);
-	random_run(0x5eed0004, GPUVM_DRV_SPARSE_NULL, GPUVM_PT_PGSIZE_4K |
-		   GPUVM_PT_PGSIZE_2M | GPUVM_PT_PGSIZE_1G, 1500);
+	random_run(0x5eed0004, GPUVM_DRV_SPARSE_NULL, PG_1G, 1500);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_100e6),
-		cmocka_unit_test(test_dummy_cyclic),
-		cmocka_unit_test(test_dummy_fragmented),
-		cmocka_unit_test(test_bo_punch_sparse),
-		cmocka_unit_test(test_repeat),
-		cmocka_unit_test(test_dump_text),
-		cmocka_unit_test(test_validation),
-		cmocka_unit_test(test_async_validation),
-		cmocka_unit_test(test_batches),
+		DRV_TEST(test_seed_100e6),
+		DRV_TEST_CFG(test_seed_null_1g, .sparse = GPUVM_DRV_SPARSE_NULL,
+			     .pgsizes = PG_1G),
+		DRV_TEST_CFG(test_seed_dummy_1g, .pgsizes = PG_1G),
+		DRV_TEST(test_dummy_cyclic),
+		DRV_TEST_CFG(test_dummy_null, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST_CFG(test_dummy_fragmented, .ram = 8 * SZ_1M),
+		DRV_TEST(test_bo_punch_sparse),
+		DRV_TEST(test_repeat),
+		DRV_TEST(test_dump_text),
+		DRV_TEST_CFG(test_dump_text_null,
+			     .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST(test_bind_rules),
+		DRV_TEST(test_bad_vm_ids),
+		DRV_TEST(test_bind_call_rules),
+		DRV_TEST(test_bind_legal_edges),
+		DRV_TEST(test_bo_create_rules),
+		DRV_TEST(test_vm_limit),
+		DRV_TEST(test_vm_id_reuse),
+		DRV_TEST(test_user_va_rules),
+		DRV_TEST(test_async_validation),
+		DRV_TEST(test_batches),
 		cmocka_unit_test(test_atomic_enomem),
 		cmocka_unit_test(test_atomic_enomem_evicted_bo),
 		cmocka_unit_test(test_atomic_enomem_evicted_dummy),
-		cmocka_unit_test(test_bind_evicted_over_budget),
-		cmocka_unit_test(test_bo_lifetime),
+		DRV_TEST(test_bind_evicted_over_budget),
+		DRV_TEST(test_bo_lifetime),
 		cmocka_unit_test(test_file_close),
-		cmocka_unit_test(test_faults),
-		cmocka_unit_test(test_tlb_coherence),
+		DRV_TEST(test_faults),
+		DRV_TEST_CFG(test_faults_39bit, .va_bits = 39),
+		DRV_TEST(test_tlb_coherence),
+		DRV_TEST_CFG(test_tlb_null_1g, .sparse = GPUVM_DRV_SPARSE_NULL,
+			     .pgsizes = PG_1G),
+		DRV_TEST_CFG(test_tlb_1g_bo, .pgsizes = PG_1G),
 		cmocka_unit_test(test_random),
 	};
 

@@ -26,290 +26,130 @@
  * 32-bit value per page, pat(tag, page). gpuvm_drv_vm_check() must pass
  * after every step.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-/* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-static enum gpuvm_drv_vm_state vm_state(struct gpuvm_drv_file *f,
-					uint32_t vm)
-{
-	enum gpuvm_drv_vm_state s = (enum gpuvm_drv_vm_state)77;
-
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &s), 0);
-	return s;
-}
-
-/* ------------------------------------------------------------------ */
-/* Ops, syncs and queues                                               */
-
-static struct gpuvm_drv_bind_op op_map(uint32_t h, uint64_t off, uint64_t va,
-				       uint64_t size)
-{
-	return (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					   .bo_offset = off, .va = va,
-					   .size = size };
-}
-
-static struct gpuvm_drv_bind_op op_sparse(uint64_t va, uint64_t size)
-{
-	return (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = va,
-					   .size = size };
-}
-
-static struct gpuvm_drv_bind_op op_unmap(uint64_t va, uint64_t size)
-{
-	return (struct gpuvm_drv_bind_op){ .flags = T_UNMAP, .va = va,
-					   .size = size };
-}
-
-static struct gpuvm_drv_bind_op op_sync(void)
-{
-	return (struct gpuvm_drv_bind_op){ .flags = T_SYNC };
-}
-
-static struct gpuvm_drv_sync sy_wait(uint32_t t, uint64_t p)
-{
-	return (struct gpuvm_drv_sync){ .flags = GPUVM_DRV_SYNC_WAIT,
-					 .timeline = t, .point = p };
-}
-
-static struct gpuvm_drv_sync sy_signal(uint32_t t, uint64_t p)
-{
-	return (struct gpuvm_drv_sync){ .flags = GPUVM_DRV_SYNC_SIGNAL,
-					.timeline = t, .point = p };
-}
-
-/* Attaches syncs[0..n) to op (the array must outlive the bind call). */
-static struct gpuvm_drv_bind_op with(struct gpuvm_drv_bind_op op,
-				     const struct gpuvm_drv_sync *syncs,
-				     uint32_t n)
-{
-	op.syncs = syncs;
-	op.n_syncs = n;
-	return op;
-}
-
-/* Queues ops as one ASYNC batch; 0 or the errno, *failed checked. */
-static int abind(struct gpuvm_drv_file *f, uint32_t vm,
-		 const struct gpuvm_drv_bind_op *ops, uint32_t n,
-		 uint32_t *failed)
-{
-	uint32_t dummy;
-
-	if (!failed)
-		failed = &dummy;
-	*failed = 0xdead;
-	return gpuvm_drv_vm_bind(f, vm, ASYNC, ops, n, failed);
-}
-
-/* Queues one op, which must be accepted. */
-static void queue1(struct gpuvm_drv_file *f, uint32_t vm,
-		   struct gpuvm_drv_bind_op op)
-{
-	uint32_t failed;
-
-	assert_int_equal(abind(f, vm, &op, 1, &failed), 0);
-	assert_int_equal(failed, 0xdead);
-}
-
-static int sbind(struct gpuvm_drv_file *f, uint32_t vm,
-		 struct gpuvm_drv_bind_op op)
-{
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static uint32_t queued(struct gpuvm_drv_file *f, uint32_t vm)
-{
-	uint32_t n = 0xdead;
-
-	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &n), 0);
-	return n;
-}
-
-static uint64_t tl(struct gpuvm_drv_device *dev, uint32_t t)
-{
-	uint64_t p = 0xdead;
-
-	assert_int_equal(gpuvm_drv_timeline_point(dev, t, &p), 0);
-	return p;
-}
-
-static void signal_tl(struct gpuvm_drv_device *dev, uint32_t t, uint64_t p)
-{
-	assert_int_equal(gpuvm_drv_timeline_signal(dev, t, p), 0);
-}
-
-static uint32_t run(struct gpuvm_drv_device *dev)
-{
-	uint32_t n = 0xdead;
-
-	assert_int_equal(gpuvm_drv_run(dev, &n), 0);
-	return n;
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents and GPU access                                             */
-
-static uint32_t bo_new_x(struct gpuvm_drv_file *f, uint64_t pages,
-			 uint32_t tag, uint32_t exclusive)
-{
-	static uint32_t buf[SZ_4K / 4];
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_true(tag < 4096 && pages < (1u << 20));
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, exclusive, 0,
-					     &h), 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++) {
-		fill_u32(buf, SZ_4K / 4, pat(tag, p));
-		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
-						    SZ_4K), 0);
-	}
-	return h;
-}
-
-/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
-{
-	return bo_new_x(f, pages, tag, 0);
-}
-
-/* A read that must fault with a translation fault right there. */
-static void expect_gone(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v = 0x5c5c5c5c;
-	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault);
-
-	if (ret != -EFAULT || fault.kind != GPUVM_MMU_FAULT_TRANSLATION ||
-	    fault.addr != va)
-		fail_msg("read 0x%" PRIx64 ": ret %d, fault %d at 0x%" PRIx64
-			 "; want a translation fault there", va, ret,
-			 fault.kind, fault.addr);
-	assert_int_equal(v, 0x5c5c5c5c);
-}
-
-static enum gpuvm_drv_backing kind_at(struct gpuvm_drv_file *f, uint32_t vm,
-				      uint64_t va)
-{
-	struct gpuvm_drv_lookup l;
-
-	memset(&l, 0x5a, sizeof(l));
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &l), 0);
-	return l.kind;
-}
-
-/* va maps BO h at offset off, and reads what page off / 4K holds. */
-static void expect_bo(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		      uint32_t h, uint32_t tag, uint64_t off)
-{
-	struct gpuvm_drv_lookup l;
-
-	memset(&l, 0x5a, sizeof(l));
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &l), 0);
-	assert_int_equal(l.kind, GPUVM_DRV_BO);
-	assert_int_equal(l.bo_handle, h);
-	assert_int_equal(l.bo_offset, off);
-	assert_int_equal(rd32(f, vm, va), pat(tag, off / SZ_4K));
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: "nothing changed"                                        */
-
-struct snap {
-	struct gpuvm_mem_stats mem;
-	struct gpuvm_drv_vm_stats st;
-	uint32_t queued;
-	char *dump;
-};
-
-static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, struct snap *s)
-{
-	s->mem = mstats(dev);
-	s->st = vstats(f, vm);
-	s->queued = queued(f, vm);
-	s->dump = dump_of(f, vm);
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->dump);
-	s->dump = NULL;
-}
-
-#define SAME(field)                                                       \
-	do {                                                              \
-		if (now.field != s->field) {                              \
-			print_message("%s: " #field " %" PRIu64           \
-				      " != %" PRIu64 " before\n", what,   \
-				      (uint64_t)now.field,                \
-				      (uint64_t)s->field);                \
-			ok = false;                                       \
-		}                                                         \
-	} while (0)
-
-/*
- * Everything as in s, the reservation high-water mark aside (a failed
- * batch may have reserved and returned tables), and check == 0.
- */
-static void snap_expect_same(struct gpuvm_drv_device *dev,
-			     struct gpuvm_drv_file *f, uint32_t vm,
-			     const struct snap *s, const char *what)
-{
-	struct snap now;
-	bool ok = true;
-
-	snap_take(dev, f, vm, &now);
-	SAME(mem.frames_used);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
-	SAME(st.mappings);
-	SAME(st.pt_pages);
-	SAME(st.leaf_4k);
-	SAME(st.leaf_2m);
-	SAME(st.leaf_1g);
-	SAME(st.pte_writes);
-	SAME(st.tlb_invalidations);
-	SAME(st.shared_pt_pages);
-	SAME(queued);
-	if (strcmp(now.dump, s->dump)) {
-		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
-			      what, s->dump, now.dump);
-		ok = false;
-	}
-	snap_free(&now);
-	if (!ok)
-		fail_msg("%s left a trace", what);
-	check_ok(f, vm);
-}
 
 /* ------------------------------------------------------------------ */
 /* 1. Queue order                                                      */
+
+/* The queues of test_async_order: VMs 1 and 2 of file f, VM 3 of g. */
+struct order {
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f, *g;
+	uint32_t v1, v2, v3;
+	uint32_t a, b, c;       /* BOs: a and b of f, c of g */
+};
+
+#define OX (2 * SZ_1G)
+#define OY (3 * SZ_1G)
+#define OZ (4 * SZ_1G)
+
+/* Queues every job; queued is not run. */
+static void order_queue(struct order *o)
+{
+	const struct gpuvm_drv_sync s1[] = { sy_wait(1, 1), sy_signal(2, 1) };
+	const struct gpuvm_drv_sync s2[] = { sy_signal(2, 2) };
+	const struct gpuvm_drv_sync s7[] = { sy_wait(5, 1), sy_signal(6, 1) };
+	const struct gpuvm_drv_sync s3[] = { sy_wait(2, 1), sy_signal(3, 1) };
+	const struct gpuvm_drv_sync s4[] = { sy_signal(3, 2) };
+	const struct gpuvm_drv_sync s8[] = { sy_signal(5, 1) };
+	const struct gpuvm_drv_sync s6[] = { sy_signal(4, 1) };
+	struct gpuvm_drv_bind_op ops[3];
+	uint32_t t;
+
+	/* VM 1: map A at X, then B over it, then (after VM 2) a sync. */
+	ops[0] = with(op_map(o->a, 0, OX, 16 * SZ_4K), s1, 2);
+	ops[1] = with(op_map(o->b, 0, OX, 16 * SZ_4K), s2, 1);
+	ops[2] = with(op_sync(), s7, 2);
+	assert_int_equal(abind(o->f, o->v1, ops, 3, NULL), 0);
+	/* VM 2: map B at Y (after VM 1's first), unmap a page of it, map A
+	 * at Z (no waits, but behind), then signal VM 1's last. */
+	queue1(o->f, o->v2, with(op_map(o->b, 0, OY, 16 * SZ_4K), s3, 2));
+	queue1(o->f, o->v2, with(op_unmap(OY + SZ_4K, SZ_4K), s4, 1));
+	queue1(o->f, o->v2, op_map(o->a, 4 * SZ_4K, OZ, 4 * SZ_4K));
+	queue1(o->f, o->v2, with(op_sync(), s8, 1));
+	/* The other file: nothing to wait for. */
+	queue1(o->g, o->v3, with(op_map(o->c, 0, OX, 16 * SZ_4K), s6, 1));
+	assert_int_equal(queued(o->f, o->v1), 3);
+	assert_int_equal(queued(o->f, o->v2), 4);
+	assert_int_equal(queued(o->g, o->v3), 1);
+	assert_int_equal(kind_at(o->f, o->v1, OX), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(o->f, o->v2, OY), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(o->f, o->v2, OZ), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(o->g, o->v3, OX), GPUVM_DRV_NONE);
+	expect_gone(o->g, o->v3, OX);
+	for (t = 1; t <= 6; t++)
+		assert_int_equal(tl(o->dev, t), 0);
+}
+
+/* Only the other file's job is ready; a host signal runs nothing. */
+static void order_run_ready(struct order *o)
+{
+	assert_int_equal(run(o->dev), 1);
+	expect_bo(o->g, o->v3, OX + 3 * SZ_4K, o->c, 0xc, 3 * SZ_4K);
+	assert_int_equal(tl(o->dev, 4), 1);
+	assert_int_equal(queued(o->g, o->v3), 0);
+	assert_int_equal(queued(o->f, o->v1), 3);
+	assert_int_equal(queued(o->f, o->v2), 4);
+	/* Z's job has no waits but sits behind Y's, which waits on T2. */
+	assert_int_equal(kind_at(o->f, o->v2, OZ), GPUVM_DRV_NONE);
+	assert_int_equal(run(o->dev), 0);
+	signal_tl(o->dev, 1, 1);
+	assert_int_equal(tl(o->dev, 1), 1);
+	assert_int_equal(queued(o->f, o->v1), 3);
+	assert_int_equal(kind_at(o->f, o->v1, OX), GPUVM_DRV_NONE);
+}
+
+/* Now everything, in one call: 3 + 4 jobs, each VM's in queue order. */
+static void order_run_all(struct order *o)
+{
+	assert_int_equal(run(o->dev), 7);
+	assert_int_equal(queued(o->f, o->v1), 0);
+	assert_int_equal(queued(o->f, o->v2), 0);
+	/* VM 1 ran A then B: B is at X. */
+	expect_bo(o->f, o->v1, OX + 5 * SZ_4K, o->b, 0xb, 5 * SZ_4K);
+	/* VM 2 ran map, unmap, map, in that order. */
+	expect_bo(o->f, o->v2, OY, o->b, 0xb, 0);
+	expect_gone(o->f, o->v2, OY + SZ_4K);
+	expect_bo(o->f, o->v2, OY + 2 * SZ_4K, o->b, 0xb, 2 * SZ_4K);
+	expect_bo(o->f, o->v2, OZ + SZ_4K, o->a, 0xa, 5 * SZ_4K);
+	assert_int_equal(tl(o->dev, 2), 2);
+	assert_int_equal(tl(o->dev, 3), 2);
+	assert_int_equal(tl(o->dev, 5), 1);
+	assert_int_equal(tl(o->dev, 6), 1);
+	check_ok(o->f, o->v1);
+	check_ok(o->f, o->v2);
+	check_ok(o->g, o->v3);
+	assert_int_equal(vm_state(o->f, o->v1), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(vm_state(o->f, o->v2), GPUVM_DRV_VM_USABLE);
+}
+
+/*
+ * Several waits on one job: it runs only when all are met. A timeline
+ * never goes back; a signal below its value leaves it there.
+ */
+static void order_waits(struct order *o)
+{
+	const struct gpuvm_drv_sync s9[] = { sy_wait(7, 1), sy_wait(8, 2),
+					     sy_signal(9, 3) };
+	const struct gpuvm_drv_sync s2[] = { sy_signal(2, 2) };
+
+	queue1(o->f, o->v1, with(op_unmap(OX, 16 * SZ_4K), s9, 3));
+	signal_tl(o->dev, 7, 1);
+	assert_int_equal(run(o->dev), 0);
+	signal_tl(o->dev, 8, 1);
+	assert_int_equal(run(o->dev), 0);
+	signal_tl(o->dev, 8, 2);
+	signal_tl(o->dev, 8, 1);
+	assert_int_equal(tl(o->dev, 8), 2);
+	assert_int_equal(run(o->dev), 1);
+	assert_int_equal(tl(o->dev, 9), 3);
+	expect_gone(o->f, o->v1, OX);
+	queue1(o->f, o->v1, with(op_sync(), s2, 1));
+	signal_tl(o->dev, 2, 9);
+	assert_int_equal(run(o->dev), 1);
+	assert_int_equal(tl(o->dev, 2), 9);
+	check_ok(o->f, o->v1);
+}
 
 /*
  * Two VMs of one file and one of another. VM 1's head waits on T1; VM 2's
@@ -320,108 +160,19 @@ static void snap_expect_same(struct gpuvm_drv_device *dev,
  */
 static void test_async_order(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev), *g = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f), v3 = vm_new(g);
-	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
-	uint32_t c = bo_new(g, 16, 0xc);
-	const uint64_t X = 2 * SZ_1G, Y = 3 * SZ_1G, Z = 4 * SZ_1G;
-	const struct gpuvm_drv_sync s1[] = { sy_wait(1, 1), sy_signal(2, 1) };
-	const struct gpuvm_drv_sync s2[] = { sy_signal(2, 2) };
-	const struct gpuvm_drv_sync s7[] = { sy_wait(5, 1), sy_signal(6, 1) };
-	const struct gpuvm_drv_sync s3[] = { sy_wait(2, 1), sy_signal(3, 1) };
-	const struct gpuvm_drv_sync s4[] = { sy_signal(3, 2) };
-	const struct gpuvm_drv_sync s8[] = { sy_signal(5, 1) };
-	const struct gpuvm_drv_sync s6[] = { sy_signal(4, 1) };
-	const struct gpuvm_drv_sync s9[] = { sy_wait(7, 1), sy_wait(8, 2),
-					     sy_signal(9, 3) };
-	struct gpuvm_drv_bind_op ops[3];
-	uint32_t t;
+	struct drv_env *e = *state;
+	struct order o = { .dev = e->dev, .f = e->f, .v1 = e->vm };
 
-	(void)state;
-	/* VM 1: map A at X, then B over it, then (after VM 2) a sync. */
-	ops[0] = with(op_map(a, 0, X, 16 * SZ_4K), s1, 2);
-	ops[1] = with(op_map(b, 0, X, 16 * SZ_4K), s2, 1);
-	ops[2] = with(op_sync(), s7, 2);
-	assert_int_equal(abind(f, v1, ops, 3, NULL), 0);
-	/* VM 2: map B at Y (after VM 1's first), unmap a page of it, map A
-	 * at Z (no waits, but behind), then signal VM 1's last. */
-	queue1(f, v2, with(op_map(b, 0, Y, 16 * SZ_4K), s3, 2));
-	queue1(f, v2, with(op_unmap(Y + SZ_4K, SZ_4K), s4, 1));
-	queue1(f, v2, op_map(a, 4 * SZ_4K, Z, 4 * SZ_4K));
-	queue1(f, v2, with(op_sync(), s8, 1));
-	/* The other file: nothing to wait for. */
-	queue1(g, v3, with(op_map(c, 0, X, 16 * SZ_4K), s6, 1));
-	assert_int_equal(queued(f, v1), 3);
-	assert_int_equal(queued(f, v2), 4);
-	assert_int_equal(queued(g, v3), 1);
-	/* Queued is not run. */
-	assert_int_equal(kind_at(f, v1, X), GPUVM_DRV_NONE);
-	assert_int_equal(kind_at(f, v2, Y), GPUVM_DRV_NONE);
-	assert_int_equal(kind_at(f, v2, Z), GPUVM_DRV_NONE);
-	assert_int_equal(kind_at(g, v3, X), GPUVM_DRV_NONE);
-	expect_gone(g, v3, X);
-	for (t = 1; t <= 6; t++)
-		assert_int_equal(tl(dev, t), 0);
-
-	/* Only the other file's job is ready. */
-	assert_int_equal(run(dev), 1);
-	expect_bo(g, v3, X + 3 * SZ_4K, c, 0xc, 3 * SZ_4K);
-	assert_int_equal(tl(dev, 4), 1);
-	assert_int_equal(queued(g, v3), 0);
-	assert_int_equal(queued(f, v1), 3);
-	assert_int_equal(queued(f, v2), 4);
-	/* Z's job has no waits but sits behind Y's, which waits on T2. */
-	assert_int_equal(kind_at(f, v2, Z), GPUVM_DRV_NONE);
-	assert_int_equal(run(dev), 0);
-
-	/* Signalling from the host runs nothing by itself. */
-	signal_tl(dev, 1, 1);
-	assert_int_equal(tl(dev, 1), 1);
-	assert_int_equal(queued(f, v1), 3);
-	assert_int_equal(kind_at(f, v1, X), GPUVM_DRV_NONE);
-
-	/* Now everything, in one call: 3 + 4 jobs. */
-	assert_int_equal(run(dev), 7);
-	assert_int_equal(queued(f, v1), 0);
-	assert_int_equal(queued(f, v2), 0);
-	/* VM 1 ran A then B: B is at X. */
-	expect_bo(f, v1, X + 5 * SZ_4K, b, 0xb, 5 * SZ_4K);
-	/* VM 2 ran map, unmap, map, in that order. */
-	expect_bo(f, v2, Y, b, 0xb, 0);
-	expect_gone(f, v2, Y + SZ_4K);
-	expect_bo(f, v2, Y + 2 * SZ_4K, b, 0xb, 2 * SZ_4K);
-	expect_bo(f, v2, Z + SZ_4K, a, 0xa, 5 * SZ_4K);
-	assert_int_equal(tl(dev, 2), 2);
-	assert_int_equal(tl(dev, 3), 2);
-	assert_int_equal(tl(dev, 5), 1);
-	assert_int_equal(tl(dev, 6), 1);
-	check_ok(f, v1);
-	check_ok(f, v2);
-	check_ok(g, v3);
-	assert_int_equal(vm_state(f, v1), GPUVM_DRV_VM_USABLE);
-	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
-
-	/* Several waits on one job: it runs only when all are met. */
-	queue1(f, v1, with(op_unmap(X, 16 * SZ_4K), s9, 3));
-	signal_tl(dev, 7, 1);
-	assert_int_equal(run(dev), 0);
-	signal_tl(dev, 8, 1);
-	assert_int_equal(run(dev), 0);
-	/* A timeline never goes back. */
-	signal_tl(dev, 8, 2);
-	signal_tl(dev, 8, 1);
-	assert_int_equal(tl(dev, 8), 2);
-	assert_int_equal(run(dev), 1);
-	assert_int_equal(tl(dev, 9), 3);
-	expect_gone(f, v1, X);
-	/* A signal below the timeline's value leaves it there. */
-	queue1(f, v1, with(op_sync(), s2, 1));
-	signal_tl(dev, 2, 9);
-	assert_int_equal(run(dev), 1);
-	assert_int_equal(tl(dev, 2), 9);
-	check_ok(f, v1);
-	gpuvm_drv_device_destroy(dev);
+	o.g = file_new(e->dev);
+	o.v2 = vm_new(o.f);
+	o.v3 = vm_new(o.g);
+	o.a = bo_new(o.f, 16, 0xa);
+	o.b = bo_new(o.f, 16, 0xb);
+	o.c = bo_new(o.g, 16, 0xc);
+	order_queue(&o);
+	order_run_ready(&o);
+	order_run_all(&o);
+	order_waits(&o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -429,15 +180,15 @@ static void test_async_order(void **state)
 
 static void test_async_wait(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), n;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa), n;
 	const struct gpuvm_drv_sync s1[] = { sy_wait(9, 5), sy_signal(10, 1) };
 	const struct gpuvm_drv_sync s2[] = { sy_signal(10, 2) };
 	uint64_t p;
 	struct snap s;
 
-	(void)state;
 	/* Argument rules. */
 	assert_int_equal(gpuvm_drv_timeline_signal(dev, 0, 1), -EINVAL);
 	assert_int_equal(gpuvm_drv_timeline_signal(dev, 1, 0), -EINVAL);
@@ -461,15 +212,17 @@ static void test_async_wait(void **state)
 	queue1(f, vm, with(op_map(a, 0, 3 * SZ_1G, 16 * SZ_4K), s2, 1));
 	snap_take(dev, f, vm, &s);
 	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), -ETIMEDOUT);
-	snap_expect_same(dev, f, vm, &s, "a wait that times out");
+	snap_expect_same_but_peak(dev, f, vm, &s, "a wait that times out");
 	assert_int_equal(tl(dev, 10), 0);
 	assert_int_equal(tl(dev, 9), 0);
 	assert_int_equal(gpuvm_drv_wait(dev, 10, 2), -ETIMEDOUT);
-	snap_expect_same(dev, f, vm, &s, "a second wait that times out");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "a second wait that times out");
 	/* Below the point: still blocked. */
 	signal_tl(dev, 9, 4);
 	assert_int_equal(gpuvm_drv_wait(dev, 10, 1), -ETIMEDOUT);
-	snap_expect_same(dev, f, vm, &s, "a wait after a signal too low");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "a wait after a signal too low");
 	assert_int_equal(tl(dev, 9), 4);
 	snap_free(&s);
 	expect_gone(f, vm, 2 * SZ_1G);
@@ -486,7 +239,6 @@ static void test_async_wait(void **state)
 	check_ok(f, vm);
 	/* A wait left unsignalled when the device goes: no leak. */
 	queue1(f, vm, with(op_unmap(2 * SZ_1G, SZ_4K), s1, 2));
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -500,7 +252,9 @@ static void test_async_wait(void **state)
 
 #define EB (8 * SZ_1G)  /* an empty region of VM 1 */
 
+/* An op that breaks rule (docs/panthor.md), refused at queue time. */
 struct qcase {
+	const char *rule;
 	const char *name;
 	struct gpuvm_drv_bind_op op;
 	int nsync;              /* -1: syncs = NULL with n_syncs = 1 */
@@ -511,66 +265,74 @@ struct qcase {
 	{ .flags = (fl), .bo_handle = (h), .bo_offset = (o), .va = (v), \
 	  .size = (s), .repeat = (r) }
 #define VALID_MAP OPC(T_MAP, H_BO, 0, EB + SZ_1M, SZ_4K, 0)
-#define Q(n, o) { .name = (n), .op = o }
-#define QS(n, o, k, fl, t, pt) \
-	{ .name = (n), .op = o, .nsync = (k), .sync = { (fl), (t), (pt) } }
+#define Q(r, n, o) { .rule = (r), .name = (n), .op = o }
+#define QS(r, n, o, k, fl, t, pt) \
+	{ .rule = (r), .name = (n), .op = o, .nsync = (k), \
+	  .sync = { (fl), (t), (pt) } }
 
 static const struct qcase qcases[] = {
-	/* Alignment and ranges. */
-	Q("map va unaligned", OPC(T_MAP, H_BO, 0, EB + 0x800, SZ_4K, 0)),
-	Q("map size unaligned", OPC(T_MAP, H_BO, 0, EB, SZ_4K + 4, 0)),
-	Q("map bo_offset unaligned", OPC(T_MAP, H_BO, 8, EB, SZ_4K, 0)),
-	Q("map size 0", OPC(T_MAP, H_BO, 0, EB, 0, 0)),
-	Q("unmap va unaligned", OPC(T_UNMAP, 0, 0, EB + 4, SZ_4K, 0)),
-	Q("unmap size unaligned", OPC(T_UNMAP, 0, 0, EB, 0x1800, 0)),
-	Q("sparse size unaligned", OPC(SPARSE, 0, 0, EB, 0x1800, 0)),
-	Q("map overflow",
+	/* B4: alignment, size 0, overflow, the user range (B5: bo_offset). */
+	Q("B4", "map va unaligned", OPC(T_MAP, H_BO, 0, EB + 0x800, SZ_4K, 0)),
+	Q("B4", "map size unaligned", OPC(T_MAP, H_BO, 0, EB, SZ_4K + 4, 0)),
+	Q("B5", "map bo_offset unaligned", OPC(T_MAP, H_BO, 8, EB, SZ_4K, 0)),
+	Q("B4", "map size 0", OPC(T_MAP, H_BO, 0, EB, 0, 0)),
+	Q("B4", "unmap va unaligned", OPC(T_UNMAP, 0, 0, EB + 4, SZ_4K, 0)),
+	Q("B4", "unmap size unaligned", OPC(T_UNMAP, 0, 0, EB, 0x1800, 0)),
+	Q("B4", "sparse size unaligned", OPC(SPARSE, 0, 0, EB, 0x1800, 0)),
+	Q("B4", "map overflow",
 	  OPC(T_MAP, H_BO, 0, 0xfffffffffffff000ull, 0x2000, 0)),
-	Q("map in the kernel range", OPC(T_MAP, H_BO, 0, USER_VA, SZ_4K, 0)),
-	Q("unmap across the kernel range start",
+	Q("B4", "map in the kernel range",
+	  OPC(T_MAP, H_BO, 0, USER_VA, SZ_4K, 0)),
+	Q("B4", "unmap across the kernel range start",
 	  OPC(T_UNMAP, 0, 0, USER_VA - SZ_4K, 2 * SZ_4K, 0)),
-	/* BOs. */
-	Q("map handle 0", OPC(T_MAP, 0, 0, EB, SZ_4K, 0)),
-	Q("map handle never created", OPC(T_MAP, H_NONE, 0, EB, SZ_4K, 0)),
-	Q("map closed handle", OPC(T_MAP, H_CLOSED, 0, EB, SZ_4K, 0)),
-	Q("map past the BO end", OPC(T_MAP, H_BO, SZ_4K, EB, 16 * SZ_4K, 0)),
-	Q("exclusive BO in another VM", OPC(T_MAP, H_EXCL, 0, EB, SZ_4K, 0)),
-	Q("repeat unaligned", OPC(T_MAP, H_BO, 0, EB, 8 * SZ_4K, 0x800)),
-	Q("repeat past the BO end",
+	/* B5: the handle, the BO's bounds, exclusive BOs (V9: repeat). */
+	Q("B5", "map handle 0", OPC(T_MAP, 0, 0, EB, SZ_4K, 0)),
+	Q("B5", "map handle never created",
+	  OPC(T_MAP, H_NONE, 0, EB, SZ_4K, 0)),
+	Q("B5", "map closed handle", OPC(T_MAP, H_CLOSED, 0, EB, SZ_4K, 0)),
+	Q("B5", "map past the BO end",
+	  OPC(T_MAP, H_BO, SZ_4K, EB, 16 * SZ_4K, 0)),
+	Q("B5", "exclusive BO in another VM",
+	  OPC(T_MAP, H_EXCL, 0, EB, SZ_4K, 0)),
+	Q("V9", "repeat unaligned", OPC(T_MAP, H_BO, 0, EB, 8 * SZ_4K, 0x800)),
+	Q("V9", "repeat past the BO end",
 	  OPC(T_MAP, H_BO, 15 * SZ_4K, EB, 8 * SZ_4K, 2 * SZ_4K)),
-	/* MAP_SPARSE rules. */
-	Q("sparse without NOEXEC", OPC(T_MAP | F_SPARSE, 0, 0, EB, SZ_4K, 0)),
-	Q("sparse with a BO", OPC(SPARSE, H_BO, 0, EB, SZ_4K, 0)),
-	Q("sparse with bo_offset", OPC(SPARSE, 0, SZ_4K, EB, SZ_4K, 0)),
-	Q("sparse with repeat", OPC(SPARSE, 0, 0, EB, SZ_4K, SZ_4K)),
-	Q("sparse flag on unmap", OPC(T_UNMAP | SPARSE, 0, 0, EB, SZ_4K, 0)),
-	/* UNMAP rules. */
-	Q("unmap with a BO", OPC(T_UNMAP, H_BO, 0, EB, SZ_4K, 0)),
-	Q("unmap with bo_offset", OPC(T_UNMAP, 0, SZ_4K, EB, SZ_4K, 0)),
-	Q("unmap readonly", OPC(T_UNMAP | F_RO, 0, 0, EB, SZ_4K, 0)),
-	Q("unmap with repeat", OPC(T_UNMAP, 0, 0, EB, SZ_4K, SZ_4K)),
-	/* SYNC_ONLY rules. */
-	Q("sync with va", OPC(T_SYNC, 0, 0, EB, 0, 0)),
-	Q("sync with size", OPC(T_SYNC, 0, 0, 0, SZ_4K, 0)),
-	Q("sync with va and size", OPC(T_SYNC, 0, 0, EB, SZ_4K, 0)),
-	Q("sync with a BO", OPC(T_SYNC, H_BO, 0, 0, 0, 0)),
-	Q("sync with bo_offset", OPC(T_SYNC, 0, SZ_4K, 0, 0, 0)),
-	Q("sync with noexec", OPC(T_SYNC | F_NX, 0, 0, 0, 0, 0)),
-	Q("sync with uncached", OPC(T_SYNC | F_UC, 0, 0, 0, 0, 0)),
-	Q("sync with repeat", OPC(T_SYNC, 0, 0, 0, 0, SZ_4K)),
-	/* Unknown bits. */
-	Q("map flag 1<<4", OPC(T_MAP | (1u << 4), H_BO, 0, EB, SZ_4K, 0)),
-	Q("type 3", OPC(3u << 28, 0, 0, 0, 0, 0)),
-	/* Sync points: flags, timeline 0, point 0, no array. */
-	QS("sync flags 1", VALID_MAP, 1, 1, 1, 1),
-	QS("sync flags signal | 1",
+	/* B6: MAP_SPARSE only with MAP and NOEXEC, no BO, offset, repeat. */
+	Q("B6", "sparse without NOEXEC",
+	  OPC(T_MAP | F_SPARSE, 0, 0, EB, SZ_4K, 0)),
+	Q("B6", "sparse with a BO", OPC(SPARSE, H_BO, 0, EB, SZ_4K, 0)),
+	Q("B6", "sparse with bo_offset", OPC(SPARSE, 0, SZ_4K, EB, SZ_4K, 0)),
+	Q("B6", "sparse with repeat", OPC(SPARSE, 0, 0, EB, SZ_4K, SZ_4K)),
+	Q("B6", "sparse flag on unmap",
+	  OPC(T_UNMAP | SPARSE, 0, 0, EB, SZ_4K, 0)),
+	/* B7: UNMAP carries no map flags, BO, offset or repeat. */
+	Q("B7", "unmap with a BO", OPC(T_UNMAP, H_BO, 0, EB, SZ_4K, 0)),
+	Q("B7", "unmap with bo_offset", OPC(T_UNMAP, 0, SZ_4K, EB, SZ_4K, 0)),
+	Q("B7", "unmap readonly", OPC(T_UNMAP | F_RO, 0, 0, EB, SZ_4K, 0)),
+	Q("B7", "unmap with repeat", OPC(T_UNMAP, 0, 0, EB, SZ_4K, SZ_4K)),
+	/* B7: SYNC_ONLY carries nothing but syncs. */
+	Q("B7", "sync with va", OPC(T_SYNC, 0, 0, EB, 0, 0)),
+	Q("B7", "sync with size", OPC(T_SYNC, 0, 0, 0, SZ_4K, 0)),
+	Q("B7", "sync with va and size", OPC(T_SYNC, 0, 0, EB, SZ_4K, 0)),
+	Q("B7", "sync with a BO", OPC(T_SYNC, H_BO, 0, 0, 0, 0)),
+	Q("B7", "sync with bo_offset", OPC(T_SYNC, 0, SZ_4K, 0, 0, 0)),
+	Q("B7", "sync with noexec", OPC(T_SYNC | F_NX, 0, 0, 0, 0, 0)),
+	Q("B7", "sync with uncached", OPC(T_SYNC | F_UC, 0, 0, 0, 0, 0)),
+	Q("B7", "sync with repeat", OPC(T_SYNC, 0, 0, 0, 0, SZ_4K)),
+	/* B2: unknown map flag bits; B1: undefined op types. */
+	Q("B2", "map flag 1<<4", OPC(T_MAP | (1u << 4), H_BO, 0, EB, SZ_4K, 0)),
+	Q("B1", "type 3", OPC(3u << 28, 0, 0, 0, 0, 0)),
+	/* B9: malformed syncs: flags, timeline 0, point 0. */
+	QS("B9", "sync flags 1", VALID_MAP, 1, 1, 1, 1),
+	QS("B9", "sync flags signal | 1",
 	  VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL | 1, 1, 1),
-	QS("sync flags 1<<30", VALID_MAP, 1, 1u << 30, 1, 1),
-	QS("wait on timeline 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 0, 1),
-	QS("signal timeline 0", VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 0, 1),
-	QS("wait for point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 1, 0),
-	QS("signal point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 1, 0),
-	QS("bad sync on a sync-only op",
+	QS("B9", "sync flags 1<<30", VALID_MAP, 1, 1u << 30, 1, 1),
+	QS("B9", "wait on timeline 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 0, 1),
+	QS("B9", "signal timeline 0",
+	  VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 0, 1),
+	QS("B9", "wait for point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_WAIT, 1, 0),
+	QS("B9", "signal point 0", VALID_MAP, 1, GPUVM_DRV_SYNC_SIGNAL, 1, 0),
+	QS("B9", "bad sync on a sync-only op",
 	  OPC(T_SYNC, 0, 0, 0, 0, 0), 1, GPUVM_DRV_SYNC_SIGNAL, 0, 1),
 };
 
@@ -588,134 +350,191 @@ static struct gpuvm_drv_bind_op qcase_op(const struct qcase *c)
 	return op;
 }
 
-static void test_async_queue_errors(void **state)
+/*
+ * The error file: BOs for the H_* handles, VM 1 (the env's) with some
+ * state, a queued job waiting on T50, and a full TLB. Returns VM 2.
+ */
+static uint32_t qfile_make(struct drv_env *e)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev), *g;
-	uint32_t vm = vm_new(f), vm2 = vm_new(f), failed, i, gv;
-	const struct gpuvm_drv_sync sig = sy_signal(1, 1);
-	struct gpuvm_drv_bind_op ops[3];
-	struct snap s;
-	char what[128];
-	uint64_t used;
+	const struct gpuvm_drv_sync w50[] = { sy_wait(50, 1) };
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, vm2 = vm_new(f);
 
-	(void)state;
 	assert_int_equal(bo_new(f, 16, 0x1), H_BO);
-	assert_int_equal(bo_new_x(f, 16, 0x2, vm2), H_EXCL);
+	assert_int_equal(bo_new_excl(f, 16, 0x2, vm2), H_EXCL);
 	assert_int_equal(bo_new(f, 16, 0x3), H_CLOSED);
 	assert_int_equal(gpuvm_drv_bo_close(f, H_CLOSED), 0);
-	/* Some state, a queued job already there, and a full TLB. */
 	assert_int_equal(sbind(f, vm, op_sparse(2 * SZ_1G, 4 * SZ_1M)), 0);
 	assert_int_equal(sbind(f, vm, op_map(H_BO, 0, 3 * SZ_1G, 16 * SZ_4K)),
 			 0);
-	queue1(f, vm, with(op_unmap(3 * SZ_1G, SZ_4K), (const struct
-			   gpuvm_drv_sync[]){ sy_wait(50, 1) }, 1));
+	queue1(f, vm, with(op_unmap(3 * SZ_1G, SZ_4K), w50, 1));
 	rd32(f, vm, 2 * SZ_1G);
 	rd32(f, vm, 3 * SZ_1G + SZ_4K);
 	check_ok(f, vm);
+	return vm2;
+}
 
-	/* Two valid ops that need tables (a new region) and a new BO pin,
-	 * then the bad one: nothing queued, the same errno, index 2. */
+/*
+ * Each row of qcases (B11): as op 2 of a batch whose two valid ops need
+ * tables (a new region) and a new BO pin, then alone: nothing queued,
+ * the same errno, its index. Synchronously too, the same errno (sync
+ * points need ASYNC anyway; a SYNC_ONLY carrying them is
+ * test_async_sync_only's business).
+ */
+static void queue_rule_cases(struct drv_env *e)
+{
+	const struct gpuvm_drv_sync sig = sy_signal(1, 1);
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_bind_op ops[3];
+	uint32_t vm = e->vm, failed, i;
+	char what[128];
+	struct snap s;
+
 	ops[0] = with(op_map(H_BO, 0, EB + SZ_2M + SZ_4K, 8 * SZ_4K), &sig, 1);
 	ops[1] = op_sparse(EB + 4 * SZ_1M, 3 * SZ_2M + SZ_4K);
-	for (i = 0; i < sizeof(qcases) / sizeof(qcases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(qcases); i++) {
 		const struct qcase *c = &qcases[i];
 
-		snprintf(what, sizeof(what), "%s, as op 2 of 3", c->name);
-		snap_take(dev, f, vm, &s);
+		snprintf(what, sizeof(what), "%s, %s, as op 2 of 3", c->rule,
+			 c->name);
+		snap_take(e->dev, f, vm, &s);
 		ops[2] = qcase_op(c);
 		if (abind(f, vm, ops, 3, &failed) != -EINVAL || failed != 2)
 			fail_msg("%s: failed = %u", what, failed);
-		snap_expect_same(dev, f, vm, &s, what);
+		snap_expect_same_but_peak(e->dev, f, vm, &s, what);
 		snap_free(&s);
 
-		snprintf(what, sizeof(what), "%s, alone", c->name);
-		snap_take(dev, f, vm, &s);
+		snprintf(what, sizeof(what), "%s, %s, alone", c->rule, c->name);
+		snap_take(e->dev, f, vm, &s);
 		if (abind(f, vm, &ops[2], 1, &failed) != -EINVAL || failed != 0)
 			fail_msg("%s: failed = %u", what, failed);
-		snap_expect_same(dev, f, vm, &s, what);
-		/* Synchronously: the same errno (sync points need ASYNC
-		 * anyway; a SYNC_ONLY carrying them is test_async_sync_only's
-		 * business). */
-		snprintf(what, sizeof(what), "%s, synchronous", c->name);
+		snap_expect_same_but_peak(e->dev, f, vm, &s, what);
+		snprintf(what, sizeof(what), "%s, %s, synchronous", c->rule,
+			 c->name);
 		if (!(c->nsync && (c->op.flags & GPUVM_DRV_OP_TYPE_MASK) ==
 			  T_SYNC) && sbind(f, vm, ops[2]) != -EINVAL)
 			fail_msg("%s: not -EINVAL", what);
-		snap_expect_same(dev, f, vm, &s, what);
+		snap_expect_same_but_peak(e->dev, f, vm, &s, what);
 		snap_free(&s);
 	}
-	/* Sync points without ASYNC (on SYNC_ONLY: test_async_sync_only). */
-	snap_take(dev, f, vm, &s);
-	assert_int_equal(sbind(f, vm, ops[0]), -EINVAL);
+}
+
+/*
+ * B9: sync points without ASYNC (on SYNC_ONLY: test_async_sync_only);
+ * B3: unknown VM_BIND flags; no ops array, a bad VM; and an empty async
+ * batch queues nothing.
+ */
+static void queue_bad_calls(struct drv_env *e)
+{
+	const struct gpuvm_drv_sync sig = sy_signal(1, 1);
+	const struct gpuvm_drv_bind_op op = with(op_map(H_BO, 0,
+							EB + SZ_2M + SZ_4K,
+							8 * SZ_4K), &sig, 1);
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+	struct snap s;
+
+	snap_take(e->dev, f, vm, &s);
+	assert_int_equal(sbind(f, vm, op), -EINVAL);
 	assert_int_equal(sbind(f, vm, with(op_unmap(3 * SZ_1G, SZ_4K), &sig,
 					   1)), -EINVAL);
-	/* Unknown VM_BIND flags. */
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC | 2, ops, 1, NULL),
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC | 2, &op, 1, NULL),
 			 -EINVAL);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC, NULL, 1, NULL),
 			 -EINVAL);
-	assert_int_equal(gpuvm_drv_vm_bind(f, 9, ASYNC, ops, 1, NULL),
+	assert_int_equal(gpuvm_drv_vm_bind(f, 9, ASYNC, &op, 1, NULL),
 			 -EINVAL);
-	/* An empty async batch queues nothing. */
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, ASYNC, NULL, 0, NULL), 0);
-	snap_expect_same(dev, f, vm, &s, "bad bind calls");
+	snap_expect_same_but_peak(e->dev, f, vm, &s, "bad bind calls");
 	snap_free(&s);
+}
 
-	/* Memory at queue time: the reservation does not fit the budget and
-	 * nothing can be evicted (the BOs pinned, the dummy out already). */
+/*
+ * Memory at queue time: the reservation does not fit the budget and
+ * nothing can be evicted (the BOs pinned, the dummy out already).
+ */
+static void queue_enomem(struct drv_env *e)
+{
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	struct gpuvm_drv_bind_op op = op_map(H_BO, 0, 64 * SZ_1G, SZ_4K);
+	uint32_t vm = e->vm, failed;
+	struct snap s;
+
 	assert_int_equal(gpuvm_drv_bo_pin(f, H_BO, true), 0);
 	assert_int_equal(gpuvm_drv_bo_pin(f, H_EXCL, true), 0);
 	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
-	used = frames_used(dev);
-	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
+	assert_int_equal(gpuvm_drv_device_set_budget(dev, frames_used(dev) *
+						     SZ_4K), 0);
 	snap_take(dev, f, vm, &s);
-	ops[2] = op_map(H_BO, 0, 64 * SZ_1G, SZ_4K);
-	assert_int_equal(abind(f, vm, &ops[2], 1, &failed), -ENOMEM);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOMEM);
 	assert_int_equal(failed, 0);
-	snap_expect_same(dev, f, vm, &s, "-ENOMEM at queue time");
+	snap_expect_same_but_peak(dev, f, vm, &s, "-ENOMEM at queue time");
 	snap_free(&s);
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, 0), 0);
 	assert_int_equal(gpuvm_drv_bo_pin(f, H_BO, false), 0);
 	assert_int_equal(gpuvm_drv_bo_pin(f, H_EXCL, false), 0);
 	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G), 0);
+}
 
-	/* A fresh file: a failing batch does not leave the dummy its
-	 * sparse op made. */
-	g = file_new(dev);
-	gv = vm_new(g);
-	used = frames_used(dev);
-	ops[0] = op_sparse(2 * SZ_1G, SZ_2M);
-	ops[1] = op_sparse(5 * SZ_1G, SZ_1G);
-	ops[2] = op_sparse(2 * SZ_1G + SZ_4K, SZ_4K);
+/* A fresh file: a failing batch does not leave the dummy its sparse op
+ * made (B14: the dummy is made lazily). */
+static void queue_fresh_file(struct drv_env *e)
+{
+	struct gpuvm_drv_file *g = file_new(e->dev);
+	struct gpuvm_drv_bind_op ops[3] = {
+		op_sparse(2 * SZ_1G, SZ_2M),
+		op_sparse(5 * SZ_1G, SZ_1G),
+		op_sparse(2 * SZ_1G + SZ_4K, SZ_4K),
+	};
+	uint32_t gv = vm_new(g), failed;
+	uint64_t used = frames_used(e->dev);
+	bool r;
+
 	ops[2].flags = T_MAP | F_SPARSE;
 	assert_int_equal(abind(g, gv, ops, 3, &failed), -EINVAL);
 	assert_int_equal(failed, 2);
-	assert_int_equal(frames_used(dev), used);
+	assert_int_equal(frames_used(e->dev), used);
 	assert_int_equal(queued(g, gv), 0);
-	{
-		bool r;
-
-		assert_int_equal(gpuvm_drv_bo_resident(g, 0, &r), -ENOENT);
-	}
+	assert_int_equal(gpuvm_drv_bo_resident(g, 0, &r), -ENOENT);
 	assert_int_equal(vstats(g, gv).shared_pt_pages, 0);
 	check_ok(g, gv);
 	gpuvm_drv_file_close(g);
+}
 
-	/* The valid ops queue; the earlier job still waits. */
-	ops[0] = op_map(H_BO, 0, EB + SZ_2M + SZ_4K, 8 * SZ_4K);
-	ops[1] = op_sparse(EB + 4 * SZ_1M, 3 * SZ_2M + SZ_4K);
+/* After all of that, the valid ops queue; the earlier job still waits. */
+static void queue_valid_after(struct drv_env *e)
+{
+	struct gpuvm_drv_file *f = e->f;
+	const struct gpuvm_drv_bind_op ops[2] = {
+		op_map(H_BO, 0, EB + SZ_2M + SZ_4K, 8 * SZ_4K),
+		op_sparse(EB + 4 * SZ_1M, 3 * SZ_2M + SZ_4K),
+	};
+	uint32_t vm = e->vm, failed;
+
 	assert_int_equal(abind(f, vm, ops, 2, &failed), 0);
 	assert_int_equal(queued(f, vm), 3);
-	assert_int_equal(run(dev), 0);
-	signal_tl(dev, 50, 1);
-	assert_int_equal(run(dev), 3);
+	assert_int_equal(run(e->dev), 0);
+	signal_tl(e->dev, 50, 1);
+	assert_int_equal(run(e->dev), 3);
 	expect_gone(f, vm, 3 * SZ_1G);
 	expect_bo(f, vm, EB + SZ_2M + 2 * SZ_4K, H_BO, 0x1, SZ_4K);
 	assert_int_equal(kind_at(f, vm, EB + 10 * SZ_1M), GPUVM_DRV_SPARSE);
 	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
+}
+
+static void test_async_queue_errors(void **state)
+{
+	struct drv_env *e = *state;
+
+	qfile_make(e);
+	queue_rule_cases(e);
+	queue_bad_calls(e);
+	queue_enomem(e);
+	queue_fresh_file(e);
+	queue_valid_after(e);
 }
 
 /*
@@ -724,13 +543,13 @@ static void test_async_queue_errors(void **state)
  */
 static void test_async_syncs_null(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x1), failed;
 	struct gpuvm_drv_bind_op ops[2];
 	struct snap s;
 
-	(void)state;
 	ops[0] = op_map(h, 0, 2 * SZ_1G, SZ_4K);
 	ops[1] = op_map(h, 0, 3 * SZ_1G, SZ_4K);
 	ops[1].n_syncs = 1;
@@ -738,9 +557,8 @@ static void test_async_syncs_null(void **state)
 	assert_int_equal(sbind(f, vm, ops[1]), -EINVAL);
 	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
 	assert_int_equal(failed, 1);
-	snap_expect_same(dev, f, vm, &s, "syncs NULL");
+	snap_expect_same_but_peak(dev, f, vm, &s, "syncs NULL");
 	snap_free(&s);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -748,14 +566,14 @@ static void test_async_syncs_null(void **state)
 
 static void test_async_reservation(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), ref = vm_new(f), h = bo_new(f, 16, 0x1);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, ref = vm_new(f), h = bo_new(f, 16, 0x1);
 	const uint64_t va = 2 * SZ_1G + 12 * 1024;
 	struct gpuvm_drv_vm_stats st, rst;
 	uint64_t pt0, pt1, pt2;
 
-	(void)state;
 	pt0 = frames_of(dev, GPUVM_MEM_PT);
 	assert_int_equal(vstats(f, vm).pt_reserved_peak, 0);
 	/*
@@ -805,118 +623,170 @@ static void test_async_reservation(void **state)
 	/* The exact count for the synchronous map was 3. */
 	assert_int_equal(rst.pt_reserved_peak, 3);
 	assert_true(st.pt_reserved_peak > rst.pt_reserved_peak);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* 5. An execution failure makes the VM unusable                       */
 
-static void test_async_unusable(void **state)
+/* VM 1 made unusable by a failed job, and VM 2 beside it. */
+struct unus {
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	uint32_t vm, v2, a, b;
+};
+
+#define UX (2 * SZ_1G)
+#define UY (3 * SZ_1G)
+#define UZ (4 * SZ_1G)
+#define UW (5 * SZ_1G)
+
+/*
+ * Y fails (its VA allocation); Z, a MAP behind it, is refused; the unmap
+ * of X runs; the sync-only op signals; every signal fires (B10).
+ */
+static void unusable_by_failed_job(struct unus *u)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), v2 = vm_new(f), failed, id;
-	uint32_t a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
-	const uint64_t X = 2 * SZ_1G, Y = 3 * SZ_1G, Z = 4 * SZ_1G;
-	const uint64_t W = 5 * SZ_1G;
 	const struct gpuvm_drv_sync s[5] = {
 		sy_signal(1, 1), sy_signal(1, 2), sy_signal(1, 3),
 		sy_signal(1, 4), sy_wait(1, 2),
 	};
+	struct gpuvm_drv_file *f = u->f;
 	struct gpuvm_drv_bind_op ops[4];
-	struct snap sn;
-	uint64_t pt_base;
-	char *d;
+	uint32_t vm = u->vm, failed;
 
-	(void)state;
-	assert_int_equal(sbind(f, vm, op_map(a, 0, X, 16 * SZ_4K)), 0);
-	assert_int_equal(sbind(f, vm, op_map(a, 0, W, 16 * SZ_4K)), 0);
-	/* Y: fails (its VA allocation); Z: a MAP behind it, refused; the
-	 * unmap of X runs; the sync-only op signals. */
-	ops[0] = with(op_map(b, 0, Y, 16 * SZ_4K), &s[0], 1);
-	ops[1] = with(op_map(a, 0, Z, 4 * SZ_4K), &s[1], 1);
-	ops[2] = with(op_unmap(X, 16 * SZ_4K), &s[2], 1);
+	assert_int_equal(sbind(f, vm, op_map(u->a, 0, UX, 16 * SZ_4K)), 0);
+	assert_int_equal(sbind(f, vm, op_map(u->a, 0, UW, 16 * SZ_4K)), 0);
+	ops[0] = with(op_map(u->b, 0, UY, 16 * SZ_4K), &s[0], 1);
+	ops[1] = with(op_map(u->a, 0, UZ, 4 * SZ_4K), &s[1], 1);
+	ops[2] = with(op_unmap(UX, 16 * SZ_4K), &s[2], 1);
 	ops[3] = with(op_sync(), &s[3], 1);
 	assert_int_equal(abind(f, vm, ops, 4, &failed), 0);
 	/* Another VM waits on the refused MAP's signal. */
-	queue1(f, v2, with(op_map(b, 0, Y, SZ_4K), &s[4], 1));
+	queue1(f, u->v2, with(op_map(u->b, 0, UY, SZ_4K), &s[4], 1));
 	assert_int_equal(queued(f, vm), 4);
 	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
-	assert_int_equal(gpuvm_drv_bo_evict(f, b), -EBUSY);
+	assert_int_equal(gpuvm_drv_bo_evict(f, u->b), -EBUSY);
 	assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(f, vm, 1), 0);
 
-	assert_int_equal(run(dev), 5);
+	assert_int_equal(run(u->dev), 5);
 	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_UNUSABLE);
-	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
-	/* Every signal fired, failed jobs' too. */
-	assert_int_equal(tl(dev, 1), 4);
+	assert_int_equal(vm_state(f, u->v2), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(tl(u->dev, 1), 4);
 	assert_int_equal(queued(f, vm), 0);
-	assert_int_equal(kind_at(f, vm, Y), GPUVM_DRV_NONE);
-	assert_int_equal(kind_at(f, vm, Z), GPUVM_DRV_NONE);
-	expect_gone(f, vm, Y);
-	expect_gone(f, vm, Z);
+	assert_int_equal(kind_at(f, vm, UY), GPUVM_DRV_NONE);
+	assert_int_equal(kind_at(f, vm, UZ), GPUVM_DRV_NONE);
+	expect_gone(f, vm, UY);
+	expect_gone(f, vm, UZ);
 	/* The unmap ran. */
-	assert_int_equal(kind_at(f, vm, X), GPUVM_DRV_NONE);
-	expect_gone(f, vm, X);
-	expect_bo(f, vm, W + SZ_4K, a, 0xa, SZ_4K);
-	expect_bo(f, v2, Y, b, 0xb, 0);
+	assert_int_equal(kind_at(f, vm, UX), GPUVM_DRV_NONE);
+	expect_gone(f, vm, UX);
+	expect_bo(f, vm, UW + SZ_4K, u->a, 0xa, SZ_4K);
+	expect_bo(f, u->v2, UY, u->b, 0xb, 0);
 	check_ok(f, vm);
-	check_ok(f, v2);
-	/* Reservations returned: VM 1 has the tables of W only (root, L1,
-	 * L2, L3) and VM 2 those of Y. */
-	assert_int_equal(vstats(f, vm).pt_pages, 4);
-	pt_base = vstats(f, vm).pt_pages + vstats(f, v2).pt_pages;
-	assert_int_equal(frames_of(dev, GPUVM_MEM_PT), pt_base);
-	/* The failed jobs' BOs are no longer pinned. */
-	assert_int_equal(gpuvm_drv_bo_evict(f, b), 0);
-	assert_int_equal(gpuvm_drv_vm_validate(f, v2), 0);
-	/* The dump says so. */
-	d = dump_of(f, vm);
+	check_ok(f, u->v2);
+}
+
+/*
+ * What the failed jobs held is given back: reservations (VM 1 has the
+ * tables of W only: root, L1, L2, L3; VM 2 those of Y) and pins. The
+ * dump says the VM is unusable.
+ */
+static void unusable_released(struct unus *u)
+{
+	struct gpuvm_drv_file *f = u->f;
+	uint64_t pt_base;
+	char *d;
+
+	assert_int_equal(vstats(f, u->vm).pt_pages, 4);
+	pt_base = vstats(f, u->vm).pt_pages + vstats(f, u->v2).pt_pages;
+	assert_int_equal(frames_of(u->dev, GPUVM_MEM_PT), pt_base);
+	assert_int_equal(gpuvm_drv_bo_evict(f, u->b), 0);
+	assert_int_equal(gpuvm_drv_vm_validate(f, u->v2), 0);
+	d = dump_of(f, u->vm);
 	assert_non_null(strstr(d, "(unusable)"));
 	free(d);
+}
 
-	/* MAP is refused, synchronously and at queue time, with nothing
-	 * queued; UNMAP and SYNC_ONLY still go through. */
-	snap_take(dev, f, vm, &sn);
-	assert_int_equal(sbind(f, vm, op_map(a, 0, Y, SZ_4K)), -EINVAL);
-	assert_int_equal(sbind(f, vm, op_sparse(Y, SZ_2M)), -EINVAL);
-	assert_int_equal(abind(f, vm, ops + 1, 1, &failed), -EINVAL);
+/* MAP is refused, synchronously and at queue time, with nothing queued;
+ * UNMAP and SYNC_ONLY still go through (B10). */
+static void unusable_refuses_map(struct unus *u)
+{
+	const struct gpuvm_drv_sync s1 = sy_signal(1, 2);
+	const struct gpuvm_drv_bind_op map_z = with(op_map(u->a, 0, UZ,
+							   4 * SZ_4K), &s1, 1);
+	struct gpuvm_drv_file *f = u->f;
+	struct gpuvm_drv_bind_op ops[2];
+	uint32_t vm = u->vm, failed;
+	struct snap sn;
+
+	snap_take(u->dev, f, vm, &sn);
+	assert_int_equal(sbind(f, vm, op_map(u->a, 0, UY, SZ_4K)), -EINVAL);
+	assert_int_equal(sbind(f, vm, op_sparse(UY, SZ_2M)), -EINVAL);
+	assert_int_equal(abind(f, vm, &map_z, 1, &failed), -EINVAL);
 	assert_int_equal(failed, 0);
-	ops[0] = op_unmap(W, SZ_4K);
-	ops[1] = op_sparse(Y, SZ_2M);
+	ops[0] = op_unmap(UW, SZ_4K);
+	ops[1] = op_sparse(UY, SZ_2M);
 	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
 	assert_int_equal(failed, 1);
 	assert_int_equal(sbind(f, vm, op_sync()), 0);
-	snap_expect_same(dev, f, vm, &sn, "MAP on an unusable VM");
+	snap_expect_same_but_peak(u->dev, f, vm, &sn, "MAP on an unusable VM");
 	snap_free(&sn);
-	/* A synchronous UNMAP that splits W's mapping. */
-	assert_int_equal(sbind(f, vm, op_unmap(W + 4 * SZ_4K, 2 * SZ_4K)), 0);
+}
+
+/* A synchronous UNMAP that splits W's mapping; asynchronous UNMAPs of
+ * the rest, and a sync-only point. */
+static void unusable_unmaps(struct unus *u)
+{
+	const struct gpuvm_drv_sync s0 = sy_signal(1, 1), s21 = sy_signal(2, 1);
+	const struct gpuvm_drv_bind_op ops[3] = {
+		op_unmap(UW, 4 * SZ_4K),
+		with(op_unmap(UW + 6 * SZ_4K, 10 * SZ_4K), &s0, 1),
+		with(op_sync(), &s21, 1),
+	};
+	struct gpuvm_drv_file *f = u->f;
+	uint32_t vm = u->vm, failed;
+
+	assert_int_equal(sbind(f, vm, op_unmap(UW + 4 * SZ_4K, 2 * SZ_4K)), 0);
 	check_ok(f, vm);
-	expect_gone(f, vm, W + 5 * SZ_4K);
-	expect_bo(f, vm, W + 6 * SZ_4K, a, 0xa, 6 * SZ_4K);
+	expect_gone(f, vm, UW + 5 * SZ_4K);
+	expect_bo(f, vm, UW + 6 * SZ_4K, u->a, 0xa, 6 * SZ_4K);
 	assert_int_equal(vstats(f, vm).mappings, 2);
-	/* Asynchronous UNMAPs of the rest, and a sync-only point. */
-	ops[0] = op_unmap(W, 4 * SZ_4K);
-	ops[1] = with(op_unmap(W + 6 * SZ_4K, 10 * SZ_4K), &s[0], 1);
-	ops[2] = with(op_sync(), (const struct gpuvm_drv_sync[]){
-			      sy_signal(2, 1) }, 1);
 	assert_int_equal(abind(f, vm, ops, 3, &failed), 0);
 	assert_int_equal(queued(f, vm), 3);
-	assert_int_equal(run(dev), 3);
-	assert_int_equal(tl(dev, 2), 1);
+	assert_int_equal(run(u->dev), 3);
+	assert_int_equal(tl(u->dev, 2), 1);
 	assert_int_equal(vstats(f, vm).mappings, 0);
 	assert_int_equal(vstats(f, vm).pt_pages, 1);
 	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_UNUSABLE);
 	check_ok(f, vm);
+}
 
-	/* Unusable is for good; a new VM is usable. */
-	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), 0);
-	assert_int_equal(gpuvm_drv_vm_create(f, 0, &id), 0);
-	assert_int_equal(id, vm);
-	assert_int_equal(vm_state(f, id), GPUVM_DRV_VM_USABLE);
-	assert_int_equal(sbind(f, id, op_map(a, 0, X, SZ_4K)), 0);
-	check_ok(f, id);
-	gpuvm_drv_device_destroy(dev);
+/* Unusable is for good; a new VM is usable. */
+static void unusable_for_good(struct unus *u)
+{
+	uint32_t id;
+
+	assert_int_equal(gpuvm_drv_vm_destroy(u->f, u->vm), 0);
+	assert_int_equal(gpuvm_drv_vm_create(u->f, 0, &id), 0);
+	assert_int_equal(id, u->vm);
+	assert_int_equal(vm_state(u->f, id), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(sbind(u->f, id, op_map(u->a, 0, UX, SZ_4K)), 0);
+	check_ok(u->f, id);
+}
+
+static void test_async_unusable(void **state)
+{
+	struct drv_env *e = *state;
+	struct unus u = { .dev = e->dev, .f = e->f, .vm = e->vm };
+
+	u.v2 = vm_new(u.f);
+	u.a = bo_new(u.f, 16, 0xa);
+	u.b = bo_new(u.f, 16, 0xb);
+	unusable_by_failed_job(&u);
+	unusable_released(&u);
+	unusable_refuses_map(&u);
+	unusable_unmaps(&u);
+	unusable_for_good(&u);
 }
 
 /* ------------------------------------------------------------------ */
@@ -924,9 +794,10 @@ static void test_async_unusable(void **state)
 
 static void test_async_sync_only(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f), a = bo_new(f, 16, 0xa);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t v1 = e->vm, v2 = vm_new(f), a = bo_new(f, 16, 0xa);
 	const struct gpuvm_drv_sync gate[] = { sy_wait(1, 1),
 					       sy_signal(2, 1) };
 	const struct gpuvm_drv_sync after[] = { sy_signal(3, 1) };
@@ -938,7 +809,6 @@ static void test_async_sync_only(void **state)
 	struct snap s;
 	uint64_t pt;
 
-	(void)state;
 	/* Each field a SYNC_ONLY must leave zero, with syncs attached. */
 	snap_take(dev, f, v1, &s);
 	op = with(op_sync(), gate, 2);
@@ -961,7 +831,7 @@ static void test_async_sync_only(void **state)
 	assert_int_equal(abind(f, v1, &op, 1, &failed), -EINVAL);
 	/* Synchronous SYNC_ONLY without syncs: fine, a no-op. */
 	assert_int_equal(sbind(f, v1, op_sync()), 0);
-	snap_expect_same(dev, f, v1, &s, "bad SYNC_ONLY");
+	snap_expect_same_but_peak(dev, f, v1, &s, "bad SYNC_ONLY");
 	snap_free(&s);
 
 	/* A pure sync point: it holds back VM 1's next job (which waits on
@@ -991,7 +861,7 @@ static void test_async_sync_only(void **state)
 	assert_int_equal(run(dev), 2);
 	assert_int_equal(tl(dev, 4), 5);
 	assert_int_equal(tl(dev, 5), 7);
-	snap_expect_same(dev, f, v1, &s, "sync-only jobs");
+	snap_expect_same_but_peak(dev, f, v1, &s, "sync-only jobs");
 	snap_free(&s);
 	check_ok(f, v2);
 
@@ -1004,9 +874,9 @@ static void test_async_sync_only(void **state)
 	snap_take(dev, f, v1, &s);
 	assert_int_equal(sbind(f, v1, with(op_sync(), two, 2)), -EINVAL);
 	assert_int_equal(sbind(f, v1, with(op_sync(), gate, 2)), -EINVAL);
-	snap_expect_same(dev, f, v1, &s, "synchronous SYNC_ONLY with syncs");
+	snap_expect_same_but_peak(dev, f, v1, &s,
+				  "synchronous SYNC_ONLY with syncs");
 	snap_free(&s);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1094,15 +964,15 @@ static void test_async_destroy(void **state)
 
 static void test_async_evicted_target(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
 	const uint64_t X = 2 * SZ_1G, Y = 4 * SZ_1G + 12 * 1024;
 	const struct gpuvm_drv_sync w[] = { sy_wait(1, 1) };
 	uint64_t bo0, freed, x;
 	uint32_t v = 0x77777777;
 
-	(void)state;
 	assert_int_equal(sbind(f, vm, op_map(a, 0, X, 16 * SZ_4K)), 0);
 	assert_int_equal(sbind(f, vm, op_map(b, 0, 3 * SZ_1G, 16 * SZ_4K)), 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
@@ -1140,7 +1010,6 @@ static void test_async_evicted_target(void **state)
 	assert_int_equal(rd32(f, vm, X + 2 * SZ_4K + 8), 0x77777777);
 	assert_int_equal(rd32(f, vm, Y + 15 * SZ_4K), pat(0xa, 15));
 	assert_int_equal(rd32(f, vm, 3 * SZ_1G + 15 * SZ_4K), pat(0xb, 15));
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1152,14 +1021,14 @@ static void test_async_evicted_target(void **state)
  */
 static void test_async_failed_batch_restore(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa), b = bo_new(f, 16, 0xb);
 	struct gpuvm_drv_bind_op ops[2];
 	uint64_t used;
 	uint32_t failed;
 
-	(void)state;
 	assert_int_equal(sbind(f, vm, op_map(a, 0, 2 * SZ_1G, 16 * SZ_4K)), 0);
 	assert_int_equal(sbind(f, vm, op_map(b, 0, 2 * SZ_1G + SZ_1M,
 					     16 * SZ_4K)), 0);
@@ -1180,13 +1049,11 @@ static void test_async_failed_batch_restore(void **state)
 		bool ra = resident(f, a), rb = resident(f, b);
 		uint64_t now = frames_used(dev);
 
-		gpuvm_drv_device_destroy(dev);
 		fail_msg("failed async batch left a trace: A resident %d (was "
 			 "0), B resident %d (was 1), frames_used %" PRIu64
 			 " (was %" PRIu64 ")", ra, rb, now, used);
 	}
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G + SZ_1M), pat(0xb, 0));
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1207,7 +1074,6 @@ static void worst_case(const char *name, const struct gpuvm_drv_device_cfg *cfg,
 	uint32_t vm = vm_new(f), ref = vm_new(f), h = bo_new(f, PAGES_2M, 0x1);
 	struct gpuvm_drv_vm_stats st, rst;
 	uint32_t i, failed;
-	char *d1, *d2;
 
 	assert_int_equal(h, 1);
 	for (i = 0; i < npre; i++) {
@@ -1230,16 +1096,8 @@ static void worst_case(const char *name, const struct gpuvm_drv_device_cfg *cfg,
 	check_ok(f, ref);
 	st = vstats(f, vm);
 	rst = vstats(f, ref);
-	assert_int_equal(st.mappings, rst.mappings);
-	assert_int_equal(st.pt_pages, rst.pt_pages);
-	assert_int_equal(st.leaf_4k, rst.leaf_4k);
-	assert_int_equal(st.leaf_2m, rst.leaf_2m);
-	assert_int_equal(st.leaf_1g, rst.leaf_1g);
-	d1 = dump_of(f, vm);
-	d2 = dump_of(f, ref);
-	assert_string_equal(strchr(d1, '\n'), strchr(d2, '\n'));
-	free(d1);
-	free(d2);
+	expect_same_shape(&st, &rst);
+	expect_dumps_match(f, vm, f, ref);
 	gpuvm_drv_device_destroy(dev);
 }
 
@@ -1310,23 +1168,20 @@ static void test_async_worst_case(void **state)
  */
 static void test_async_shared_tables_dropped(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
 
-	(void)state;
 	queue1(f, vm, op_sparse(8 * SZ_1G, 2 * SZ_1G));
 	assert_int_equal(sbind(f, vm, op_unmap(SZ_1G, SZ_4K)), 0);
 	assert_int_equal(run(dev), 1);
 	check_ok(f, vm);
-	if (vm_state(f, vm) != GPUVM_DRV_VM_USABLE) {
-		gpuvm_drv_device_destroy(dev);
+	if (vm_state(f, vm) != GPUVM_DRV_VM_USABLE)
 		fail_msg("a valid queued sparse MAP failed at run time: the VM "
 			 "is unusable");
-	}
 	assert_int_equal(kind_at(f, vm, 9 * SZ_1G), GPUVM_DRV_SPARSE);
 	assert_int_equal(rd32(f, vm, 9 * SZ_1G + 0x100), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1334,19 +1189,138 @@ static void test_async_shared_tables_dropped(void **state)
 
 #define G(n) ((uint64_t)(n) * SZ_1G)
 
-static struct gpuvm_drv_device *dev_limit(uint64_t max_mappings)
-{
-	struct gpuvm_drv_device_cfg cfg = {
-		.sparse = GPUVM_DRV_SPARSE_DUMMY,
-		.max_mappings_per_vm = max_mappings,
-	};
-
-	return dev_new_cfg(&cfg);
-}
-
 static uint64_t mappings(struct gpuvm_drv_file *f, uint32_t vm)
 {
 	return vstats(f, vm).mappings;
+}
+
+/* The VMs and BOs of test_async_limit_queue. */
+struct limq {
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	uint32_t vm, v2, h, h2;
+};
+
+/*
+ * One slot left: every batch that needs more is -ENOSPC at the first op
+ * that passes, with nothing queued and nothing pinned; an op that breaks
+ * a rule is -EINVAL first.
+ */
+static void limit_one_slot(struct limq *l)
+{
+	struct gpuvm_drv_file *f = l->f;
+	struct gpuvm_drv_bind_op ops[4];
+	uint32_t vm = l->vm, failed;
+	struct snap s;
+
+	snap_take(l->dev, f, vm, &s);
+	/* A MAP needs two, even into empty VA. */
+	ops[0] = op_map(l->h2, 0, G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	/* The second op passes: nothing queued, index 1. */
+	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	ops[1] = op_map(l->h2, 0, G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
+	assert_int_equal(failed, 1);
+	/* SYNC_ONLY holds nothing; the second UNMAP passes. */
+	ops[0] = op_sync();
+	ops[1] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	ops[2] = op_sync();
+	ops[3] = op_unmap(G(1) + 8 * SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 4, &failed), -ENOSPC);
+	assert_int_equal(failed, 3);
+	/* The rules come first, op by op. */
+	ops[0] = op_map(l->h2, 0, G(4) + 0x800, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 1, &failed), -EINVAL);
+	assert_int_equal(failed, 0);
+	ops[0] = op_map(l->h2, 0, G(4), SZ_4K);
+	ops[1] = op_map(l->h2, 0, G(4) + 0x800, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
+	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	snap_expect_same_but_peak(l->dev, f, vm, &s,
+				  "batches past the mapping limit");
+	snap_free(&s);
+	/* No refused batch kept its target pinned. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, l->h2), 0);
+	assert_int_equal(gpuvm_drv_bo_evict(f, l->h), -EBUSY);
+}
+
+/* Slots are per VM: the other one has all six. */
+static void limit_per_vm(struct limq *l)
+{
+	const struct gpuvm_drv_bind_op ops[4] = {
+		op_map(l->h, 0, G(1), SZ_4K), op_map(l->h, 0, G(2), SZ_4K),
+		op_map(l->h, 0, G(3), SZ_4K), op_map(l->h, 0, G(4), SZ_4K),
+	};
+	uint32_t failed;
+
+	assert_int_equal(abind(l->f, l->v2, ops, 4, &failed), -ENOSPC);
+	assert_int_equal(failed, 3);
+	assert_int_equal(queued(l->f, l->v2), 0);
+	assert_int_equal(abind(l->f, l->v2, ops, 3, &failed), 0);
+	assert_int_equal(queued(l->f, l->v2), 3);
+}
+
+/*
+ * The last slot goes to an UNMAP; then SYNC_ONLY still queues. Every
+ * job runs (a queued job never fails on the limit); each added what it
+ * could.
+ */
+static void limit_last_slot(struct limq *l)
+{
+	struct gpuvm_drv_bind_op op = op_unmap(G(1), 16 * SZ_4K);
+	struct gpuvm_drv_file *f = l->f;
+	uint32_t vm = l->vm, failed;
+
+	queue1(f, vm, op_unmap(G(1) + SZ_4K, SZ_4K));
+	queue1(f, vm, op_sync());
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	assert_int_equal(failed, 0);
+	assert_int_equal(queued(f, vm), 4);
+	signal_tl(l->dev, 1, 1);
+	assert_int_equal(run(l->dev), 7);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(vm_state(f, l->v2), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(mappings(f, vm), 5);
+	assert_int_equal(mappings(f, l->v2), 3);
+	expect_bo(f, vm, G(3), l->h, 0x1, 0);
+	expect_gone(f, vm, G(2) + SZ_4K);
+	expect_gone(f, vm, G(1) + SZ_4K);
+	expect_bo(f, vm, G(1) + 2 * SZ_4K, l->h, 0x1, 2 * SZ_4K);
+	check_ok(f, vm);
+	check_ok(f, l->v2);
+}
+
+/*
+ * The slots came back: the last one is a synchronous MAP's. Full, the
+ * VM refuses queued binds of any kind but SYNC_ONLY at once, and stays
+ * usable; a synchronous UNMAP of a whole mapping needs no slot.
+ */
+static void limit_full(struct limq *l)
+{
+	struct gpuvm_drv_file *f = l->f;
+	struct gpuvm_drv_bind_op op;
+	uint32_t vm = l->vm, failed;
+	struct snap s;
+
+	assert_int_equal(sbind(f, vm, op_map(l->h2, 0, G(4), SZ_4K)), 0);
+	assert_int_equal(mappings(f, vm), 6);
+	snap_take(l->dev, f, vm, &s);
+	op = op_map(l->h2, 0, G(5), SZ_4K);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	op = op_unmap(G(4), SZ_4K);
+	assert_int_equal(abind(f, vm, &op, 1, &failed), -ENOSPC);
+	assert_int_equal(sbind(f, vm, op_map(l->h2, 0, G(5), SZ_4K)), -ENOSPC);
+	snap_expect_same_but_peak(l->dev, f, vm, &s, "a full VM");
+	snap_free(&s);
+	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
+	assert_int_equal(sbind(f, vm, op_unmap(G(4), SZ_4K)), 0);
+	assert_int_equal(mappings(f, vm), 5);
+	check_ok(f, vm);
 }
 
 /*
@@ -1358,108 +1332,25 @@ static uint64_t mappings(struct gpuvm_drv_file *f, uint32_t vm)
  */
 static void test_async_limit_queue(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_limit(6);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), v2 = vm_new(f), failed;
-	uint32_t h = bo_new(f, 16, 0x1), h2 = bo_new(f, 16, 0x2);
 	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
-	struct gpuvm_drv_bind_op ops[4];
-	struct snap s;
+	struct drv_env *e = *state;
+	struct limq l = { .dev = e->dev, .f = e->f, .vm = e->vm };
 
-	(void)state;
-	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
-	assert_int_equal(sbind(f, vm, op_map(h, 0, G(2), 16 * SZ_4K)), 0);
-	queue1(f, vm, with(op_map(h, 0, G(3), SZ_4K), w1, 1));
-	queue1(f, vm, op_unmap(G(2) + SZ_4K, SZ_4K));
-	assert_int_equal(queued(f, vm), 2);
-	assert_int_equal(mappings(f, vm), 2);
-
-	snap_take(dev, f, vm, &s);
-	/* One slot: a MAP needs two, even into empty VA. */
-	ops[0] = op_map(h2, 0, G(4), SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
-	assert_int_equal(failed, 0);
-	/* The second op passes: nothing queued, index 1. */
-	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
-	ops[1] = op_map(h2, 0, G(4), SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
-	assert_int_equal(failed, 1);
-	/* SYNC_ONLY holds nothing; the second UNMAP passes. */
-	ops[0] = op_sync();
-	ops[1] = op_unmap(G(1) + SZ_4K, SZ_4K);
-	ops[2] = op_sync();
-	ops[3] = op_unmap(G(1) + 8 * SZ_4K, SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 4, &failed), -ENOSPC);
-	assert_int_equal(failed, 3);
-	/* The rules come first, op by op. */
-	ops[0] = op_map(h2, 0, G(4) + 0x800, SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 1, &failed), -EINVAL);
-	assert_int_equal(failed, 0);
-	ops[0] = op_map(h2, 0, G(4), SZ_4K);
-	ops[1] = op_map(h2, 0, G(4) + 0x800, SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 2, &failed), -ENOSPC);
-	assert_int_equal(failed, 0);
-	ops[0] = op_unmap(G(1) + SZ_4K, SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 2, &failed), -EINVAL);
-	assert_int_equal(failed, 1);
-	snap_expect_same(dev, f, vm, &s, "batches past the mapping limit");
-	snap_free(&s);
-	/* No refused batch kept its target pinned. */
-	assert_int_equal(gpuvm_drv_bo_evict(f, h2), 0);
-	assert_int_equal(gpuvm_drv_bo_evict(f, h), -EBUSY);
-
-	/* Slots are per VM: the other one has all six. */
-	ops[0] = op_map(h, 0, G(1), SZ_4K);
-	ops[1] = op_map(h, 0, G(2), SZ_4K);
-	ops[2] = op_map(h, 0, G(3), SZ_4K);
-	ops[3] = op_map(h, 0, G(4), SZ_4K);
-	assert_int_equal(abind(f, v2, ops, 4, &failed), -ENOSPC);
-	assert_int_equal(failed, 3);
-	assert_int_equal(queued(f, v2), 0);
-	assert_int_equal(abind(f, v2, ops, 3, &failed), 0);
-	assert_int_equal(queued(f, v2), 3);
-
-	/* The last slot goes to an UNMAP; then SYNC_ONLY still queues. */
-	queue1(f, vm, op_unmap(G(1) + SZ_4K, SZ_4K));
-	queue1(f, vm, op_sync());
-	ops[0] = op_unmap(G(1), 16 * SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
-	assert_int_equal(failed, 0);
-	assert_int_equal(queued(f, vm), 4);
-
-	/* Every job runs; each added what it could. */
-	signal_tl(dev, 1, 1);
-	assert_int_equal(run(dev), 7);
-	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
-	assert_int_equal(vm_state(f, v2), GPUVM_DRV_VM_USABLE);
-	assert_int_equal(mappings(f, vm), 5);
-	assert_int_equal(mappings(f, v2), 3);
-	expect_bo(f, vm, G(3), h, 0x1, 0);
-	expect_gone(f, vm, G(2) + SZ_4K);
-	expect_gone(f, vm, G(1) + SZ_4K);
-	expect_bo(f, vm, G(1) + 2 * SZ_4K, h, 0x1, 2 * SZ_4K);
-	check_ok(f, vm);
-	check_ok(f, v2);
-
-	/* The slots came back: the last one is a synchronous MAP's. */
-	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(4), SZ_4K)), 0);
-	assert_int_equal(mappings(f, vm), 6);
-	/* Full. Queued binds of any kind but SYNC_ONLY are refused at
-	 * once, and the VM stays usable. */
-	snap_take(dev, f, vm, &s);
-	ops[0] = op_map(h2, 0, G(5), SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
-	ops[0] = op_unmap(G(4), SZ_4K);
-	assert_int_equal(abind(f, vm, ops, 1, &failed), -ENOSPC);
-	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(5), SZ_4K)), -ENOSPC);
-	snap_expect_same(dev, f, vm, &s, "a full VM");
-	snap_free(&s);
-	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
-	/* A synchronous UNMAP of a whole mapping needs no slot. */
-	assert_int_equal(sbind(f, vm, op_unmap(G(4), SZ_4K)), 0);
-	assert_int_equal(mappings(f, vm), 5);
-	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
+	l.v2 = vm_new(l.f);
+	l.h = bo_new(l.f, 16, 0x1);
+	l.h2 = bo_new(l.f, 16, 0x2);
+	assert_int_equal(sbind(l.f, l.vm, op_map(l.h, 0, G(1), 16 * SZ_4K)),
+			 0);
+	assert_int_equal(sbind(l.f, l.vm, op_map(l.h, 0, G(2), 16 * SZ_4K)),
+			 0);
+	queue1(l.f, l.vm, with(op_map(l.h, 0, G(3), SZ_4K), w1, 1));
+	queue1(l.f, l.vm, op_unmap(G(2) + SZ_4K, SZ_4K));
+	assert_int_equal(queued(l.f, l.vm), 2);
+	assert_int_equal(mappings(l.f, l.vm), 2);
+	limit_one_slot(&l);
+	limit_per_vm(&l);
+	limit_last_slot(&l);
+	limit_full(&l);
 }
 
 /*
@@ -1470,15 +1361,15 @@ static void test_async_limit_queue(void **state)
  */
 static void test_async_limit_sync(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_limit(4);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x1), failed;
 	uint32_t h2 = bo_new(f, 16, 0x2);
 	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
 	struct gpuvm_drv_bind_op op;
 	struct snap s;
 
-	(void)state;
 	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
 	assert_int_equal(sbind(f, vm, op_map(h, 0, G(2), 16 * SZ_4K)), 0);
 	queue1(f, vm, with(op_map(h2, 0, G(3), SZ_4K), w1, 1));
@@ -1491,7 +1382,8 @@ static void test_async_limit_sync(void **state)
 	/* A MAP trimming a mapping adds one too. */
 	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(1), 8 * SZ_4K)),
 			 -ENOSPC);
-	snap_expect_same(dev, f, vm, &s, "synchronous binds into held slots");
+	snap_expect_same_but_peak(dev, f, vm, &s,
+				  "synchronous binds into held slots");
 	snap_free(&s);
 
 	/* Replacing a mapping adds none; unmapping one frees a slot. */
@@ -1518,7 +1410,6 @@ static void test_async_limit_sync(void **state)
 	assert_int_equal(mappings(f, vm), 4);
 	assert_int_equal(vm_state(f, vm), GPUVM_DRV_VM_USABLE);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1532,15 +1423,15 @@ static void test_async_limit_sync(void **state)
  */
 static void test_async_limit_worst(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_limit(4);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x1), failed;
 	uint32_t h2 = bo_new(f, 16, 0x2);
 	const struct gpuvm_drv_sync w1[] = { sy_wait(1, 1) };
 	struct gpuvm_drv_bind_op op;
 	struct snap s;
 
-	(void)state;
 	assert_int_equal(sbind(f, vm, op_map(h, 0, G(1), 16 * SZ_4K)), 0);
 	/* Three free: the split MAP takes two. */
 	queue1(f, vm, with(op_map(h2, SZ_4K, G(1) + SZ_4K, SZ_4K), w1, 1));
@@ -1554,7 +1445,7 @@ static void test_async_limit_worst(void **state)
 	assert_int_equal(failed, 0);
 	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(1) + 8 * SZ_4K,
 					     SZ_4K)), -ENOSPC);
-	snap_expect_same(dev, f, vm, &s, "one slot left");
+	snap_expect_same_but_peak(dev, f, vm, &s, "one slot left");
 	snap_free(&s);
 	assert_int_equal(sbind(f, vm, op_map(h2, 0, G(2), SZ_4K)), 0);
 	assert_int_equal(mappings(f, vm), 2);
@@ -1569,7 +1460,6 @@ static void test_async_limit_worst(void **state)
 	expect_bo(f, vm, G(1) + 2 * SZ_4K, h, 0x1, 2 * SZ_4K);
 	expect_bo(f, vm, G(2), h2, 0x2, 0);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1579,14 +1469,14 @@ static void test_async_limit_worst(void **state)
  */
 static void test_async_limit_cancel(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_limit(4);
-	struct gpuvm_drv_file *f = file_new(dev), *g;
-	uint32_t vm = vm_new(f), h = bo_new(f, 16, 0x1), failed, id, gv, gh;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f, *g;
+	uint32_t vm = e->vm, h = bo_new(f, 16, 0x1), failed, id, gv, gh;
 	struct gpuvm_drv_bind_op ops[5];
 	struct gpuvm_mem_stats m0;
 	uint32_t i;
 
-	(void)state;
 	ops[0] = op_map(h, 0, G(1), 16 * SZ_4K);
 	ops[1] = op_map(h, 0, G(2), 16 * SZ_4K);
 	assert_int_equal(abind(f, vm, ops, 2, &failed), 0);
@@ -1636,28 +1526,27 @@ static void test_async_limit_cancel(void **state)
 	assert_int_equal(run(dev), 2);
 	assert_int_equal(mappings(f, id), 2);
 	check_ok(f, id);
-	gpuvm_drv_device_destroy(dev);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_async_order),
-		cmocka_unit_test(test_async_wait),
-		cmocka_unit_test(test_async_queue_errors),
-		cmocka_unit_test(test_async_syncs_null),
-		cmocka_unit_test(test_async_reservation),
-		cmocka_unit_test(test_async_unusable),
-		cmocka_unit_test(test_async_sync_only),
+		DRV_TEST(test_async_order),
+		DRV_TEST(test_async_wait),
+		DRV_TEST(test_async_queue_errors),
+		DRV_TEST(test_async_syncs_null),
+		DRV_TEST(test_async_reservation),
+		DRV_TEST(test_async_unusable),
+		DRV_TEST(test_async_sync_only),
 		cmocka_unit_test(test_async_destroy),
-		cmocka_unit_test(test_async_evicted_target),
-		cmocka_unit_test(test_async_failed_batch_restore),
+		DRV_TEST(test_async_evicted_target),
+		DRV_TEST(test_async_failed_batch_restore),
 		cmocka_unit_test(test_async_worst_case),
-		cmocka_unit_test(test_async_shared_tables_dropped),
-		cmocka_unit_test(test_async_limit_queue),
-		cmocka_unit_test(test_async_limit_sync),
-		cmocka_unit_test(test_async_limit_worst),
-		cmocka_unit_test(test_async_limit_cancel),
+		DRV_TEST(test_async_shared_tables_dropped),
+		DRV_TEST_CFG(test_async_limit_queue, .max_mappings_per_vm = 6),
+		DRV_TEST_CFG(test_async_limit_sync, .max_mappings_per_vm = 4),
+		DRV_TEST_CFG(test_async_limit_worst, .max_mappings_per_vm = 4),
+		DRV_TEST_CFG(test_async_limit_cancel, .max_mappings_per_vm = 4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

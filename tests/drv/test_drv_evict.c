@@ -20,138 +20,7 @@
  * Frame counts are exact: an eviction frees the BO's frames and the
  * tables its unmapping emptied, nothing more, and reclaim reports that.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-/* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-/* The statistics a restore must reproduce: everything but counters. */
-static void expect_same_shape(const struct gpuvm_drv_vm_stats *now,
-			      const struct gpuvm_drv_vm_stats *before)
-{
-	assert_int_equal(now->mappings, before->mappings);
-	assert_int_equal(now->pt_pages, before->pt_pages);
-	assert_int_equal(now->leaf_4k, before->leaf_4k);
-	assert_int_equal(now->leaf_2m, before->leaf_2m);
-	assert_int_equal(now->leaf_1g, before->leaf_1g);
-	assert_int_equal(now->shared_pt_pages, before->shared_pt_pages);
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size, uint64_t repeat)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size, .repeat = repeat,
-	};
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size, 0), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size, uint32_t flags)
-{
-	assert_int_equal(bind(f, vm, T_MAP | flags, h, off, va, size, 0), 0);
-}
-
-static void map_repeat(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		       uint64_t off, uint64_t repeat, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size, repeat), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size, 0), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents and GPU access                                             */
-
-/* A BO of pages pages; page p holds pat(tag, p) in each of its words. */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag,
-		       unsigned int chunks)
-{
-	static uint32_t buf[SZ_4K / 4];
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_true(tag < 4096 && pages < (1u << 20));
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, 0, chunks, &h),
-			 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++) {
-		fill_u32(buf, SZ_4K / 4, pat(tag, p));
-		assert_int_equal(gpuvm_drv_bo_write(f, h, p * SZ_4K, buf,
-						    SZ_4K), 0);
-	}
-	return h;
-}
-
-static void bo_put_word(struct gpuvm_drv_file *f, uint32_t h, uint64_t off,
-			uint32_t v)
-{
-	assert_int_equal(gpuvm_drv_bo_write(f, h, off, &v, 4), 0);
-}
-
-/* An access that must fault with kind at exactly addr, touching nothing. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va, size_t len,
-			 enum gpuvm_mmu_fault_kind kind, uint64_t addr)
-{
-	struct gpuvm_mmu_fault fault;
-	uint8_t buf[16], orig[16];
-	int ret;
-
-	assert_true(len <= sizeof(buf));
-	memset(buf, 0x5c, sizeof(buf));
-	memcpy(orig, buf, sizeof(buf));
-	ret = gpu(f, vm, acc, va, buf, len, &fault);
-	if (ret != -EFAULT || fault.kind != kind || fault.addr != addr)
-		fail_msg("access %d at 0x%" PRIx64 ": ret %d, fault %d at 0x%"
-			 PRIx64 "; want -EFAULT, fault %d at 0x%" PRIx64,
-			 acc, va, ret, fault.kind, fault.addr, kind, addr);
-	assert_int_equal(fault.access, acc);
-	if (acc != GPUVM_MMU_WRITE)
-		assert_memory_equal(buf, orig, sizeof(buf));
-}
-
-/* A read of an evicted (or unmapped) VA: a translation fault right there. */
-static void expect_gone(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	expect_fault(f, vm, GPUVM_MMU_READ, va, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, va);
-}
 
 /* ------------------------------------------------------------------ */
 /* Dumps                                                               */
@@ -231,184 +100,204 @@ static void expect_layout(struct gpuvm_drv_file *f, uint32_t vm,
 }
 
 /* ------------------------------------------------------------------ */
-/* Mapping lists                                                       */
-
-#define MAX_MAPPINGS 32
-
-struct mlist {
-	unsigned int n;
-	struct gpuvm_drv_mapping m[MAX_MAPPINGS];
-};
-
-static int mlist_add(void *cookie, const struct gpuvm_drv_mapping *m)
-{
-	struct mlist *l = cookie;
-
-	if (l->n == MAX_MAPPINGS)
-		return -E2BIG;
-	l->m[l->n++] = *m;
-	return 0;
-}
-
-static void mlist_take(struct gpuvm_drv_file *f, uint32_t vm,
-		       struct mlist *l)
-{
-	memset(l, 0, sizeof(*l));
-	assert_int_equal(gpuvm_drv_vm_for_each_mapping(f, vm, 0, ~0ull,
-						       mlist_add, l), 0);
-}
-
-/* ------------------------------------------------------------------ */
 /* 1. Plain BO mappings                                                */
 
-/*
- * A BO mapped twice with different permissions, and another BO with a
- * 2 MiB block in another 1 GiB region. Evicting the first frees its 16
- * frames and the two tables of its region (L2 and L3), invalidates the
- * TLB, and leaves the mappings in the VA space, faulting. Restore brings
- * everything back as it was, the CPU write made meanwhile included.
- */
-static void test_evict_plain(void **state)
-{
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0);
-	uint32_t b = bo_new(f, PAGES_2M + 3, 0xb, 0);
-	const uint64_t va1 = 2 * SZ_1G + 12 * 1024, va2 = 2 * SZ_1G + SZ_1M;
-	struct gpuvm_drv_vm_stats st0, st;
-	struct gpuvm_mem_stats m0, m;
-	struct gpuvm_drv_lookup l;
-	struct mlist ml0, ml;
+/* BO A mapped twice, BO B with a 2 MiB block; what was before eviction. */
+struct plain {
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	uint32_t vm, a, b;
+	struct gpuvm_drv_vm_stats st0;
+	struct gpuvm_mem_stats m0;
+	struct mlist ml0;
 	char *lay0;
+};
+
+#define PV1 (2 * SZ_1G + 12 * 1024)   /* A, read-only */
+#define PV2 (2 * SZ_1G + SZ_1M)       /* A from page 1, no-exec, uncached */
+
+/* The mappings, every page of A in the TLB, and the state to come back. */
+static void plain_map(struct plain *p)
+{
+	struct gpuvm_drv_file *f = p->f;
+	uint32_t vm = p->vm;
 	uint64_t x;
 
-	(void)state;
-	map_bo(f, vm, a, 0, va1, 16 * SZ_4K, F_RO);
-	map_bo(f, vm, a, SZ_4K, va2, 8 * SZ_4K, F_NX | F_UC);
-	map_bo(f, vm, b, 0, 4 * SZ_1G, SZ_2M + 3 * SZ_4K, 0);
+	map_bo(f, vm, p->a, 0, PV1, 16 * SZ_4K, F_RO);
+	map_bo(f, vm, p->a, SZ_4K, PV2, 8 * SZ_4K, F_NX | F_UC);
+	map_bo(f, vm, p->b, 0, 4 * SZ_1G, SZ_2M + 3 * SZ_4K, 0);
 	expect_leaves(f, vm, 16 + 8 + 3, 1, 0);
-	st0 = vstats(f, vm);
+	p->st0 = vstats(f, vm);
 	/* L0, L1; for 2G: L2 and one L3; for 4G: L2 and the tail's L3. */
-	assert_int_equal(st0.pt_pages, 6);
-	assert_int_equal(st0.mappings, 3);
+	assert_int_equal(p->st0.pt_pages, 6);
+	assert_int_equal(p->st0.mappings, 3);
 	check_ok(f, vm);
-	/* Fill the TLB with every page of A. */
 	for (x = 0; x < 16; x++)
-		assert_int_equal(rd32(f, vm, va1 + x * SZ_4K), pat(0xa, x));
+		assert_int_equal(rd32(f, vm, PV1 + x * SZ_4K), pat(0xa, x));
 	for (x = 0; x < 8; x++)
-		assert_int_equal(rd32(f, vm, va2 + x * SZ_4K), pat(0xa, 1 + x));
-	lay0 = layout_of(f, vm);
-	m0 = mstats(dev);
-	mlist_take(f, vm, &ml0);
+		assert_int_equal(rd32(f, vm, PV2 + x * SZ_4K), pat(0xa, 1 + x));
+	p->lay0 = layout_of(f, vm);
+	p->m0 = mstats(p->dev);
+	mlist_take(f, vm, &p->ml0);
+}
 
-	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
-	m = mstats(dev);
+/*
+ * Evicting A frees its 16 frames and the two tables of its region (L2
+ * and L3), invalidates the TLB once, and leaves the mappings in the VA
+ * space, faulting (M1); B is untouched. Evicting it again is a no-op.
+ */
+static void plain_evict(struct plain *p)
+{
+	struct gpuvm_drv_file *f = p->f;
+	struct gpuvm_drv_vm_stats st;
+	struct gpuvm_drv_lookup l;
+	struct gpuvm_mem_stats m;
+	uint32_t vm = p->vm;
+	uint64_t x;
+
+	assert_int_equal(gpuvm_drv_bo_evict(f, p->a), 0);
+	m = mstats(p->dev);
 	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_BO],
-			 m0.frames_by_purpose[GPUVM_MEM_BO] - 16);
+			 p->m0.frames_by_purpose[GPUVM_MEM_BO] - 16);
 	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_PT],
-			 m0.frames_by_purpose[GPUVM_MEM_PT] - 2);
-	assert_int_equal(m.frames_used, m0.frames_used - 18);
+			 p->m0.frames_by_purpose[GPUVM_MEM_PT] - 2);
+	assert_int_equal(m.frames_used, p->m0.frames_used - 18);
 	st = vstats(f, vm);
 	assert_int_equal(st.pt_pages, 4);
 	assert_int_equal(st.mappings, 3);
 	assert_int_equal(st.leaf_4k, 3);
 	assert_int_equal(st.leaf_2m, 1);
-	assert_int_equal(st.tlb_invalidations, st0.tlb_invalidations + 1);
+	assert_int_equal(st.tlb_invalidations, p->st0.tlb_invalidations + 1);
 	check_ok(f, vm);
-	assert_false(resident(f, a));
-	assert_true(resident(f, b));
+	assert_false(resident(f, p->a));
+	assert_true(resident(f, p->b));
 	/* Every page of A faults: no stale TLB entry, no leftover leaf. */
 	for (x = 0; x < 16; x++)
-		expect_gone(f, vm, va1 + x * SZ_4K + 4 * x);
+		expect_gone(f, vm, PV1 + x * SZ_4K + 4 * x);
 	for (x = 0; x < 8; x++)
-		expect_gone(f, vm, va2 + x * SZ_4K);
-	expect_fault(f, vm, GPUVM_MMU_WRITE, va2 + 8, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, va2 + 8);
-	expect_fault(f, vm, GPUVM_MMU_EXEC, va1, 4,
-		     GPUVM_MMU_FAULT_TRANSLATION, va1);
+		expect_gone(f, vm, PV2 + x * SZ_4K);
+	expect_fault(f, vm, GPUVM_MMU_WRITE, PV2 + 8, 4,
+		     GPUVM_MMU_FAULT_TRANSLATION, PV2 + 8);
+	expect_fault(f, vm, GPUVM_MMU_EXEC, PV1, 4,
+		     GPUVM_MMU_FAULT_TRANSLATION, PV1);
 	/* The VA space still holds the mappings. */
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va1 + 5 * SZ_4K, &l), 0);
+	l = lookup_of(f, vm, PV1 + 5 * SZ_4K);
 	assert_int_equal(l.kind, GPUVM_DRV_BO);
-	assert_int_equal(l.bo_handle, a);
+	assert_int_equal(l.bo_handle, p->a);
 	assert_int_equal(l.bo_offset, 5 * SZ_4K);
 	assert_int_equal(l.flags, F_RO);
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
-	/* The other BO is untouched. */
+	expect_mappings(f, vm, &p->ml0);
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + SZ_2M + 2 * SZ_4K),
 			 pat(0xb, PAGES_2M + 2));
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + 77 * SZ_4K), pat(0xb, 77));
-
-	/* Evicting it again is a no-op. */
-	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
-	assert_int_equal(frames_used(dev), m.frames_used);
+	assert_int_equal(gpuvm_drv_bo_evict(f, p->a), 0);
+	assert_int_equal(frames_used(p->dev), m.frames_used);
 	assert_int_equal(vstats(f, vm).tlb_invalidations,
 			 st.tlb_invalidations);
+}
 
-	/* The CPU works on the saved contents. */
-	for (x = 0; x < 16; x++)
-		assert_int_equal(bo_word(f, a, x * SZ_4K + 0x20), pat(0xa, x));
-	bo_put_word(f, a, 2 * SZ_4K + 0x40, 0xc0dec0de);
-	assert_int_equal(bo_word(f, a, 2 * SZ_4K + 0x40), 0xc0dec0de);
-	assert_false(resident(f, a));
-	assert_int_equal(frames_used(dev), m.frames_used);
-	check_ok(f, vm);
+/* The CPU works on the saved contents, and A stays evicted. */
+static void plain_cpu(struct plain *p)
+{
+	uint64_t used = frames_used(p->dev), x;
 
-	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
-	assert_true(resident(f, a));
-	m = mstats(dev);
-	assert_int_equal(m.frames_used, m0.frames_used);
-	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_PT],
-			 m0.frames_by_purpose[GPUVM_MEM_PT]);
-	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_BO],
-			 m0.frames_by_purpose[GPUVM_MEM_BO]);
-	st = vstats(f, vm);
-	expect_same_shape(&st, &st0);
-	expect_layout(f, vm, lay0, "plain, restored");
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
-	check_ok(f, vm);
 	for (x = 0; x < 16; x++)
-		assert_int_equal(rd32(f, vm, va1 + x * SZ_4K + 0x20),
+		assert_int_equal(bo_word(p->f, p->a, x * SZ_4K + 0x20),
 				 pat(0xa, x));
-	assert_int_equal(rd32(f, vm, va1 + 2 * SZ_4K + 0x40), 0xc0dec0de);
-	assert_int_equal(rd32(f, vm, va2 + SZ_4K + 0x40), 0xc0dec0de);
-	for (x = 0; x < 8; x++)
-		assert_int_equal(rd32(f, vm, va2 + x * SZ_4K + 0xffc),
-				 pat(0xa, 1 + x));
-	/* Permissions as they were: read-only and no-exec. */
-	expect_fault(f, vm, GPUVM_MMU_WRITE, va1 + 8, 4,
-		     GPUVM_MMU_FAULT_PERMISSION, va1 + 8);
-	expect_fault(f, vm, GPUVM_MMU_EXEC, va2 + 8, 4,
-		     GPUVM_MMU_FAULT_PERMISSION, va2 + 8);
-	wr32(f, vm, va2 + 8, 0x600d600d);
-	assert_int_equal(bo_word(f, a, SZ_4K + 8), 0x600d600d);
-	assert_int_equal(rd32(f, vm, va1 + SZ_4K + 8), 0x600d600d);
+	bo_put_word(p->f, p->a, 2 * SZ_4K + 0x40, 0xc0dec0de);
+	assert_int_equal(bo_word(p->f, p->a, 2 * SZ_4K + 0x40), 0xc0dec0de);
+	assert_false(resident(p->f, p->a));
+	assert_int_equal(frames_used(p->dev), used);
+	check_ok(p->f, p->vm);
+}
 
-	/* A second validate has nothing to do. */
-	st0 = vstats(f, vm);
+/*
+ * Validate restores everything as it was (M2): frames, the VM's shape,
+ * the page-table layout, the mappings, the data with the CPU's write,
+ * the permissions.
+ */
+static void plain_restore(struct plain *p)
+{
+	struct gpuvm_drv_file *f = p->f;
+	struct gpuvm_drv_vm_stats st;
+	struct gpuvm_mem_stats m;
+	uint32_t vm = p->vm;
+	uint64_t x;
+
 	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
+	assert_true(resident(f, p->a));
+	m = mstats(p->dev);
+	assert_int_equal(m.frames_used, p->m0.frames_used);
+	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_PT],
+			 p->m0.frames_by_purpose[GPUVM_MEM_PT]);
+	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_BO],
+			 p->m0.frames_by_purpose[GPUVM_MEM_BO]);
 	st = vstats(f, vm);
+	expect_same_shape(&st, &p->st0);
+	expect_layout(f, vm, p->lay0, "plain, restored");
+	expect_mappings(f, vm, &p->ml0);
+	check_ok(f, vm);
+	for (x = 0; x < 16; x++)
+		assert_int_equal(rd32(f, vm, PV1 + x * SZ_4K + 0x20),
+				 pat(0xa, x));
+	assert_int_equal(rd32(f, vm, PV1 + 2 * SZ_4K + 0x40), 0xc0dec0de);
+	assert_int_equal(rd32(f, vm, PV2 + SZ_4K + 0x40), 0xc0dec0de);
+	for (x = 0; x < 8; x++)
+		assert_int_equal(rd32(f, vm, PV2 + x * SZ_4K + 0xffc),
+				 pat(0xa, 1 + x));
+	expect_fault(f, vm, GPUVM_MMU_WRITE, PV1 + 8, 4,
+		     GPUVM_MMU_FAULT_PERMISSION, PV1 + 8);
+	expect_fault(f, vm, GPUVM_MMU_EXEC, PV2 + 8, 4,
+		     GPUVM_MMU_FAULT_PERMISSION, PV2 + 8);
+	wr32(f, vm, PV2 + 8, 0x600d600d);
+	assert_int_equal(bo_word(f, p->a, SZ_4K + 8), 0x600d600d);
+	assert_int_equal(rd32(f, vm, PV1 + SZ_4K + 8), 0x600d600d);
+}
+
+/* A second validate has nothing to do. */
+static void plain_validate_again(struct plain *p)
+{
+	struct gpuvm_drv_vm_stats st0 = vstats(p->f, p->vm), st;
+
+	assert_int_equal(gpuvm_drv_vm_validate(p->f, p->vm), 0);
+	st = vstats(p->f, p->vm);
 	assert_int_equal(st.pte_writes, st0.pte_writes);
 	assert_int_equal(st.tlb_invalidations, st0.tlb_invalidations);
-	assert_int_equal(frames_used(dev), m0.frames_used);
-	check_ok(f, vm);
-	free(lay0);
-	gpuvm_drv_device_destroy(dev);
+	assert_int_equal(frames_used(p->dev), p->m0.frames_used);
+	check_ok(p->f, p->vm);
+}
+
+/*
+ * A BO mapped twice with different permissions, and another BO with a
+ * 2 MiB block in another 1 GiB region; the first evicted, written by the
+ * CPU meanwhile, and restored.
+ */
+static void test_evict_plain(void **state)
+{
+	struct drv_env *e = *state;
+	struct plain p = { .dev = e->dev, .f = e->f, .vm = e->vm };
+
+	p.a = bo_new(p.f, 16, 0xa);
+	p.b = bo_new(p.f, PAGES_2M + 3, 0xb);
+	plain_map(&p);
+	plain_evict(&p);
+	plain_cpu(&p);
+	plain_restore(&p);
+	plain_validate_again(&p);
+	free(p.lay0);
+	mlist_free(&p.ml0);
 }
 
 /* Bad arguments of the memory-pressure calls. */
 static void test_evict_args(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 4, 0x1, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 4, 0x1);
 	uint64_t freed = 77;
 	bool r;
 
-	(void)state;
 	assert_int_equal(gpuvm_drv_dummy_evict(f), -ENOENT);
 	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &r), -ENOENT);
 	assert_int_equal(gpuvm_drv_bo_evict(f, 0), -EINVAL);
@@ -441,7 +330,6 @@ static void test_evict_args(void **state)
 	assert_false(r);
 	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -454,17 +342,17 @@ static uint32_t repeat_value(uint64_t page)
 
 static void test_evict_repeat(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), r = bo_new(f, 7, 0x5, 0);
-	uint32_t o = bo_new(f, 1, 0x6, 0), r2 = bo_new(f, 2 * PAGES_2M, 0x7, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, r = bo_new(f, 7, 0x5);
+	uint32_t o = bo_new(f, 1, 0x6), r2 = bo_new(f, 2 * PAGES_2M, 0x7);
 	const uint64_t base = 2 * SZ_1G + SZ_4K, big = 8 * SZ_1G;
 	struct gpuvm_drv_vm_stats st0, st;
-	struct mlist ml0, ml;
+	struct mlist ml0;
 	uint64_t x, m0;
 	char *lay0;
 
-	(void)state;
 	/* BO pages 1..5 over 300 pages, holes and another BO at odd pages. */
 	map_repeat(f, vm, r, SZ_4K, 5 * SZ_4K, base, 300 * SZ_4K);
 	unmap(f, vm, base + 13 * SZ_4K, 4 * SZ_4K);
@@ -511,9 +399,7 @@ static void test_evict_repeat(void **state)
 	st = vstats(f, vm);
 	expect_same_shape(&st, &st0);
 	expect_layout(f, vm, lay0, "repeat, restored");
-	mlist_take(f, vm, &ml);
-	assert_int_equal(ml.n, ml0.n);
-	assert_memory_equal(ml.m, ml0.m, ml.n * sizeof(ml.m[0]));
+	expect_mappings(f, vm, &ml0);
 	assert_int_equal(frames_used(dev), m0);
 	/* Every page, with its phase: page x reads BO page 1 + x mod 5. */
 	for (x = 0; x < 300; x++) {
@@ -543,7 +429,7 @@ static void test_evict_repeat(void **state)
 				 pat(0x7, PAGES_2M + x % PAGES_2M));
 	}
 	free(lay0);
-	gpuvm_drv_device_destroy(dev);
+	mlist_free(&ml0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -606,181 +492,244 @@ static void s1_verify(struct gpuvm_drv_file *f, uint32_t vm)
 	expect_gone(f, vm, S1_END);
 }
 
-/*
- * private: every range gets its own tables (private_sparse_tables);
- * otherwise whole 1 GiB slots link the file's shared sparse tables.
- */
-static void evict_sparse_case(bool private)
-{
-	struct gpuvm_drv_device_cfg cfg = {
-		.sparse = GPUVM_DRV_SPARSE_DUMMY,
-		.private_sparse_tables = private,
-	};
-	struct gpuvm_drv_device *dev = dev_new_cfg(&cfg);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f), p;
-	const uint64_t s2 = 64 * SZ_1G;
-	struct gpuvm_drv_vm_stats st1, st2, st;
-	struct gpuvm_mem_stats m0, m;
+/* Sparse range S1 of VM 1 with the punches, VM 2's 4 MiB at ES_S2. */
+struct esp {
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	uint32_t v1, v2, p;
+	bool private;
+	struct gpuvm_drv_vm_stats st1, st2;
+	struct gpuvm_mem_stats m0;
 	char *lay1, *lay2;
-	uint64_t x, k, last, o, wo;
+	uint64_t wo;            /* the dummy offset es_cyclic() wrote */
+};
+
+#define ES_S2 (64 * SZ_1G)
+
+static void es_map(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
 	unsigned int i;
-	bool r;
 
 	/* The dummy signed through VM 2, before anything else maps it. */
-	map_sparse(f, v2, s2, 4 * SZ_1M);
-	dummy_sign(f, v2, s2);
-	map_sparse(f, v1, S1_VA, S1_SIZE);
-	p = bo_new(f, 2 * PAGES_2M, P_TAG, 0);
+	map_sparse(f, s->v2, ES_S2, 4 * SZ_1M);
+	dummy_sign(f, s->v2, ES_S2);
+	map_sparse(f, s->v1, S1_VA, S1_SIZE);
+	s->p = bo_new(f, 2 * PAGES_2M, P_TAG);
 	for (i = 0; i < NPUNCH; i++)
-		map_bo(f, v1, p, punches[i].off, punches[i].va,
+		map_bo(f, s->v1, s->p, punches[i].off, punches[i].va,
 		       punches[i].size, 0);
-	check_ok(f, v1);
-	check_ok(f, v2);
-	s1_verify(f, v1);
-	st1 = vstats(f, v1);
-	st2 = vstats(f, v2);
+	check_ok(f, s->v1);
+	check_ok(f, s->v2);
+	s1_verify(f, s->v1);
+	s->st1 = vstats(f, s->v1);
+	s->st2 = vstats(f, s->v2);
 	/* Head (507 pages), tail (10 pages): 4 KiB; the mid-block punch
 	 * splits one block into 509 sparse + 3 BO pages; the aligned punch
 	 * is a BO block instead of a dummy one. */
-	assert_int_equal(st1.leaf_4k, 507 + 10 + 512);
-	assert_int_equal(st1.leaf_2m, (S1_SIZE - 507 * SZ_4K - 10 * SZ_4K) /
-					      SZ_2M - 1);
-	assert_int_equal(st1.leaf_2m, 1534);
+	assert_int_equal(s->st1.leaf_4k, 507 + 10 + 512);
+	assert_int_equal(s->st1.leaf_2m, (S1_SIZE - 507 * SZ_4K - 10 * SZ_4K) /
+					 SZ_2M - 1);
+	assert_int_equal(s->st1.leaf_2m, 1534);
 	/* [6G, 7G) is a whole 1 GiB slot of dummy blocks: shared, unless
 	 * asked not to; VM 2's 4 MiB never is. */
-	if (private)
-		assert_int_equal(st1.shared_pt_pages, 0);
+	if (s->private)
+		assert_int_equal(s->st1.shared_pt_pages, 0);
 	else
-		assert_true(st1.shared_pt_pages > 0);
-	assert_int_equal(st1.mappings, 1 + 2 * NPUNCH);
-	lay1 = layout_of(f, v1);
-	lay2 = layout_of(f, v2);
-	m0 = mstats(dev);
+		assert_true(s->st1.shared_pt_pages > 0);
+	assert_int_equal(s->st1.mappings, 1 + 2 * NPUNCH);
+	s->lay1 = layout_of(f, s->v1);
+	s->lay2 = layout_of(f, s->v2);
+	s->m0 = mstats(s->dev);
+}
+
+/*
+ * The dummy evicted: sparse VAs fault in both VMs, the punched BO still
+ * reads. VM 2 had only the sparse range: just its root is left. The
+ * file's shared sparse tables, which map the dummy's old frames, go too.
+ */
+static void es_evict_dummy(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	struct gpuvm_drv_vm_stats st;
+	struct gpuvm_mem_stats m;
+	bool r;
 
 	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
 	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &r), 0);
 	assert_false(r);
-	check_ok(f, v1);
-	check_ok(f, v2);
-	/* Sparse VAs fault in both VMs; the punched BO still reads. */
-	expect_gone(f, v1, S1_VA);
-	expect_gone(f, v1, S1_VA + SZ_1G);
-	expect_gone(f, v1, S1_END - 4);
-	expect_gone(f, v2, s2 + 0x100);
-	assert_int_equal(rd32(f, v1, punches[1].va + 0x40),
+	check_ok(f, s->v1);
+	check_ok(f, s->v2);
+	expect_gone(f, s->v1, S1_VA);
+	expect_gone(f, s->v1, S1_VA + SZ_1G);
+	expect_gone(f, s->v1, S1_END - 4);
+	expect_gone(f, s->v2, ES_S2 + 0x100);
+	assert_int_equal(rd32(f, s->v1, punches[1].va + 0x40),
 			 s1_value(punches[1].va));
-	m = mstats(dev);
+	m = mstats(s->dev);
 	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_BO],
-			 m0.frames_by_purpose[GPUVM_MEM_BO] - PAGES_2M);
-	st = vstats(f, v1);
+			 s->m0.frames_by_purpose[GPUVM_MEM_BO] - PAGES_2M);
+	st = vstats(f, s->v1);
 	assert_int_equal(st.leaf_4k, 3 + 2);
 	assert_int_equal(st.leaf_2m, 1);
-	/* VM 2 had only the sparse range: just the root is left. The
-	 * file's shared sparse tables, which map the dummy's old frames, go
-	 * too. */
-	assert_int_equal(vstats(f, v2).pt_pages, 1);
+	assert_int_equal(vstats(f, s->v2).pt_pages, 1);
 	assert_int_equal(st.shared_pt_pages, 0);
-	assert_int_equal(vstats(f, v2).shared_pt_pages, 0);
+	assert_int_equal(vstats(f, s->v2).shared_pt_pages, 0);
 	assert_int_equal(m.frames_by_purpose[GPUVM_MEM_PT],
-			 m0.frames_by_purpose[GPUVM_MEM_PT] -
-			 (st1.pt_pages - st.pt_pages) - (st2.pt_pages - 1) -
-			 st1.shared_pt_pages);
+			 s->m0.frames_by_purpose[GPUVM_MEM_PT] -
+			 (s->st1.pt_pages - st.pt_pages) -
+			 (s->st2.pt_pages - 1) - s->st1.shared_pt_pages);
+}
 
-	assert_int_equal(gpuvm_drv_bo_evict(f, p), 0);
-	check_ok(f, v1);
-	expect_leaves(f, v1, 0, 0, 0);
-	assert_int_equal(vstats(f, v1).pt_pages, 1);
-	m = mstats(dev);
-	assert_int_equal(m.frames_used, m0.frames_used - PAGES_2M -
-			 2 * PAGES_2M - (st1.pt_pages - 1) -
-			 (st2.pt_pages - 1) - st1.shared_pt_pages);
+/* The punched BO evicted too: nothing left but roots; the CPU writes
+ * the BO in swap. */
+static void es_evict_bo(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	struct gpuvm_mem_stats m;
+	unsigned int i;
+
+	assert_int_equal(gpuvm_drv_bo_evict(f, s->p), 0);
+	check_ok(f, s->v1);
+	expect_leaves(f, s->v1, 0, 0, 0);
+	assert_int_equal(vstats(f, s->v1).pt_pages, 1);
+	m = mstats(s->dev);
+	assert_int_equal(m.frames_used, s->m0.frames_used - PAGES_2M -
+			 2 * PAGES_2M - (s->st1.pt_pages - 1) -
+			 (s->st2.pt_pages - 1) - s->st1.shared_pt_pages);
 	for (i = 0; i < NPUNCH; i++)
-		expect_gone(f, v1, punches[i].va);
-	/* The CPU writes the punched BO in swap. */
-	bo_put_word(f, p, SZ_2M + 0x100, 0x7a7a7a7a);
+		expect_gone(f, s->v1, punches[i].va);
+	bo_put_word(f, s->p, SZ_2M + 0x100, 0x7a7a7a7a);
+}
 
-	/* A new sparse map brings the dummy back, contents intact; the old
-	 * ranges stay evicted until validate. */
-	map_sparse(f, v1, 100 * SZ_1G, 4 * SZ_1M);
+/* A new sparse map brings the dummy back, contents intact; the old
+ * ranges stay evicted until validate. */
+static void es_new_sparse_map(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	uint64_t x;
+	bool r;
+
+	map_sparse(f, s->v1, 100 * SZ_1G, 4 * SZ_1M);
 	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &r), 0);
 	assert_true(r);
 	for (x = 0; x < 4 * SZ_1M; x += 97 * SZ_4K + 8)
-		assert_int_equal(rd32(f, v1, 100 * SZ_1G + x), dsig(x));
-	expect_gone(f, v1, S1_VA + SZ_1G);
-	expect_gone(f, v2, s2);
-	check_ok(f, v1);
-	check_ok(f, v2);
-	unmap(f, v1, 100 * SZ_1G, 4 * SZ_1M);
-	check_ok(f, v1);
+		assert_int_equal(rd32(f, s->v1, 100 * SZ_1G + x), dsig(x));
+	expect_gone(f, s->v1, S1_VA + SZ_1G);
+	expect_gone(f, s->v2, ES_S2);
+	check_ok(f, s->v1);
+	check_ok(f, s->v2);
+	unmap(f, s->v1, 100 * SZ_1G, 4 * SZ_1M);
+	check_ok(f, s->v1);
+}
 
-	/* Restore VM 1 only. */
-	assert_int_equal(gpuvm_drv_vm_validate(f, v1), 0);
-	check_ok(f, v1);
-	check_ok(f, v2);
-	st = vstats(f, v1);
-	expect_same_shape(&st, &st1);
-	expect_layout(f, v1, lay1, "sparse VM 1, restored");
-	assert_int_equal(rd32(f, v1, punches[1].va + 0x100), 0x7a7a7a7a);
-	bo_put_word(f, p, SZ_2M + 0x100, pat(P_TAG, PAGES_2M));
-	s1_verify(f, v1);
-	expect_gone(f, v2, s2);
-	expect_gone(f, v2, s2 + 4 * SZ_1M - 4);
+/* Restore VM 1 only: as before, with the CPU's write; VM 2 waits. */
+static void es_restore_vm1(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	struct gpuvm_drv_vm_stats st;
 
-	/*
-	 * The cyclic property over the whole 3 GiB: a write at x reads back
-	 * at x + k * 2 MiB for every k that stays in the range and off the
-	 * punched pages, the last 2 MiB included; and the signature the
-	 * dummy held before eviction, at other offsets, everywhere.
-	 */
-	x = S1_VA + SZ_2M + 0x1230;
-	wo = x & (SZ_2M - 1);
-	wr64(f, v1, x, 0x0123456789abcdefull);
+	assert_int_equal(gpuvm_drv_vm_validate(f, s->v1), 0);
+	check_ok(f, s->v1);
+	check_ok(f, s->v2);
+	st = vstats(f, s->v1);
+	expect_same_shape(&st, &s->st1);
+	expect_layout(f, s->v1, s->lay1, "sparse VM 1, restored");
+	assert_int_equal(rd32(f, s->v1, punches[1].va + 0x100), 0x7a7a7a7a);
+	bo_put_word(f, s->p, SZ_2M + 0x100, pat(P_TAG, PAGES_2M));
+	s1_verify(f, s->v1);
+	expect_gone(f, s->v2, ES_S2);
+	expect_gone(f, s->v2, ES_S2 + 4 * SZ_1M - 4);
+}
+
+/*
+ * The cyclic property over the whole 3 GiB (B14): a write at x reads
+ * back at x + k * 2 MiB for every k that stays in the range and off the
+ * punched pages, the last 2 MiB included; and the signature the dummy
+ * held before eviction, at other offsets, everywhere.
+ */
+static void es_cyclic(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	uint64_t x = S1_VA + SZ_2M + 0x1230, k, last, o;
+
+	s->wo = x & (SZ_2M - 1);
+	wr64(f, s->v1, x, 0x0123456789abcdefull);
 	last = (S1_END - 8 - x) / SZ_2M;
 	assert_true(x + last * SZ_2M >= S1_END - SZ_2M);
 	for (k = 0; k <= last + 1; k++) {
 		uint64_t a = x - SZ_2M + k * SZ_2M;
 
 		if (a >= S1_VA && !punched(a, 8))
-			assert_int_equal(rd64(f, v1, a),
+			assert_int_equal(rd64(f, s->v1, a),
 					 0x0123456789abcdefull);
 	}
 	for (o = 0; o < SZ_2M; o += 0x3f000 + 0x128) {
 		uint64_t a0 = (S1_VA & ~(SZ_2M - 1)) + o;
 
-		if (o + 4 > wo && o < wo + 8)
+		if (o + 4 > s->wo && o < s->wo + 8)
 			continue; /* the word written above */
 		for (a0 = a0 < S1_VA ? a0 + SZ_2M : a0; a0 + 4 <= S1_END;
 		     a0 += SZ_2M)
 			if (!punched(a0, 4))
-				assert_int_equal(rd32(f, v1, a0 & ~3ull),
+				assert_int_equal(rd32(f, s->v1, a0 & ~3ull),
 						 dsig(a0));
 	}
 	/* A read across a 2 MiB boundary wraps around the dummy. */
-	assert_int_equal(rd64(f, v1, 6 * SZ_1G - 4),
+	assert_int_equal(rd64(f, s->v1, 6 * SZ_1G - 4),
 			 dsig(SZ_2M - 4) | (uint64_t)dsig(0) << 32);
+}
 
-	/* Now VM 2: its own validate, the same dummy. */
-	assert_int_equal(gpuvm_drv_vm_validate(f, v2), 0);
-	check_ok(f, v2);
-	st = vstats(f, v2);
-	expect_same_shape(&st, &st2);
-	expect_layout(f, v2, lay2, "sparse VM 2, restored");
-	assert_int_equal(rd64(f, v2, s2 + SZ_2M + wo), 0x0123456789abcdefull);
+/* Now VM 2: its own validate, the same dummy. */
+static void es_restore_vm2(struct esp *s)
+{
+	struct gpuvm_drv_file *f = s->f;
+	struct gpuvm_drv_vm_stats st;
+	uint64_t x;
+
+	assert_int_equal(gpuvm_drv_vm_validate(f, s->v2), 0);
+	check_ok(f, s->v2);
+	st = vstats(f, s->v2);
+	expect_same_shape(&st, &s->st2);
+	expect_layout(f, s->v2, s->lay2, "sparse VM 2, restored");
+	assert_int_equal(rd64(f, s->v2, ES_S2 + SZ_2M + s->wo),
+			 0x0123456789abcdefull);
 	for (x = 0; x < 4 * SZ_1M; x += 33 * SZ_4K + 4)
-		if ((x & (SZ_2M - 1)) >> 12 != wo >> 12)
-			assert_int_equal(rd32(f, v2, s2 + x), dsig(x));
-	assert_int_equal(frames_used(dev), m0.frames_used);
-	free(lay1);
-	free(lay2);
-	gpuvm_drv_device_destroy(dev);
+		if ((x & (SZ_2M - 1)) >> 12 != s->wo >> 12)
+			assert_int_equal(rd32(f, s->v2, ES_S2 + x), dsig(x));
+	assert_int_equal(frames_used(s->dev), s->m0.frames_used);
+}
+
+/*
+ * The dummy and then the punched BO evicted, VM 1 and VM 2 restored in
+ * turn. private: every range got its own tables (private_sparse_tables);
+ * otherwise whole 1 GiB slots link the file's shared sparse tables.
+ */
+static void evict_sparse_case(struct drv_env *e, bool private)
+{
+	struct esp s = { .dev = e->dev, .f = e->f, .v1 = e->vm,
+			 .private = private };
+
+	s.v2 = vm_new(s.f);
+	es_map(&s);
+	es_evict_dummy(&s);
+	es_evict_bo(&s);
+	es_new_sparse_map(&s);
+	es_restore_vm1(&s);
+	es_cyclic(&s);
+	es_restore_vm2(&s);
+	free(s.lay1);
+	free(s.lay2);
 }
 
 static void test_evict_sparse(void **state)
 {
-	(void)state;
-	evict_sparse_case(false);
-	evict_sparse_case(true);
+	evict_sparse_case(*state, false);
+}
+
+static void test_evict_sparse_private(void **state)
+{
+	evict_sparse_case(*state, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -792,7 +741,7 @@ static void three_bos(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h[3])
 	unsigned int i;
 
 	for (i = 0; i < 3; i++)
-		h[i] = bo_new(f, 16, 0xa + i, 0);
+		h[i] = bo_new(f, 16, 0xa + i);
 	for (i = 0; i < 3; i++)
 		map_bo(f, vm, h[i], 0, (2 + i) * SZ_1G + 12 * 1024,
 		       16 * SZ_4K, 0);
@@ -817,13 +766,12 @@ static void expect_resident3(struct gpuvm_drv_file *f, const uint32_t h[3],
 
 static void test_evict_lru(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h[3], d;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h[3];
 	uint64_t freed, used;
-	bool r;
 
-	(void)state;
 	three_bos(f, vm, h);
 	/* Use order: A, B, C (created, then bound). A CPU read uses A. */
 	assert_int_equal(bo_word(f, h[0], 0), pat(0xa, 0));
@@ -876,15 +824,21 @@ static void test_evict_lru(void **state)
 	check_ok(f, vm);
 	assert_int_equal(rd32(f, vm, 3 * SZ_1G + 12 * 1024 + 4), 0xb0b0b0b0);
 	assert_int_equal(rd32(f, vm, 3 * SZ_1G + SZ_1M), pat(0xb, 0));
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* The dummy is a BO like any other: oldest goes first. */
-	dev = dev_new();
-	f = file_new(dev);
-	vm = vm_new(f);
+/* The dummy is a BO like any other: oldest goes first. */
+static void test_evict_lru_dummy(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, d;
+	uint64_t freed;
+	bool r;
+
 	map_sparse(f, vm, 2 * SZ_1G, SZ_2M);
 	wr32(f, vm, 2 * SZ_1G + 0x40, 0xd1d1d1d1);
-	d = bo_new(f, 16, 0x1, 0);
+	d = bo_new(f, 16, 0x1);
 	map_bo(f, vm, d, 0, 3 * SZ_1G, 16 * SZ_4K, 0);
 	/* The dummy's 2 MiB, and its region's L2 (a 2 MiB block needs no
 	 * L3). */
@@ -907,17 +861,16 @@ static void test_evict_lru(void **state)
 	check_ok(f, vm);
 	assert_int_equal(rd32(f, vm, 2 * SZ_1G + 0x40), 0xd1d1d1d1);
 	assert_int_equal(rd32(f, vm, 3 * SZ_1G + 5 * SZ_4K), pat(0x1, 5));
-	gpuvm_drv_device_destroy(dev);
 }
 
 static void test_evict_pinned(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h[3], d;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h[3], d;
 	uint64_t freed, used;
 
-	(void)state;
 	three_bos(f, vm, h);
 	assert_int_equal(gpuvm_drv_bo_pin(f, h[1], true), 0);
 	assert_int_equal(gpuvm_drv_bo_pin(f, h[1], true), 0);
@@ -970,7 +923,6 @@ static void test_evict_pinned(void **state)
 	/* Still pinned after all that. */
 	assert_int_equal(gpuvm_drv_bo_evict(f, h[1]), -EBUSY);
 	assert_int_equal(gpuvm_drv_bo_evict(f, d), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -978,14 +930,13 @@ static void test_evict_pinned(void **state)
 
 static void test_evict_two_vms(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t v1 = vm_new(f), v2 = vm_new(f), a = bo_new(f, 16, 0xa, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t v1 = e->vm, v2 = vm_new(f), a = bo_new(f, 16, 0xa);
 	const uint64_t va1 = 2 * SZ_1G, va2 = 3 * SZ_1G + SZ_4K;
 	struct gpuvm_drv_vm_stats st1, st2;
 	uint64_t x;
 
-	(void)state;
 	map_bo(f, v1, a, 0, va1, 16 * SZ_4K, 0);
 	map_bo(f, v2, a, 4 * SZ_4K, va2, 8 * SZ_4K, F_RO);
 	assert_int_equal(rd32(f, v1, va1 + 4 * SZ_4K), pat(0xa, 4));
@@ -1039,22 +990,21 @@ static void test_evict_two_vms(void **state)
 	assert_int_equal(gpuvm_drv_vm_validate(f, v2), 0);
 	assert_int_equal(rd32(f, v2, va2 + 7 * SZ_4K), pat(0xa, 11));
 	check_ok(f, v2);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* A BO whose handle is closed can still be evicted (by the shrinker:
  * nobody can name it) and restored; its memory goes with its last user. */
 static void test_evict_closed_handle(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0), v2;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa), v2;
 	struct gpuvm_drv_lookup l;
 	struct gpuvm_drv_vm_stats st0;
 	uint64_t freed, used, x;
 	bool r;
 
-	(void)state;
 	map_bo(f, vm, a, 0, 2 * SZ_1G, 16 * SZ_4K, 0);
 	map_bo(f, vm, a, 8 * SZ_4K, 3 * SZ_1G + SZ_2M, 8 * SZ_4K, 0);
 	st0 = vstats(f, vm);
@@ -1097,7 +1047,7 @@ static void test_evict_closed_handle(void **state)
 
 	/* Closed, evicted and still mapped when its VM goes: nothing left
 	 * behind (the sanitizer build checks the swap copy is freed). */
-	a = bo_new(f, 16, 0xb, 0);
+	a = bo_new(f, 16, 0xb);
 	v2 = vm_new(f);
 	map_bo(f, v2, a, 0, 5 * SZ_1G, 16 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, a), 0);
@@ -1107,7 +1057,6 @@ static void test_evict_closed_handle(void **state)
 	assert_int_equal(frames_used(dev), 1);
 	assert_int_equal(gpuvm_mem_validate(gpuvm_drv_device_mem(dev), stderr),
 			 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1120,15 +1069,15 @@ static void test_evict_closed_handle(void **state)
  */
 static void test_budget_batch(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0), b, failed;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa), b, failed;
 	struct gpuvm_drv_bind_op ops[3];
 	struct gpuvm_drv_lookup l;
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used;
 
-	(void)state;
 	map_bo(f, vm, a, 0, 2 * SZ_1G, 4 * SZ_4K, 0);
 	assert_int_equal(gpuvm_drv_bo_pin(f, a, true), 0);
 	used = frames_used(dev);
@@ -1168,7 +1117,7 @@ static void test_budget_batch(void **state)
 	 * 2 tables), and the whole batch runs.
 	 */
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, 0), 0);
-	b = bo_new(f, 16, 0xb, 0);
+	b = bo_new(f, 16, 0xb);
 	map_bo(f, vm, b, 0, 16 * SZ_1G + SZ_4K, 16 * SZ_4K, 0);
 	used = frames_used(dev);
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
@@ -1207,7 +1156,6 @@ static void test_budget_batch(void **state)
 			 pat(0xa, 5));
 	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, 8 * SZ_1G + SZ_1M, &l), 0);
 	assert_int_equal(l.kind, GPUVM_DRV_NONE);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1217,14 +1165,14 @@ static void test_budget_batch(void **state)
  */
 static void test_restore_enomem(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), a = bo_new(f, 16, 0xa, 0);
-	uint32_t b = bo_new(f, 16, 0xb, 0), p;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, a = bo_new(f, 16, 0xa);
+	uint32_t b = bo_new(f, 16, 0xb), p;
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used, x;
 
-	(void)state;
 	map_bo(f, vm, a, 0, 2 * SZ_1G + 12 * 1024, 16 * SZ_4K, 0);
 	map_bo(f, vm, b, 0, 3 * SZ_1G + 12 * 1024, 16 * SZ_4K, F_RO);
 	wr32(f, vm, 2 * SZ_1G + 12 * 1024 + 0x10, 0xaaaa0010);
@@ -1234,7 +1182,7 @@ static void test_restore_enomem(void **state)
 	check_ok(f, vm);
 
 	/* The budget full of a pinned BO: nothing can be restored. */
-	p = bo_new(f, 16, 0xc, 0);
+	p = bo_new(f, 16, 0xc);
 	assert_int_equal(gpuvm_drv_bo_pin(f, p, true), 0);
 	used = frames_used(dev);
 	assert_int_equal(gpuvm_drv_device_set_budget(dev, used * SZ_4K), 0);
@@ -1294,7 +1242,6 @@ static void test_restore_enomem(void **state)
 		     GPUVM_MMU_FAULT_PERMISSION, 3 * SZ_1G + 12 * 1024);
 	/* P lost nothing either. */
 	assert_int_equal(bo_word(f, p, 15 * SZ_4K), pat(0xc, 15));
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1304,12 +1251,12 @@ static void test_restore_enomem(void **state)
  */
 static void test_budget_shrinker(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h[3], d, e;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h[3], d, big;
 	uint64_t used;
 
-	(void)state;
 	three_bos(f, vm, h);
 	used = frames_used(dev);
 	/* Lowering the budget evicts nothing by itself. */
@@ -1322,7 +1269,7 @@ static void test_budget_shrinker(void **state)
 	assert_int_equal(frames_used(dev), used - 2 * 18 + 16);
 	check_ok(f, vm);
 	/* Too big for the whole budget: -ENOMEM, and C and D stay. */
-	assert_int_equal(gpuvm_drv_bo_create(f, used * SZ_4K, 0, 0, &e),
+	assert_int_equal(gpuvm_drv_bo_create(f, used * SZ_4K, 0, 0, &big),
 			 -ENOMEM);
 	expect_resident3(f, h, false, false, true);
 	assert_true(resident(f, d));
@@ -1352,7 +1299,6 @@ static void test_budget_shrinker(void **state)
 	assert_int_equal(rd32(f, vm, 4 * SZ_1G + 12 * 1024 + 15 * SZ_4K),
 			 pat(0xc, 15));
 	assert_int_equal(rd32(f, vm, 9 * SZ_1G + SZ_4K), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1422,20 +1368,17 @@ static void rb_verify(struct rb_env *e, bool all)
 
 static void test_restore_every_budget(void **state)
 {
-	struct rb_env e;
+	struct drv_env *env = *state;
+	struct rb_env e = { .dev = env->dev, .f = env->f, .vm = env->vm };
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used, extra, need, nomem = 0;
 	char *lay0;
 	int ret;
 
-	(void)state;
-	e.dev = dev_new();
-	e.f = file_new(e.dev);
-	e.vm = vm_new(e.f);
 	map_sparse(e.f, e.vm, RB_S, RB_SZ);
 	dummy_sign(e.f, e.vm, 4 * SZ_1G + SZ_2M);
-	e.p = bo_new(e.f, 2 * PAGES_2M, 0xe, 0);
-	e.r = bo_new(e.f, 4, 0xf, 0);
+	e.p = bo_new(e.f, 2 * PAGES_2M, 0xe);
+	e.r = bo_new(e.f, 4, 0xf);
 	map_bo(e.f, e.vm, e.p, SZ_2M, 5 * SZ_1G + SZ_2M, SZ_2M, 0);
 	map_bo(e.f, e.vm, e.p, 0, 4 * SZ_1G + 3 * SZ_1M, 3 * SZ_4K, 0);
 	map_repeat(e.f, e.vm, e.r, SZ_4K, 3 * SZ_4K, 8 * SZ_1G, 40 * SZ_4K);
@@ -1487,7 +1430,6 @@ static void test_restore_every_budget(void **state)
 	/* The small budgets failed, the last ones did not. */
 	assert_true(nomem >= 48);
 	free(lay0);
-	gpuvm_drv_device_destroy(e.dev);
 }
 
 /*
@@ -1499,16 +1441,16 @@ static void test_restore_every_budget(void **state)
  */
 static void test_restore_no_stray_shared_tables(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), p;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, p;
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used;
 
-	(void)state;
 	map_sparse(f, vm, RB_S, RB_SZ);
 	assert_true(vstats(f, vm).shared_pt_pages > 0);
-	p = bo_new(f, 2 * PAGES_2M, 0xe, 0);
+	p = bo_new(f, 2 * PAGES_2M, 0xe);
 	map_bo(f, vm, p, SZ_2M, 5 * SZ_1G + SZ_2M, SZ_2M, 0);
 	st0 = vstats(f, vm);
 	assert_int_equal(st0.shared_pt_pages, 0);
@@ -1522,13 +1464,11 @@ static void test_restore_no_stray_shared_tables(void **state)
 	if (st.shared_pt_pages != 0 || frames_used(dev) != used) {
 		uint64_t now = frames_used(dev);
 
-		gpuvm_drv_device_destroy(dev);
 		fail_msg("after restoring the dummy: %" PRIu64 " shared table "
 			 "pages nothing links to (were 0), frames_used %"
 			 PRIu64 " (was %" PRIu64 ")", st.shared_pt_pages, now,
 			 used);
 	}
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1538,13 +1478,13 @@ static void test_restore_no_stray_shared_tables(void **state)
  */
 static void test_validate_nothing_evicted(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), v2 = vm_new(f), a = bo_new(f, 4, 0x1, 0);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, v2 = vm_new(f), a = bo_new(f, 4, 0x1);
 	struct gpuvm_drv_vm_stats st0, st;
 	uint64_t used;
 
-	(void)state;
 	map_bo(f, v2, a, 0, 2 * SZ_1G, 4 * SZ_4K, 0);
 	used = frames_used(dev);
 	st0 = vstats(f, v2);
@@ -1557,26 +1497,28 @@ static void test_validate_nothing_evicted(void **state)
 	assert_int_equal(frames_used(dev), used);
 	check_ok(f, vm);
 	check_ok(f, v2);
-	gpuvm_drv_device_destroy(dev);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_evict_plain),
-		cmocka_unit_test(test_evict_args),
-		cmocka_unit_test(test_evict_repeat),
-		cmocka_unit_test(test_evict_sparse),
-		cmocka_unit_test(test_evict_lru),
-		cmocka_unit_test(test_evict_pinned),
-		cmocka_unit_test(test_evict_two_vms),
-		cmocka_unit_test(test_evict_closed_handle),
-		cmocka_unit_test(test_budget_batch),
-		cmocka_unit_test(test_restore_enomem),
-		cmocka_unit_test(test_budget_shrinker),
-		cmocka_unit_test(test_restore_every_budget),
-		cmocka_unit_test(test_restore_no_stray_shared_tables),
-		cmocka_unit_test(test_validate_nothing_evicted),
+		DRV_TEST(test_evict_plain),
+		DRV_TEST(test_evict_args),
+		DRV_TEST(test_evict_repeat),
+		DRV_TEST(test_evict_sparse),
+		DRV_TEST_CFG(test_evict_sparse_private,
+			     .private_sparse_tables = true),
+		DRV_TEST(test_evict_lru),
+		DRV_TEST(test_evict_lru_dummy),
+		DRV_TEST(test_evict_pinned),
+		DRV_TEST(test_evict_two_vms),
+		DRV_TEST(test_evict_closed_handle),
+		DRV_TEST(test_budget_batch),
+		DRV_TEST(test_restore_enomem),
+		DRV_TEST(test_budget_shrinker),
+		DRV_TEST(test_restore_every_budget),
+		DRV_TEST(test_restore_no_stray_shared_tables),
+		DRV_TEST(test_validate_nothing_evicted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,18 +13,7 @@
  * Data is checked too: every written page comes back after the round
  * trip, and unwritten ones read as zero through the GPU.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "drv_test.h"
 
@@ -87,30 +76,10 @@ static uint64_t peak_growth(uint64_t base)
 	return hwm > base ? hwm - base : 0;
 }
 
-static struct gpuvm_drv_device *big_dev(void)
-{
-	struct gpuvm_drv_device_cfg cfg = {
-		.sparse = GPUVM_DRV_SPARSE_DUMMY, .ram = 8 * SZ_1G,
-	};
-
-	return dev_new_cfg(&cfg);
-}
-
-static void bind1(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		  uint32_t h, uint64_t va, uint64_t size)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = h, .va = va, .size = size,
-	};
-	uint32_t failed = 0;
-
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed), 0);
-}
-
 /* Creates, maps, evicts, restores, unmaps and frees one 4 GiB BO. */
 static void round_trip(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h)
 {
-	bind1(f, vm, T_MAP, h, BO_VA, BO_SIZE);
+	map_bo(f, vm, h, 0, BO_VA, BO_SIZE, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(f, h), 0);
 	assert_false(resident(f, h));
 	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
@@ -121,12 +90,12 @@ static void round_trip(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h)
 
 static void test_never_written_4g(void **state)
 {
-	struct gpuvm_drv_device *dev = big_dev();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = 0;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = 0;
 	uint64_t base = peak_reset();
 
-	(void)state;
 	assert_int_equal(gpuvm_drv_bo_create(f, BO_SIZE, 0, 0, &h), 0);
 	round_trip(f, vm, h);
 	/* What the GPU reads is zero, at both ends and in the middle. */
@@ -136,14 +105,12 @@ static void test_never_written_4g(void **state)
 	/* Only page-table pages were written: 2 tables above 2048 blocks. */
 	assert_int_equal(mstats(dev).frames_written,
 			 frames_of(dev, GPUVM_MEM_PT));
-	bind1(f, vm, T_UNMAP, 0, BO_VA, BO_SIZE);
+	unmap(f, vm, BO_VA, BO_SIZE);
 	assert_int_equal(gpuvm_drv_bo_close(f, h), 0);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 0);
 	print_message("never-written 4 GiB BO: peak RSS +%llu KiB\n",
 		      (unsigned long long)(peak_growth(base) >> 10));
 	assert_true(peak_growth(base) <= 64 * SZ_1M);
-	gpuvm_drv_file_close(f);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* Page i of the BO (every 100th) holds pattern i. */
@@ -151,12 +118,12 @@ static void test_never_written_4g(void **state)
 
 static void test_one_percent_written_4g(void **state)
 {
-	struct gpuvm_drv_device *dev = big_dev();
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = 0;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = 0;
 	uint64_t pages = BO_SIZE / SZ_4K, n = 0, i, v, base, cost;
 
-	(void)state;
 	assert_int_equal(gpuvm_drv_bo_create(f, BO_SIZE, 0, 0, &h), 0);
 	base = peak_reset();
 	for (i = 0; i < pages; i += STRIDE, n++)
@@ -172,7 +139,7 @@ static void test_one_percent_written_4g(void **state)
 	assert_int_equal(gpuvm_drv_bo_read(f, h, (STRIDE / 2) * SZ_4K, &v, 8),
 			 0);
 	assert_int_equal(v, 0);
-	bind1(f, vm, T_UNMAP, 0, BO_VA, BO_SIZE);
+	unmap(f, vm, BO_VA, BO_SIZE);
 	assert_int_equal(gpuvm_drv_bo_close(f, h), 0);
 	/* The written pages twice (BO and swap), and 64 MiB of slack. */
 	cost = peak_growth(base);
@@ -180,15 +147,13 @@ static void test_one_percent_written_4g(void **state)
 		      (unsigned long long)n, (unsigned long long)(cost >> 10));
 	if (MALLOC_IS_PLAIN)
 		assert_true(cost <= 2 * n * SZ_4K + 64 * SZ_1M);
-	gpuvm_drv_file_close(f);
-	gpuvm_drv_device_destroy(dev);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_never_written_4g),
-		cmocka_unit_test(test_one_percent_written_4g),
+		DRV_TEST_CFG(test_never_written_4g, .ram = 8 * SZ_1G),
+		DRV_TEST_CFG(test_one_percent_written_4g, .ram = 8 * SZ_1G),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,30 +23,8 @@
  *  - A 4 KiB BO punched into a linked 512 GiB entry copies its L1 and
  *    the L2 below, and splits the block: 3 tables.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_DEV_NEW
-#define DRV_TEST_OWN_RD32
-#define DRV_TEST_OWN_RD64
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 
-#define SZ_512G (1ull << 39)
-#define SZ_1T (1ull << 40)
 #define BLOCKS_1T (SZ_1T / SZ_2M)
 
 /* The unaligned range of the header: 3 GiB + 40 KiB. */
@@ -56,19 +34,7 @@
 #define EDGE_2M   (511 + 1024)
 
 /* ------------------------------------------------------------------ */
-/* Setup helpers                                                       */
-
-static struct gpuvm_drv_device *dev_new(enum gpuvm_drv_sparse sparse)
-{
-	struct gpuvm_drv_device_cfg cfg = { .sparse = sparse };
-
-	return dev_new_cfg(&cfg);
-}
-
-static uint64_t pt_frames(struct gpuvm_drv_device *dev)
-{
-	return frames_of(dev, GPUVM_MEM_PT);
-}
+/* Expectations                                                        */
 
 /* Table pages of the VM's own, shared pages it can link, leaves. */
 static void expect_vm(struct gpuvm_drv_file *f, uint32_t vm, uint64_t pt,
@@ -81,124 +47,6 @@ static void expect_vm(struct gpuvm_drv_file *f, uint32_t vm, uint64_t pt,
 	assert_int_equal(st.leaf_4k, l4k);
 	assert_int_equal(st.leaf_2m, l2m);
 	assert_int_equal(st.leaf_1g, 0);
-}
-
-static int bind(struct gpuvm_drv_file *f, uint32_t vm, uint32_t flags,
-		uint32_t handle, uint64_t bo_offset, uint64_t va,
-		uint64_t size)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = handle, .bo_offset = bo_offset,
-		.va = va, .size = size,
-	};
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, 0, &op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static void map_sparse(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		       uint64_t size)
-{
-	assert_int_equal(bind(f, vm, SPARSE, 0, 0, va, size), 0);
-}
-
-static void map_bo(struct gpuvm_drv_file *f, uint32_t vm, uint32_t h,
-		   uint64_t off, uint64_t va, uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_MAP, h, off, va, size), 0);
-}
-
-static void unmap(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va,
-		  uint64_t size)
-{
-	assert_int_equal(bind(f, vm, T_UNMAP, 0, 0, va, size), 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Contents and GPU access                                             */
-
-static void bo_fill_page(struct gpuvm_drv_file *f, uint32_t h, uint32_t tag,
-			 uint64_t page)
-{
-	static uint32_t buf[SZ_4K / 4];
-
-	fill_u32(buf, SZ_4K / 4, pat(tag, page));
-	assert_int_equal(gpuvm_drv_bo_write(f, h, page * SZ_4K, buf, SZ_4K), 0);
-}
-
-/* A BO of pages pages, each filled with pat(tag, page). */
-static uint32_t bo_new(struct gpuvm_drv_file *f, uint64_t pages, uint32_t tag)
-{
-	uint32_t h = 0;
-	uint64_t p;
-
-	assert_int_equal(gpuvm_drv_bo_create(f, pages * SZ_4K, 0, 0, &h), 0);
-	assert_int_not_equal(h, 0);
-	for (p = 0; p < pages; p++)
-		bo_fill_page(f, h, tag, p);
-	return h;
-}
-
-static uint32_t rd32(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v = 0xfefefefe;
-	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 4, &fault);
-
-	if (ret)
-		fail_msg("read of VM %u at 0x%" PRIx64 ": %d (fault %d at 0x%"
-			 PRIx64 ")", vm, va, ret, fault.kind, fault.addr);
-	return v;
-}
-
-static uint64_t rd64(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint64_t v = 0xfefefefefefefefeull;
-	int ret = gpu(f, vm, GPUVM_MMU_READ, va, &v, 8, &fault);
-
-	if (ret)
-		fail_msg("read of VM %u at 0x%" PRIx64 ": %d (fault %d at 0x%"
-			 PRIx64 ")", vm, va, ret, fault.kind, fault.addr);
-	return v;
-}
-
-/* An access that must fault with kind at exactly va. */
-static void expect_fault(struct gpuvm_drv_file *f, uint32_t vm,
-			 enum gpuvm_mmu_access acc, uint64_t va,
-			 enum gpuvm_mmu_fault_kind kind)
-{
-	struct gpuvm_mmu_fault fault;
-	uint64_t buf = 0x5c5c5c5c5c5c5c5cull;
-	int ret = gpu(f, vm, acc, va, &buf, 8, &fault);
-
-	if (ret != -EFAULT || fault.kind != kind || fault.addr != va)
-		fail_msg("VM %u access %d at 0x%" PRIx64 ": %d, fault %d at 0x%"
-			 PRIx64 "; expected fault %d", vm, acc, va, ret,
-			 fault.kind, fault.addr, kind);
-	if (acc == GPUVM_MMU_READ)
-		assert_int_equal(buf, 0x5c5c5c5c5c5c5c5cull);
-}
-
-static void expect_unmapped(struct gpuvm_drv_file *f, uint32_t vm,
-			    uint64_t va)
-{
-	expect_fault(f, vm, GPUVM_MMU_READ, va, GPUVM_MMU_FAULT_TRANSLATION);
-}
-
-static enum gpuvm_drv_backing kind_at(struct gpuvm_drv_file *f, uint32_t vm,
-				      uint64_t va, uint32_t *handle)
-{
-	struct gpuvm_drv_lookup lk;
-
-	memset(&lk, 0xa5, sizeof(lk));
-	assert_int_equal(gpuvm_drv_vm_lookup(f, vm, va, &lk), 0);
-	if (handle)
-		*handle = lk.bo_handle;
-	return lk.kind;
 }
 
 struct span {
@@ -233,71 +81,6 @@ static uint64_t expect_cycle(struct gpuvm_drv_file *f, uint32_t vm,
 		n++;
 	}
 	return n;
-}
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: "a failed op left no trace"                              */
-
-struct snap {
-	struct gpuvm_mem_stats mem;
-	struct gpuvm_drv_vm_stats st;
-	char *dump;
-};
-
-static void snap_take(struct gpuvm_drv_device *dev, struct gpuvm_drv_file *f,
-		      uint32_t vm, struct snap *s)
-{
-	s->mem = mstats(dev);
-	s->st = vstats(f, vm);
-	s->dump = dump_of(f, vm);
-}
-
-static void snap_free(struct snap *s)
-{
-	free(s->dump);
-	s->dump = NULL;
-}
-
-#define SAME(field)                                                       \
-	do {                                                              \
-		if (now.field != s->field) {                              \
-			print_message("%s: " #field " %" PRIu64           \
-				      " != %" PRIu64 " before\n", what,   \
-				      (uint64_t)now.field,                \
-				      (uint64_t)s->field);                \
-			ok = false;                                       \
-		}                                                         \
-	} while (0)
-
-static void snap_expect_same(struct gpuvm_drv_device *dev,
-			     struct gpuvm_drv_file *f, uint32_t vm,
-			     const struct snap *s, const char *what)
-{
-	struct snap now;
-	bool ok = true;
-
-	snap_take(dev, f, vm, &now);
-	SAME(mem.frames_used);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_PT]);
-	SAME(mem.frames_by_purpose[GPUVM_MEM_BO]);
-	SAME(st.mappings);
-	SAME(st.pt_pages);
-	SAME(st.leaf_4k);
-	SAME(st.leaf_2m);
-	SAME(st.leaf_1g);
-	SAME(st.pte_writes);
-	SAME(st.tlb_invalidations);
-	SAME(st.pt_reserved_peak);
-	SAME(st.shared_pt_pages);
-	if (strcmp(now.dump, s->dump)) {
-		print_message("%s: dump differs\nbefore:\n%s\nafter:\n%s\n",
-			      what, s->dump, now.dump);
-		ok = false;
-	}
-	snap_free(&now);
-	if (!ok)
-		fail_msg("%s left a trace", what);
-	check_ok(f, vm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -399,10 +182,10 @@ static void test_shared_vs_private(void **state)
 		nres[mode] = read_back(f, vm, res[mode], cap);
 		assert_true(nres[mode] > 4000);
 		/* Nothing outside the ranges. */
-		expect_unmapped(f, vm, EDGE_VA - 8);
-		expect_unmapped(f, vm, EDGE_VA + EDGE_SIZE);
-		expect_unmapped(f, vm, SZ_512G - 8);
-		expect_unmapped(f, vm, SZ_512G + SZ_1T);
+		expect_gone(f, vm, EDGE_VA - 8);
+		expect_gone(f, vm, EDGE_VA + EDGE_SIZE);
+		expect_gone(f, vm, SZ_512G - 8);
+		expect_gone(f, vm, SZ_512G + SZ_1T);
 		check_ok(f, vm);
 		gpuvm_drv_device_destroy(dev);
 	}
@@ -433,15 +216,15 @@ static const uint64_t h3_pages[] = { 0, 1, 4095, 262143 };
  * 1 TiB sparse at 512 GiB in two VMs of one file, the dummy signed,
  * and the three BOs punched into VM 1, with exact counts.
  */
-static void penv_make(struct penv *p)
+static void penv_make(struct penv *p, struct drv_env *e)
 {
 	struct gpuvm_drv_vm_stats st;
 	unsigned int i;
 
 	memset(p, 0, sizeof(*p));
-	p->dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	p->f = file_new(p->dev);
-	p->vm1 = vm_new(p->f);
+	p->dev = e->dev;
+	p->f = e->f;
+	p->vm1 = e->vm;
 	p->vm2 = vm_new(p->f);
 	map_sparse(p->f, p->vm1, SZ_512G, SZ_1T);
 	map_sparse(p->f, p->vm2, SZ_512G, SZ_1T);
@@ -458,18 +241,18 @@ static void penv_make(struct penv *p)
 
 	/* 4 KiB: copy L1 and L2, split the block. The reservation also
 	 * counts the map's path before the unmap is applied: 3 + 3. */
-	map_bo(p->f, p->vm1, p->h1, 0, P1, SZ_4K);
+	map_bo(p->f, p->vm1, p->h1, 0, P1, SZ_4K, 0);
 	st = vstats(p->f, p->vm1);
 	expect_vm(p->f, p->vm1, 4, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(st.pt_reserved_peak, 6);
 	assert_int_equal(st.mappings, 3);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 3);
 	/* 2 MiB: the L1 copy is there; copy L2, a block replaces a block. */
-	map_bo(p->f, p->vm1, p->h2, 0, P2, SZ_2M);
+	map_bo(p->f, p->vm1, p->h2, 0, P2, SZ_2M, 0);
 	expect_vm(p->f, p->vm1, 5, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 4);
 	/* 1 GiB: the GiB is unlinked and gets an L2 of BO blocks. */
-	map_bo(p->f, p->vm1, p->h3, 0, P3, SZ_1G);
+	map_bo(p->f, p->vm1, p->h3, 0, P3, SZ_1G, 0);
 	expect_vm(p->f, p->vm1, 6, 2, 512, BLOCKS_1T - 1);
 	assert_int_equal(vstats(p->f, p->vm1).mappings, 7);
 	assert_int_equal(pt_frames(p->dev), 2 + 2 + 5);
@@ -485,12 +268,10 @@ static void test_cow_bo_punch(void **state)
 		{ P1, P1 + SZ_4K }, { P2, P2 + SZ_2M }, { P3, P3 + SZ_1G },
 	};
 	struct penv p;
-	uint32_t h;
 	uint64_t n, k;
 	unsigned int i;
 
-	(void)state;
-	penv_make(&p);
+	penv_make(&p, *state);
 
 	/* BO data through VM 1, the dummy around it. */
 	assert_int_equal(rd32(p.f, p.vm1, P1), pat(1, 0));
@@ -509,15 +290,15 @@ static void test_cow_bo_punch(void **state)
 	assert_int_equal(rd32(p.f, p.vm1, P2 + SZ_2M), dsig(P2 + SZ_2M));
 	assert_int_equal(rd32(p.f, p.vm1, P3 - 4), dsig(P3 - 4));
 	assert_int_equal(rd32(p.f, p.vm1, P3 + SZ_1G), dsig(P3 + SZ_1G));
-	assert_int_equal(kind_at(p.f, p.vm1, P1, &h), GPUVM_DRV_BO);
-	assert_int_equal(h, p.h1);
-	assert_int_equal(kind_at(p.f, p.vm1, P1 + SZ_4K, NULL),
+	assert_int_equal(kind_at(p.f, p.vm1, P1), GPUVM_DRV_BO);
+	assert_int_equal(lookup_of(p.f, p.vm1, P1).bo_handle, p.h1);
+	assert_int_equal(kind_at(p.f, p.vm1, P1 + SZ_4K),
 			 GPUVM_DRV_SPARSE);
 
 	/* VM 2 shares the tables VM 1 copied from: it sees the dummy, never
 	 * the BOs. */
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(kind_at(p.f, p.vm2, bos[i].s, NULL),
+		assert_int_equal(kind_at(p.f, p.vm2, bos[i].s),
 				 GPUVM_DRV_SPARSE);
 		assert_int_equal(rd32(p.f, p.vm2, bos[i].s),
 				 dsig(bos[i].s));
@@ -567,7 +348,6 @@ static void test_cow_bo_punch(void **state)
 	expect_vm(p.f, p.vm2, 1, 2, 0, BLOCKS_1T);
 	check_ok(p.f, p.vm1);
 	check_ok(p.f, p.vm2);
-	gpuvm_drv_device_destroy(p.dev);
 }
 
 static void test_unmaps(void **state)
@@ -577,8 +357,7 @@ static void test_unmaps(void **state)
 	const uint64_t t3 = SZ_1T + 9 * SZ_1G + 200 * SZ_1M + SZ_4K; /* 8K */
 	struct penv p;
 
-	(void)state;
-	penv_make(&p);
+	penv_make(&p, *state);
 
 	/* Partial unmaps of VM 2's linked range: a whole GiB (copy L1,
 	 * unlink), two blocks (copy L2), two pages (split). */
@@ -590,12 +369,12 @@ static void test_unmaps(void **state)
 	expect_vm(p.f, p.vm2, 4, 2, 510, BLOCKS_1T - 515);
 	assert_int_equal(vstats(p.f, p.vm2).mappings, 4);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 5 + 3);
-	expect_unmapped(p.f, p.vm2, t1);
-	expect_unmapped(p.f, p.vm2, t1 + SZ_1G - 8);
-	expect_unmapped(p.f, p.vm2, t2);
-	expect_unmapped(p.f, p.vm2, t2 + 4 * SZ_1M - 8);
-	expect_unmapped(p.f, p.vm2, t3);
-	expect_unmapped(p.f, p.vm2, t3 + 2 * SZ_4K - 8);
+	expect_gone(p.f, p.vm2, t1);
+	expect_gone(p.f, p.vm2, t1 + SZ_1G - 8);
+	expect_gone(p.f, p.vm2, t2);
+	expect_gone(p.f, p.vm2, t2 + 4 * SZ_1M - 8);
+	expect_gone(p.f, p.vm2, t3);
+	expect_gone(p.f, p.vm2, t3 + 2 * SZ_4K - 8);
 	assert_int_equal(rd32(p.f, p.vm2, t1 - 4), dsig(t1 - 4));
 	assert_int_equal(rd32(p.f, p.vm2, t1 + SZ_1G), dsig(t1 + SZ_1G));
 	assert_int_equal(rd32(p.f, p.vm2, t3 - 4), dsig(t3 - 4));
@@ -612,9 +391,9 @@ static void test_unmaps(void **state)
 	unmap(p.f, p.vm1, 600 * SZ_1G, SZ_1G);
 	expect_vm(p.f, p.vm1, 4, 2, 0, BLOCKS_1T - 512);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 3 + 3);
-	assert_int_equal(kind_at(p.f, p.vm1, P1, NULL), GPUVM_DRV_NONE);
-	expect_unmapped(p.f, p.vm1, P1);
-	expect_unmapped(p.f, p.vm1, 600 * SZ_1G);
+	assert_int_equal(kind_at(p.f, p.vm1, P1), GPUVM_DRV_NONE);
+	expect_gone(p.f, p.vm1, P1);
+	expect_gone(p.f, p.vm1, 600 * SZ_1G);
 	assert_int_equal(rd32(p.f, p.vm2, P1), dsig(P1));
 	assert_int_equal(rd32(p.f, p.vm1, 601 * SZ_1G), dsig(0));
 	assert_int_equal(rd32(p.f, p.vm1, P2), pat(2, 0));
@@ -625,7 +404,7 @@ static void test_unmaps(void **state)
 	expect_vm(p.f, p.vm1, 1, 2, 0, 0);
 	assert_int_equal(vstats(p.f, p.vm1).mappings, 0);
 	assert_int_equal(pt_frames(p.dev), 2 + 2 + 3);
-	expect_unmapped(p.f, p.vm1, P2);
+	expect_gone(p.f, p.vm1, P2);
 	assert_int_equal(rd32(p.f, p.vm2, P2), dsig(P2));
 	check_ok(p.f, p.vm1);
 	check_ok(p.f, p.vm2);
@@ -650,31 +429,122 @@ static void test_unmaps(void **state)
 	/* The BOs live on with their handles; the dummy with the file. */
 	assert_int_equal(frames_of(p.dev, GPUVM_MEM_BO),
 			 PAGES_2M + 1 + PAGES_2M + SZ_1G / SZ_4K);
-	gpuvm_drv_device_destroy(p.dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* 3. Evicting the dummy                                               */
 
-static void test_dummy_evict(void **state)
+/* VM 2's range, to 1 TiB + 4 GiB, and where it was written. */
+#define DE_S3   (SZ_1T + SZ_1G + SZ_4K)
+#define DE_V2VA (SZ_1T + 2 * SZ_1G + 5 * SZ_2M + 0x1008)
+
+/* The dummy evicted: every sparse range faults, the BO does not (M1). */
+static void dummy_evicted(struct drv_env *e, uint32_t vm2)
 {
-	const uint64_t s3 = SZ_1T + SZ_1G + SZ_4K;   /* VM 2, to 1T + 4G */
-	const uint64_t v2va = SZ_1T + 2 * SZ_1G + 5 * SZ_2M + 0x1008;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm1 = vm_new(f), vm2 = vm_new(f), h;
-	unsigned int round;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm;
 	bool res;
 
-	(void)state;
+	assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
+	assert_int_equal(gpuvm_drv_bo_resident(f, 0, &res), 0);
+	assert_false(res);
+	expect_gone(f, vm1, 600 * SZ_1G);
+	expect_gone(f, vm1, SZ_512G + 0x40);
+	expect_gone(f, vm1, 5 * SZ_1G + 0x40);
+	expect_gone(f, vm1, EDGE_VA + 0x10);
+	expect_gone(f, vm2, DE_S3);
+	expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+	expect_gone(f, vm1, P1 - 8);
+	expect_gone(f, vm1, P1 + SZ_4K);
+	assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
+	/* Unlinked, the set destroyed, the emptied tables freed; the BO
+	 * pages keep their paths (for the punch: the copies). */
+	expect_vm(f, vm1, 7, 0, 2, 0);
+	expect_vm(f, vm2, 1, 0, 0, 0);
+	assert_int_equal(pt_frames(e->dev), 7 + 1);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), 1);
+	check_ok(f, vm1);
+	check_ok(f, vm2);
+}
+
+/* Validating one VM brings the dummy and the set back (M2). */
+static void dummy_validated(struct drv_env *e, uint32_t first,
+			    uint32_t second)
+{
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = first == vm1 ? second : first;
+
+	assert_int_equal(gpuvm_drv_vm_validate(f, first), 0);
+	if (first == vm1) {
+		expect_vm(f, vm1, 11, 2, EDGE_4K + 513,
+			  EDGE_2M + BLOCKS_1T - 1);
+		expect_vm(f, vm2, 1, 2, 0, 0);
+		assert_int_equal(pt_frames(e->dev), 11 + 1 + 2);
+		expect_gone(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
+	} else {
+		expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
+		expect_vm(f, vm1, 7, 2, 2, 0);
+		assert_int_equal(pt_frames(e->dev), 4 + 7 + 2);
+		expect_gone(f, vm1, SZ_512G + 0x40);
+	}
+	assert_int_equal(gpuvm_drv_vm_validate(f, second), 0);
+	expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
+	expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
+	assert_int_equal(pt_frames(e->dev), 11 + 4 + 2);
+	assert_int_equal(frames_of(e->dev, GPUVM_MEM_BO), PAGES_2M + 1);
+}
+
+/* What was written before the eviction, everywhere. */
+static void dummy_contents(struct drv_env *e, uint32_t vm2)
+{
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm;
+
+	assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T, 1021, 0x40,
+				 NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE, 7,
+				 0x40, NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 7, 0x40,
+				 NULL, 0, 0x11111111) > 200);
+	assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T, 1021,
+				 0x1008, NULL, 0, 0x22222222) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 3, 0x1008,
+				 NULL, 0, 0x22222222) > 200);
+	assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE, 5,
+				 0x3010, NULL, 0, 0x33333333) > 200);
+	assert_true(expect_cycle(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G, 5, 0x3010,
+				 NULL, 0, 0x33333333) > 200);
+	assert_int_equal(rd64(f, vm1, 7 * SZ_1G + 0x3010),
+			 0x3333333333333333ull);
+	assert_int_equal(rd64(f, vm2, DE_V2VA), 0x2222222222222222ull);
+	assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
+	assert_int_equal(rd32(f, vm1, P1 + SZ_4K), 0);
+	check_ok(f, vm1);
+	check_ok(f, vm2);
+}
+
+/*
+ * Two VMs linking the file's shared tables, a BO page punched into one
+ * of them; the dummy evicted and restored twice, VM 1 validated first,
+ * then VM 2.
+ */
+static void test_dummy_evict(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm1 = e->vm, vm2 = vm_new(f), h;
+
 	map_sparse(f, vm1, EDGE_VA, EDGE_SIZE);
 	h = bo_new(f, 1, 7);
-	map_bo(f, vm1, h, 0, 2 * SZ_1G, SZ_4K);
+	map_bo(f, vm1, h, 0, 2 * SZ_1G, SZ_4K, 0);
 	map_sparse(f, vm1, SZ_512G, SZ_1T);
 	/* The same BO page punched into the linked TiB: L1 and L2 copies
 	 * and the split's L3. */
-	map_bo(f, vm1, h, 0, P1, SZ_4K);
-	map_sparse(f, vm2, s3, SZ_1T + 4 * SZ_1G - s3);
+	map_bo(f, vm1, h, 0, P1, SZ_4K, 0);
+	map_sparse(f, vm2, DE_S3, SZ_1T + 4 * SZ_1G - DE_S3);
 	/* VM 1: the edge range's 5 tables, the BO's L2 and L3, the punch's
 	 * 3. VM 2: an L1, an L2 and L3 for the head GiB, two GiBs linked. */
 	expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
@@ -682,83 +552,15 @@ static void test_dummy_evict(void **state)
 	assert_int_equal(pt_frames(dev), 11 + 4 + 2);
 	assert_int_equal(frames_of(dev, GPUVM_MEM_BO), PAGES_2M + 1);
 	wr64(f, vm1, SZ_512G + 0x40, 0x1111111111111111ull);
-	wr64(f, vm2, v2va, 0x2222222222222222ull);
+	wr64(f, vm2, DE_V2VA, 0x2222222222222222ull);
 	wr64(f, vm1, EDGE_VA + 0x10, 0x3333333333333333ull);
 
-	for (round = 0; round < 2; round++) {
-		uint32_t first = round ? vm2 : vm1, second = round ? vm1 : vm2;
-
-		assert_int_equal(gpuvm_drv_dummy_evict(f), 0);
-		assert_int_equal(gpuvm_drv_bo_resident(f, 0, &res), 0);
-		assert_false(res);
-		/* Every sparse range faults; the BO does not. */
-		expect_unmapped(f, vm1, 600 * SZ_1G);
-		expect_unmapped(f, vm1, SZ_512G + 0x40);
-		expect_unmapped(f, vm1, 5 * SZ_1G + 0x40);
-		expect_unmapped(f, vm1, EDGE_VA + 0x10);
-		expect_unmapped(f, vm2, s3);
-		expect_unmapped(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
-		expect_unmapped(f, vm1, P1 - 8);
-		expect_unmapped(f, vm1, P1 + SZ_4K);
-		assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
-		/* Unlinked, the set destroyed, the emptied tables freed; the
-		 * BO pages keep their paths (for the punch: the copies). */
-		expect_vm(f, vm1, 7, 0, 2, 0);
-		expect_vm(f, vm2, 1, 0, 0, 0);
-		assert_int_equal(pt_frames(dev), 7 + 1);
-		assert_int_equal(frames_of(dev, GPUVM_MEM_BO), 1);
-		check_ok(f, vm1);
-		check_ok(f, vm2);
-
-		/* Validating one VM brings the dummy and the set back. */
-		assert_int_equal(gpuvm_drv_vm_validate(f, first), 0);
-		if (first == vm1) {
-			expect_vm(f, vm1, 11, 2, EDGE_4K + 513,
-				  EDGE_2M + BLOCKS_1T - 1);
-			expect_vm(f, vm2, 1, 2, 0, 0);
-			assert_int_equal(pt_frames(dev), 11 + 1 + 2);
-			expect_unmapped(f, vm2, SZ_1T + 2 * SZ_1G + 0x40);
-		} else {
-			expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
-			expect_vm(f, vm1, 7, 2, 2, 0);
-			assert_int_equal(pt_frames(dev), 4 + 7 + 2);
-			expect_unmapped(f, vm1, SZ_512G + 0x40);
-		}
-		assert_int_equal(gpuvm_drv_vm_validate(f, second), 0);
-		expect_vm(f, vm1, 11, 2, EDGE_4K + 513, EDGE_2M + BLOCKS_1T - 1);
-		expect_vm(f, vm2, 4, 2, 511, 511 + 1024);
-		assert_int_equal(pt_frames(dev), 11 + 4 + 2);
-		assert_int_equal(frames_of(dev, GPUVM_MEM_BO), PAGES_2M + 1);
-
-		/* What was written before the eviction, everywhere. */
-		assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T,
-					 1021, 0x40, NULL, 0, 0x11111111) >
-			    200);
-		assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE,
-					 7, 0x40, NULL, 0, 0x11111111) > 200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 7,
-					 0x40, NULL, 0, 0x11111111) > 200);
-		assert_true(expect_cycle(f, vm1, SZ_512G, SZ_512G + SZ_1T,
-					 1021, 0x1008, NULL, 0, 0x22222222) >
-			    200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 3,
-					 0x1008, NULL, 0, 0x22222222) > 200);
-		assert_true(expect_cycle(f, vm1, EDGE_VA, EDGE_VA + EDGE_SIZE,
-					 5, 0x3010, NULL, 0, 0x33333333) >
-			    200);
-		assert_true(expect_cycle(f, vm2, s3, SZ_1T + 4 * SZ_1G, 5,
-					 0x3010, NULL, 0, 0x33333333) > 200);
-		assert_int_equal(rd64(f, vm1, 7 * SZ_1G + 0x3010),
-				 0x3333333333333333ull);
-		assert_int_equal(rd64(f, vm2, v2va), 0x2222222222222222ull);
-		assert_int_equal(rd32(f, vm1, 2 * SZ_1G), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1), pat(7, 0));
-		assert_int_equal(rd32(f, vm1, P1 + SZ_4K), 0);
-		check_ok(f, vm1);
-		check_ok(f, vm2);
-	}
-	gpuvm_drv_device_destroy(dev);
+	dummy_evicted(e, vm2);
+	dummy_validated(e, vm1, vm2);
+	dummy_contents(e, vm2);
+	dummy_evicted(e, vm2);
+	dummy_validated(e, vm2, vm1);
+	dummy_contents(e, vm2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -766,11 +568,11 @@ static void test_dummy_evict(void **state)
 
 static void test_null_files(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_NULL);
-	struct gpuvm_drv_file *fa = file_new(dev), *fb = file_new(dev);
-	uint32_t va = vm_new(fa), vb = vm_new(fb);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *fa = e->f, *fb = file_new(dev);
+	uint32_t va = e->vm, vb = vm_new(fb);
 
-	(void)state;
 	/* L1 of 512 pointers and L2 of 512 NULL blocks, once. */
 	map_sparse(fa, va, SZ_512G, SZ_512G);
 	expect_vm(fa, va, 1, 2, 0, SZ_512G / SZ_2M);
@@ -789,7 +591,7 @@ static void test_null_files(void **state)
 	wr64(fb, vb, 3 * SZ_1G + 5 * SZ_2M + 8, 0xfedcba9876543210ull);
 	assert_int_equal(rd64(fb, vb, 3 * SZ_1G + 5 * SZ_2M + 8), 0);
 	assert_int_equal(rd64(fb, vb, 5 * SZ_1G - 8), 0);
-	expect_unmapped(fb, vb, 5 * SZ_1G);
+	expect_gone(fb, vb, 5 * SZ_1G);
 	check_ok(fa, va);
 	check_ok(fb, vb);
 
@@ -805,13 +607,13 @@ static void test_null_files(void **state)
 
 	/* Another protection is another set; both are the device's. */
 	map_sparse(fa, va, SZ_512G, SZ_512G);
-	assert_int_equal(bind(fb, vb, SPARSE | F_RO, 0, 0, 3 * SZ_1G, SZ_1G),
+	assert_int_equal(bind(fb, vb, SPARSE | F_RO, 0, 0, 3 * SZ_1G, SZ_1G, 0),
 			 0);
 	expect_vm(fa, va, 1, 4, 0, SZ_512G / SZ_2M);
 	expect_vm(fb, vb, 2, 4, 0, 512);
 	assert_int_equal(pt_frames(dev), 2 + 4 + 1);
-	expect_fault(fb, vb, GPUVM_MMU_WRITE, 3 * SZ_1G + 0x100,
-		     GPUVM_MMU_FAULT_PERMISSION);
+	expect_fault(fb, vb, GPUVM_MMU_WRITE, 3 * SZ_1G + 0x100, 8,
+		     GPUVM_MMU_FAULT_PERMISSION, 3 * SZ_1G + 0x100);
 	assert_int_equal(rd64(fb, vb, 3 * SZ_1G + 0x100), 0);
 	check_ok(fa, va);
 	check_ok(fb, vb);
@@ -835,7 +637,6 @@ static void test_null_files(void **state)
 	check_ok(fb, vb);
 	expect_vm(fb, vb, 2, 2, 0, 512);
 	assert_int_equal(pt_frames(dev), 1 + 2 + 1);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -860,7 +661,7 @@ static uint64_t atomic_map(struct gpuvm_drv_device *dev,
 	assert_int_equal(s.st.shared_pt_pages, 0);
 	for (n = 1; n < 64; n++) {
 		gpuvm_mem_fail_nth_alloc(mem, n);
-		ret = bind(f, vm, SPARSE, 0, 0, va, size);
+		ret = bind(f, vm, SPARSE, 0, 0, va, size, 0);
 		gpuvm_mem_fail_nth_alloc(mem, 0);
 		if (!ret)
 			break;
@@ -889,11 +690,11 @@ static uint64_t atomic_map(struct gpuvm_drv_device *dev,
 
 static void test_atomic(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	struct gpuvm_drv_file *f = file_new(dev), *f2 = file_new(dev);
-	uint32_t vm = vm_new(f), vm2 = vm_new(f2);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f, *f2 = file_new(dev);
+	uint32_t vm = e->vm, vm2 = vm_new(f2);
 
-	(void)state;
 	/* A fresh file: the dummy (a BO record, its run list, one block),
 	 * the set (2 tables) and 5 tables: 10 allocations can fail. */
 	assert_int_equal(atomic_map(dev, f, vm, EDGE_VA, EDGE_SIZE, false),
@@ -916,13 +717,19 @@ static void test_atomic(void **state)
 	map_sparse(f2, vm2, SZ_512G, SZ_1T);
 	expect_vm(f2, vm2, 8, 2, EDGE_4K + 2, EDGE_2M + BLOCKS_1T);
 	check_ok(f2, vm2);
-	gpuvm_drv_device_destroy(dev);
+}
 
-	/* NULL: the device's set (2) and 5 tables; then 1 TiB of a new
-	 * protection needs just its set. */
-	dev = dev_new(GPUVM_DRV_SPARSE_NULL);
-	f = file_new(dev);
-	vm = vm_new(f);
+/*
+ * NULL: the device's set (2) and 5 tables; then 1 TiB of a new
+ * protection needs just its set.
+ */
+static void test_atomic_null(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+
 	assert_int_equal(atomic_map(dev, f, vm, EDGE_VA, EDGE_SIZE, false),
 			 8);
 	expect_vm(f, vm, 6, 2, EDGE_4K, EDGE_2M);
@@ -932,7 +739,6 @@ static void test_atomic(void **state)
 	assert_int_equal(atomic_map(dev, f, vm, SZ_512G, SZ_1T, false), 3);
 	expect_vm(f, vm, 1, 2, 0, BLOCKS_1T);
 	assert_int_equal(rd64(f, vm, 700 * SZ_1G), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -976,9 +782,10 @@ static uint64_t queued_worst(uint64_t va, uint64_t size, bool map)
 static void test_async(void **state)
 {
 	const uint64_t p = 3 * SZ_1G + 5 * SZ_2M + 3 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 1, 5), jobs = 0, ran = 0,
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 1, 5), jobs = 0, ran = 0,
 		 failed = 0xdead;
 	const struct gpuvm_drv_sync wait = {
 		.flags = GPUVM_DRV_SYNC_WAIT, .timeline = 9, .point = 1,
@@ -990,12 +797,11 @@ static void test_async(void **state)
 	};
 	enum gpuvm_drv_vm_state vs;
 
-	(void)state;
 	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, ops, 2,
 					   &failed), 0);
 	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
 	assert_int_equal(jobs, 2);
-	expect_unmapped(f, vm, 3 * SZ_1G);
+	expect_gone(f, vm, 3 * SZ_1G);
 	/* The sparse map runs; the punch waits. The GiB links the set. */
 	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
 	assert_int_equal(ran, 1);
@@ -1037,68 +843,66 @@ static void test_async(void **state)
 	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
 	expect_vm(f, vm, 1, 0, 0, 0);
 	check_ok(f, vm);
-	gpuvm_drv_device_destroy(dev);
+}
+
+/* Queues op alone and runs it; returns the VM's state then. */
+static enum gpuvm_drv_vm_state run_alone(struct drv_env *e, uint32_t vm,
+					 struct gpuvm_drv_bind_op op)
+{
+	enum gpuvm_drv_vm_state vs;
+	uint32_t ran = 0, failed = 0;
+
+	assert_int_equal(gpuvm_drv_vm_bind(e->f, vm, GPUVM_DRV_BIND_ASYNC, &op,
+					   1, &failed), 0);
+	assert_int_equal(gpuvm_drv_run(e->dev, &ran), 0);
+	assert_int_equal(ran, 1);
+	assert_int_equal(gpuvm_drv_vm_get_state(e->f, vm, &vs), 0);
+	check_ok(e->f, vm);
+	return vs;
 }
 
 /*
  * Queued changes inside a sparse range whose 512 GiB entry is linked:
  * the job reserves a worst case when queued, and copy-on-write of the
  * shared L1 and L2 must fit in it (async.c: "The worst case cannot be
- * exceeded").
+ * exceeded"). First a queued 4 KiB unmap.
  */
-static void test_async_linked_512g(void **state)
+static void test_async_unmap_linked_512g(void **state)
 {
-	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
 	const uint64_t q = 700 * SZ_1G + 7 * SZ_4K;
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vm = vm_new(f), h = bo_new(f, 1, 6), ran = 0, failed = 0;
-	struct gpuvm_drv_bind_op op = {
-		.flags = T_UNMAP, .va = q, .size = SZ_4K,
-	};
-	enum gpuvm_drv_vm_state vs1, vs2;
-	int st_unmap, st_punch;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm;
+	struct gpuvm_drv_bind_op op = op_unmap(q, SZ_4K);
+	enum gpuvm_drv_vm_state vs;
 
-	(void)state;
+	bo_new(f, 1, 6);
 	map_sparse(f, vm, SZ_512G, SZ_512G);
 	expect_vm(f, vm, 1, 2, 0, SZ_512G / SZ_2M);
+	vs = run_alone(e, vm, op);
+	print_message("queued 4 KiB unmap in a linked 512 GiB entry: VM %s\n",
+		      vs ? "unusable" : "usable");
+	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
+}
 
-	/* A queued 4 KiB unmap. */
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
-					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
-	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs1), 0);
-	st_unmap = (int)vs1;
-	check_ok(f, vm);
+/* A queued 4 KiB BO punch in another GiB of such an entry. */
+static void test_async_punch_linked_512g(void **state)
+{
+	const uint64_t p = 600 * SZ_1G + 3 * SZ_2M + 5 * SZ_4K;
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm = e->vm, h = bo_new(f, 1, 6);
+	struct gpuvm_drv_bind_op op = op_map(h, 0, p, SZ_4K);
+	enum gpuvm_drv_vm_state vs;
 
-	/* A queued 4 KiB BO punch in another GiB of the same entry, in a
-	 * fresh VM. */
-	gpuvm_drv_device_destroy(dev);
-	dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	f = file_new(dev);
-	vm = vm_new(f);
-	h = bo_new(f, 1, 6);
 	map_sparse(f, vm, SZ_512G, SZ_512G);
-	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
-					 .va = p, .size = SZ_4K };
-	assert_int_equal(gpuvm_drv_vm_bind(f, vm, GPUVM_DRV_BIND_ASYNC, &op, 1,
-					   &failed), 0);
-	assert_int_equal(gpuvm_drv_run(dev, &ran), 0);
-	assert_int_equal(ran, 1);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &vs2), 0);
-	st_punch = (int)vs2;
-	check_ok(f, vm);
-	print_message("queued 4 KiB unmap in a linked 512 GiB entry: VM %s; "
-		      "queued 4 KiB BO map there: VM %s\n",
-		      st_unmap ? "unusable" : "usable",
-		      st_punch ? "unusable" : "usable");
-	assert_int_equal(st_unmap, GPUVM_DRV_VM_USABLE);
-	assert_int_equal(st_punch, GPUVM_DRV_VM_USABLE);
-	assert_int_equal(kind_at(f, vm, p, NULL), GPUVM_DRV_BO);
+	vs = run_alone(e, vm, op);
+	print_message("queued 4 KiB BO map in a linked 512 GiB entry: VM %s\n",
+		      vs ? "unusable" : "usable");
+	assert_int_equal(vs, GPUVM_DRV_VM_USABLE);
+	assert_int_equal(kind_at(f, vm, p), GPUVM_DRV_BO);
 	assert_int_equal(rd32(f, vm, p), pat(6, 0));
 	expect_vm(f, vm, 4, 2, 512, SZ_512G / SZ_2M - 1);
-	gpuvm_drv_device_destroy(dev);
 }
 
 /*
@@ -1127,7 +931,7 @@ static void test_async_set_kept(void **state)
 
 	(void)state;
 	for (c = 0; c < 3; c++) {
-		dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
+		dev = dev_new();
 		f = file_new(dev);
 		vm0 = vm_new(f);
 		vm = vm_new(f);
@@ -1141,7 +945,7 @@ static void test_async_set_kept(void **state)
 		queued[c] = vstats(f, vm).shared_pt_pages;
 		if (c == 0) {
 			/* A synchronous bind in between. */
-			map_bo(f, vm, h, 0, 600 * SZ_1G, SZ_4K);
+			map_bo(f, vm, h, 0, 600 * SZ_1G, SZ_4K, 0);
 		} else if (c == 1) {
 			/* Another VM's job runs first. */
 			assert_int_equal(gpuvm_drv_vm_bind(f, vm0,
@@ -1189,9 +993,10 @@ static void test_async_set_kept(void **state)
  */
 static void test_async_refused_batch(void **state)
 {
-	struct gpuvm_drv_device *dev = dev_new(GPUVM_DRV_SPARSE_DUMMY);
-	struct gpuvm_drv_file *f = file_new(dev);
-	uint32_t vma = vm_new(f), vmb = vm_new(f), h = bo_new(f, 1, 9);
+	struct drv_env *e = *state;
+	struct gpuvm_drv_device *dev = e->dev;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vma = e->vm, vmb = vm_new(f), h = bo_new(f, 1, 9);
 	uint32_t failed = 0xdead, jobs = 1;
 	struct gpuvm_drv_bind_op ops[2] = {
 		{ .flags = SPARSE, .va = 5 * SZ_1G, .size = SZ_1G },
@@ -1199,9 +1004,8 @@ static void test_async_refused_batch(void **state)
 		  .va = 700 * SZ_1G, .size = SZ_4K },
 	};
 
-	(void)state;
 	map_sparse(f, vma, 3 * SZ_1G, SZ_1G);
-	map_bo(f, vmb, h, 0, 600 * SZ_1G, SZ_4K);
+	map_bo(f, vmb, h, 0, 600 * SZ_1G, SZ_4K, 0);
 	expect_vm(f, vmb, 4, 2, 1, 0);
 	assert_int_equal(gpuvm_drv_vm_bind(f, vmb, GPUVM_DRV_BIND_ASYNC, ops, 2,
 					   &failed), -EINVAL);
@@ -1222,22 +1026,23 @@ static void test_async_refused_batch(void **state)
 	check_ok(f, vmb);
 	assert_int_equal(rd32(f, vmb, 600 * SZ_1G), pat(9, 0));
 	assert_int_equal(gpuvm_drv_vm_destroy(f, vmb), 0);
-	gpuvm_drv_device_destroy(dev);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_vs_private),
-		cmocka_unit_test(test_cow_bo_punch),
-		cmocka_unit_test(test_unmaps),
-		cmocka_unit_test(test_dummy_evict),
-		cmocka_unit_test(test_null_files),
-		cmocka_unit_test(test_atomic),
-		cmocka_unit_test(test_async),
-		cmocka_unit_test(test_async_linked_512g),
+		DRV_TEST(test_cow_bo_punch),
+		DRV_TEST(test_unmaps),
+		DRV_TEST(test_dummy_evict),
+		DRV_TEST_CFG(test_null_files, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST(test_atomic),
+		DRV_TEST_CFG(test_atomic_null, .sparse = GPUVM_DRV_SPARSE_NULL),
+		DRV_TEST(test_async),
+		DRV_TEST(test_async_unmap_linked_512g),
+		DRV_TEST(test_async_punch_linked_512g),
 		cmocka_unit_test(test_async_set_kept),
-		cmocka_unit_test(test_async_refused_batch),
+		DRV_TEST(test_async_refused_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

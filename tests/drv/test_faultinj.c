@@ -43,32 +43,7 @@
  * queued job and its syncs, a BO's driver struct and handle table, a
  * VM's structs): no hook reaches them, so no scenario counts them.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#define DRV_TEST_OWN_PAT
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
-
-#define PG_2M    (SZ_4K | SZ_2M)
-#define PG_1G    (SZ_4K | SZ_2M | SZ_1G)
-
-/* Larger BOs are checksummed on their first and last SUM_EDGE bytes. */
-#define SUM_WHOLE (4 * SZ_1M)
-#define SUM_EDGE  (64 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* The environment of one scenario                                     */
@@ -120,11 +95,6 @@ struct scenario {
 	 */
 	bool reclaims;
 };
-
-static uint32_t pat(uint32_t tag, uint64_t page)
-{
-	return tag << 24 | (uint32_t)page;
-}
 
 static unsigned int f_file(struct fenv *e)
 {
@@ -188,13 +158,7 @@ static void f_bind(struct fenv *e, unsigned int vm, uint32_t flags,
 		   uint32_t h, uint64_t off, uint64_t va, uint64_t size,
 		   uint64_t repeat)
 {
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = h, .bo_offset = off, .va = va,
-		.size = size, .repeat = repeat,
-	};
-
-	assert_int_equal(gpuvm_drv_vm_bind(vm_file(e, vm), e->vm[vm].id, 0,
-					   &op, 1, NULL), 0);
+	bind_ok(vm_file(e, vm), e->vm[vm].id, flags, h, off, va, size, repeat);
 }
 
 static void f_probe(struct fenv *e, unsigned int vm, uint64_t va)
@@ -296,36 +260,6 @@ static int fenv_run(struct fenv *e)
 /* ------------------------------------------------------------------ */
 /* The state text                                                      */
 
-static uint64_t sum64(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
-static uint64_t bo_sum(struct gpuvm_drv_file *f, uint32_t h, uint64_t size)
-{
-	uint64_t n = size <= SUM_WHOLE ? size : SUM_EDGE, s;
-	uint8_t *buf = malloc(n);
-
-	assert_non_null(buf);
-	assert_int_equal(gpuvm_drv_bo_read(f, h, 0, buf, n), 0);
-	s = sum64(0xcbf29ce484222325ull, buf, n);
-	if (size > SUM_WHOLE) {
-		assert_int_equal(gpuvm_drv_bo_read(f, h, size - n, buf, n), 0);
-		s = sum64(s, buf, n);
-	}
-	free(buf);
-	return s;
-}
-
 /* Renames "bo=<host pointer>" to "bo=#k", k in order of appearance. */
 static void put_normalized(FILE *t, const char *d)
 {
@@ -356,23 +290,11 @@ static void put_normalized(FILE *t, const char *d)
 static void state_vm(FILE *t, struct fenv *e, unsigned int i, bool norm)
 {
 	struct gpuvm_drv_file *f = vm_file(e, i);
-	uint32_t id = e->vm[i].id, jobs = 0;
 	struct gpuvm_drv_vm_stats st;
-	enum gpuvm_drv_vm_state state;
-	char *d = NULL;
-	size_t len = 0;
-	FILE *mf;
+	char *d;
 
-	assert_int_equal(gpuvm_drv_vm_check(f, id, stderr), 0);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, id, &state), 0);
-	assert_int_equal(gpuvm_drv_vm_queued(f, id, &jobs), 0);
-	assert_int_equal(gpuvm_drv_vm_stats(f, id, &st), 0);
-	fprintf(t, "vm %u/%u: state %d, %u queued, %" PRIu64 " mappings, %"
-		PRIu64 " pt pages, leaves %" PRIu64 "/%" PRIu64 "/%" PRIu64
-		", %" PRIu64 " pte writes, %" PRIu64 " invalidations, %" PRIu64
-		" shared\n", e->vm[i].file, id, (int)state, jobs, st.mappings,
-		st.pt_pages, st.leaf_4k, st.leaf_2m, st.leaf_1g, st.pte_writes,
-		st.tlb_invalidations, st.shared_pt_pages);
+	fprintf(t, "file %u ", e->vm[i].file);
+	put_vm_state(t, f, e->vm[i].id, &st);
 	/*
 	 * The high-water mark of reservations, except for an async batch:
 	 * refused after its first jobs filled theirs, it legitimately
@@ -381,10 +303,7 @@ static void state_vm(FILE *t, struct fenv *e, unsigned int i, bool norm)
 	if (e->run != RUN_BIND || !(e->bflags & ASYNC))
 		fprintf(t, "  reserved peak %" PRIu64 "\n",
 			st.pt_reserved_peak);
-	mf = open_memstream(&d, &len);
-	assert_non_null(mf);
-	assert_int_equal(gpuvm_drv_vm_dump(f, id, mf), 0);
-	assert_int_equal(fclose(mf), 0);
+	d = dump_of(f, e->vm[i].id);
 	if (norm)
 		put_normalized(t, d);
 	else
@@ -440,28 +359,6 @@ static char *state_of(struct fenv *e, bool norm)
 	assert_int_equal(gpuvm_mem_validate(e->mem, stderr), 0);
 	assert_int_equal(fclose(t), 0);
 	return text;
-}
-
-/* Prints the first lines (by position) where a and b differ. */
-static void print_first_diff(const char *what, const char *a, const char *b)
-{
-	unsigned int line = 1, shown = 0;
-	size_t la, lb;
-
-	print_error("%s: the state differs\n", what);
-	while ((*a || *b) && shown < 8) {
-		la = strcspn(a, "\n");
-		lb = strcspn(b, "\n");
-		if (la != lb || memcmp(a, b, la)) {
-			print_error("  line %u want: %.*s\n  line %u have: "
-				    "%.*s\n", line, (int)la, a, line, (int)lb,
-				    b);
-			shown++;
-		}
-		a += la + (a[la] == '\n');
-		b += lb + (b[lb] == '\n');
-		line++;
-	}
 }
 
 static uint64_t alloc_failures(struct fenv *e)
@@ -521,8 +418,10 @@ static bool same_text(struct fenv *e, struct fenv *ref, const char *what)
 	char *a = state_of(ref, true), *b = state_of(e, true);
 	bool ok = !strcmp(a, b);
 
-	if (!ok)
-		print_first_diff(what, a, b);
+	if (!ok) {
+		print_error("%s: the state differs\n", what);
+		print_text_diff(a, b, 8);
+	}
 	free(a);
 	free(b);
 	return ok;
@@ -686,7 +585,8 @@ static uint64_t inject(const struct scenario *sc, enum hook hook,
 		}
 		after = state_of(e, false);
 		if (strcmp(before, after)) {
-			print_first_diff(what, before, after);
+			print_error("%s: the state differs\n", what);
+			print_text_diff(before, after, 8);
 			*ok = false;
 			/* Go on from a fresh environment. */
 			fenv_free(e);

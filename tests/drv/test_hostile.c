@@ -39,24 +39,7 @@
  * environment with this snapshot around the call; the other layers'
  * tables are in tests/<module>/test_null_args.c.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "drv_test.h"
-#include "gpuvm/drv.h"
-#include "gpuvm/mem.h"
-#include "gpuvm/mmu.h"
-#include "gpuvm/pt.h"
 #include "gpuvm/va.h"
 #include "null_args.h"
 #include "../mmu/flush_gather.h"
@@ -184,42 +167,6 @@ static void ebo_forget(struct efile *ef, uint32_t h)
 	fail_msg("BO %u not in the environment", h);
 }
 
-static int bind1(struct gpuvm_drv_file *f, uint32_t vm, uint32_t bflags,
-		 const struct gpuvm_drv_bind_op *op)
-{
-	uint32_t failed = 0xdead;
-	int ret = gpuvm_drv_vm_bind(f, vm, bflags, op, 1, &failed);
-
-	if (ret)
-		assert_int_equal(failed, 0);
-	return ret;
-}
-
-static void map_at(int line, struct gpuvm_drv_file *f, uint32_t vm,
-		   uint32_t flags, uint32_t h, uint64_t off, uint64_t va,
-		   uint64_t size, uint64_t repeat)
-{
-	struct gpuvm_drv_bind_op op = {
-		.flags = flags, .bo_handle = h, .bo_offset = off, .va = va,
-		.size = size, .repeat = repeat,
-	};
-	int ret = bind1(f, vm, 0, &op);
-
-	if (ret)
-		fail_msg("line %d: bind at 0x%" PRIx64 " = %d", line, va, ret);
-}
-
-#define map_ok(...) map_at(__LINE__, __VA_ARGS__)
-
-static void touch(struct gpuvm_drv_file *f, uint32_t vm, uint64_t va)
-{
-	struct gpuvm_mmu_fault fault;
-	uint32_t v;
-
-	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_READ, va, &v,
-					      4, &fault), 0);
-}
-
 static void env_standalone(struct env *e)
 {
 	const struct gpuvm_va_space_cfg vc = {
@@ -296,20 +243,20 @@ static void env_make(struct env *e)
 	ebo_forget(a, e->h_closed);
 
 	/* A1: sparse (makes A's dummy), BO, exclusive BO, evicted BO. */
-	map_ok(a->f, e->a1, SPARSE, 0, 0, 2 * SZ_1G, 4 * SZ_1M, 0);
+	bind_ok(a->f, e->a1, SPARSE, 0, 0, 2 * SZ_1G, 4 * SZ_1M, 0);
 	a->dummy_vm = e->a1;
 	a->dummy_va = 2 * SZ_1G;
-	map_ok(a->f, e->a1, T_MAP, e->h_a, 0, 3 * SZ_1G, BO_SIZE, 0);
-	map_ok(a->f, e->a1, T_MAP | F_RO, e->h_excl, 4 * SZ_4K,
+	bind_ok(a->f, e->a1, T_MAP, e->h_a, 0, 3 * SZ_1G, BO_SIZE, 0);
+	bind_ok(a->f, e->a1, T_MAP | F_RO, e->h_excl, 4 * SZ_4K,
 	       3 * SZ_1G + SZ_1M, 8 * SZ_4K, 0);
-	map_ok(a->f, e->a1, T_MAP, e->h_ev, 0, 5 * SZ_1G, BO_SIZE, 0);
+	bind_ok(a->f, e->a1, T_MAP, e->h_ev, 0, 5 * SZ_1G, BO_SIZE, 0);
 	assert_int_equal(gpuvm_drv_bo_evict(a->f, e->h_ev), 0);
 	/* A2: repeat, pinned BO, unaligned sparse. */
-	map_ok(a->f, e->a2, T_MAP, e->h_a, SZ_4K, 2 * SZ_1G, 32 * SZ_4K,
+	bind_ok(a->f, e->a2, T_MAP, e->h_a, SZ_4K, 2 * SZ_1G, 32 * SZ_4K,
 	       2 * SZ_4K);
-	map_ok(a->f, e->a2, T_MAP | F_UC, e->h_pin, 0, 4 * SZ_1G, BO_SIZE, 0);
+	bind_ok(a->f, e->a2, T_MAP | F_UC, e->h_pin, 0, 4 * SZ_1G, BO_SIZE, 0);
 	assert_int_equal(gpuvm_drv_bo_pin(a->f, e->h_pin, true), 0);
-	map_ok(a->f, e->a2, SPARSE | F_RO, 0, 0, 6 * SZ_1G, SZ_2M + 4 * SZ_4K,
+	bind_ok(a->f, e->a2, SPARSE | F_RO, 0, 0, 6 * SZ_1G, SZ_2M + 4 * SZ_4K,
 	       0);
 
 	/* B: more handles than A, so B's last handle is no handle of A. */
@@ -318,14 +265,14 @@ static void env_make(struct env *e)
 	for (i = 0; i < 6; i++)
 		e->h_b = ebo_new(b, 0xb0 + i, 0);
 	assert_true(e->h_b > e->h_pin);
-	map_ok(b->f, e->b1, T_MAP, e->h_b, 0, 2 * SZ_1G, BO_SIZE, 0);
-	map_ok(b->f, e->b1, SPARSE, 0, 0, 3 * SZ_1G, SZ_2M, 0);
+	bind_ok(b->f, e->b1, T_MAP, e->h_b, 0, 2 * SZ_1G, BO_SIZE, 0);
+	bind_ok(b->f, e->b1, SPARSE, 0, 0, 3 * SZ_1G, SZ_2M, 0);
 	b->dummy_vm = e->b1;
 	b->dummy_va = 3 * SZ_1G;
 	/* B2 unusable: its queued MAP fails when it runs (VA allocation). */
 	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = e->h_b,
 					 .va = 2 * SZ_1G, .size = BO_SIZE };
-	assert_int_equal(bind1(b->f, e->b2, ASYNC, &op), 0);
+	queue1(b->f, e->b2, op);
 	assert_int_equal(gpuvm_drv_vm_fail_nth_alloc(b->f, e->b2, 1), 0);
 	assert_int_equal(gpuvm_drv_run(e->dev, &jobs), 0);
 	assert_int_equal(jobs, 1);
@@ -339,14 +286,14 @@ static void env_make(struct env *e)
 
 	assert_int_equal(gpuvm_drv_timeline_signal(e->dev, 1, 5), 0);
 	/* Warm TLBs. */
-	touch(a->f, e->a1, 2 * SZ_1G + 0x40);
-	touch(a->f, e->a1, 3 * SZ_1G + 0x40);
-	touch(a->f, e->a1, 3 * SZ_1G + SZ_1M);
-	touch(a->f, e->a2, 2 * SZ_1G + 5 * SZ_4K);
-	touch(a->f, e->a2, 4 * SZ_1G);
-	touch(a->f, e->a2, 6 * SZ_1G + SZ_2M);
-	touch(b->f, e->b1, 2 * SZ_1G);
-	touch(b->f, e->b1, 3 * SZ_1G);
+	rd32(a->f, e->a1, 2 * SZ_1G + 0x40);
+	rd32(a->f, e->a1, 3 * SZ_1G + 0x40);
+	rd32(a->f, e->a1, 3 * SZ_1G + SZ_1M);
+	rd32(a->f, e->a2, 2 * SZ_1G + 5 * SZ_4K);
+	rd32(a->f, e->a2, 4 * SZ_1G);
+	rd32(a->f, e->a2, 6 * SZ_1G + SZ_2M);
+	rd32(b->f, e->b1, 2 * SZ_1G);
+	rd32(b->f, e->b1, 3 * SZ_1G);
 	env_standalone(e);
 }
 
@@ -363,7 +310,7 @@ static void env_free(struct env *e)
 /* ------------------------------------------------------------------ */
 /* Snapshots                                                           */
 
-struct snap {
+struct env_snap {
 	struct gpuvm_mem_stats mem;
 	char *text;
 	/* High-water marks, apart: a call may reserve and give back. */
@@ -371,59 +318,28 @@ struct snap {
 	unsigned int npeak;
 };
 
-/* A checksum of n bytes (n a multiple of 8), a word at a time. */
-static uint64_t sum64(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t h = 0xcbf29ce484222325ull, w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
-static void snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
-		    struct snap *s)
+static void env_snap_vm(FILE *t, struct gpuvm_drv_file *f, uint32_t vm,
+			struct env_snap *s)
 {
 	struct gpuvm_drv_vm_stats st;
-	enum gpuvm_drv_vm_state state;
-	uint32_t jobs = 0;
 
-	assert_int_equal(gpuvm_drv_vm_check(f, vm, stderr), 0);
-	assert_int_equal(gpuvm_drv_vm_get_state(f, vm, &state), 0);
-	assert_int_equal(gpuvm_drv_vm_queued(f, vm, &jobs), 0);
-	assert_int_equal(gpuvm_drv_vm_stats(f, vm, &st), 0);
-	fprintf(t, "vm %u state %d queued %u\n", vm, (int)state, jobs);
-	fprintf(t, "  user_va %" PRIx64 " mappings %" PRIu64 " pt_pages %"
-		PRIu64 " leaves %" PRIu64 "/%" PRIu64 "/%" PRIu64
-		" pte_writes %" PRIu64 " tlb_inv %" PRIu64 " shared %" PRIu64
-		"\n", st.user_va, st.mappings, st.pt_pages, st.leaf_4k,
-		st.leaf_2m, st.leaf_1g, st.pte_writes, st.tlb_invalidations,
-		st.shared_pt_pages);
+	put_vm_state(t, f, vm, &st);
 	s->peak[s->npeak++] = st.pt_reserved_peak;
 	assert_int_equal(gpuvm_drv_vm_dump(f, vm, t), 0);
 }
 
-static void snap_bo(FILE *t, struct gpuvm_drv_file *f, uint32_t h,
-		    uint64_t size)
+static void env_snap_bo(FILE *t, struct gpuvm_drv_file *f, uint32_t h,
+			uint64_t size)
 {
-	uint8_t *buf = malloc(size);
 	bool res = false;
 
-	assert_non_null(buf);
 	assert_int_equal(gpuvm_drv_bo_resident(f, h, &res), 0);
-	assert_int_equal(gpuvm_drv_bo_read(f, h, 0, buf, size), 0);
 	fprintf(t, "bo %u resident %d sum %016" PRIx64 "\n", h, res,
-		sum64(buf, size));
-	free(buf);
+		bo_sum(f, h, size));
 }
 
 /* The dummy's contents, read through a sparse chunk (it has no handle). */
-static void snap_dummy(FILE *t, struct efile *ef)
+static void env_snap_dummy(FILE *t, struct efile *ef)
 {
 	struct gpuvm_mmu_fault fault;
 	uint8_t *buf = malloc(SZ_2M);
@@ -433,11 +349,11 @@ static void snap_dummy(FILE *t, struct efile *ef)
 					      GPUVM_MMU_READ, ef->dummy_va,
 					      buf, SZ_2M, &fault), 0);
 	fprintf(t, "dummy sum %016" PRIx64 "\n",
-		sum64(buf, SZ_2M));
+		sum64(SUM64_START, buf, SZ_2M));
 	free(buf);
 }
 
-static void snap_take(struct env *e, struct snap *s)
+static void env_snap_take(struct env *e, struct env_snap *s)
 {
 	struct gpuvm_pt_stats ps;
 	size_t len = 0;
@@ -457,14 +373,14 @@ static void snap_take(struct env *e, struct snap *s)
 
 		fprintf(t, "file %u\n", i);
 		for (k = 0; k < ef->nvm; k++)
-			snap_vm(t, ef->f, ef->vm[k], s);
+			env_snap_vm(t, ef->f, ef->vm[k], s);
 		for (k = 0; k < ef->nbo; k++)
-			snap_bo(t, ef->f, ef->bo[k], ef->bo_size[k]);
+			env_snap_bo(t, ef->f, ef->bo[k], ef->bo_size[k]);
 		res = false;
 		ret = gpuvm_drv_bo_resident(ef->f, 0, &res);
 		fprintf(t, "dummy %d resident %d\n", ret, res);
 		if (ef->dummy_va)
-			snap_dummy(t, ef);
+			env_snap_dummy(t, ef);
 	}
 	for (i = 1; i <= 3; i++) {
 		assert_int_equal(gpuvm_drv_timeline_point(e->dev, i, &point),
@@ -486,31 +402,10 @@ static void snap_take(struct env *e, struct snap *s)
 	assert_int_equal(gpuvm_mem_validate(e->mem, stderr), 0);
 }
 
-static void snap_free(struct snap *s)
+static void env_snap_free(struct env_snap *s)
 {
 	free(s->text);
 	s->text = NULL;
-}
-
-/* Prints the first line where a and b differ. */
-static void print_first_diff(const char *a, const char *b)
-{
-	const char *la = a, *lb = b;
-	unsigned int line = 1;
-
-	while (*a && *a == *b) {
-		if (*a == '\n') {
-			la = a + 1;
-			lb = b + 1;
-			line++;
-		}
-		a++;
-		b++;
-	}
-	print_message("  line %u before: %.*s\n", line,
-		      (int)strcspn(la, "\n"), la);
-	print_message("  line %u after:  %.*s\n", line,
-		      (int)strcspn(lb, "\n"), lb);
 }
 
 #define SAME_MEM(field)                                                   \
@@ -531,8 +426,9 @@ static bool quiet; /* test_oracle: differences are expected */
 			print_message(__VA_ARGS__);                       \
 	} while (0)
 
-static bool snap_same(const struct snap *x, const struct snap *y,
-		      bool enomem, bool hwm, const char *what)
+static bool env_snap_same(const struct env_snap *x,
+			  const struct env_snap *y, bool enomem, bool hwm,
+			  const char *what)
 {
 	bool ok = true;
 	unsigned int i;
@@ -556,7 +452,7 @@ static bool snap_same(const struct snap *x, const struct snap *y,
 	if (strcmp(x->text, y->text)) {
 		say("%s: the state changed\n", what);
 		if (!quiet)
-			print_first_diff(x->text, y->text);
+			print_text_diff(x->text, y->text, 1);
 		ok = false;
 	}
 	return ok;
@@ -591,7 +487,7 @@ struct hcase {
 	struct bdesc b;       /* call_bind */
 	uint64_t x, y, z;     /* the other calls' arguments */
 	const void *ptr;      /* a cfg or request */
-	bool hwm;             /* see snap_same() */
+	bool hwm;             /* see env_snap_same() */
 };
 
 static void vm_of(const struct env *e, enum vsel v,
@@ -1610,18 +1506,19 @@ static const struct hcase cases[] = {
  */
 static bool run_case(struct env *e, const struct hcase *c)
 {
-	struct snap before, after;
+	struct env_snap before, after;
 	bool same;
 	int ret;
 
 	if (c->setup)
 		c->setup(e);
-	snap_take(e, &before);
+	env_snap_take(e, &before);
 	ret = c->call(e, c);
-	snap_take(e, &after);
-	same = snap_same(&before, &after, c->err == -ENOMEM, c->hwm, c->name);
-	snap_free(&before);
-	snap_free(&after);
+	env_snap_take(e, &after);
+	same = env_snap_same(&before, &after, c->err == -ENOMEM, c->hwm,
+			     c->name);
+	env_snap_free(&before);
+	env_snap_free(&after);
 	if (c->teardown)
 		c->teardown(e);
 	if (ret != c->err)
@@ -1697,23 +1594,23 @@ static void lim_make(struct env *e, const struct gpuvm_drv_device_cfg *cfg)
 }
 
 /* Runs call; it must give err and change nothing. */
-#define EXPECT_NO_TRACE(e, what, err, call)                               \
-	do {                                                              \
-		struct snap s0_, s1_;                                     \
-		bool same_;                                               \
-		int ret_;                                                 \
-		snap_take((e), &s0_);                                     \
-		ret_ = (call);                                            \
-		snap_take((e), &s1_);                                     \
-		same_ = snap_same(&s0_, &s1_, (err) == -ENOMEM, false,   \
-				  (what));                                \
-		snap_free(&s0_);                                          \
-		snap_free(&s1_);                                          \
-		if (ret_ != (err))                                        \
+#define EXPECT_NO_TRACE(e, what, err, call)                              \
+	do {                                                             \
+		struct env_snap s0_, s1_;                                \
+		bool same_;                                              \
+		int ret_;                                                \
+		env_snap_take((e), &s0_);                                \
+		ret_ = (call);                                           \
+		env_snap_take((e), &s1_);                                \
+		same_ = env_snap_same(&s0_, &s1_, (err) == -ENOMEM, false, \
+				      (what));                           \
+		env_snap_free(&s0_);                                     \
+		env_snap_free(&s1_);                                     \
+		if (ret_ != (err))                                       \
 			fail_msg("%s: returned %d, documented %d", (what), \
-				 ret_, (err));                            \
-		if (!same_)                                               \
-			fail_msg("%s: left a trace", (what));             \
+				 ret_, (err));                           \
+		if (!same_)                                              \
+			fail_msg("%s: left a trace", (what));            \
 	} while (0)
 
 static void test_limit_vms(void **state)
@@ -1766,7 +1663,7 @@ static void test_limit_bos(void **state)
 	/* Per file. */
 	ebo_new(e.b, 9, 0);
 	/* The dummy is no handle: sparse still works at the limit. */
-	map_ok(e.a->f, e.a->vm[0], SPARSE, 0, 0, SZ_1G, SZ_2M, 0);
+	bind_ok(e.a->f, e.a->vm[0], SPARSE, 0, 0, SZ_1G, SZ_2M, 0);
 	env_free(&e);
 }
 
@@ -1783,35 +1680,35 @@ static void test_limit_mappings(void **state)
 	lim_make(&e, &cfg);
 	vm = evm_new(e.a);
 	h = ebo_new(e.a, 1, 0);
-	map_ok(e.a->f, vm, SPARSE, 0, 0, SZ_1G, 8 * SZ_2M, 0);
-	map_ok(e.a->f, vm, T_MAP, h, 0, 2 * SZ_1G, BO_SIZE, 0);
-	map_ok(e.a->f, vm, T_MAP, h, 0, 3 * SZ_1G, BO_SIZE, 2 * SZ_4K);
+	bind_ok(e.a->f, vm, SPARSE, 0, 0, SZ_1G, 8 * SZ_2M, 0);
+	bind_ok(e.a->f, vm, T_MAP, h, 0, 2 * SZ_1G, BO_SIZE, 0);
+	bind_ok(e.a->f, vm, T_MAP, h, 0, 3 * SZ_1G, BO_SIZE, 2 * SZ_4K);
 	/* A map in the middle of the sparse range: 1 -> 3, 5 in all. */
 	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = h,
 					 .va = SZ_1G + SZ_2M, .size = SZ_4K };
 	EXPECT_NO_TRACE(&e, "map splitting one mapping past the limit",
-			-ENOSPC, bind1(e.a->f, vm, 0, &op));
-	map_ok(e.a->f, vm, SPARSE, 0, 0, 4 * SZ_1G, SZ_2M, 0);
+			-ENOSPC, sbind(e.a->f, vm, op));
+	bind_ok(e.a->f, vm, SPARSE, 0, 0, 4 * SZ_1G, SZ_2M, 0);
 	/* Four: a fifth map is refused... */
 	op = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = 5 * SZ_1G,
 					 .size = SZ_2M };
 	EXPECT_NO_TRACE(&e, "fifth mapping", -ENOSPC,
-			bind1(e.a->f, vm, 0, &op));
+			sbind(e.a->f, vm, op));
 	/* ...and so is a map that keeps a piece of the one it overlaps... */
 	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP | F_RO, .bo_handle = h,
 					 .va = 4 * SZ_1G, .size = SZ_4K };
 	EXPECT_NO_TRACE(&e, "map trimming one mapping, adding one", -ENOSPC,
-			bind1(e.a->f, vm, 0, &op));
+			sbind(e.a->f, vm, op));
 	/* ...and an unmap that would cut one in two. */
 	op = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP,
 					 .va = SZ_1G + SZ_2M, .size = SZ_4K };
 	EXPECT_NO_TRACE(&e, "unmap splitting one mapping past the limit",
-			-ENOSPC, bind1(e.a->f, vm, 0, &op));
+			-ENOSPC, sbind(e.a->f, vm, op));
 	/* Ops that do not add one are fine: replace, trim, cover. */
-	map_ok(e.a->f, vm, T_MAP | F_RO, h, 0, 2 * SZ_1G, BO_SIZE, 0);
+	bind_ok(e.a->f, vm, T_MAP | F_RO, h, 0, 2 * SZ_1G, BO_SIZE, 0);
 	op.va = SZ_1G;
-	assert_int_equal(bind1(e.a->f, vm, 0, &op), 0);
-	map_ok(e.a->f, vm, T_MAP | F_RO, h, 0, 4 * SZ_1G - SZ_4K,
+	assert_int_equal(sbind(e.a->f, vm, op), 0);
+	bind_ok(e.a->f, vm, T_MAP | F_RO, h, 0, 4 * SZ_1G - SZ_4K,
 	       SZ_2M + 2 * SZ_4K, BO_SIZE);
 	assert_int_equal(gpuvm_drv_vm_stats(e.a->f, vm, &st), 0);
 	assert_int_equal(st.mappings, 4);
@@ -1819,8 +1716,8 @@ static void test_limit_mappings(void **state)
 	/* One gone, one more fits. */
 	op = (struct gpuvm_drv_bind_op){ .flags = T_UNMAP, .va = 3 * SZ_1G,
 					 .size = BO_SIZE };
-	assert_int_equal(bind1(e.a->f, vm, 0, &op), 0);
-	map_ok(e.a->f, vm, SPARSE, 0, 0, 5 * SZ_1G, SZ_2M, 0);
+	assert_int_equal(sbind(e.a->f, vm, op), 0);
+	bind_ok(e.a->f, vm, SPARSE, 0, 0, 5 * SZ_1G, SZ_2M, 0);
 	env_free(&e);
 }
 
@@ -1856,7 +1753,7 @@ static void test_limit_memory(void **state)
 	op = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = SZ_1G,
 					 .size = SZ_2M };
 	EXPECT_NO_TRACE(&e, "sparse map needing a dummy with RAM full",
-			-ENOMEM, bind1(e.a->f, vm, 0, &op));
+			-ENOMEM, sbind(e.a->f, vm, op));
 	/* Fill the last frames with page tables' worth of small BOs. */
 	for (;;) {
 		uint32_t t;
@@ -1870,7 +1767,7 @@ static void test_limit_memory(void **state)
 	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = hs[0],
 					 .va = 512 * SZ_1G, .size = SZ_1M };
 	EXPECT_NO_TRACE(&e, "map needing tables with RAM full", -ENOMEM,
-			bind1(e.a->f, vm, 0, &op));
+			sbind(e.a->f, vm, op));
 	EXPECT_NO_TRACE(&e, "VM with RAM full", -ENOMEM,
 			gpuvm_drv_vm_create(e.a->f, 0, &h));
 
@@ -1888,7 +1785,7 @@ static void test_limit_memory(void **state)
 	vm = evm_new(e.a);
 	for (i = 0; i < 4; i++) {
 		hs[i] = ebo_new(e.a, i, 0);
-		map_ok(e.a->f, vm, T_MAP, hs[i], 0, (2 + i) * SZ_1G, BO_SIZE,
+		bind_ok(e.a->f, vm, T_MAP, hs[i], 0, (2 + i) * SZ_1G, BO_SIZE,
 		       0);
 		assert_int_equal(gpuvm_drv_bo_pin(e.a->f, hs[i], true), 0);
 	}
@@ -1900,18 +1797,18 @@ static void test_limit_memory(void **state)
 	op = (struct gpuvm_drv_bind_op){ .flags = SPARSE, .va = 64 * SZ_1G,
 					 .size = SZ_2M };
 	EXPECT_NO_TRACE(&e, "sparse map past the budget, all pinned",
-			-ENOMEM, bind1(e.a->f, vm, 0, &op));
+			-ENOMEM, sbind(e.a->f, vm, op));
 	op = (struct gpuvm_drv_bind_op){ .flags = T_MAP, .bo_handle = hs[0],
 					 .va = 512 * SZ_1G, .size = BO_SIZE };
 	EXPECT_NO_TRACE(&e, "map needing tables past the budget", -ENOMEM,
-			bind1(e.a->f, vm, 0, &op));
+			sbind(e.a->f, vm, op));
 	/* An async one reserves at queue time: -ENOMEM there too. */
 	EXPECT_NO_TRACE(&e, "async map needing tables past the budget",
-			-ENOMEM, bind1(e.a->f, vm, ASYNC, &op));
+			-ENOMEM, qbind(e.a->f, vm, op));
 	EXPECT_NO_TRACE(&e, "VM past the budget", -ENOMEM,
 			gpuvm_drv_vm_create(e.a->f, 0, &h));
 	/* Mapping within existing tables needs nothing: still fine. */
-	map_ok(e.a->f, vm, T_MAP, hs[1], 0, 2 * SZ_1G + SZ_1M, BO_SIZE, 0);
+	bind_ok(e.a->f, vm, T_MAP, hs[1], 0, 2 * SZ_1G + SZ_1M, BO_SIZE, 0);
 	env_free(&e);
 }
 
@@ -1925,7 +1822,7 @@ static int o_map(struct env *e, const struct hcase *c)
 					.size = SZ_4K };
 
 	(void)c;
-	return bind1(e->a->f, e->a4, 0, &op);
+	return sbind(e->a->f, e->a4, op);
 }
 
 static int o_cpu_write(struct env *e, const struct hcase *c)
@@ -1988,7 +1885,7 @@ static int o_async(struct env *e, const struct hcase *c)
 	struct gpuvm_drv_bind_op op = { .flags = T_SYNC };
 
 	(void)c;
-	return bind1(e->a->f, e->a2, ASYNC, &op);
+	return qbind(e->a->f, e->a2, op);
 }
 
 static void test_oracle(void **state)
@@ -2003,7 +1900,7 @@ static void test_oracle(void **state)
 		{ C("a stand-alone page-table split", 0, o_pt) },
 		{ C("a queued job", 0, o_async) },
 	};
-	struct snap before, after;
+	struct env_snap before, after;
 	unsigned int i;
 	struct env e;
 
@@ -2011,13 +1908,14 @@ static void test_oracle(void **state)
 	env_make(&e);
 	quiet = true;
 	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
-		snap_take(&e, &before);
+		env_snap_take(&e, &before);
 		assert_int_equal(changes[i].call(&e, &changes[i]), 0);
-		snap_take(&e, &after);
-		if (snap_same(&before, &after, false, false, changes[i].name))
+		env_snap_take(&e, &after);
+		if (env_snap_same(&before, &after, false, false,
+				  changes[i].name))
 			fail_msg("the snapshot missed %s", changes[i].name);
-		snap_free(&before);
-		snap_free(&after);
+		env_snap_free(&before);
+		env_snap_free(&after);
 	}
 	quiet = false;
 	print_message("oracle: %zu kinds of change seen\n",
@@ -2067,14 +1965,14 @@ static void test_async_syncs_null(void **state)
 static char *na_snap(void *p)
 {
 	struct env *e = p;
-	struct snap s;
+	struct env_snap s;
 	char *buf = NULL;
 	size_t len = 0;
 	unsigned int i;
 	FILE *t = open_memstream(&buf, &len);
 
 	assert_non_null(t);
-	snap_take(e, &s);
+	env_snap_take(e, &s);
 	fprintf(t, "mem size %" PRIu64 " total %" PRIu64 " used %" PRIu64
 		" pt %" PRIu64 " bo %" PRIu64 " allocs %" PRIu64 " failures %"
 		PRIu64 "\n", s.mem.size, s.mem.frames_total, s.mem.frames_used,
@@ -2084,7 +1982,7 @@ static char *na_snap(void *p)
 	for (i = 0; i < s.npeak; i++)
 		fprintf(t, "peak %u %" PRIu64 "\n", i, s.peak[i]);
 	fputs(s.text, t);
-	snap_free(&s);
+	env_snap_free(&s);
 	assert_int_equal(fclose(t), 0);
 	return buf;
 }
@@ -2365,7 +2263,7 @@ static int64_t n_run_job(void *p)
 	uint64_t point = 0;
 	int ret;
 
-	assert_int_equal(bind1(e->a->f, e->a2, ASYNC, &op), 0);
+	queue1(e->a->f, e->a2, op);
 	ret = gpuvm_drv_run(e->dev, NA(executed, &n));
 	assert_int_equal(gpuvm_drv_timeline_point(e->dev, 3, &point), 0);
 	NA_EXPECT(point == 4);

@@ -1419,16 +1419,21 @@ static void gen_op(struct fz *z, unsigned int f, const struct m_vm *vm,
 	}
 }
 
-/* Breaks one rule (or, by chance, none: the model decides). */
-static void mutate(struct fz *z, unsigned int f, const struct m_vm *vm,
-		   struct m_op *op, bool async)
-{
-	uint32_t type = op->flags & M_OP_TYPE_MASK;
-	const struct m_file *file = &z->m->files[f];
-	struct fz_src *s = &z->src;
-	uint32_t h;
+/*
+ * The rules mutate() breaks, a group of them per function (cited by
+ * their number in docs/panthor.md). Each takes the choice mutate() drew
+ * and draws what else it needs: the draws, their order and their ranges
+ * are what the recorded corpora (fuzz/corpus/drv) replay, so a change
+ * here is a change of every recorded input.
+ */
 
-	switch (below(s, 18)) {
+/* B4: alignment, size 0, overflow, the kernel range; past the VA width. */
+static void break_range(struct fz *z, const struct m_vm *vm, struct m_op *op,
+			unsigned int rule)
+{
+	struct fz_src *s = &z->src;
+
+	switch (rule) {
 	case 0:
 		op->va += range(s, 1, M_PAGE - 1);
 		break;
@@ -1447,13 +1452,34 @@ static void mutate(struct fz *z, unsigned int f, const struct m_vm *vm,
 		op->va = vm->user_va - below(s, 4) * M_PAGE;
 		op->size = range(s, 5, 12) * M_PAGE;
 		break;
-	case 5:
-		op->flags |= 1u << range(s, 4, 27);
+	default:
+		/* past the VA width */
+		op->va = z->m->full + below(s, 4) * M_1G;
 		break;
-	case 6:
+	}
+}
+
+/* B1, B2: an unknown flag bit, an undefined op type. */
+static void break_bits(struct fz *z, struct m_op *op, unsigned int rule)
+{
+	struct fz_src *s = &z->src;
+
+	if (rule == 5)
+		op->flags |= 1u << range(s, 4, 27);
+	else
 		op->flags = (op->flags & ~M_OP_TYPE_MASK) |
 			    ((uint32_t)range(s, 3, 15) << 28);
-		break;
+}
+
+/* B5 and V9: the handle, the offset, the repeat; an exclusive BO. */
+static void break_bo(struct fz *z, unsigned int f, const struct m_vm *vm,
+		     struct m_op *op, unsigned int rule)
+{
+	const struct m_file *file = &z->m->files[f];
+	struct fz_src *s = &z->src;
+	uint32_t h;
+
+	switch (rule) {
 	case 7:
 		op->flags &= ~M_OP_SPARSE;
 		op->bo_handle = pick_bo_or_bad(z, f);
@@ -1469,67 +1495,7 @@ static void mutate(struct fz *z, unsigned int f, const struct m_vm *vm,
 		op->repeat = chance(s, 50) ? range(s, 1, 8 * M_PAGE) :
 					     range(s, 1, 2048) * M_PAGE;
 		break;
-	case 11:
-		if (type == M_OP_MAP && (op->flags & M_OP_SPARSE))
-			op->flags &= ~M_OP_NOEXEC;
-		else
-			op->flags |= M_OP_SPARSE;
-		break;
-	case 12:
-		op->flags = M_OP_MAP | M_OP_SPARSE | M_OP_NOEXEC;
-		if (chance(s, 50))
-			op->bo_handle = pick_bo_or_bad(z, f);
-		else
-			op->bo_offset = range(s, 1, 16) * M_PAGE;
-		break;
-	case 13:
-		op->flags = M_OP_UNMAP;
-		switch (below(s, 3)) {
-		case 0:
-			op->flags |= 1u << below(s, 4);
-			break;
-		case 1:
-			op->bo_handle = pick_bo_or_bad(z, f);
-			op->bo_handle += !op->bo_handle;
-			break;
-		default:
-			op->bo_offset = range(s, 1, 16) * M_PAGE;
-			break;
-		}
-		break;
-	case 14:
-		op->flags = M_OP_SYNC_ONLY;
-		op->va = 0;
-		op->size = 0;
-		switch (below(s, 5)) {
-		case 0:
-			op->va = M_WIN_START;
-			break;
-		case 1:
-			op->size = M_PAGE;
-			break;
-		case 2:
-			op->bo_handle = 1;
-			break;
-		case 3:
-			op->flags |= M_OP_NOEXEC;
-			break;
-		default:
-			op->repeat = M_PAGE;
-			break;
-		}
-		break;
-	case 15:
-		/* syncs: wrong on a synchronous bind, malformed otherwise */
-		op->n_syncs = (uint32_t)range(s, 1, 2);
-		op->syncs[0].flags = async ? (uint32_t)any64(s) : M_SYNC_SIGNAL;
-		op->syncs[0].timeline = (uint32_t)below(s, 3);
-		op->syncs[0].point = below(s, 3);
-		op->syncs[1] = op->syncs[0];
-		if (async && chance(s, 30))
-			op->syncs_null = true;
-		break;
-	case 16:
+	default:
 		/* an exclusive BO of another VM */
 		for (h = 1; h <= file->nbos; h++) {
 			const struct m_bo *bo = &file->bos[h - 1];
@@ -1544,9 +1510,116 @@ static void mutate(struct fz *z, unsigned int f, const struct m_vm *vm,
 			}
 		}
 		break;
+	}
+}
+
+/* B6: MAP_SPARSE only with MAP and NOEXEC, and no BO or offset. */
+static void break_sparse(struct fz *z, unsigned int f, struct m_op *op,
+			 unsigned int rule)
+{
+	uint32_t type = op->flags & M_OP_TYPE_MASK;
+	struct fz_src *s = &z->src;
+
+	if (rule == 11) {
+		if (type == M_OP_MAP && (op->flags & M_OP_SPARSE))
+			op->flags &= ~M_OP_NOEXEC;
+		else
+			op->flags |= M_OP_SPARSE;
+		return;
+	}
+	op->flags = M_OP_MAP | M_OP_SPARSE | M_OP_NOEXEC;
+	if (chance(s, 50))
+		op->bo_handle = pick_bo_or_bad(z, f);
+	else
+		op->bo_offset = range(s, 1, 16) * M_PAGE;
+}
+
+/* B7: an UNMAP with map flags, a BO or an offset. */
+static void break_unmap(struct fz *z, unsigned int f, struct m_op *op)
+{
+	struct fz_src *s = &z->src;
+
+	op->flags = M_OP_UNMAP;
+	switch (below(s, 3)) {
+	case 0:
+		op->flags |= 1u << below(s, 4);
+		break;
+	case 1:
+		op->bo_handle = pick_bo_or_bad(z, f);
+		op->bo_handle += !op->bo_handle;
+		break;
 	default:
-		/* past the VA width */
-		op->va = z->m->full + below(s, 4) * M_1G;
+		op->bo_offset = range(s, 1, 16) * M_PAGE;
+		break;
+	}
+}
+
+/* B7: a SYNC_ONLY with one field set. */
+static void break_sync_only(struct fz *z, struct m_op *op)
+{
+	op->flags = M_OP_SYNC_ONLY;
+	op->va = 0;
+	op->size = 0;
+	switch (below(&z->src, 5)) {
+	case 0:
+		op->va = M_WIN_START;
+		break;
+	case 1:
+		op->size = M_PAGE;
+		break;
+	case 2:
+		op->bo_handle = 1;
+		break;
+	case 3:
+		op->flags |= M_OP_NOEXEC;
+		break;
+	default:
+		op->repeat = M_PAGE;
+		break;
+	}
+}
+
+/* B9: syncs, wrong on a synchronous bind, malformed otherwise. */
+static void break_syncs(struct fz *z, struct m_op *op, bool async)
+{
+	struct fz_src *s = &z->src;
+
+	op->n_syncs = (uint32_t)range(s, 1, 2);
+	op->syncs[0].flags = async ? (uint32_t)any64(s) : M_SYNC_SIGNAL;
+	op->syncs[0].timeline = (uint32_t)below(s, 3);
+	op->syncs[0].point = below(s, 3);
+	op->syncs[1] = op->syncs[0];
+	if (async && chance(s, 30))
+		op->syncs_null = true;
+}
+
+/* Breaks one rule (or, by chance, none: the model decides). */
+static void mutate(struct fz *z, unsigned int f, const struct m_vm *vm,
+		   struct m_op *op, bool async)
+{
+	unsigned int rule = (unsigned int)below(&z->src, 18);
+
+	switch (rule) {
+	case 5: case 6:
+		break_bits(z, op, rule);
+		break;
+	case 7: case 8: case 9: case 10: case 16:
+		break_bo(z, f, vm, op, rule);
+		break;
+	case 11: case 12:
+		break_sparse(z, f, op, rule);
+		break;
+	case 13:
+		break_unmap(z, f, op);
+		break;
+	case 14:
+		break_sync_only(z, op);
+		break;
+	case 15:
+		break_syncs(z, op, async);
+		break;
+	default:
+		break_range(z, vm, op, rule);
 		break;
 	}
 }
@@ -1725,143 +1798,205 @@ static int injected_enomem(struct fz *z, unsigned int f, uint32_t vm,
 	return ret ? ret : -ENOMEM;
 }
 
-static void step_bind(struct fz *z, unsigned int f)
-{
+/*
+ * One VM_BIND step, in the order its decisions are drawn (the recorded
+ * corpora replay that order): the VM, the batch's shape, its ops, the
+ * call on both sides (an allocation failing now and then), the results.
+ */
+struct bind_step {
+	unsigned int f;
+	uint32_t vm, count, flags;
+	struct m_vm *mvm, bad_vm;  /* mvm: &bad_vm for a VM id not in use */
+	bool ops_null;
 	struct m_op ops[8];
 	struct gpuvm_drv_bind_op dops[8];
 	struct gpuvm_drv_sync dsyncs[8][M_MAX_SYNCS];
-	uint32_t vm = pick_vm_or_bad(z, f), count, flags = 0, i, j;
-	uint32_t failed = 0xdeadbeef, want_failed;
-	struct m_vm *mvm = model_vm(z->m, f, vm), bad_vm = { 0 };
-	bool ops_null = false, inject;
-	uint64_t nth;
 	int ret, exp;
+	uint32_t failed, want_failed;
+};
 
-	if (!mvm) {
-		bad_vm.user_va = z->m->full / 2;
-		mvm = &bad_vm;
-	}
+/* How many ops, the VM_BIND flags, and now and then ops = NULL. */
+static void gen_bind_shape(struct fz *z, struct bind_step *b)
+{
 	switch (below(&z->src, 20)) {
 	case 0:
-		count = 0;
+		b->count = 0;
 		break;
 	case 1: case 2:
-		count = (uint32_t)range(&z->src, 5, 8);
+		b->count = (uint32_t)range(&z->src, 5, 8);
 		break;
 	case 3: case 4: case 5: case 6: case 7:
-		count = (uint32_t)range(&z->src, 2, 4);
+		b->count = (uint32_t)range(&z->src, 2, 4);
 		break;
 	default:
-		count = 1;
+		b->count = 1;
 		break;
 	}
-	if (chance(&z->src, 15) && jobs_queued(z) + count <= FZ_MAX_JOBS)
-		flags = M_BIND_ASYNC;
+	if (chance(&z->src, 15) && jobs_queued(z) + b->count <= FZ_MAX_JOBS)
+		b->flags = M_BIND_ASYNC;
 	if (chance(&z->src, 1))
-		flags |= 1u << range(&z->src, 1, 31);
-	if (count && chance(&z->src, 1))
-		ops_null = true;
-	for (i = 0; i < count; i++) {
-		gen_op(z, f, mvm, &ops[i]);
+		b->flags |= 1u << range(&z->src, 1, 31);
+	if (b->count && chance(&z->src, 1))
+		b->ops_null = true;
+}
+
+/* The ops: valid-looking, 15% broken, queued ones with syncs. */
+static void gen_bind_ops(struct fz *z, struct bind_step *b)
+{
+	bool async = b->flags & M_BIND_ASYNC;
+	struct m_op *op;
+	uint32_t i;
+
+	for (i = 0; i < b->count; i++) {
+		op = &b->ops[i];
+		gen_op(z, b->f, b->mvm, op);
 		if (chance(&z->src, 15))
-			mutate(z, f, mvm, &ops[i], flags & M_BIND_ASYNC);
-		if ((flags & M_BIND_ASYNC) && !ops[i].n_syncs &&
-		    chance(&z->src, 60))
-			gen_syncs(z, &ops[i]);
+			mutate(z, b->f, b->mvm, op, async);
+		if (async && !op->n_syncs && chance(&z->src, 60))
+			gen_syncs(z, op);
 		/* Valid but beyond the model: make it break a rule. */
-		if (!model_check_op(z->m, f, mvm, &ops[i],
-				    flags & M_BIND_ASYNC) &&
-		    !model_op_tracked(z->m, &ops[i]))
-			ops[i].flags |= 1u << 20;
+		if (!model_check_op(z->m, b->f, b->mvm, op, async) &&
+		    !model_op_tracked(z->m, op))
+			op->flags |= 1u << 20;
 		/* 1 GiB of 4 KiB pages is 262,144 PTEs: now and then only. */
-		if (!z->p->far && (ops[i].flags & M_OP_TYPE_MASK) == M_OP_MAP &&
-		    model_far_slot(ops[i].va) >= 0 &&
-		    !(ops[i].flags & (1u << 20))) {
+		if (!z->p->far && (op->flags & M_OP_TYPE_MASK) == M_OP_MAP &&
+		    model_far_slot(op->va) >= 0 && !(op->flags & (1u << 20))) {
 			if (z->last_far_4k && z->step - z->last_far_4k < 256)
-				ops[i].flags |= 1u << 20;
+				op->flags |= 1u << 20;
 			else
 				z->last_far_4k = z->step;
 		}
 	}
-	for (i = 0; i < count; i++) {
-		dops[i] = (struct gpuvm_drv_bind_op){
-			.flags = ops[i].flags, .bo_handle = ops[i].bo_handle,
-			.bo_offset = ops[i].bo_offset, .va = ops[i].va,
-			.size = ops[i].size, .repeat = ops[i].repeat,
-			.n_syncs = ops[i].n_syncs,
-			.syncs = ops[i].syncs_null ? NULL : dsyncs[i],
+}
+
+/* The driver's form of the ops (no decisions drawn). */
+static void put_drv_ops(struct bind_step *b)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < b->count; i++) {
+		const struct m_op *op = &b->ops[i];
+
+		b->dops[i] = (struct gpuvm_drv_bind_op){
+			.flags = op->flags, .bo_handle = op->bo_handle,
+			.bo_offset = op->bo_offset, .va = op->va,
+			.size = op->size, .repeat = op->repeat,
+			.n_syncs = op->n_syncs,
+			.syncs = op->syncs_null ? NULL : b->dsyncs[i],
 		};
-		for (j = 0; j < ops[i].n_syncs; j++)
-			dsyncs[i][j] = (struct gpuvm_drv_sync){
-				.flags = ops[i].syncs[j].flags,
-				.timeline = ops[i].syncs[j].timeline,
-				.point = ops[i].syncs[j].point,
+		for (j = 0; j < op->n_syncs; j++)
+			b->dsyncs[i][j] = (struct gpuvm_drv_sync){
+				.flags = op->syncs[j].flags,
+				.timeline = op->syncs[j].timeline,
+				.point = op->syncs[j].point,
 			};
 	}
-	what(z, "bind file %u VM %u flags 0x%x%s:", f, vm, flags,
-	     ops_null ? " ops=NULL" : "");
-	for (i = 0; i < count; i++)
-		put_op(z, &ops[i]);
+}
+
+/*
+ * The bind with its nth allocation failing: a clean -ENOMEM must leave
+ * no trace; anything else must be what the model says of the batch.
+ */
+static void bind_injected(struct fz *z, struct bind_step *b)
+{
+	struct gpuvm_mem *mem = gpuvm_drv_device_mem(z->dev);
+	uint64_t nth = range(&z->src, 1, 6);
+
+	if (chance(&z->src, 50)) {
+		what(z, " [VA allocation %" PRIu64 " fails]", nth);
+		gpuvm_drv_vm_fail_nth_alloc(z->file[b->f], b->vm, nth);
+	} else {
+		what(z, " [memory allocation %" PRIu64 " fails]", nth);
+		gpuvm_mem_fail_nth_alloc(mem, nth);
+	}
+	b->ret = gpuvm_drv_vm_bind(z->file[b->f], b->vm, b->flags, b->dops,
+				   b->count, &b->failed);
+	gpuvm_drv_vm_fail_nth_alloc(z->file[b->f], b->vm, 0);
+	gpuvm_mem_fail_nth_alloc(mem, 0);
+	if (b->ret == -ENOMEM) {
+		z->st.injected++;
+		b->exp = injected_enomem(z, b->f, b->vm, b->flags, b->ops,
+					 b->count, b->failed);
+		b->want_failed = b->failed;
+	} else {
+		b->exp = model_bind(z->m, b->f, b->vm, b->flags, b->ops, false,
+				    b->count, &b->want_failed);
+	}
+}
+
+/* The bind on both sides; 4% of the plain ones with an injection. */
+static void bind_both(struct fz *z, struct bind_step *b)
+{
+	uint32_t i;
+
+	what(z, "bind file %u VM %u flags 0x%x%s:", b->f, b->vm, b->flags,
+	     b->ops_null ? " ops=NULL" : "");
+	for (i = 0; i < b->count; i++)
+		put_op(z, &b->ops[i]);
 	if (z->o.verbose) /* before the call: a crash in it shows the step */
 		fprintf(z->log, "%lu: (running) %s\n", z->step, z->what);
-	inject = mvm != &bad_vm && !ops_null && count &&
-		 !(flags & ~M_BIND_ASYNC) && chance(&z->src, 4);
-	if (inject) {
-		/* The nth allocation fails: the op must leave no trace. */
-		nth = range(&z->src, 1, 6);
-		if (chance(&z->src, 50)) {
-			what(z, " [VA allocation %" PRIu64 " fails]", nth);
-			gpuvm_drv_vm_fail_nth_alloc(z->file[f], vm, nth);
-		} else {
-			what(z, " [memory allocation %" PRIu64 " fails]", nth);
-			gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(z->dev),
-						 nth);
-		}
-		ret = gpuvm_drv_vm_bind(z->file[f], vm, flags, dops, count,
-					&failed);
-		gpuvm_drv_vm_fail_nth_alloc(z->file[f], vm, 0);
-		gpuvm_mem_fail_nth_alloc(gpuvm_drv_device_mem(z->dev), 0);
-		if (ret == -ENOMEM) {
-			z->st.injected++;
-			exp = injected_enomem(z, f, vm, flags, ops, count,
-					      failed);
-			want_failed = failed;
-		} else {
-			exp = model_bind(z->m, f, vm, flags, ops, false, count,
-					 &want_failed);
-		}
-	} else {
-		exp = model_bind(z->m, f, vm, flags, ops, ops_null, count,
-				 &want_failed);
-		ret = gpuvm_drv_vm_bind(z->file[f], vm, flags,
-					ops_null ? NULL : dops, count, &failed);
-	}
-	what(z, " -> %s", err_name(ret));
-	z->st.binds++;
-	z->st.ops += count;
-	z->st.async_binds += !!(flags & M_BIND_ASYNC);
-	if (!same_ret(z, "gpuvm_drv_vm_bind", ret, exp))
+	if (b->mvm != &b->bad_vm && !b->ops_null && b->count &&
+	    !(b->flags & ~M_BIND_ASYNC) && chance(&z->src, 4)) {
+		bind_injected(z, b);
 		return;
-	if (ret && want_failed != UINT32_MAX) {
+	}
+	b->exp = model_bind(z->m, b->f, b->vm, b->flags, b->ops, b->ops_null,
+			    b->count, &b->want_failed);
+	b->ret = gpuvm_drv_vm_bind(z->file[b->f], b->vm, b->flags,
+				   b->ops_null ? NULL : b->dops, b->count,
+				   &b->failed);
+}
+
+/* The results: errno, *failed, what to verify, coverage; maybe a run. */
+static void bind_results(struct fz *z, struct bind_step *b)
+{
+	uint32_t i;
+
+	what(z, " -> %s", err_name(b->ret));
+	z->st.binds++;
+	z->st.ops += b->count;
+	z->st.async_binds += !!(b->flags & M_BIND_ASYNC);
+	if (!same_ret(z, "gpuvm_drv_vm_bind", b->ret, b->exp))
+		return;
+	if (b->ret && b->want_failed != UINT32_MAX) {
 		z->st.ops_failed++;
-		if (failed != want_failed) {
+		if (b->failed != b->want_failed) {
 			fail(z, "gpuvm_drv_vm_bind: *failed = %u, the model says "
-			     "op %u failed", failed, want_failed);
+			     "op %u failed", b->failed, b->want_failed);
 			return;
 		}
 	}
-	for (i = 0; i < count; i++) {
-		touch(z, f, vm, ops[i].va, ops[i].va + ops[i].size);
-		if (ret && i >= want_failed)
+	for (i = 0; i < b->count; i++) {
+		const struct m_op *op = &b->ops[i];
+
+		touch(z, b->f, b->vm, op->va, op->va + op->size);
+		if (b->ret && i >= b->want_failed)
 			continue;
-		add_anchor(z, ops[i].va);
-		add_anchor(z, ops[i].va + ops[i].size);
-		count_ok(z, &ops[i]);
+		add_anchor(z, op->va);
+		add_anchor(z, op->va + op->size);
+		count_ok(z, op);
 	}
-	if (!count)
-		touch(z, f, vm, 0, 0);
-	if ((flags & M_BIND_ASYNC) && !ret && chance(&z->src, 50))
+	if (!b->count)
+		touch(z, b->f, b->vm, 0, 0);
+	if ((b->flags & M_BIND_ASYNC) && !b->ret && chance(&z->src, 50))
 		do_run(z);
+}
+
+static void step_bind(struct fz *z, unsigned int f)
+{
+	struct bind_step b = { .f = f, .failed = 0xdeadbeef };
+
+	b.vm = pick_vm_or_bad(z, f);
+	b.mvm = model_vm(z->m, f, b.vm);
+	if (!b.mvm) {
+		b.bad_vm.user_va = z->m->full / 2;
+		b.mvm = &b.bad_vm;
+	}
+	gen_bind_shape(z, &b);
+	gen_bind_ops(z, &b);
+	put_drv_ops(&b);
+	bind_both(z, &b);
+	bind_results(z, &b);
 }
 
 /* ------------------------------------------------------------------ */
