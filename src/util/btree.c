@@ -53,16 +53,6 @@ void gpuvm_btree_fini(struct gpuvm_btree *t)
 	t->count = 0;
 }
 
-int gpuvm_btree_reserve(struct gpuvm_btree *t, unsigned int nodes)
-{
-	return gpuvm_slab_reserve(&t->nodes, nodes);
-}
-
-void gpuvm_btree_unreserve(struct gpuvm_btree *t, unsigned int nodes)
-{
-	gpuvm_slab_unreserve(&t->nodes, nodes);
-}
-
 /* ------------------------------------------------------------------ */
 /* Nodes                                                               */
 
@@ -179,17 +169,6 @@ bool gpuvm_btree_path_next(struct gpuvm_btree_path *path)
 	return false;
 }
 
-struct gpuvm_btree_pos gpuvm_btree_pos_of(const struct gpuvm_btree_path *p)
-{
-	struct gpuvm_btree_pos pos = { NULL, 0 };
-
-	if (p->height) {
-		pos.leaf = path_leaf(p);
-		pos.idx = p->lvl[p->height - 1].idx;
-	}
-	return pos;
-}
-
 /*
  * The node at depth d now starts at min: update the keys above it, up
  * to the first ancestor that does not reach it through its first slot.
@@ -263,7 +242,58 @@ static unsigned int add_child(struct gpuvm_btree *t,
 	return 1 + add_child(t, path, d - 1, r->s[0].key, r);
 }
 
-/* Inserts e[0..n) at p of a full leaf l, which splits. */
+/* l takes tmp[0..keep) (its old entries and the new ones, in order). */
+static void leaf_take(leaf_t *l, const entry_t *tmp, unsigned int keep)
+{
+	memcpy(l->e, tmp, keep * sizeof(entry_t));
+	clear_entries(&l->e[keep], LEAF_CAP - keep);
+	l->count = keep;
+}
+
+/*
+ * The full leaf l, with the new entries, holds tmp[0..total): if a
+ * neighbour under the same parent has room, share the entries with it
+ * instead of splitting (no node needed; it also keeps leaves full where
+ * a key lands at the end of a full leaf whose right neighbour has room,
+ * as one that was erased from the front of that neighbour does).
+ */
+static bool shift_leaf(const struct gpuvm_btree_path *path,
+		       const entry_t *tmp, unsigned int total)
+{
+	unsigned int h = path->height, ci, pc, sc, nl, mv;
+	inner_t *p;
+	leaf_t *l = path_leaf(path), *s, *ls, *rs;
+
+	if (h < 2)
+		return false;
+	p = path->lvl[h - 2].node;
+	ci = path->lvl[h - 2].idx;
+	pc = inner_count(p);
+	ls = ci ? p->s[ci - 1].child : NULL;
+	rs = ci + 1 < pc ? p->s[ci + 1].child : NULL;
+	s = !ls || (rs && rs->count < ls->count) ? rs : ls;
+	if (!s || s->count + total > 2 * LEAF_CAP)
+		return false;
+	sc = s->count;
+	if (s == rs) {
+		nl = (total + sc + 1) / 2;
+		mv = total - nl;
+		memmove(&s->e[mv], s->e, sc * sizeof(entry_t));
+		memcpy(s->e, &tmp[nl], mv * sizeof(entry_t));
+		s->count += mv;
+		leaf_take(l, tmp, nl);
+		p->s[ci + 1].key = s->e[0].start;
+	} else {
+		mv = (total + sc) / 2 - sc;
+		memcpy(&s->e[sc], tmp, mv * sizeof(entry_t));
+		s->count += mv;
+		leaf_take(l, &tmp[mv], total - mv);
+	}
+	fix_min(path, h - 1, l->e[0].start);
+	return true;
+}
+
+/* Inserts e[0..n) at p of a full leaf l: shares or splits. */
 static unsigned int split_leaf(struct gpuvm_btree *t,
 			       struct gpuvm_btree_path *path,
 			       const entry_t *e, unsigned int n)
@@ -276,12 +306,12 @@ static unsigned int split_leaf(struct gpuvm_btree *t,
 	memcpy(tmp, l->e, p * sizeof(entry_t));
 	memcpy(&tmp[p], e, n * sizeof(entry_t));
 	memcpy(&tmp[p + n], &l->e[p], (l->count - p) * sizeof(entry_t));
+	if (shift_leaf(path, tmp, total))
+		return 0;
 	/* Past the end of the last leaf: keep this one full. */
 	keep = !l->next && p == l->count ? l->count : (total + 1) / 2;
 	r = new_leaf(t);
-	memcpy(l->e, tmp, keep * sizeof(entry_t));
-	clear_entries(&l->e[keep], LEAF_CAP - keep);
-	l->count = keep;
+	leaf_take(l, tmp, keep);
 	memcpy(r->e, &tmp[keep], (total - keep) * sizeof(entry_t));
 	r->count = total - keep;
 	r->next = l->next;
@@ -310,6 +340,17 @@ unsigned int gpuvm_btree_insert(struct gpuvm_btree *t,
 	}
 	l = path_leaf(path);
 	p = path->lvl[h - 1].idx;
+	/*
+	 * After the last entry of a full leaf is also before the first of
+	 * the next one: go there if it has room (a descent always picks
+	 * the left one of the two).
+	 */
+	if (l->count + n > LEAF_CAP && p == l->count && l->next &&
+	    l->next->count + n <= LEAF_CAP) {
+		gpuvm_btree_path_next(path);
+		l = l->next;
+		p = 0;
+	}
 	if (l->count + n > LEAF_CAP)
 		return split_leaf(t, path, e, n);
 	memmove(&l->e[p + n], &l->e[p], (l->count - p) * sizeof(entry_t));

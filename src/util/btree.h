@@ -120,25 +120,50 @@ void gpuvm_btree_fini(struct gpuvm_btree *t);
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
-/* Number of keys of a node that are <= x: no branch on the data. */
+/*
+ * Number of keys of a node that are <= x: no branch on the data, and
+ * four independent sums so the compares do not wait on each other.
+ */
+#define GPUVM_BTREE_LE4(a, i, k, x)                                        \
+	do {                                                               \
+		(a)[0] += (k)[(i) + 0].key <= (x);                         \
+		(a)[1] += (k)[(i) + 1].key <= (x);                         \
+		(a)[2] += (k)[(i) + 2].key <= (x);                         \
+		(a)[3] += (k)[(i) + 3].key <= (x);                         \
+	} while (0)
+
 static inline unsigned int gpuvm_btree_leaf_rank(
 	const struct gpuvm_btree_leaf *l, uint64_t x)
 {
-	unsigned int i, n = 0;
+	const struct gpuvm_btree_entry *e = l->e;
+	unsigned int a[2] = { 0, 0 };
 
-	for (i = 0; i < GPUVM_BTREE_LEAF_CAP; i++)
-		n += l->e[i].start <= x;
-	return n;
+	_Static_assert(GPUVM_BTREE_LEAF_CAP == 10, "unrolled for 10");
+	a[0] += e[0].start <= x;
+	a[1] += e[1].start <= x;
+	a[0] += e[2].start <= x;
+	a[1] += e[3].start <= x;
+	a[0] += e[4].start <= x;
+	a[1] += e[5].start <= x;
+	a[0] += e[6].start <= x;
+	a[1] += e[7].start <= x;
+	a[0] += e[8].start <= x;
+	a[1] += e[9].start <= x;
+	return a[0] + a[1];
 }
 
 static inline unsigned int gpuvm_btree_inner_rank(
 	const struct gpuvm_btree_inner *in, uint64_t x)
 {
-	unsigned int i, n = 0;
+	const struct gpuvm_btree_slot *k = in->s;
+	unsigned int a[4] = { 0, 0, 0, 0 };
 
-	for (i = 0; i < GPUVM_BTREE_FANOUT; i++)
-		n += in->s[i].key <= x;
-	return n;
+	_Static_assert(GPUVM_BTREE_FANOUT == 16, "unrolled for 16");
+	GPUVM_BTREE_LE4(a, 0, k, x);
+	GPUVM_BTREE_LE4(a, 4, k, x);
+	GPUVM_BTREE_LE4(a, 8, k, x);
+	GPUVM_BTREE_LE4(a, 12, k, x);
+	return a[0] + a[1] + a[2] + a[3];
 }
 
 /* The leaf that holds the last start <= x (the first leaf if none). */
@@ -195,7 +220,17 @@ gpuvm_btree_path_entry(const struct gpuvm_btree_path *path)
 }
 
 /* Iteration by position: NULL entry when past the end. */
-struct gpuvm_btree_pos gpuvm_btree_pos_of(const struct gpuvm_btree_path *p);
+static inline struct gpuvm_btree_pos
+gpuvm_btree_pos_of(const struct gpuvm_btree_path *p)
+{
+	struct gpuvm_btree_pos pos = { NULL, 0 };
+
+	if (p->height) {
+		pos.leaf = p->lvl[p->height - 1].node;
+		pos.idx = p->lvl[p->height - 1].idx;
+	}
+	return pos;
+}
 static inline const struct gpuvm_btree_entry *
 gpuvm_btree_pos_entry(struct gpuvm_btree_pos *pos)
 {
@@ -220,8 +255,17 @@ static inline unsigned int gpuvm_btree_insert_need(const struct gpuvm_btree *t)
 	return t->height + 1;
 }
 
-int gpuvm_btree_reserve(struct gpuvm_btree *t, unsigned int nodes);
-void gpuvm_btree_unreserve(struct gpuvm_btree *t, unsigned int nodes);
+static inline int gpuvm_btree_reserve(struct gpuvm_btree *t,
+				      unsigned int nodes)
+{
+	return gpuvm_slab_reserve(&t->nodes, nodes);
+}
+
+static inline void gpuvm_btree_unreserve(struct gpuvm_btree *t,
+					 unsigned int nodes)
+{
+	gpuvm_slab_unreserve(&t->nodes, nodes);
+}
 
 /*
  * Inserts e[0..n) (n <= GPUVM_BTREE_MAX_INSERT, sorted, disjoint) at the

@@ -14,6 +14,13 @@
  * which allocation takes the first. A chunk that gets its first free
  * object goes to the front, so allocation favours recently freed memory.
  *
+ * In front of the chunks sits a magazine (as in Bonwick's slab
+ * allocator): the last objects freed, up to GPUVM_SLAB_MAG, which the
+ * next allocations take back first. Their chunks still count them as in
+ * use; when the magazine is full, half of it goes back to the chunks.
+ * So the common free-then-allocate cycle stays within the slab struct
+ * and the object itself.
+ *
  * New chunks are asked for right below the previous one: the kernel
  * usually grants that, which keeps them 64 KiB aligned without over-
  * mapping and lets it merge them into one mapping. When it does not,
@@ -218,51 +225,84 @@ static void *take(struct gpuvm_slab *s)
 	return obj;
 }
 
+/* An object from the magazine, or from the first partial chunk. */
+static void *get(struct gpuvm_slab *s)
+{
+	void *obj;
+
+	if (!s->nmag)
+		return take(s);
+	obj = s->mag[--s->nmag];
+	UNPOISON(obj, s->size);
+	memset(obj, 0, s->size);
+	s->free--;
+	s->in_use++;
+	return obj;
+}
+
 void *gpuvm_slab_alloc(struct gpuvm_slab *s)
 {
 	if (s->free <= s->reserved && add_chunk(s))
 		return NULL;
-	return take(s);
+	return get(s);
 }
 
 void *gpuvm_slab_alloc_reserved(struct gpuvm_slab *s)
 {
 	/* The reservation kept s->free > 0 for us. */
 	s->reserved--;
-	return take(s);
+	return get(s);
 }
 
-int gpuvm_slab_reserve(struct gpuvm_slab *s, uint64_t n)
+int gpuvm_slab_grow(struct gpuvm_slab *s, uint64_t n)
 {
 	while (s->free < s->reserved + n)
 		if (add_chunk(s))
 			return -ENOMEM;
-	s->reserved += n;
 	return 0;
 }
 
-void gpuvm_slab_unreserve(struct gpuvm_slab *s, uint64_t n)
-{
-	s->reserved -= n;
-}
-
-void gpuvm_slab_free(struct gpuvm_slab *s, void *obj)
+/* Returns obj to its chunk (s->free already counts it). */
+static void put(struct gpuvm_slab *s, void *obj)
 {
 	struct gpuvm_slab_chunk *c = chunk_of(obj);
 
 	if (c->used == s->per_chunk)
 		partial_add(s, c);
+	UNPOISON(obj, sizeof(void *));
 	*(void **)obj = c->free;
+	POISON(obj, sizeof(void *));
 	c->free = obj;
-	POISON(obj, s->size);
-	s->free++;
-	s->in_use--;
 	if (--c->used)
 		return;
 	s->empty++;
 	/* One empty chunk stays; reservations keep what they need. */
 	if (s->empty > 1 && s->free - s->per_chunk >= s->reserved)
 		release_chunk(s, c);
+}
+
+/* The oldest n objects of the magazine go back to their chunks. */
+static void flush(struct gpuvm_slab *s, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		put(s, s->mag[i]);
+	memmove(s->mag, &s->mag[n], (s->nmag - n) * sizeof(s->mag[0]));
+	s->nmag -= n;
+}
+
+void gpuvm_slab_free(struct gpuvm_slab *s, void *obj)
+{
+	POISON(obj, s->size);
+	s->free++;
+	s->in_use--;
+	if (s->nmag == GPUVM_SLAB_MAG)
+		flush(s, GPUVM_SLAB_MAG / 2);
+	s->mag[s->nmag++] = obj;
+	/* Nothing left in use: let the chunks go too. */
+	if (!s->in_use)
+		flush(s, s->nmag);
 }
 
 void *gpuvm_slab_owner(const void *obj)
@@ -346,8 +386,11 @@ int gpuvm_slab_validate(const struct gpuvm_slab *s, FILE *err)
 	for (c = s->partial; c; c = c->pnext)
 		if (++np > n || (c->pnext && c->pnext->pprev != c))
 			return bad(err, "partial list links");
-	if (n != s->nchunks || empty != s->empty || free != s->free ||
-	    used != s->in_use || touched != s->touched)
+	if (s->nmag > GPUVM_SLAB_MAG)
+		return bad(err, "magazine");
+	if (n != s->nchunks || empty != s->empty ||
+	    free + s->nmag != s->free || used != s->in_use + s->nmag ||
+	    touched != s->touched)
 		return bad(err, "slab counts");
 	if (s->reserved > s->free)
 		return bad(err, "reservations exceed free objects");
@@ -357,10 +400,10 @@ int gpuvm_slab_validate(const struct gpuvm_slab *s, FILE *err)
 void gpuvm_slab_print(const struct gpuvm_slab *s, FILE *f)
 {
 	fprintf(f, "slab: %zu-byte objects, %u per chunk; %llu chunks "
-		"(%llu empty), %llu in use, %llu free, %llu reserved, "
-		"%llu bytes touched\n", s->size, s->per_chunk,
+		"(%llu empty), %llu in use, %llu free (%u at hand), "
+		"%llu reserved, %llu bytes touched\n", s->size, s->per_chunk,
 		(unsigned long long)s->nchunks, (unsigned long long)s->empty,
 		(unsigned long long)s->in_use, (unsigned long long)s->free,
-		(unsigned long long)s->reserved,
+		s->nmag, (unsigned long long)s->reserved,
 		(unsigned long long)s->touched);
 }

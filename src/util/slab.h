@@ -31,12 +31,15 @@
 #ifndef GPUVM_UTIL_SLAB_H
 #define GPUVM_UTIL_SLAB_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 /* Chunk size and alignment; a power of two. */
 #define GPUVM_SLAB_CHUNK ((size_t)64 * 1024)
+/* Freed objects kept at hand before they go back to their chunks. */
+#define GPUVM_SLAB_MAG 32
 
 struct gpuvm_slab_chunk;
 
@@ -53,6 +56,13 @@ struct gpuvm_slab {
 	uint64_t in_use;
 	uint64_t touched;     /* bytes of chunk pages ever touched */
 	uintptr_t hint;       /* where the next chunk would be adjacent */
+	/*
+	 * Recently freed objects, still counted as used by their chunks:
+	 * a free followed by an alloc (unmap then map) touches neither
+	 * chunk header, which in a big slab would be a cache miss each.
+	 */
+	unsigned int nmag;
+	void *mag[GPUVM_SLAB_MAG];
 };
 
 /* size: object size, at most a quarter of a chunk. */
@@ -64,10 +74,23 @@ void gpuvm_slab_fini(struct gpuvm_slab *s);
 void *gpuvm_slab_alloc(struct gpuvm_slab *s);
 void gpuvm_slab_free(struct gpuvm_slab *s, void *obj);
 
+/* Maps chunks until n more objects than reserved are free. */
+int gpuvm_slab_grow(struct gpuvm_slab *s, uint64_t n);
+
 /* Makes n more objects available to gpuvm_slab_alloc_reserved(). */
-int gpuvm_slab_reserve(struct gpuvm_slab *s, uint64_t n);
+static inline int gpuvm_slab_reserve(struct gpuvm_slab *s, uint64_t n)
+{
+	if (s->free < s->reserved + n && gpuvm_slab_grow(s, n))
+		return -ENOMEM;
+	s->reserved += n;
+	return 0;
+}
+
 /* Gives back n objects of a reservation that were not used. */
-void gpuvm_slab_unreserve(struct gpuvm_slab *s, uint64_t n);
+static inline void gpuvm_slab_unreserve(struct gpuvm_slab *s, uint64_t n)
+{
+	s->reserved -= n;
+}
 /* A zeroed object from a reservation; never fails. */
 void *gpuvm_slab_alloc_reserved(struct gpuvm_slab *s);
 

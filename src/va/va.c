@@ -128,11 +128,14 @@
 struct va_ops {
 	struct gpuvm_va_ops pub;
 	struct gpuvm_va_op inline_op[OPS_INLINE];
-	/* The first overlapped mapping, or where the new one goes. */
-	struct gpuvm_btree_path at;
+	/* What commit puts where the run of overlapped entries was. */
+	struct gpuvm_btree_entry run[3];
+	unsigned int run_new, run_old;
 	unsigned int nodes;          /* index nodes reserved for commit */
 	struct va_bo_rec *bo_table;  /* bigger BO table for commit */
 	uint32_t bo_cap;
+	/* The first overlapped mapping, or where the new one goes. */
+	struct gpuvm_btree_path at;
 };
 
 struct gpuvm_va_space {
@@ -501,8 +504,8 @@ static void ops_release(struct gpuvm_va_space *s, struct va_ops *o)
 		free(o);
 }
 
-/* An empty op list with room for max ops. */
-static struct va_ops *ops_alloc(struct gpuvm_va_space *s, unsigned int max)
+/* An empty op list, with room for OPS_INLINE ops. */
+static struct va_ops *ops_alloc(struct gpuvm_va_space *s)
 {
 	struct va_ops *o;
 
@@ -515,26 +518,24 @@ static struct va_ops *ops_alloc(struct gpuvm_va_space *s, unsigned int max)
 	s->live_ops++;
 	o->pub = (struct gpuvm_va_ops){ .space = s, .generation = s->generation,
 					.op = o->inline_op };
+	o->run_new = o->run_old = 0;
 	o->nodes = 0;
 	o->bo_table = NULL;
 	o->bo_cap = 0;
-	if (max > OPS_INLINE) {
-		o->pub.op = alloc_fails(s) ? NULL
-					   : malloc(max * sizeof(*o->pub.op));
-		if (!o->pub.op) {
-			o->pub.op = o->inline_op;
-			ops_release(s, o);
-			return NULL;
-		}
-	}
 	return o;
 }
 
-static void copy_path(struct gpuvm_btree_path *dst,
-		      const struct gpuvm_btree_path *src)
+/* Room for max ops: past OPS_INLINE, an array of their own. */
+static int ops_room(struct va_ops *o, unsigned int max)
 {
-	dst->height = src->height;
-	memcpy(dst->lvl, src->lvl, src->height * sizeof(src->lvl[0]));
+	if (max <= OPS_INLINE)
+		return 0;
+	o->pub.op = alloc_fails(o->pub.space) ? NULL
+					       : malloc(max * sizeof(*o->pub.op));
+	if (o->pub.op)
+		return 0;
+	o->pub.op = o->inline_op;
+	return -ENOMEM;
 }
 
 /*
@@ -546,20 +547,24 @@ static unsigned int locate(const struct gpuvm_va_space *s, uint64_t addr,
 			   uint64_t end, struct gpuvm_btree_path *at)
 {
 	const struct gpuvm_btree_entry *e;
+	const struct gpuvm_btree_leaf *l;
 	struct gpuvm_btree_pos pos;
-	unsigned int k = 0, h = s->tree.height;
+	unsigned int k = 0, h = s->tree.height, n;
 
 	gpuvm_btree_descend(&s->tree, addr, at);
 	if (!h)
 		return 0;
-	at->lvl[h - 1].idx = first_after(at->lvl[h - 1].node, addr);
+	/* The descent counted the starts <= addr: the floor is n - 1. */
+	l = at->lvl[h - 1].node;
+	n = at->lvl[h - 1].idx;
+	if (n && l->e[n - 1].end > addr)
+		at->lvl[h - 1].idx = --n;
 	pos = gpuvm_btree_pos_of(at);
 	for (e = gpuvm_btree_pos_entry(&pos); e && e->start < end;
 	     gpuvm_btree_pos_step(&pos), e = gpuvm_btree_pos_entry(&pos))
 		k++;
 	/* Past the leaf's last entry: the first overlapped is in the next. */
-	if (k && at->lvl[h - 1].idx ==
-		 ((const struct gpuvm_btree_leaf *)at->lvl[h - 1].node)->count)
+	if (k && n == l->count)
 		gpuvm_btree_path_next(at);
 	return k;
 }
@@ -620,31 +625,6 @@ static int build_clear(struct va_ops *o, unsigned int k, uint64_t addr,
 	return 0;
 }
 
-/* Mappings this list adds minus those it removes, for the limit check. */
-static int64_t net_new(const struct gpuvm_va_ops *ops)
-{
-	int64_t d = 0;
-	unsigned int i;
-
-	for (i = 0; i < ops->count; i++) {
-		const struct gpuvm_va_op *op = &ops->op[i];
-
-		d += op->type == GPUVM_VA_OP_MAP ? 1 : -1;
-		d += (op->prev != NULL) + (op->next != NULL);
-	}
-	return d;
-}
-
-static int check_limit(const struct gpuvm_va_ops *ops)
-{
-	const struct gpuvm_va_space *s = ops->space;
-
-	if (s->cfg.max_mappings &&
-	    (int64_t)s->count + net_new(ops) > (int64_t)s->cfg.max_mappings)
-		return -ENOSPC;
-	return 0;
-}
-
 /* Clear ops (UNMAP/REMAP) of a list: all but a final MAP. */
 static unsigned int clear_count(const struct gpuvm_va_ops *ops)
 {
@@ -652,23 +632,38 @@ static unsigned int clear_count(const struct gpuvm_va_ops *ops)
 		       ? ops->count - 1 : ops->count;
 }
 
-/* Entries commit puts where the overlapped run was; see commit_tree(). */
-static unsigned int new_run(const struct gpuvm_va_ops *ops,
-			    struct gpuvm_btree_entry e[3])
+/*
+ * What commit puts in the place of the run of overlapped entries (the
+ * k = run_old cleared mappings): the left piece of the first, the new
+ * mapping, the right piece of the last, whichever exist.
+ */
+static void plan_run(struct va_ops *o)
 {
-	unsigned int k = clear_count(ops), j = 0;
+	const struct gpuvm_va_ops *ops = &o->pub;
+	unsigned int k = clear_count(ops), i, j = 0;
 	const struct gpuvm_va *v[3] = {
 		k ? ops->op[0].prev : NULL,
 		k < ops->count ? ops->op[k].va : NULL,
 		k ? ops->op[k - 1].next : NULL,
 	};
-	unsigned int i;
 
 	for (i = 0; i < 3; i++)
 		if (v[i])
-			e[j++] = (struct gpuvm_btree_entry){
+			o->run[j++] = (struct gpuvm_btree_entry){
 				v[i]->addr, gpuvm_va_end(v[i]), (void *)v[i] };
-	return j;
+	o->run_new = j;
+	o->run_old = k;
+}
+
+/* Mappings this list adds minus those it removes is run_new - run_old. */
+static int check_limit(const struct va_ops *o)
+{
+	const struct gpuvm_va_space *s = o->pub.space;
+
+	if (s->cfg.max_mappings &&
+	    s->count + o->run_new - o->run_old > s->cfg.max_mappings)
+		return -ENOSPC;
+	return 0;
 }
 
 /*
@@ -681,10 +676,9 @@ static int reserve_for_commit(struct va_ops *o)
 	struct gpuvm_va_space *s = o->pub.space;
 	const struct gpuvm_va *map = o->pub.count ?
 		o->pub.op[o->pub.count - 1].va : NULL;
-	struct gpuvm_btree_entry e[3];
 	unsigned int need = 0;
 
-	if (new_run(&o->pub, e) > clear_count(&o->pub))
+	if (o->run_new > o->run_old)
 		need = gpuvm_btree_insert_need(&s->tree);
 	if (need) {
 		if (alloc_fails(s) || gpuvm_btree_reserve(&s->tree, need))
@@ -704,8 +698,10 @@ static int reserve_for_commit(struct va_ops *o)
 static int finish_prepare(struct va_ops *o, int ret,
 			  struct gpuvm_va_ops **out)
 {
-	if (!ret)
-		ret = check_limit(&o->pub);
+	if (!ret) {
+		plan_run(o);
+		ret = check_limit(o);
+	}
 	if (!ret)
 		ret = reserve_for_commit(o);
 	if (ret) {
@@ -721,7 +717,6 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 			 struct gpuvm_va_ops **out)
 {
 	uint64_t end;
-	struct gpuvm_btree_path at;
 	struct gpuvm_va init;
 	struct gpuvm_va_op *op;
 	struct va_ops *o;
@@ -737,12 +732,13 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 		ret = check_backing(space, req);
 	if (ret)
 		return ret;
-	k = locate(space, req->addr, end, &at);
-	o = ops_alloc(space, k + 1);
+	o = ops_alloc(space);
 	if (!o)
 		return -ENOMEM;
-	copy_path(&o->at, &at);
-	ret = build_clear(o, k, req->addr, end, req);
+	k = locate(space, req->addr, end, &o->at);
+	ret = ops_room(o, k + 1);
+	if (!ret)
+		ret = build_clear(o, k, req->addr, end, req);
 	if (!ret) {
 		init.priv = NULL;
 		op = &o->pub.op[o->pub.count];
@@ -759,7 +755,6 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 			   uint64_t range, struct gpuvm_va_ops **out)
 {
-	struct gpuvm_btree_path at;
 	struct va_ops *o;
 	unsigned int k;
 	int ret;
@@ -769,12 +764,13 @@ int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 	ret = gpuvm_va_check_range(space, addr, range);
 	if (ret)
 		return ret;
-	k = locate(space, addr, addr + range, &at);
-	o = ops_alloc(space, k);
+	o = ops_alloc(space);
 	if (!o)
 		return -ENOMEM;
-	copy_path(&o->at, &at);
-	ret = build_clear(o, k, addr, addr + range, NULL);
+	k = locate(space, addr, addr + range, &o->at);
+	ret = ops_room(o, k);
+	if (!ret)
+		ret = build_clear(o, k, addr, addr + range, NULL);
 	return finish_prepare(o, ret, out);
 }
 
@@ -805,10 +801,9 @@ static void shrink(struct gpuvm_btree *t, struct va_ops *o, unsigned int k,
 	struct gpuvm_btree_path p;
 
 	/* The list's own path reaches op[0]; one step reaches op[1]. */
-	copy_path(&p, &o->at);
 	if (first)
-		gpuvm_btree_path_next(&p);
-	gpuvm_btree_erase(t, &p);
+		gpuvm_btree_path_next(&o->at);
+	gpuvm_btree_erase(t, &o->at);
 	for (i = first + 1; i < first + k - j; i++) {
 		path_to(t, op[i].va, &p);
 		gpuvm_btree_erase(t, &p);
@@ -849,14 +844,12 @@ static unsigned int grow(struct gpuvm_btree *t, struct va_ops *o,
  */
 static void commit_tree(struct gpuvm_va_space *s, struct va_ops *o)
 {
-	struct gpuvm_btree_entry e[3];
-	unsigned int j = new_run(&o->pub, e), k = clear_count(&o->pub);
-	unsigned int used = 0;
+	unsigned int j = o->run_new, k = o->run_old, used = 0;
 
 	if (k > j)
-		shrink(&s->tree, o, k, e, j);
+		shrink(&s->tree, o, k, o->run, j);
 	else
-		used = grow(&s->tree, o, k, e, j);
+		used = grow(&s->tree, o, k, o->run, j);
 	gpuvm_btree_unreserve(&s->tree, o->nodes - used);
 	o->nodes = 0;
 }
@@ -901,7 +894,7 @@ int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops)
 		return 0;
 	commit_tree(s, o);
 	commit_bos(s, o);
-	s->count = (uint64_t)((int64_t)s->count + net_new(ops));
+	s->count = s->count + o->run_new - o->run_old;
 	s->generation++;
 	return 0;
 }
