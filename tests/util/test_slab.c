@@ -170,6 +170,43 @@ static void test_bytes(void **state)
 	assert_int_equal(gpuvm_slab_bytes(&s), 0);
 }
 
+/*
+ * The magazine: the last 32 objects freed come back first, newest
+ * first; the 33rd free sends the older half back to the chunks.
+ */
+static void test_magazine(void **state)
+{
+	struct gpuvm_slab s;
+	char *buf = NULL;
+	size_t len = 0;
+	void *o[40];
+	unsigned int i;
+	FILE *f;
+
+	(void)state;
+	gpuvm_slab_init(&s, 80, NULL);
+	for (i = 0; i < 40; i++)
+		o[i] = gpuvm_slab_alloc(&s);
+	for (i = 0; i < 32; i++)
+		gpuvm_slab_free(&s, o[i]);
+	assert_int_equal(s.nmag, 32);
+	ok(&s);
+	gpuvm_slab_free(&s, o[32]);
+	assert_int_equal(s.nmag, 17);
+	ok(&s);
+	assert_ptr_equal(gpuvm_slab_alloc(&s), o[32]);
+	assert_ptr_equal(gpuvm_slab_alloc(&s), o[31]);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	gpuvm_slab_print(&s, f);
+	fclose(f);
+	assert_string_equal(buf, "slab: 80-byte objects, 818 per chunk; 1 chunks "
+			    "(0 empty), 9 in use, 809 free (15 at hand), "
+			    "0 reserved, 4096 bytes touched\n");
+	free(buf);
+	gpuvm_slab_fini(&s);
+}
+
 static void test_validate_detects_corruption(void **state)
 {
 	struct gpuvm_slab s;
@@ -197,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_chunks),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_magazine),
 		cmocka_unit_test(test_validate_detects_corruption),
 	};
 
