@@ -570,27 +570,30 @@ static unsigned int locate(const struct gpuvm_va_space *s, uint64_t addr,
 }
 
 /*
- * Appends the UNMAP or REMAP that clears [addr, end) out of va. The
- * surviving pieces are allocated here so that commit cannot fail.
+ * Appends the UNMAP or REMAP that clears [addr, end) out of the mapping
+ * of index entry e. The surviving pieces are allocated here so that
+ * commit cannot fail. The entry says whether there are pieces: a mapping
+ * cleared whole is not read here at all.
  */
-static int add_clear_op(struct va_ops *o, struct gpuvm_va *va, uint64_t addr,
-			uint64_t end, bool keep)
+static int add_clear_op(struct va_ops *o, const struct gpuvm_btree_entry *e,
+			uint64_t addr, uint64_t end, bool keep)
 {
 	struct gpuvm_va_op *op = &o->pub.op[o->pub.count];
 	struct gpuvm_va_space *s = o->pub.space;
+	struct gpuvm_va *va = e->val;
 	struct gpuvm_va prev, next;
 
 	*op = (struct gpuvm_va_op){ .type = GPUVM_VA_OP_UNMAP, .keep = keep,
 				    .va = va };
-	if (va->addr < addr) {
-		prev = piece(va, va->addr, addr);
+	if (e->start < addr) {
+		prev = piece(va, e->start, addr);
 		op->prev = new_va(s, &prev);
 		if (!op->prev)
 			return -ENOMEM;
 		op->type = GPUVM_VA_OP_REMAP;
 	}
-	if (gpuvm_va_end(va) > end) {
-		next = piece(va, end, gpuvm_va_end(va));
+	if (e->end > end) {
+		next = piece(va, end, e->end);
 		op->next = new_va(s, &next);
 		if (!op->next) {
 			free_va(s, op->prev);
@@ -606,19 +609,21 @@ static int add_clear_op(struct va_ops *o, struct gpuvm_va *va, uint64_t addr,
 /*
  * Builds the UNMAP/REMAP ops for the k mappings overlapping [addr, end),
  * from o->at on. With req, keep is computed against it; without (a
- * plain unmap), never.
+ * plain unmap), never, and the mappings are only prefetched: commit
+ * unlinks them from their BO lists.
  */
 static int build_clear(struct va_ops *o, unsigned int k, uint64_t addr,
 		       uint64_t end, const struct gpuvm_va *req)
 {
 	struct gpuvm_btree_pos pos = gpuvm_btree_pos_of(&o->at);
-	struct gpuvm_va *va;
+	const struct gpuvm_btree_entry *e;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < k; i++, gpuvm_btree_pos_step(&pos)) {
-		va = gpuvm_btree_pos_entry(&pos)->val;
-		ret = add_clear_op(o, va, addr, end, req && can_keep(va, req));
+		e = gpuvm_btree_pos_entry(&pos);
+		__builtin_prefetch(e->val);
+		ret = add_clear_op(o, e, addr, end, req && can_keep(e->val, req));
 		if (ret)
 			return ret;
 	}
@@ -854,6 +859,19 @@ static void commit_tree(struct gpuvm_va_space *s, struct va_ops *o)
 	o->nodes = 0;
 }
 
+/* The BO-list neighbours commit_bos() will write, while the tree changes. */
+static void prefetch_bos(const struct va_ops *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->run_old && i < OPS_INLINE; i++) {
+		const struct va_node *n = to_node(o->pub.op[i].va);
+
+		__builtin_prefetch(n->bo_prev, 1);
+		__builtin_prefetch(n->bo_next, 1);
+	}
+}
+
 static void commit_bos(struct gpuvm_va_space *s, struct va_ops *o)
 {
 	unsigned int i;
@@ -892,6 +910,7 @@ int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops)
 	ops->committed = true;
 	if (!ops->count)
 		return 0;
+	prefetch_bos(o);
 	commit_tree(s, o);
 	commit_bos(s, o);
 	s->count = s->count + o->run_new - o->run_old;
