@@ -35,10 +35,13 @@
 
 /* A mapping as the space holds it: 80 bytes. */
 struct va_node {
-	struct gpuvm_va va;
+	struct gpuvm_va va;        /* first: a gpuvm_va * is a va_node * */
 	struct va_node *bo_next;
 	struct va_node *bo_prev;
 };
+
+_Static_assert(offsetof(struct va_node, va) == 0, "va first");
+_Static_assert(sizeof(struct va_node) == 80, "80-byte mappings");
 
 struct va_bo_rec {
 	uint64_t bo;
