@@ -2,12 +2,16 @@
 /*
  * DOC: B+tree implementation
  *
- * Inserts go into the leaf a descent found; a leaf that overflows is
- * split once, into two halves, or, when the new entries go past the last
- * entry of the last leaf, into the old leaf left full and a new one with
- * the new entries (so ascending inserts pack leaves). The new node joins
- * its parent right after the split one, which may split the parent the
- * same way, up to a new root.
+ * Inserts go into the leaf a descent found, or, when they land after the
+ * last entry of a full leaf, into the next leaf if it has room. A leaf
+ * that would overflow first shares its entries with a neighbour under the
+ * same parent that has room; failing that it splits once, into two
+ * halves, or, when the new entries go past the last entry of the last
+ * leaf, into the old leaf left full and a new one with the new entries
+ * (so ascending inserts pack leaves). The new node joins its parent right
+ * after the split one, which may split the parent the same way (its right
+ * edge keeping 15 children and giving two, so no node has one child), up
+ * to a new root.
  *
  * Erase takes the entry out and, when a node falls under its minimum,
  * merges it with a neighbour under the same parent if both fit in one
