@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "util_test.h"
 #include "util/btree.h"
 
 #define CAP GPUVM_BTREE_LEAF_CAP
@@ -69,10 +70,7 @@ static size_t ref_upper(const struct ref *r, uint64_t x)
 
 static uint64_t rnd(uint64_t *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ull;
+	return splitmix64(s);
 }
 
 /* ------------------------------------------------------------------ */

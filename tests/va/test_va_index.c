@@ -7,9 +7,10 @@
  * mappings added out of order.
  *
  *  - random_* drive the space against a model (a sorted array of ranges
- *    with their BO) with maps and unmaps of every width, and check after
- *    every step: validate(), the walk, by-hand stepping, point lookups
- *    and the BO walks (membership and address order);
+ *    with their BO) with maps and unmaps of every width, and check point
+ *    lookups after every step, validate() every 32 steps, and the walk,
+ *    by-hand stepping and the BO walks (membership and address order)
+ *    every 512;
  *  - fail_every_allocation fails each allocation a request makes in turn
  *    (op list, op array, pieces, the mapping, index nodes, the bigger BO
  *    table) on a space whose leaves are full, and checks that each
@@ -19,57 +20,43 @@
  *    stepping from mappings that are not (or no longer) in the space,
  *    BO walks after out-of-order maps and REMAPs.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "va_test.h"
+
 #include <string.h>
 
-#include <cmocka.h>
+#include "../util/util_test.h"
 
-#include "gpuvm/va.h"
-
-#define PG 0x1000ull
-#define P(n) ((uint64_t)(n) * PG)
-#define BASE 0x100000ull
-#define A(n) (BASE + P(n))
-#define SPACE_PAGES (1ull << 20) /* 4 GiB */
+/* Far more room than the shared fixture's SPACE_PAGES. */
+#define BIG_PAGES (1ull << 20) /* 4 GiB */
 #define NBO 9
 
 static uint64_t rnd(uint64_t *s)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ull;
+	return splitmix64(s);
 }
 
-static struct gpuvm_va_space *new_space(void)
+static struct gpuvm_va_space *big_space(void)
 {
-	struct gpuvm_va_space_cfg cfg = { .start = BASE,
-					  .range = P(SPACE_PAGES) };
+	struct gpuvm_va_space_cfg cfg = { .start = BASE, .range = P(BIG_PAGES) };
 	struct gpuvm_va_space *s = NULL;
 
 	assert_int_equal(gpuvm_va_space_create(&cfg, &s), 0);
 	return s;
 }
 
+/* A BO mapping (offset from the BO), or sparse for bo 0. */
 static struct gpuvm_va req_of(uint64_t addr, uint64_t range, uint64_t bo)
 {
-	struct gpuvm_va r = { .addr = addr, .range = range,
-			      .kind = bo ? GPUVM_VA_BO : GPUVM_VA_SPARSE,
-			      .bo = bo, .offset = bo ? P(bo * 16) : 0 };
-
-	return r;
+	return bo ? mk_bo(addr, range, bo, P(bo * 16)) : mk_sparse(addr, range);
 }
 
-static void map_ok(struct gpuvm_va_space *s, uint64_t addr, uint64_t range,
-		   uint64_t bo)
+/*
+ * map_fast() and unmap_fast() of va_test.h validate around every step, which
+ * at thousands of mappings is most of the run; these only commit, and
+ * the tests validate on their own schedule.
+ */
+static void map_fast(struct gpuvm_va_space *s, uint64_t addr, uint64_t range,
+		     uint64_t bo)
 {
 	struct gpuvm_va r = req_of(addr, range, bo);
 	struct gpuvm_va_ops *ops = NULL;
@@ -79,7 +66,8 @@ static void map_ok(struct gpuvm_va_space *s, uint64_t addr, uint64_t range,
 	gpuvm_va_ops_free(ops);
 }
 
-static void unmap_ok(struct gpuvm_va_space *s, uint64_t addr, uint64_t range)
+static void unmap_fast(struct gpuvm_va_space *s, uint64_t addr,
+		       uint64_t range)
 {
 	struct gpuvm_va_ops *ops = NULL;
 
@@ -179,7 +167,7 @@ static void check_walk(const struct gpuvm_va_space *s, const struct model *m)
 	size_t i = 0;
 
 	assert_int_equal(gpuvm_va_space_count(s), m->n);
-	gpuvm_va_for_each_in(va, s, A(0), A(SPACE_PAGES)) {
+	gpuvm_va_for_each_in(va, s, A(0), A(BIG_PAGES)) {
 		assert_true(i < m->n);
 		check_range_eq(va, &m->r[i++]);
 	}
@@ -244,12 +232,12 @@ static void check_all(const struct gpuvm_va_space *s, const struct model *m,
 	if (full || step % 32 == 0)
 		assert_int_equal(gpuvm_va_space_validate(s, stderr), 0);
 	for (k = 0; k < 16; k++)
-		check_find(s, m, A(rnd(seed) % SPACE_PAGES) + rnd(seed) % PG);
+		check_find(s, m, A(rnd(seed) % BIG_PAGES) + rnd(seed) % PG);
 	if (!full)
 		return;
 	check_walk(s, m);
 	for (k = 0; k < 4; k++) {
-		uint64_t a = A(rnd(seed) % SPACE_PAGES);
+		uint64_t a = A(rnd(seed) % BIG_PAGES);
 
 		check_window(s, m, a, a + P(1 + rnd(seed) % 4096));
 	}
@@ -271,7 +259,7 @@ struct rnd_run {
 
 static void random_run(const struct rnd_run *run)
 {
-	struct gpuvm_va_space *s = new_space();
+	struct gpuvm_va_space *s = big_space();
 	struct model m = { calloc(200000, sizeof(struct mrange)), 0, 200000 };
 	uint64_t seed = run->seed;
 	long i;
@@ -286,17 +274,17 @@ static void random_run(const struct rnd_run *run)
 		a = rnd(&seed) % (run->span - pages);
 		if ((long)m.n > run->live_max ||
 		    (int)(rnd(&seed) % 100) < run->unmap_pct) {
-			unmap_ok(s, A(a), P(pages));
+			unmap_fast(s, A(a), P(pages));
 			model_clear(&m, A(a), A(a + pages));
 		} else {
-			map_ok(s, A(a), P(pages), bo);
+			map_fast(s, A(a), P(pages), bo);
 			model_map(&m, A(a), A(a + pages), bo);
 		}
 		check_all(s, &m, &seed, i + 1);
 	}
 	check_all(s, &m, &seed, 0);
 	/* Then clear it all at once: one unmap, every node merged away. */
-	unmap_ok(s, A(0), P(SPACE_PAGES));
+	unmap_fast(s, A(0), P(BIG_PAGES));
 	m.n = 0;
 	check_all(s, &m, &seed, 0);
 	free(m.r);
@@ -333,11 +321,11 @@ static void random_wide(void **state)
 
 static struct gpuvm_va_space *base_space(void)
 {
-	struct gpuvm_va_space *s = new_space();
+	struct gpuvm_va_space *s = big_space();
 	uint64_t i;
 
 	for (i = 0; i < BASE_N; i++)
-		map_ok(s, A(4 * i), P(3), 1 + i % (NBO - 1));
+		map_fast(s, A(4 * i), P(3), 1 + i % (NBO - 1));
 	return s;
 }
 
@@ -468,18 +456,18 @@ static void ops_outlive_space(void **state)
 
 static void memory_per_mapping(void **state)
 {
-	struct gpuvm_va_space *s = new_space();
+	struct gpuvm_va_space *s = big_space();
 	uint64_t i, n = 100000, bytes;
 
 	(void)state;
 	assert_true(gpuvm_va_space_mem_bytes(s) < 1024);
 	for (i = 0; i < n; i++)
-		map_ok(s, A(2 * i), P(1), 1 + i % NBO);
+		map_fast(s, A(2 * i), P(1), 1 + i % NBO);
 	bytes = gpuvm_va_space_mem_bytes(s);
 	/* 80-byte mappings, full leaves of 10 (25.6 each), some inner. */
 	assert_true(bytes >= 80 * n + 256 * n / 10);
 	assert_true(bytes <= 110 * n);
-	unmap_ok(s, A(0), P(2 * n));
+	unmap_fast(s, A(0), P(2 * n));
 	assert_int_equal(gpuvm_va_space_count(s), 0);
 	/* One chunk kept per slab, the table, the space itself. */
 	assert_true(gpuvm_va_space_mem_bytes(s) <= 2 * 65536 + 4096);
@@ -499,17 +487,17 @@ static void step_from_outsiders(void **state)
 	/* Same start as mapping 7: a lookup finds 7, not this one. */
 	assert_int_equal(gpuvm_va_map_prepare(s, &r, &ops), 0);
 	va = ops->op[ops->count - 1].va;
-	assert_null(gpuvm_va_next_in(va, A(SPACE_PAGES)));
+	assert_null(gpuvm_va_next_in(va, A(BIG_PAGES)));
 	gpuvm_va_ops_free(ops);
 
 	assert_int_equal(gpuvm_va_unmap_prepare(s, A(4 * 9), P(3), &gone), 0);
 	assert_int_equal(gpuvm_va_ops_commit(gone), 0);
-	assert_null(gpuvm_va_next_in(gone->op[0].va, A(SPACE_PAGES)));
+	assert_null(gpuvm_va_next_in(gone->op[0].va, A(BIG_PAGES)));
 	gpuvm_va_ops_free(gone);
 
 	/* And from one that is: mapping 8 is followed by 10 now. */
 	va = gpuvm_va_find(s, A(4 * 8));
-	assert_int_equal(gpuvm_va_next_in(va, A(SPACE_PAGES))->addr, A(40));
+	assert_int_equal(gpuvm_va_next_in(va, A(BIG_PAGES))->addr, A(40));
 	assert_null(gpuvm_va_next_in(va, A(40)));
 	gpuvm_va_space_destroy(s);
 }
@@ -517,7 +505,7 @@ static void step_from_outsiders(void **state)
 /* BO lists appended out of order, cut, unlinked: walks stay in order. */
 static void bo_order_after_churn(void **state)
 {
-	struct gpuvm_va_space *s = new_space();
+	struct gpuvm_va_space *s = big_space();
 	struct model m = { calloc(4096, sizeof(struct mrange)), 0, 4096 };
 	uint64_t seed = 42, i, slot[1000];
 
@@ -531,7 +519,7 @@ static void bo_order_after_churn(void **state)
 		slot[j] = t;
 	}
 	for (i = 0; i < 1000; i++) {
-		map_ok(s, A(8 * slot[i]), P(4), 5 + slot[i] % 2);
+		map_fast(s, A(8 * slot[i]), P(4), 5 + slot[i] % 2);
 		model_map(&m, A(8 * slot[i]), A(8 * slot[i] + 4),
 			  5 + slot[i] % 2);
 	}
@@ -542,13 +530,13 @@ static void bo_order_after_churn(void **state)
 		uint64_t k = rnd(&seed) % 1000;
 
 		if (i % 3 == 0) {
-			unmap_ok(s, A(8 * k + 1), P(2)); /* a REMAP: two pieces */
+			unmap_fast(s, A(8 * k + 1), P(2)); /* a REMAP: two pieces */
 			model_clear(&m, A(8 * k + 1), A(8 * k + 3));
 		} else if (i % 3 == 1) {
-			unmap_ok(s, A(8 * k), P(8));
+			unmap_fast(s, A(8 * k), P(8));
 			model_clear(&m, A(8 * k), A(8 * k + 8));
 		} else {
-			map_ok(s, A(8 * k + 5), P(2), 5);
+			map_fast(s, A(8 * k + 5), P(2), 5);
 			model_map(&m, A(8 * k + 5), A(8 * k + 7), 5);
 		}
 		if (i % 50 == 0) {
