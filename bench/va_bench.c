@@ -14,12 +14,14 @@
  * to 1M: at 10M it needs 1.4 GB and half a minute), so every figure has
  * a same-run baseline.
  *
- * Each live set is built once (not timed); the repetitions then churn
- * and look up in turn on it, and each row takes the median. The first
- * repetition runs exactly the sequence of the benchmark's first version
- * (fresh seed, build, churn, lookups), which is the one drm_gpuvm was
- * measured with for issue 13. Host memory per mapping is read after the
- * last repetition, at steady state.
+ * Each live set is built once (not timed) for each manager; the
+ * repetitions then churn and look up in turn on it, alternating between
+ * the two managers so that a machine that gets busier or quieter during
+ * the run weighs on both alike, and each row takes the median. For each
+ * manager the first repetition runs exactly the sequence of the
+ * benchmark's first version (fresh seed, build, churn, lookups), the one
+ * drm_gpuvm was measured with for issue 13. Host memory per mapping is
+ * read after the last repetition, at steady state.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -142,43 +144,43 @@ struct point {
 static const struct gpuvm_va_space_cfg cfg = { .start = 0,
 					       .range = 1ull << 47 };
 
-static int run_cur(uint64_t live, uint64_t iters, struct point *pt)
+/*
+ * One live-set size: the current manager and, if sz->ref, the baseline.
+ * Both are built from the same seed (so they see the same requests) and
+ * their repetitions alternate, so that a machine that gets busier or
+ * quieter during the run weighs on both alike.
+ */
+static int run_size(const struct size *sz, uint64_t iters, struct point *cur,
+		    struct point *ref)
 {
-	uint64_t seed = SEED;
-	struct gpuvm_va_space *s;
+	uint64_t cseed = SEED, rseed = SEED, live = sz->live;
+	struct gpuvm_va_space *cs = NULL;
+	struct ref_va_space *rs = NULL;
 	unsigned int k;
-	int ret = gpuvm_va_space_create(&cfg, &s);
+	int ret = gpuvm_va_space_create(&cfg, &cs);
 
-	if (ret)
-		return ret;
-	ret = cur_build(s, live, &seed);
-	for (k = 0; !ret && k < pt->reps; k++) {
-		ret = cur_churn(s, live, iters, &seed, &pt->churn[k]);
+	if (!ret)
+		ret = cur_build(cs, live, &cseed);
+	if (!ret && sz->ref) {
+		ret = ref_va_space_create(&cfg, &rs);
 		if (!ret)
-			ret = cur_lookup(s, live, iters, &seed, &pt->look[k]);
+			ret = ref_build(rs, live, &rseed);
 	}
-	pt->bytes_per_map = (double)gpuvm_va_space_mem_bytes(s) / (double)live;
-	gpuvm_va_space_destroy(s);
-	return ret;
-}
-
-static int run_ref(uint64_t live, uint64_t iters, struct point *pt)
-{
-	uint64_t seed = SEED;
-	struct ref_va_space *s;
-	unsigned int k;
-	int ret = ref_va_space_create(&cfg, &s);
-
-	if (ret)
-		return ret;
-	ret = ref_build(s, live, &seed);
-	for (k = 0; !ret && k < pt->reps; k++) {
-		ret = ref_churn(s, live, iters, &seed, &pt->churn[k]);
+	for (k = 0; !ret && k < cur->reps; k++) {
+		ret = cur_churn(cs, live, iters, &cseed, &cur->churn[k]);
+		if (!ret && rs)
+			ret = ref_churn(rs, live, iters, &rseed, &ref->churn[k]);
 		if (!ret)
-			ret = ref_lookup(s, live, iters, &seed, &pt->look[k]);
+			ret = cur_lookup(cs, live, iters, &cseed, &cur->look[k]);
+		if (!ret && rs)
+			ret = ref_lookup(rs, live, iters, &rseed, &ref->look[k]);
 	}
-	pt->bytes_per_map = (double)ref_va_bytes_per_mapping();
-	ref_va_space_destroy(s);
+	if (cs)
+		cur->bytes_per_map =
+			(double)gpuvm_va_space_mem_bytes(cs) / (double)live;
+	ref->bytes_per_map = (double)ref_va_bytes_per_mapping();
+	gpuvm_va_space_destroy(cs);
+	ref_va_space_destroy(rs);
 	return ret;
 }
 
@@ -212,39 +214,40 @@ static int add_row(struct bench_report *r, const char *kind, const char *who,
 	return 0;
 }
 
-static int measure(struct bench_report *r, const struct size *sz,
-		   uint64_t iters, unsigned int reps, bool ref)
+static int add_rows(struct bench_report *r, const struct size *sz,
+		    uint64_t iters, struct point *pt, const char *who)
 {
-	struct point pt = { .reps = reps };
-	const char *who = ref ? "avl" : "va";
-	int ret = ref ? run_ref(sz->live, iters, &pt)
-		      : run_cur(sz->live, iters, &pt);
+	int ret = add_row(r, "churn", who, sz, 2 * iters, pt->churn, pt, true);
 
-	if (!ret)
-		ret = add_row(r, "churn", who, sz, 2 * iters, pt.churn, &pt,
-			      true);
-	if (!ret)
-		ret = add_row(r, "lookup", who, sz, iters, pt.look, &pt, false);
-	return ret;
+	return ret ? ret : add_row(r, "lookup", who, sz, iters, pt->look, pt,
+				   false);
 }
 
 int bench_va(struct bench_report *r, const struct bench_opts *o)
 {
-	unsigned int reps = bench_reps(o), i;
+	enum { NSIZES = sizeof(sizes) / sizeof(sizes[0]) };
+	unsigned int reps = bench_reps(o), i, n;
 	uint64_t iters = o->quick ? 2000 : 200000;
+	struct point *cur, *ref;
 	int ret = 0;
 
 	if (reps > MAX_REPS)
 		reps = MAX_REPS;
-	for (i = 0; !ret && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (o->quick && sizes[i].live > 10000)
-			break;
-		ret = measure(r, &sizes[i], iters, reps, false);
+	cur = calloc(2 * NSIZES, sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	ref = cur + NSIZES;
+	for (n = 0; n < NSIZES && !(o->quick && sizes[n].live > 10000); n++)
+		;
+	for (i = 0; !ret && i < n; i++) {
+		cur[i].reps = ref[i].reps = reps;
+		ret = run_size(&sizes[i], iters, &cur[i], &ref[i]);
 	}
-	for (i = 0; !ret && i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (!sizes[i].ref || (o->quick && sizes[i].live > 10000))
-			continue;
-		ret = measure(r, &sizes[i], iters, reps, true);
-	}
+	for (i = 0; !ret && i < n; i++)
+		ret = add_rows(r, &sizes[i], iters, &cur[i], "va");
+	for (i = 0; !ret && i < n; i++)
+		if (sizes[i].ref)
+			ret = add_rows(r, &sizes[i], iters, &ref[i], "avl");
+	free(cur);
 	return ret;
 }
