@@ -115,6 +115,22 @@ static void count_label(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.0f", v);
 }
 
+/* A whole number with thousands separators: 10,000. */
+static void thousands(char *buf, size_t n, double v)
+{
+	char digits[32];
+	size_t len, i, o = 0;
+
+	snprintf(digits, sizeof(digits), "%.0f", v);
+	len = strlen(digits);
+	for (i = 0; i < len && o + 2 < n; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
 static void grid(FILE *f, const struct axis *x, const struct axis *y)
 {
 	char lab[16];
@@ -131,11 +147,12 @@ static void grid(FILE *f, const struct axis *x, const struct axis *y)
 	}
 	for (d = y->lo; d <= y->hi + 1e-9; d++) {
 		v = pow(10, d);
+		thousands(lab, sizeof(lab), v);
 		fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' "
 			"stroke='#ccc'/>\n", LEFT, px_y(y, v), W - RIGHT,
 			px_y(y, v));
-		fprintf(f, "<text x='%d' y='%.1f' text-anchor='end'>%.0f"
-			"</text>\n", LEFT - 8, px_y(y, v) + 4, v);
+		fprintf(f, "<text x='%d' y='%.1f' text-anchor='end'>%s"
+			"</text>\n", LEFT - 8, px_y(y, v) + 4, lab);
 		for (m = 2; m < 10 && d < y->hi - 1e-9; m++)
 			fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' "
 				"stroke='#eee'/>\n", LEFT, px_y(y, m * v),
