@@ -102,6 +102,7 @@ struct bench_row *bench_add(struct bench_report *r, const char *group,
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	row->pte_writes = row->pt_pages = row->pt_reserved = -1;
 	row->peak_rss = -1;
+	row->bytes_per_map = -1;
 	return row;
 }
 
@@ -340,6 +341,10 @@ static void json_row(FILE *f, const struct bench_row *row)
 		(long long)row->pte_writes, (long long)row->pt_pages,
 		(long long)row->pt_reserved, (long long)row->peak_rss,
 		row->median_ns, row->ns_per_op);
+	if (row->live > 0)
+		fprintf(f, "\"live\": %.0f, ", row->live);
+	if (row->bytes_per_map >= 0)
+		fprintf(f, "\"bytes_per_mapping\": %.1f, ", row->bytes_per_map);
 	json_str(f, "note", row->note);
 	fputc('}', f);
 }
@@ -383,6 +388,47 @@ void bench_print(const struct bench_report *r, const struct bench_opts *o,
 
 /* ------------------------------------------------------------------ */
 
+const char *const bench_case_names[] = {
+	"seeds", "sparse", "churn", "va", "mmu", "frag", "ptmap", "evict",
+	"cs", NULL,
+};
+
+/* name is in the comma-separated list (NULL: every name is). */
+static bool selected(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	if (!list)
+		return true;
+	while (p && *p) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return false;
+}
+
+bool bench_only_valid(const char *list)
+{
+	const char *p = list;
+	unsigned int i;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		for (i = 0; bench_case_names[i]; i++)
+			if (strlen(bench_case_names[i]) == n &&
+			    !strncmp(p, bench_case_names[i], n))
+				break;
+		if (!n || !bench_case_names[i])
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return true;
+}
+
 int bench_all(const struct bench_opts *o, FILE *f)
 {
 	static int (*const cases[])(struct bench_report *,
@@ -395,11 +441,14 @@ int bench_all(const struct bench_opts *o, FILE *f)
 	int ret = 0;
 
 	for (i = 0; !ret && i < sizeof(cases) / sizeof(cases[0]); i++)
-		ret = cases[i](&r, o);
+		if (selected(o->only, bench_case_names[i]))
+			ret = cases[i](&r, o);
 	if (!ret)
 		ret = bench_targets(&r);
 	if (!ret)
 		bench_print(&r, o, f);
+	if (!ret && o->svg)
+		ret = bench_svg_va(&r, o->svg);
 	bench_report_free(&r);
 	return ret;
 }

@@ -41,6 +41,8 @@ struct bench_row {
 	int64_t peak_rss;      /* bytes the process's peak RSS grew, -1 n/a */
 	double median_ns;      /* median wall time of one run */
 	double ns_per_op;      /* median_ns / ops */
+	double live;           /* live mappings of a sweep point, 0 if n/a */
+	double bytes_per_map;  /* host memory per live mapping, -1 if n/a */
 };
 
 /* A target from the brief, evaluated on the rows of the same run. */
@@ -63,6 +65,8 @@ struct bench_opts {
 	bool json;
 	bool quick;     /* smaller sizes, one repetition (smoke test) */
 	unsigned int reps;
+	const char *only;  /* comma-separated case names, NULL for all */
+	const char *svg;   /* where to draw the VA sweep, NULL for nowhere */
 };
 
 /* What one run of a case measured. Counts are -1 when not applicable. */
@@ -152,6 +156,30 @@ int bench_cs(struct bench_report *r, const struct bench_opts *o);
 
 /* Evaluates the brief's targets on the rows; 0 or -ENOMEM. */
 int bench_targets(struct bench_report *r);
+
+/*
+ * Draws the VA sweep (ns/op against live mappings, log-log, one line per
+ * operation and implementation) as a self-contained SVG file. 0, or a
+ * negative errno if the file cannot be written.
+ */
+int bench_svg_va(const struct bench_report *r, const char *path);
+
+/*
+ * Issue 13's side-by-side figures (another machine): upstream
+ * drm_gpuvm.c compiled in userspace and gpuvm's AVL manager, running
+ * this benchmark's workload; median ns per op and bytes per mapping.
+ */
+struct bench_drm_ref {
+	double live;
+	double drm_churn, drm_lookup, avl_churn, avl_lookup;
+	double drm_bytes, avl_bytes;
+};
+extern const struct bench_drm_ref bench_issue13[3];
+
+/* Case names for --only, in the order they run; NULL-terminated. */
+extern const char *const bench_case_names[];
+/* Every name in the comma-separated list is a case. */
+bool bench_only_valid(const char *list);
 
 /* Runs every case. */
 int bench_all(const struct bench_opts *o, FILE *f);

@@ -111,11 +111,22 @@ struct gpuvm_va_space_cfg {
 /* -EINVAL on a bad cfg, -ENOMEM; *out set only on success. */
 int gpuvm_va_space_create(const struct gpuvm_va_space_cfg *cfg,
 			  struct gpuvm_va_space **out);
-/* Frees the space and every mapping in it. NULL is allowed. */
+/*
+ * Frees the space and every mapping in it. NULL is allowed. Op lists of
+ * the space not yet freed stay valid for gpuvm_va_ops_free() (the memory
+ * goes when the last of them is freed).
+ */
 void gpuvm_va_space_destroy(struct gpuvm_va_space *space);
 
 /* Live mappings and the configuration; 0 and NULL for a NULL space. */
 uint64_t gpuvm_va_space_count(const struct gpuvm_va_space *space);
+/*
+ * Host memory the space holds: its mapping objects and index nodes
+ * (whole pages of the chunks they come from, as touched), its BO table
+ * and its own structure, allocator overhead included. Mappings owned by
+ * op lists not yet freed are counted too. 0 for a NULL space.
+ */
+uint64_t gpuvm_va_space_mem_bytes(const struct gpuvm_va_space *space);
 const struct gpuvm_va_space_cfg *
 gpuvm_va_space_cfg(const struct gpuvm_va_space *space);
 
@@ -128,8 +139,9 @@ int gpuvm_va_check_range(const struct gpuvm_va_space *space, uint64_t addr,
 			 uint64_t range);
 
 /* ------------------------------------------------------------------ */
-/* Lookup and iteration. All O(log n) to find, O(1) amortised to step.  */
-/* A NULL space or va finds nothing (NULL).                             */
+/* Lookup and iteration. O(log n) to find; stepping is O(1) amortised  */
+/* in the for_each macros and O(log n) through gpuvm_va_next_in().    */
+/* A NULL space, va or iterator finds nothing (NULL).                  */
 
 /* The mapping containing addr, or NULL. */
 struct gpuvm_va *gpuvm_va_find(const struct gpuvm_va_space *space,
@@ -137,24 +149,49 @@ struct gpuvm_va *gpuvm_va_find(const struct gpuvm_va_space *space,
 /* First mapping that overlaps [addr, end), or NULL. */
 struct gpuvm_va *gpuvm_va_first_in(const struct gpuvm_va_space *space,
 				   uint64_t addr, uint64_t end);
-/* Mapping after va if it still starts before end, or NULL. */
+/* Mapping after va (one of the space's) if it starts before end, or NULL. */
 struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end);
 
 /*
- * Iterates mappings overlapping [addr, end) in address order. va must be
- * an assignable struct gpuvm_va pointer, evaluated more than once; the
- * body must not change the space (a commit, a free of the space) while
- * the loop runs. A NULL space iterates nothing.
+ * A place in the address index, for gpuvm_va_for_each_in(); its fields
+ * are private. Valid until the space next changes. A NULL space gives an
+ * iterator at the end.
  */
-#define gpuvm_va_for_each_in(va, space, addr, end)                  \
-	for ((va) = gpuvm_va_first_in((space), (addr), (end)); (va); \
-	     (va) = gpuvm_va_next_in((va), (end)))
+struct gpuvm_va_iter {
+	const void *leaf_;
+	unsigned int idx_;
+	uint64_t end_;
+};
+
+struct gpuvm_va_iter gpuvm_va_iter_start(const struct gpuvm_va_space *space,
+					 uint64_t addr, uint64_t end);
+/* The mapping at the iterator if it starts before its end, or NULL. */
+struct gpuvm_va *gpuvm_va_iter_get(struct gpuvm_va_iter *it);
+/* Steps to the next mapping; nothing for a NULL iterator. */
+void gpuvm_va_iter_next(struct gpuvm_va_iter *it);
+
+/*
+ * Iterates mappings overlapping [addr, end) in address order. va must be
+ * a plain identifier naming an assignable struct gpuvm_va pointer (it
+ * also names the loop's hidden iterator); the body must not change the
+ * space (a commit, a free of the space) while the loop runs. A NULL space
+ * iterates nothing.
+ */
+#define gpuvm_va_for_each_in(va, space, addr, end)                         \
+	for (struct gpuvm_va_iter gpuvm_va_it_##va =                       \
+		     gpuvm_va_iter_start((space), (addr), (end));          \
+	     ((va) = gpuvm_va_iter_get(&gpuvm_va_it_##va)) != NULL;        \
+	     gpuvm_va_iter_next(&gpuvm_va_it_##va))
 
 /*
  * Mappings of one BO (the VM x BO link eviction needs), in address order.
  * Repeat mappings of the BO are included; bo = 0 gives the sparse
  * mappings (what a per-file dummy backs). The macro's precondition is
- * gpuvm_va_for_each_in()'s; a NULL space iterates nothing.
+ * gpuvm_va_for_each_in()'s; a NULL space iterates nothing. bo_first() is
+ * O(1) when the BO's mappings were added in address order and otherwise
+ * sorts the ones added out of order (O(k + t log t)), which changes the
+ * space's private state: like every call here it must not run
+ * concurrently with another on the same space. bo_next() is O(1).
  */
 struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 				   uint64_t bo);

@@ -2,12 +2,35 @@
 /*
  * DOC: VA-space manager
  *
- * Mappings live in two intrusive AVL trees: one by address (never
- * overlapping, so ordering by start orders by end too) and one by
- * (bo, address), which is the VM x BO link that eviction walks. Sparse
- * mappings sit in the second under bo 0, so a driver can find every
- * sparse range (and its dummy's users) the same way. Both give O(log n) lookup; iterating k results costs
- * O(log n + k).
+ * Mappings are 80-byte objects from the space's slab (util/slab.h): the
+ * public struct gpuvm_va and two links for the per-BO list. Two indexes
+ * point at them:
+ *
+ *  - by address, a B+tree of disjoint ranges (util/btree.h) holding each
+ *    mapping's start, end and pointer in its leaves, so a lookup reads
+ *    only tree nodes (the mapping itself only if the caller does);
+ *  - by BO, the VM x BO link eviction walks (bo_index.h): one list per
+ *    BO, sparse mappings under BO 0, appended to and unlinked from in
+ *    O(1), sorted lazily when walked.
+ *
+ * Prepare descends once and records the path to the first mapping the
+ * request touches (or to where it goes); commit applies the whole list
+ * as one splice of the run of overlapped entries at that path: the old
+ * run [m1..mk] becomes [m1's left piece, the new mapping, mk's right
+ * piece] (whichever exist). Slots are overwritten in place where old and
+ * new line up, so mapping over a mapping, or cutting one, moves nothing;
+ * only a net gain or loss of entries inserts or erases. The generation
+ * guard makes the recorded path safe to use: any commit in between
+ * refuses the list.
+ *
+ * Commit must not fail, so prepare reserves what it may allocate: the
+ * mappings (allocated outright), the tree nodes of one insert (height +
+ * 1: one split per level and a new root), and a bigger BO table when the
+ * new mapping's BO is new and the table is half full. Every one of those
+ * goes through the gpuvm_va_space_fail_nth_alloc() hook.
+ *
+ * Op lists come from a one-entry cache in the space, with room for four
+ * ops inside (a request cutting more mappings gets an array).
  *
  * DOC: split and merge
  *
@@ -95,57 +118,44 @@
 #include <string.h>
 
 #include "gpuvm/va.h"
-#include "util/avl.h"
+#include "util/btree.h"
+#include "util/slab.h"
+#include "va/bo_index.h"
 
-struct va_node {
-	struct gpuvm_va va;
-	struct gpuvm_avl_node by_addr;
-	struct gpuvm_avl_node by_bo;
+/* Ops kept inside the op list itself: enough for all but wide requests. */
+#define OPS_INLINE 4
+
+struct va_ops {
+	struct gpuvm_va_ops pub;
+	struct gpuvm_va_op inline_op[OPS_INLINE];
+	/* What commit puts where the run of overlapped entries was. */
+	struct gpuvm_btree_entry run[3];
+	unsigned int run_new, run_old;
+	unsigned int nodes;          /* index nodes reserved for commit */
+	struct va_bo_rec *bo_table;  /* bigger BO table for commit */
+	uint32_t bo_cap;
+	/* The first overlapped mapping, or where the new one goes. */
+	struct gpuvm_btree_path at;
 };
 
 struct gpuvm_va_space {
 	struct gpuvm_va_space_cfg cfg;
-	struct gpuvm_avl by_addr;
-	struct gpuvm_avl by_bo;
+	struct gpuvm_btree tree;     /* by address */
+	struct va_bo_index bos;      /* by BO */
+	struct gpuvm_slab vas;       /* struct va_node */
 	uint64_t count;
 	uint64_t generation;
-	uint64_t fail_nth;   /* test hook: 0 disarmed */
-	gpuvm_va_bo_namer bo_namer;   /* how prints name a BO key, or NULL */
+	uint64_t fail_nth;           /* test hook: 0 disarmed */
+	struct va_ops *spare;        /* a freed op list, for the next one */
+	uint64_t live_ops;           /* op lists not yet freed */
+	bool dying;                  /* destroyed, waiting for live_ops */
+	gpuvm_va_bo_namer bo_namer;  /* how prints name a BO key, or NULL */
 	void *bo_namer_cookie;
 };
 
 static struct va_node *to_node(const struct gpuvm_va *va)
 {
-	return gpuvm_avl_entry(va, struct va_node, va);
-}
-
-static struct va_node *addr_node(const struct gpuvm_avl_node *n)
-{
-	return n ? gpuvm_avl_entry(n, struct va_node, by_addr) : NULL;
-}
-
-static struct va_node *bo_node(const struct gpuvm_avl_node *n)
-{
-	return n ? gpuvm_avl_entry(n, struct va_node, by_bo) : NULL;
-}
-
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return (a > b) - (a < b);
-}
-
-static int cmp_addr(const struct gpuvm_avl_node *a,
-		    const struct gpuvm_avl_node *b)
-{
-	return cmp_u64(addr_node(a)->va.addr, addr_node(b)->va.addr);
-}
-
-static int cmp_bo(const struct gpuvm_avl_node *a,
-		  const struct gpuvm_avl_node *b)
-{
-	const struct gpuvm_va *x = &bo_node(a)->va, *y = &bo_node(b)->va;
-
-	return x->bo != y->bo ? cmp_u64(x->bo, y->bo) : cmp_u64(x->addr, y->addr);
+	return (struct va_node *)(void *)va;
 }
 
 static bool is_pow2(uint64_t x)
@@ -157,6 +167,12 @@ static bool is_pow2(uint64_t x)
 static bool overlaps(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
 {
 	return a < b + bl && b < a + al;
+}
+
+/* glibc's size for a malloc block of n bytes: header, 16-byte rounding. */
+static uint64_t malloc_block(size_t n)
+{
+	return (n + 8 + 15) & ~(uint64_t)15;
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,37 +211,44 @@ int gpuvm_va_space_create(const struct gpuvm_va_space_cfg *cfg,
 		return -ENOMEM;
 	s->cfg = *cfg;
 	s->cfg.granule = granule;
-	gpuvm_avl_init(&s->by_addr);
-	gpuvm_avl_init(&s->by_bo);
+	gpuvm_btree_init(&s->tree, s);
+	va_bo_init(&s->bos);
+	gpuvm_slab_init(&s->vas, sizeof(struct va_node), s);
 	*out = s;
 	return 0;
 }
 
+/* Every mapping lives in the slab: releasing it frees them all at once. */
+static void teardown(struct gpuvm_va_space *s)
+{
+	gpuvm_slab_fini(&s->vas);
+	gpuvm_btree_fini(&s->tree);
+	va_bo_fini(&s->bos);
+	free(s->spare);
+	free(s);
+}
+
 void gpuvm_va_space_destroy(struct gpuvm_va_space *space)
 {
-	struct gpuvm_avl_node *n, *p;
-
 	if (!space)
 		return;
-	/* Post-order teardown: no rebalancing, O(n). */
-	n = space->by_addr.root;
-	while (n) {
-		if (n->child[0] || n->child[1]) {
-			n = n->child[n->child[0] == NULL];
-			continue;
-		}
-		p = n->parent;
-		if (p)
-			p->child[p->child[1] == n] = NULL;
-		free(addr_node(n));
-		n = p;
-	}
-	free(space);
+	space->dying = true;
+	if (!space->live_ops)
+		teardown(space);
 }
 
 uint64_t gpuvm_va_space_count(const struct gpuvm_va_space *space)
 {
 	return space ? space->count : 0;
+}
+
+uint64_t gpuvm_va_space_mem_bytes(const struct gpuvm_va_space *space)
+{
+	if (!space)
+		return 0;
+	return gpuvm_slab_bytes(&space->vas) + gpuvm_btree_bytes(&space->tree) +
+	       va_bo_bytes(&space->bos) + malloc_block(sizeof(*space)) +
+	       (space->spare ? malloc_block(sizeof(*space->spare)) : 0);
 }
 
 const struct gpuvm_va_space_cfg *
@@ -256,92 +279,113 @@ int gpuvm_va_check_range(const struct gpuvm_va_space *space, uint64_t addr,
 /* ------------------------------------------------------------------ */
 /* Lookup                                                              */
 
-/* The mapping with the greatest addr <= x. */
-static struct va_node *floor_node(const struct gpuvm_va_space *space,
-				  uint64_t x)
-{
-	struct gpuvm_avl_node *n = space->by_addr.root;
-	struct va_node *best = NULL;
-
-	while (n) {
-		struct va_node *v = addr_node(n);
-
-		if (v->va.addr <= x) {
-			best = v;
-			n = n->child[1];
-		} else {
-			n = n->child[0];
-		}
-	}
-	return best;
-}
-
 struct gpuvm_va *gpuvm_va_find(const struct gpuvm_va_space *space,
 			       uint64_t addr)
 {
-	struct va_node *v;
+	const struct gpuvm_btree_entry *e;
 
 	if (!space)
 		return NULL;
-	v = floor_node(space, addr);
-	return v && addr < gpuvm_va_end(&v->va) ? &v->va : NULL;
+	e = gpuvm_btree_find(&space->tree, addr);
+	return e ? e->val : NULL;
+}
+
+/* Index (in l) of the first entry ending after addr: the floor if it
+ * still covers addr, else the one after it (maybe l->count). */
+static unsigned int first_after(const struct gpuvm_btree_leaf *l,
+				uint64_t addr)
+{
+	unsigned int n = gpuvm_btree_leaf_rank(l, addr);
+
+	return n && l->e[n - 1].end > addr ? n - 1 : n;
+}
+
+struct gpuvm_va_iter gpuvm_va_iter_start(const struct gpuvm_va_space *space,
+					 uint64_t addr, uint64_t end)
+{
+	struct gpuvm_va_iter it = { NULL, 0, end };
+	const struct gpuvm_btree_leaf *l;
+
+	if (!space || !space->tree.height)
+		return it;
+	if (addr == UINT64_MAX)
+		addr--; /* no start is UINT64_MAX; see the btree's sentinels */
+	l = gpuvm_btree_leaf_for(&space->tree, addr);
+	it.leaf_ = l;
+	it.idx_ = first_after(l, addr);
+	return it;
+}
+
+struct gpuvm_va *gpuvm_va_iter_get(struct gpuvm_va_iter *it)
+{
+	struct gpuvm_btree_pos pos;
+	const struct gpuvm_btree_entry *e;
+
+	if (!it)
+		return NULL;
+	pos = (struct gpuvm_btree_pos){ it->leaf_, it->idx_ };
+	e = gpuvm_btree_pos_entry(&pos);
+	it->leaf_ = pos.leaf;
+	it->idx_ = pos.idx;
+	return e && e->start < it->end_ ? e->val : NULL;
+}
+
+void gpuvm_va_iter_next(struct gpuvm_va_iter *it)
+{
+	if (it)
+		it->idx_++;
 }
 
 struct gpuvm_va *gpuvm_va_first_in(const struct gpuvm_va_space *space,
 				   uint64_t addr, uint64_t end)
 {
-	struct va_node *v;
+	struct gpuvm_va_iter it = gpuvm_va_iter_start(space, addr, end);
 
-	if (!space)
-		return NULL;
-	v = floor_node(space, addr);
-	if (!v)
-		v = addr_node(gpuvm_avl_first(&space->by_addr));
-	else if (gpuvm_va_end(&v->va) <= addr)
-		v = addr_node(gpuvm_avl_next(&v->by_addr));
-	return v && v->va.addr < end ? &v->va : NULL;
+	return gpuvm_va_iter_get(&it);
 }
 
 struct gpuvm_va *gpuvm_va_next_in(const struct gpuvm_va *va, uint64_t end)
 {
-	struct va_node *v;
+	const struct gpuvm_va_space *s;
+	const struct gpuvm_btree_leaf *l;
+	struct gpuvm_va_iter it = { NULL, 0, end };
+	unsigned int n;
 
 	if (!va)
 		return NULL;
-	v = addr_node(gpuvm_avl_next(&to_node(va)->by_addr));
-	return v && v->va.addr < end ? &v->va : NULL;
+	/* The slab chunk a mapping lives in knows its space. */
+	s = gpuvm_slab_owner(to_node(va));
+	if (!s->tree.height)
+		return NULL;
+	l = gpuvm_btree_leaf_for(&s->tree, va->addr);
+	n = gpuvm_btree_leaf_rank(l, va->addr);
+	if (!n || l->e[n - 1].val != va)
+		return NULL; /* not (or no longer) in the space */
+	it.leaf_ = l;
+	it.idx_ = n;
+	return gpuvm_va_iter_get(&it);
 }
 
 struct gpuvm_va *gpuvm_va_bo_first(const struct gpuvm_va_space *space,
 				   uint64_t bo)
 {
-	struct gpuvm_avl_node *n;
-	struct va_node *best = NULL;
+	struct va_node *n;
 
 	if (!space)
 		return NULL;
-	n = space->by_bo.root;
-	while (n) {
-		struct va_node *v = bo_node(n);
-
-		if (v->va.bo >= bo) {
-			best = v;
-			n = n->child[0];
-		} else {
-			n = n->child[1];
-		}
-	}
-	return best && best->va.bo == bo ? &best->va : NULL;
+	/* Sorting a BO's list is private state (see va.h). */
+	n = va_bo_first((struct va_bo_index *)&space->bos, bo);
+	return n ? &n->va : NULL;
 }
 
 struct gpuvm_va *gpuvm_va_bo_next(const struct gpuvm_va *va)
 {
-	struct va_node *v;
+	struct va_node *n;
 
 	if (!va)
 		return NULL;
-	v = bo_node(gpuvm_avl_next(&to_node(va)->by_bo));
-	return v && v->va.bo == va->bo ? &v->va : NULL;
+	n = to_node(va)->bo_next;
+	return n ? &n->va : NULL;
 }
 
 uint64_t gpuvm_va_bo_offset_at(const struct gpuvm_va *va, uint64_t x)
@@ -415,12 +459,10 @@ static bool can_keep(const struct gpuvm_va *va, const struct gpuvm_va *req)
 	return gpuvm_va_bo_offset_at(va, at) == gpuvm_va_bo_offset_at(req, at);
 }
 
-/* Every allocation an op list makes goes through here, for the hook. */
-static void *va_alloc(struct gpuvm_va_space *s, size_t n, size_t size)
+/* Every allocation an op list makes asks here first, for the hook. */
+static bool alloc_fails(struct gpuvm_va_space *s)
 {
-	if (s->fail_nth && !--s->fail_nth)
-		return NULL;
-	return calloc(n, size);
+	return s->fail_nth && !--s->fail_nth;
 }
 
 void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space, uint64_t nth)
@@ -432,7 +474,7 @@ void gpuvm_va_space_fail_nth_alloc(struct gpuvm_va_space *space, uint64_t nth)
 static struct gpuvm_va *new_va(struct gpuvm_va_space *s,
 			       const struct gpuvm_va *init)
 {
-	struct va_node *n = va_alloc(s, 1, sizeof(*n));
+	struct va_node *n = alloc_fails(s) ? NULL : gpuvm_slab_alloc(&s->vas);
 
 	if (!n)
 		return NULL;
@@ -440,129 +482,238 @@ static struct gpuvm_va *new_va(struct gpuvm_va_space *s,
 	return &n->va;
 }
 
-static void free_va(struct gpuvm_va *va)
+static void free_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
 {
 	if (va)
-		free(to_node(va));
+		gpuvm_slab_free(&s->vas, to_node(va));
 }
 
-static struct gpuvm_va_ops *ops_alloc(struct gpuvm_va_space *space,
-				      unsigned int max)
+static struct va_ops *ops_of(struct gpuvm_va_ops *ops)
 {
-	struct gpuvm_va_ops *ops = va_alloc(space, 1, sizeof(*ops));
+	return (struct va_ops *)(void *)ops;
+}
 
-	if (!ops)
+static void ops_release(struct gpuvm_va_space *s, struct va_ops *o)
+{
+	if (o->pub.op != o->inline_op)
+		free(o->pub.op);
+	s->live_ops--;
+	if (!s->spare && !s->dying)
+		s->spare = o;
+	else
+		free(o);
+}
+
+/* An empty op list, with room for OPS_INLINE ops. */
+static struct va_ops *ops_alloc(struct gpuvm_va_space *s)
+{
+	struct va_ops *o;
+
+	if (alloc_fails(s))
 		return NULL;
-	ops->space = space;
-	ops->generation = space->generation;
-	if (max) {
-		ops->op = va_alloc(space, max, sizeof(*ops->op));
-		if (!ops->op) {
-			free(ops);
-			return NULL;
-		}
-	}
-	return ops;
+	o = s->spare ? s->spare : malloc(sizeof(*o));
+	if (!o)
+		return NULL;
+	s->spare = NULL;
+	s->live_ops++;
+	o->pub = (struct gpuvm_va_ops){ .space = s, .generation = s->generation,
+					.op = o->inline_op };
+	o->run_new = o->run_old = 0;
+	o->nodes = 0;
+	o->bo_table = NULL;
+	o->bo_cap = 0;
+	return o;
 }
 
-static unsigned int count_overlaps(const struct gpuvm_va_space *space,
-				   uint64_t addr, uint64_t end)
+/* Room for max ops: past OPS_INLINE, an array of their own. */
+static int ops_room(struct va_ops *o, unsigned int max)
 {
-	const struct gpuvm_va *va;
-	unsigned int k = 0;
+	if (max <= OPS_INLINE)
+		return 0;
+	o->pub.op = alloc_fails(o->pub.space) ? NULL
+					       : malloc(max * sizeof(*o->pub.op));
+	if (o->pub.op)
+		return 0;
+	o->pub.op = o->inline_op;
+	return -ENOMEM;
+}
 
-	gpuvm_va_for_each_in(va, space, addr, end)
+/*
+ * Finds what [addr, end) overlaps: *at gets the path to the first
+ * overlapped mapping (or, if none, to where a mapping at addr goes);
+ * returns how many mappings overlap.
+ */
+static unsigned int locate(const struct gpuvm_va_space *s, uint64_t addr,
+			   uint64_t end, struct gpuvm_btree_path *at)
+{
+	const struct gpuvm_btree_entry *e;
+	const struct gpuvm_btree_leaf *l;
+	struct gpuvm_btree_pos pos;
+	unsigned int k = 0, h = s->tree.height, n;
+
+	gpuvm_btree_descend(&s->tree, addr, at);
+	if (!h)
+		return 0;
+	/* The descent counted the starts <= addr: the floor is n - 1. */
+	l = at->lvl[h - 1].node;
+	n = at->lvl[h - 1].idx;
+	if (n && l->e[n - 1].end > addr)
+		at->lvl[h - 1].idx = --n;
+	pos = gpuvm_btree_pos_of(at);
+	for (e = gpuvm_btree_pos_entry(&pos); e && e->start < end;
+	     gpuvm_btree_pos_step(&pos), e = gpuvm_btree_pos_entry(&pos))
 		k++;
+	/* Past the leaf's last entry: the first overlapped is in the next. */
+	if (k && n == l->count)
+		gpuvm_btree_path_next(at);
 	return k;
 }
 
 /*
- * Appends the UNMAP or REMAP that clears [addr, end) out of va. The
- * surviving pieces are allocated here so that commit cannot fail.
+ * Appends the UNMAP or REMAP that clears [addr, end) out of the mapping
+ * of index entry e. The surviving pieces are allocated here so that
+ * commit cannot fail. The entry says whether there are pieces: a mapping
+ * cleared whole is not read here at all.
  */
-static int add_clear_op(struct gpuvm_va_ops *ops, struct gpuvm_va *va,
+static int add_clear_op(struct va_ops *o, const struct gpuvm_btree_entry *e,
 			uint64_t addr, uint64_t end, bool keep)
 {
-	struct gpuvm_va_op *op = &ops->op[ops->count];
+	struct gpuvm_va_op *op = &o->pub.op[o->pub.count];
+	struct gpuvm_va_space *s = o->pub.space;
+	struct gpuvm_va *va = e->val;
 	struct gpuvm_va prev, next;
 
-	op->va = va;
-	op->keep = keep;
-	op->type = GPUVM_VA_OP_UNMAP;
-	if (va->addr < addr) {
-		prev = piece(va, va->addr, addr);
-		op->prev = new_va(ops->space, &prev);
+	*op = (struct gpuvm_va_op){ .type = GPUVM_VA_OP_UNMAP, .keep = keep,
+				    .va = va };
+	if (e->start < addr) {
+		prev = piece(va, e->start, addr);
+		op->prev = new_va(s, &prev);
 		if (!op->prev)
 			return -ENOMEM;
 		op->type = GPUVM_VA_OP_REMAP;
 	}
-	if (gpuvm_va_end(va) > end) {
-		next = piece(va, end, gpuvm_va_end(va));
-		op->next = new_va(ops->space, &next);
+	if (e->end > end) {
+		next = piece(va, end, e->end);
+		op->next = new_va(s, &next);
 		if (!op->next) {
-			free_va(op->prev);
+			free_va(s, op->prev);
 			op->prev = NULL;
 			return -ENOMEM;
 		}
 		op->type = GPUVM_VA_OP_REMAP;
 	}
-	ops->count++;
+	o->pub.count++;
 	return 0;
 }
 
 /*
- * Builds the UNMAP/REMAP ops for everything overlapping [addr, end). With
- * req, keep is computed against it; without (a plain unmap), never.
+ * Builds the UNMAP/REMAP ops for the k mappings overlapping [addr, end),
+ * from o->at on. With req, keep is computed against it; without (a
+ * plain unmap), never, and the mappings are only prefetched: commit
+ * unlinks them from their BO lists.
  */
-static int build_clear(struct gpuvm_va_ops *ops, uint64_t addr, uint64_t end,
-		       const struct gpuvm_va *req)
+static int build_clear(struct va_ops *o, unsigned int k, uint64_t addr,
+		       uint64_t end, const struct gpuvm_va *req)
 {
-	struct gpuvm_va *va;
+	struct gpuvm_btree_pos pos = gpuvm_btree_pos_of(&o->at);
+	const struct gpuvm_btree_entry *e;
+	unsigned int i;
 	int ret;
 
-	gpuvm_va_for_each_in(va, ops->space, addr, end) {
-		ret = add_clear_op(ops, va, addr, end, req && can_keep(va, req));
+	for (i = 0; i < k; i++, gpuvm_btree_pos_step(&pos)) {
+		e = gpuvm_btree_pos_entry(&pos);
+		__builtin_prefetch(e->val);
+		ret = add_clear_op(o, e, addr, end, req && can_keep(e->val, req));
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-/* Mappings this list adds minus those it removes, for the limit check. */
-static int64_t net_new(const struct gpuvm_va_ops *ops)
+/* Clear ops (UNMAP/REMAP) of a list: all but a final MAP. */
+static unsigned int clear_count(const struct gpuvm_va_ops *ops)
 {
-	int64_t d = 0;
-	unsigned int i;
-
-	for (i = 0; i < ops->count; i++) {
-		const struct gpuvm_va_op *op = &ops->op[i];
-
-		d += op->type == GPUVM_VA_OP_MAP ? 1 : -1;
-		d += (op->prev != NULL) + (op->next != NULL);
-	}
-	return d;
+	return ops->count && ops->op[ops->count - 1].type == GPUVM_VA_OP_MAP
+		       ? ops->count - 1 : ops->count;
 }
 
-static int check_limit(const struct gpuvm_va_ops *ops)
+/*
+ * What commit puts in the place of the run of overlapped entries (the
+ * k = run_old cleared mappings): the left piece of the first, the new
+ * mapping, the right piece of the last, whichever exist.
+ */
+static void plan_run(struct va_ops *o)
 {
-	const struct gpuvm_va_space *s = ops->space;
+	const struct gpuvm_va_ops *ops = &o->pub;
+	unsigned int k = clear_count(ops), i, j = 0;
+	const struct gpuvm_va *v[3] = {
+		k ? ops->op[0].prev : NULL,
+		k < ops->count ? ops->op[k].va : NULL,
+		k ? ops->op[k - 1].next : NULL,
+	};
+
+	for (i = 0; i < 3; i++)
+		if (v[i])
+			o->run[j++] = (struct gpuvm_btree_entry){
+				v[i]->addr, gpuvm_va_end(v[i]), (void *)v[i] };
+	o->run_new = j;
+	o->run_old = k;
+}
+
+/* Mappings this list adds minus those it removes is run_new - run_old. */
+static int check_limit(const struct va_ops *o)
+{
+	const struct gpuvm_va_space *s = o->pub.space;
 
 	if (s->cfg.max_mappings &&
-	    (int64_t)s->count + net_new(ops) > (int64_t)s->cfg.max_mappings)
+	    s->count + o->run_new - o->run_old > s->cfg.max_mappings)
 		return -ENOSPC;
 	return 0;
 }
 
-static int finish_prepare(struct gpuvm_va_ops *ops, int ret,
+/*
+ * What commit will allocate, reserved now: index nodes when the list
+ * adds more entries than it removes, and a bigger BO table when the new
+ * mapping's BO is new to a half-full table.
+ */
+static int reserve_for_commit(struct va_ops *o)
+{
+	struct gpuvm_va_space *s = o->pub.space;
+	const struct gpuvm_va *map = o->pub.count ?
+		o->pub.op[o->pub.count - 1].va : NULL;
+	unsigned int need = 0;
+
+	if (o->run_new > o->run_old)
+		need = gpuvm_btree_insert_need(&s->tree);
+	if (need) {
+		if (alloc_fails(s) || gpuvm_btree_reserve(&s->tree, need))
+			return -ENOMEM;
+		o->nodes = need;
+	}
+	if (!map || o->pub.op[o->pub.count - 1].type != GPUVM_VA_OP_MAP)
+		return 0;
+	o->bo_cap = va_bo_cap_for(&s->bos, map->bo);
+	if (o->bo_cap == s->bos.cap)
+		return 0;
+	o->bo_table = alloc_fails(s) ? NULL
+				     : calloc(o->bo_cap, sizeof(*o->bo_table));
+	return o->bo_table ? 0 : -ENOMEM;
+}
+
+static int finish_prepare(struct va_ops *o, int ret,
 			  struct gpuvm_va_ops **out)
 {
+	if (!ret) {
+		plan_run(o);
+		ret = check_limit(o);
+	}
 	if (!ret)
-		ret = check_limit(ops);
+		ret = reserve_for_commit(o);
 	if (ret) {
-		gpuvm_va_ops_free(ops);
+		gpuvm_va_ops_free(&o->pub);
 		return ret;
 	}
-	*out = ops;
+	*out = &o->pub;
 	return 0;
 }
 
@@ -571,8 +722,10 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 			 struct gpuvm_va_ops **out)
 {
 	uint64_t end;
-	struct gpuvm_va_ops *ops;
 	struct gpuvm_va init;
+	struct gpuvm_va_op *op;
+	struct va_ops *o;
+	unsigned int k;
 	int ret;
 
 	if (!space || !req || !out)
@@ -584,26 +737,31 @@ int gpuvm_va_map_prepare(struct gpuvm_va_space *space,
 		ret = check_backing(space, req);
 	if (ret)
 		return ret;
-	ops = ops_alloc(space, count_overlaps(space, req->addr, end) + 1);
-	if (!ops)
+	o = ops_alloc(space);
+	if (!o)
 		return -ENOMEM;
-	ret = build_clear(ops, req->addr, end, req);
+	k = locate(space, req->addr, end, &o->at);
+	ret = ops_room(o, k + 1);
+	if (!ret)
+		ret = build_clear(o, k, req->addr, end, req);
 	if (!ret) {
 		init.priv = NULL;
-		ops->op[ops->count].type = GPUVM_VA_OP_MAP;
-		ops->op[ops->count].va = new_va(space, &init);
-		if (ops->op[ops->count].va)
-			ops->count++;
+		op = &o->pub.op[o->pub.count];
+		*op = (struct gpuvm_va_op){ .type = GPUVM_VA_OP_MAP,
+					    .va = new_va(space, &init) };
+		if (op->va)
+			o->pub.count++;
 		else
 			ret = -ENOMEM;
 	}
-	return finish_prepare(ops, ret, out);
+	return finish_prepare(o, ret, out);
 }
 
 int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 			   uint64_t range, struct gpuvm_va_ops **out)
 {
-	struct gpuvm_va_ops *ops;
+	struct va_ops *o;
+	unsigned int k;
 	int ret;
 
 	if (!space || !out)
@@ -611,83 +769,184 @@ int gpuvm_va_unmap_prepare(struct gpuvm_va_space *space, uint64_t addr,
 	ret = gpuvm_va_check_range(space, addr, range);
 	if (ret)
 		return ret;
-	ops = ops_alloc(space, count_overlaps(space, addr, addr + range));
-	if (!ops)
+	o = ops_alloc(space);
+	if (!o)
 		return -ENOMEM;
-	ret = build_clear(ops, addr, addr + range, NULL);
-	return finish_prepare(ops, ret, out);
+	k = locate(space, addr, addr + range, &o->at);
+	ret = ops_room(o, k);
+	if (!ret)
+		ret = build_clear(o, k, addr, addr + range, NULL);
+	return finish_prepare(o, ret, out);
 }
 
-static void link_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
-{
-	struct va_node *n = to_node(va);
+/* ------------------------------------------------------------------ */
+/* Commit                                                              */
 
-	gpuvm_avl_insert(&s->by_addr, &n->by_addr, cmp_addr);
-	gpuvm_avl_insert(&s->by_bo, &n->by_bo, cmp_bo);
-	s->count++;
+/* Path to the entry of va, which is in the tree. */
+static void path_to(const struct gpuvm_btree *t, const struct gpuvm_va *va,
+		    struct gpuvm_btree_path *p)
+{
+	gpuvm_btree_descend(t, va->addr, p);
+	p->lvl[p->height - 1].idx--;
 }
 
-static void unlink_va(struct gpuvm_va_space *s, struct gpuvm_va *va)
+/*
+ * More old entries than new (k > j): erase old ones until j are left,
+ * then overwrite those. The first is kept and the last j - 1, so every
+ * overwrite keeps the order: a new run starts no later than the old one
+ * (a left piece starts where its mapping did) and only its last entry,
+ * a right piece, can start past an old start, and it takes the last
+ * old slot.
+ */
+static void shrink(struct gpuvm_btree *t, struct va_ops *o, unsigned int k,
+		   const struct gpuvm_btree_entry *e, unsigned int j)
 {
-	struct va_node *n = to_node(va);
+	const struct gpuvm_va_op *op = o->pub.op;
+	unsigned int first = j ? 1 : 0, i;
+	struct gpuvm_btree_path p;
 
-	gpuvm_avl_erase(&s->by_addr, &n->by_addr);
-	gpuvm_avl_erase(&s->by_bo, &n->by_bo);
-	s->count--;
+	/* The list's own path reaches op[0]; one step reaches op[1]. */
+	if (first)
+		gpuvm_btree_path_next(&o->at);
+	gpuvm_btree_erase(t, &o->at);
+	for (i = first + 1; i < first + k - j; i++) {
+		path_to(t, op[i].va, &p);
+		gpuvm_btree_erase(t, &p);
+	}
+	for (i = 0; i < j; i++) {
+		path_to(t, op[i ? k - j + i : 0].va, &p);
+		gpuvm_btree_replace(t, &p, &e[i]);
+	}
+}
+
+/*
+ * As many new entries as old or more (k <= j): overwrite the k old ones
+ * in order (keys change in place, the path stays good), then insert the
+ * rest after them.
+ */
+static unsigned int grow(struct gpuvm_btree *t, struct va_ops *o,
+			 unsigned int k, const struct gpuvm_btree_entry *e,
+			 unsigned int j)
+{
+	struct gpuvm_btree_path *p = &o->at;
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		if (i)
+			gpuvm_btree_path_next(p);
+		gpuvm_btree_replace(t, p, &e[i]);
+	}
+	if (j == k)
+		return 0;
+	if (k)
+		p->lvl[p->height - 1].idx++;
+	return gpuvm_btree_insert(t, p, &e[k], j - k);
+}
+
+/*
+ * The overlapped run of k entries at o->at becomes the new run: left
+ * piece of the first, the new mapping, right piece of the last.
+ */
+static void commit_tree(struct gpuvm_va_space *s, struct va_ops *o)
+{
+	unsigned int j = o->run_new, k = o->run_old, used = 0;
+
+	if (k > j)
+		shrink(&s->tree, o, k, o->run, j);
+	else
+		used = grow(&s->tree, o, k, o->run, j);
+	gpuvm_btree_unreserve(&s->tree, o->nodes - used);
+	o->nodes = 0;
+}
+
+/* The BO-list neighbours commit_bos() will write, while the tree changes. */
+static void prefetch_bos(const struct va_ops *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->run_old && i < OPS_INLINE; i++) {
+		const struct va_node *n = to_node(o->pub.op[i].va);
+
+		__builtin_prefetch(n->bo_prev, 1);
+		__builtin_prefetch(n->bo_next, 1);
+	}
+}
+
+static void commit_bos(struct gpuvm_va_space *s, struct va_ops *o)
+{
+	unsigned int i;
+
+	if (o->bo_table) {
+		va_bo_grow(&s->bos, o->bo_table, o->bo_cap);
+		o->bo_table = NULL;
+	}
+	for (i = 0; i < o->pub.count; i++) {
+		struct gpuvm_va_op *op = &o->pub.op[i];
+
+		if (op->type == GPUVM_VA_OP_MAP)
+			va_bo_link(&s->bos, to_node(op->va));
+		else if (op->type == GPUVM_VA_OP_REMAP)
+			va_bo_replace(&s->bos, to_node(op->va),
+				      op->prev ? to_node(op->prev) : NULL,
+				      op->next ? to_node(op->next) : NULL);
+		else
+			va_bo_unlink(&s->bos, to_node(op->va));
+	}
 }
 
 int gpuvm_va_ops_commit(struct gpuvm_va_ops *ops)
 {
 	struct gpuvm_va_space *s;
-	unsigned int i;
+	struct va_ops *o;
 
 	if (!ops)
 		return -EINVAL;
 	s = ops->space;
+	o = ops_of(ops);
 	if (ops->committed)
 		return -EALREADY;
 	if (ops->generation != s->generation)
 		return -ESTALE;
-	for (i = 0; i < ops->count; i++) {
-		struct gpuvm_va_op *op = &ops->op[i];
-
-		if (op->type == GPUVM_VA_OP_MAP) {
-			link_va(s, op->va);
-			continue;
-		}
-		unlink_va(s, op->va);
-		if (op->prev)
-			link_va(s, op->prev);
-		if (op->next)
-			link_va(s, op->next);
-	}
 	ops->committed = true;
-	if (ops->count)
-		s->generation++;
+	if (!ops->count)
+		return 0;
+	prefetch_bos(o);
+	commit_tree(s, o);
+	commit_bos(s, o);
+	s->count = s->count + o->run_new - o->run_old;
+	s->generation++;
 	return 0;
 }
 
 void gpuvm_va_ops_free(struct gpuvm_va_ops *ops)
 {
+	struct gpuvm_va_space *s;
+	struct va_ops *o;
 	unsigned int i;
 
 	if (!ops)
 		return;
+	s = ops->space;
+	o = ops_of(ops);
 	for (i = 0; i < ops->count; i++) {
 		struct gpuvm_va_op *op = &ops->op[i];
 
 		if (op->type == GPUVM_VA_OP_MAP) {
 			if (!ops->committed)
-				free_va(op->va);
+				free_va(s, op->va);
 		} else if (ops->committed) {
-			free_va(op->va);
+			free_va(s, op->va);
 		} else {
-			free_va(op->prev);
-			free_va(op->next);
+			free_va(s, op->prev);
+			free_va(s, op->next);
 		}
 	}
-	free(ops->op);
-	free(ops);
+	if (o->nodes)
+		gpuvm_btree_unreserve(&s->tree, o->nodes);
+	free(o->bo_table);
+	ops_release(s, o);
+	if (s->dying && !s->live_ops)
+		teardown(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -710,8 +969,12 @@ static int fail(const struct gpuvm_va_space *s, FILE *err,
 }
 
 static const char *check_one(const struct gpuvm_va_space *s,
-			     const struct gpuvm_va *va)
+			     const struct gpuvm_btree_entry *e)
 {
+	const struct gpuvm_va *va = e->val;
+
+	if (e->start != va->addr || e->end != gpuvm_va_end(va))
+		return "mapping differs from its index entry";
 	if (gpuvm_va_check_range(s, va->addr, va->range))
 		return "bad range";
 	if (check_backing(s, va))
@@ -719,35 +982,40 @@ static const char *check_one(const struct gpuvm_va_space *s,
 	return NULL;
 }
 
+static bool in_space(const void *ctx, const struct va_node *n)
+{
+	return gpuvm_va_find(ctx, n->va.addr) == &n->va;
+}
+
 int gpuvm_va_space_validate(const struct gpuvm_va_space *s, FILE *err)
 {
-	const struct gpuvm_va *va, *prev = NULL;
-	uint64_t n = 0, nbo = 0;
+	const struct gpuvm_btree_entry *e;
+	const struct gpuvm_va *bad;
+	struct gpuvm_btree_pos pos;
+	struct gpuvm_btree_path p;
+	uint64_t listed;
 	const char *why;
-	long bo_count;
+	long n;
 
 	if (!s)
 		return -EINVAL;
-	if (gpuvm_avl_check(&s->by_addr, cmp_addr) != (long)s->count)
-		return fail(s, err, NULL, "address tree shape or count");
-	gpuvm_va_for_each_in(va, s, s->cfg.start, s->cfg.start + s->cfg.range) {
-		why = check_one(s, va);
+	n = gpuvm_btree_validate(&s->tree, err);
+	if (n < 0 || (uint64_t)n != s->count)
+		return fail(s, err, NULL, "address index shape or count");
+	gpuvm_btree_descend(&s->tree, 0, &p);
+	pos = gpuvm_btree_pos_of(&p);
+	for (pos.idx = 0; (e = gpuvm_btree_pos_entry(&pos));
+	     gpuvm_btree_pos_step(&pos)) {
+		why = check_one(s, e);
 		if (why)
-			return fail(s, err, va, why);
-		if (prev && gpuvm_va_end(prev) > va->addr)
-			return fail(s, err, va, "overlaps its predecessor");
-		if (gpuvm_va_bo_first(s, va->bo) == NULL)
-			return fail(s, err, va, "missing from the BO index");
-		nbo++;
-		prev = va;
-		n++;
+			return fail(s, err, e->val, why);
 	}
-	if (n != s->count)
-		return fail(s, err, NULL, "mappings outside the managed range");
-	bo_count = gpuvm_avl_check(&s->by_bo, cmp_bo);
-	if (bo_count < 0 || (uint64_t)bo_count != nbo)
-		return fail(s, err, NULL, "BO index shape or count");
-	return 0;
+	if (gpuvm_slab_validate(&s->vas, err) || s->vas.in_use < s->count)
+		return fail(s, err, NULL, "mapping slab");
+	why = va_bo_check(&s->bos, s->count, &listed, &bad, in_space, s);
+	if (!why && listed != s->count)
+		why = "BO index misses mappings";
+	return why ? fail(s, err, bad, why) : 0;
 }
 
 void gpuvm_va_space_set_bo_namer(struct gpuvm_va_space *s,

@@ -2,10 +2,11 @@
 /*
  * DOC: what the tests of every layer share (tests/util/)
  *
- * The randomized tests (the AVL tree's, the VA-space and page-table
- * differential tests) draw from one generator, SplitMix64: a 64-bit
- * state, one addition and three xor-shift-multiply steps per number, so
- * a run is replayed exactly from the seed its failure message names.
+ * The randomized tests (the B+tree's, the VA index's, the VA-space and
+ * page-table differential tests) draw from one generator, SplitMix64: a
+ * 64-bit state, one addition and three xor-shift-multiply steps per
+ * number, so a run is replayed exactly from the seed its failure message
+ * names.
  * The layers' own test headers include this one.
  */
 #ifndef GPUVM_TESTS_UTIL_TEST_H

@@ -143,6 +143,13 @@ static int64_t c_space_count(void *p)
 	return (int64_t)gpuvm_va_space_count(NA(space, fx->space));
 }
 
+static int64_t c_mem_bytes(void *p)
+{
+	struct fx *fx = p;
+
+	return (int64_t)gpuvm_va_space_mem_bytes(NA(space, fx->space));
+}
+
 static int64_t c_space_cfg(void *p)
 {
 	struct fx *fx = p;
@@ -177,6 +184,33 @@ static int64_t c_next_in(void *p)
 	struct fx *fx = p;
 
 	return (int64_t)(intptr_t)gpuvm_va_next_in(NA(va, fx->va), A(64));
+}
+
+/* A NULL space gives an iterator at the end: it yields nothing. */
+static int64_t c_iter_start(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_va_iter it = gpuvm_va_iter_start(NA(space, fx->space),
+						      A(0), A(64));
+
+	return (int64_t)(intptr_t)gpuvm_va_iter_get(&it);
+}
+
+static int64_t c_iter_get(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_va_iter it = gpuvm_va_iter_start(fx->space, A(0), A(64));
+
+	return (int64_t)(intptr_t)gpuvm_va_iter_get(NA(it, &it));
+}
+
+static int64_t c_iter_next(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_va_iter it = gpuvm_va_iter_start(fx->space, A(0), A(64));
+
+	gpuvm_va_iter_next(NA(it, &it));
+	return NA_VOID;
 }
 
 static int64_t c_bo_first(void *p)
@@ -333,11 +367,15 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_va_space_create, out, EINV, c_space_create),
 	NA_ROW(gpuvm_va_space_destroy, space, NA_VOID, c_space_destroy),
 	NA_ROW(gpuvm_va_space_count, space, 0, c_space_count),
+	NA_ROW(gpuvm_va_space_mem_bytes, space, 0, c_mem_bytes),
 	NA_ROW(gpuvm_va_space_cfg, space, NA_NULLPTR, c_space_cfg),
 	NA_ROW(gpuvm_va_check_range, space, EINV, c_check_range),
 	NA_ROW(gpuvm_va_find, space, NA_NULLPTR, c_find),
 	NA_ROW(gpuvm_va_first_in, space, NA_NULLPTR, c_first_in),
 	NA_ROW(gpuvm_va_next_in, va, NA_NULLPTR, c_next_in),
+	NA_ROW(gpuvm_va_iter_start, space, NA_NULLPTR, c_iter_start),
+	NA_ROW(gpuvm_va_iter_get, it, NA_NULLPTR, c_iter_get),
+	NA_ROW(gpuvm_va_iter_next, it, NA_VOID, c_iter_next),
 	NA_ROW(gpuvm_va_bo_first, space, NA_NULLPTR, c_bo_first),
 	NA_ROW(gpuvm_va_bo_next, va, NA_NULLPTR, c_bo_next),
 	NA_ROW(gpuvm_va_map_prepare, space, EINV, c_map_prepare),

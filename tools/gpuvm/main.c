@@ -20,8 +20,10 @@ static int usage(FILE *f, int status)
 	      "commands:\n"
 	      "  demo                 show the VA manager at work (what `make run` runs)\n"
 	      "  run FILE.gvs         run a script (docs/script.md); exit 0 if every line held\n"
-	      "  bench [--json] [--quick] [--reps=N]\n"
-	      "                       run the benchmark suite and print a table\n"
+	      "  bench [--json] [--quick] [--reps=N] [--only=CASE,...] [--svg FILE]\n"
+	      "                       run the benchmark suite and print a table;\n"
+	      "                       CASE: seeds sparse churn va mmu frag ptmap evict cs;\n"
+	      "                       --svg draws the VA sweep (ns/op vs live mappings)\n"
 	      "  help, --help         this text\n", f);
 	return status;
 }
@@ -38,6 +40,13 @@ static int cmd_bench(int argc, char **argv)
 			o.quick = true;
 		else if (!strncmp(argv[i], "--reps=", 7) && atoi(argv[i] + 7) > 0)
 			o.reps = (unsigned int)atoi(argv[i] + 7);
+		else if (!strncmp(argv[i], "--only=", 7) &&
+			 bench_only_valid(argv[i] + 7) && argv[i][7])
+			o.only = argv[i] + 7;
+		else if (!strncmp(argv[i], "--svg=", 6) && argv[i][6])
+			o.svg = argv[i] + 6;
+		else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+			o.svg = argv[++i];
 		else {
 			fprintf(stderr, "gpuvm bench: unknown argument '%s'\n",
 				argv[i]);
