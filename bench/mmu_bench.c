@@ -221,6 +221,68 @@ static int patterns(struct bench_report *r, const struct bench_opts *o,
 	return ret;
 }
 
+/*
+ * A simulator's own loads through host pointers: one pointer per page it
+ * uses (a softmmu TLB in miniature), refreshed when it goes stale; the
+ * hit is gpuvm_mmu_hptr_at() and a load.
+ */
+struct hptr_run {
+	struct gpuvm_mmu_as *as;
+	struct gpuvm_mmu_hptr h[HIT_PAGES];
+	uint64_t n, sink;
+};
+
+static int hptr_pass(struct hptr_run *hr)
+{
+	uint64_t i, v, sum = 0;
+
+	for (i = 0; i < hr->n; i++) {
+		uint64_t va = hit_va(i);
+		struct gpuvm_mmu_hptr *h = &hr->h[i % HIT_PAGES];
+		void *p = gpuvm_mmu_hptr_at(h, va, sizeof(v));
+
+		if (!p) {
+			int ret = gpuvm_mmu_hptr_get(hr->as, va, GPUVM_MMU_READ,
+						     h, NULL);
+
+			if (ret)
+				return ret;
+			p = gpuvm_mmu_hptr_at(h, va, sizeof(v));
+		}
+		memcpy(&v, p, sizeof(v));
+		sum += v;
+	}
+	hr->sink += sum;
+	return 0;
+}
+
+static int hptr_run(void *ctx, struct bench_sample *s)
+{
+	struct hptr_run *hr = ctx;
+	uint64_t t0 = bench_now_ns();
+	int ret = hptr_pass(hr);
+
+	s->ns = (double)(bench_now_ns() - t0);
+	s->ops = hr->n;
+	return ret;
+}
+
+static int hptr_row(struct bench_report *r, const struct bench_opts *o,
+		    struct gpuvm_mmu_as *as)
+{
+	struct hptr_run hr;
+	int ret;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.as = as;
+	hr.n = o->quick ? 100000 : 4000000;
+	ret = hptr_pass(&hr); /* warm-up: gets the pointers */
+	return ret ? ret : bench_repeat(r, bench_reps(o), GROUP,
+					"mmu.hptr.hit",
+					"host pointers: 8-byte reads, hits",
+					hptr_run, &hr, NULL);
+}
+
 int bench_mmu(struct bench_report *r, const struct bench_opts *o)
 {
 	struct access a;
@@ -241,6 +303,8 @@ int bench_mmu(struct bench_report *r, const struct bench_opts *o)
 	a.as = d.as;
 	if (!ret)
 		ret = patterns(r, o, &a, "mmu");
+	if (!ret)
+		ret = hptr_row(r, o, d.as);
 	direct_free(&d);
 	return ret;
 }

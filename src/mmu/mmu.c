@@ -138,11 +138,15 @@ static bool region_overlaps(const struct gpuvm_mmu_as *as, uint64_t va,
 }
 
 /* Waits (lock held) until [va, va + len) is clear of the locked region. */
-static void wait_region(struct gpuvm_mmu_as *as, uint64_t va, uint64_t len)
+static inline void wait_region(struct gpuvm_mmu_as *as, uint64_t va,
+			       uint64_t len)
 {
-	uint64_t last = va + len - 1 < va ? UINT64_MAX : va + len - 1;
+	uint64_t last;
 
-	while (as->concurrent && region_overlaps(as, va, last))
+	if (!as->concurrent)
+		return;
+	last = va + len - 1 < va ? UINT64_MAX : va + len - 1;
+	while (region_overlaps(as, va, last))
 		pthread_cond_wait(&as->unlocked, &as->lock);
 }
 
@@ -675,6 +679,7 @@ static inline void copy_done_fence(void)
  * Readers of one AS so run side by side, and an update still appears to
  * them as before or after, never a mix.
  */
+__attribute__((noinline))
 static int read_lockfree(struct gpuvm_mmu_as *as, uint64_t va,
 			 unsigned char *buf, size_t len,
 			 enum gpuvm_mmu_access acc)
