@@ -356,6 +356,7 @@ void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 	st->entries_dropped = as->st.entries_dropped;
 	st->faults = as->st.faults;
 	st->stale = as->st.stale;
+	st->retries = as->st.retries;
 	as_unlock(as);
 }
 
