@@ -19,7 +19,9 @@ static int usage(FILE *f, int status)
 	      "\n"
 	      "commands:\n"
 	      "  demo                 show the VA manager at work (what `make run` runs)\n"
-	      "  run FILE.gvs         run a script (docs/script.md); exit 0 if every line held\n"
+	      "  run [--trace] FILE.gvs\n"
+	      "                       run a script (docs/script.md); exit 0 if every line held;\n"
+	      "                       --trace prints each VM's MMU and page-table events\n"
 	      "  bench [--json] [--quick] [--reps=N]\n"
 	      "                       run the benchmark suite and print a table\n"
 	      "  help, --help         this text\n", f);
