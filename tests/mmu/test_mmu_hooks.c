@@ -337,6 +337,125 @@ static void test_hook_heap_concurrent(void **state)
 	heap_run(true);
 }
 
+/*
+ * Several threads fault on the same heap at once: each may call the hook
+ * for a chunk another thread is growing or has grown. The hook
+ * serialises the page table (one transaction at a time) and treats a
+ * chunk already grown as done: every write lands, every chunk is mapped
+ * exactly once.
+ */
+#define MT_THREADS 4
+#define MT_CHUNKS  16
+#define MT_PAGES   (MT_CHUNKS * HEAP_CHUNK / SZ_4K)
+
+struct mt_heap {
+	struct gpuvm_pt *pt;
+	struct gpuvm_mmu_as *as;
+	uint64_t backing;
+	pthread_mutex_t lock;
+	bool grown[MT_CHUNKS];
+	unsigned int maps, calls;
+};
+
+static int mt_hook(void *cookie, struct gpuvm_mmu_as *as,
+		   const struct gpuvm_mmu_fault *f, unsigned int retries)
+{
+	struct mt_heap *h = cookie;
+	uint64_t i = (f->addr - HEAP_VA) / HEAP_CHUNK;
+	struct gpuvm_pt_linear lin;
+	struct gpuvm_pt_gather g;
+	int ret = GPUVM_MMU_FAULT_RETRY;
+
+	(void)retries;
+	pthread_mutex_lock(&h->lock);
+	h->calls++;
+	if (f->kind != GPUVM_MMU_FAULT_TRANSLATION || f->addr < HEAP_VA ||
+	    i >= MT_CHUNKS) {
+		ret = GPUVM_MMU_FAULT_REPORT;
+	} else if (!h->grown[i]) {
+		gpuvm_pt_linear_init(&lin, HEAP_VA, h->backing);
+		gpuvm_pt_gather_init(&g);
+		h->grown[i] = !gpuvm_pt_map(h->pt, HEAP_VA + i * HEAP_CHUNK,
+					    HEAP_CHUNK, &lin.src, 0, &g);
+		flush_gather(as, h->pt, &g);
+		if (!h->grown[i])
+			ret = GPUVM_MMU_FAULT_REPORT;
+		h->maps++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+struct mt_writer {
+	struct mt_heap *h;
+	unsigned int id;
+	int ret;
+};
+
+/* Writes (id << 32 | page) into every page, in an order of its own. */
+static void *mt_main(void *p)
+{
+	struct mt_writer *w = p;
+
+	for (uint64_t k = 0; k < MT_PAGES && !w->ret; k++) {
+		uint64_t page = (k * (2 * w->id + 1) + w->id * 7) % MT_PAGES;
+		uint64_t v = (uint64_t)w->id << 32 | page;
+
+		w->ret = gpuvm_mmu_write(w->h->as, HEAP_VA + page * SZ_4K +
+					 8 * w->id, &v, 8, NULL);
+	}
+	return NULL;
+}
+
+static void test_hook_heap_threads(void **state)
+{
+	struct gpuvm_mem *mem = mem_new(256 * SZ_1M);
+	struct gpuvm_pt_cfg pc = { .mem = mem, .va_bits = 48,
+				   .pgsizes = SZ_4K };
+	struct gpuvm_mmu_as_cfg ac = { .mem = mem, .va_bits = 48,
+				       .concurrent = true };
+	struct mt_writer w[MT_THREADS];
+	pthread_t t[MT_THREADS];
+	struct gpuvm_mmu_stats st;
+	struct mt_heap h = { 0 };
+
+	(void)state;
+	pthread_mutex_init(&h.lock, NULL);
+	assert_int_equal(gpuvm_pt_create(&pc, &h.pt), 0);
+	assert_int_equal(gpuvm_mem_alloc(mem, MT_CHUNKS * HEAP_CHUNK,
+					 GPUVM_MEM_BO, &h.backing), 0);
+	ac.root = gpuvm_pt_root(h.pt);
+	assert_int_equal(gpuvm_mmu_as_create(&ac, &h.as), 0);
+	assert_int_equal(gpuvm_mmu_set_fault_hook(h.as, mt_hook, &h), 0);
+	for (unsigned int i = 0; i < MT_THREADS; i++) {
+		w[i] = (struct mt_writer){ .h = &h, .id = i };
+		assert_int_equal(pthread_create(&t[i], NULL, mt_main, &w[i]),
+				 0);
+	}
+	for (unsigned int i = 0; i < MT_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].ret, 0);
+	}
+	assert_int_equal(h.maps, MT_CHUNKS);
+	for (uint64_t page = 0; page < MT_PAGES; page++)
+		for (unsigned int i = 0; i < MT_THREADS; i++)
+			assert_int_equal(gpuvm_mem_read64(mem, h.backing +
+							  page * SZ_4K + 8 * i),
+					 (uint64_t)i << 32 | page);
+	gpuvm_mmu_stats(h.as, &st);
+	assert_int_equal(st.faults, h.calls);
+	assert_int_equal(st.retries, h.calls);
+	assert_true(h.calls >= MT_CHUNKS);
+	assert_int_equal(gpuvm_mmu_tlb_verify(h.as), 0);
+	assert_int_equal(gpuvm_pt_validate(h.pt, stderr), 0);
+	gpuvm_mmu_as_destroy(h.as);
+	gpuvm_pt_destroy(h.pt);
+	gpuvm_mem_free(mem, h.backing, MT_CHUNKS * HEAP_CHUNK, GPUVM_MEM_BO);
+	mem_check(mem);
+	gpuvm_mem_destroy(mem);
+	pthread_mutex_destroy(&h.lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* Fault kinds, permission faults, translations and host pointers      */
 
@@ -1150,6 +1269,7 @@ int main(void)
 		MMU_TEST(test_hook_retry_progress, 48),
 		cmocka_unit_test(test_hook_heap),
 		cmocka_unit_test(test_hook_heap_concurrent),
+		cmocka_unit_test(test_hook_heap_threads),
 		MMU_TEST(test_hook_kinds, 48),
 		MMU_TEST(test_hook_permission_invalidate, 48),
 		MMU_TEST_CFG(test_hook_permission_checked, 48, 0, true),
