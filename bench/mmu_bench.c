@@ -14,6 +14,12 @@
  * The tables use 4 KiB pages only; with 2 MiB blocks the 16 MiB region
  * would be eight TLB entries and nothing would miss.
  *
+ * Tracing: the direct rows run with no trace hook set, which must cost
+ * nothing (docs/embedding.md: one branch on a walk, none on a hit); one
+ * more row repeats the miss-heavy pattern with every MMU trace callback
+ * set to an empty function, so the price of tracing when it is on shows
+ * next to it.
+ *
  * Twice each: through the driver (gpuvm_drv_gpu_access(), what a script
  * or test does: a VM lookup, then gpuvm_mmu_read()) and through the MMU
  * directly, an address space over tables built with gpuvm_pt_map() from
@@ -283,6 +289,66 @@ static int hptr_row(struct bench_report *r, const struct bench_opts *o,
 					hptr_run, &hr, NULL);
 }
 
+/* Empty trace callbacks: what any tracing costs, printing apart. */
+static void nop_start(void *ck, uint64_t va, enum gpuvm_mmu_access acc)
+{
+	(void)ck;
+	(void)va;
+	(void)acc;
+}
+
+static void nop_read(void *ck, uint64_t va, unsigned int level, uint64_t pa,
+		     uint64_t desc)
+{
+	(void)ck;
+	(void)va;
+	(void)level;
+	(void)pa;
+	(void)desc;
+}
+
+static void nop_end(void *ck, uint64_t va, enum gpuvm_mmu_fault_kind k,
+		    unsigned int level, unsigned int reads)
+{
+	(void)ck;
+	(void)va;
+	(void)k;
+	(void)level;
+	(void)reads;
+}
+
+static void nop_insert(void *ck, uint64_t va, uint64_t size, uint64_t pa,
+		       uint64_t desc)
+{
+	(void)ck;
+	(void)va;
+	(void)size;
+	(void)pa;
+	(void)desc;
+}
+
+/* The miss-heavy pattern again, with every walk event delivered. */
+static int traced_misses(struct bench_report *r, const struct bench_opts *o,
+			 struct access *a)
+{
+	const struct gpuvm_mmu_trace t = {
+		.walk_start = nop_start, .desc_read = nop_read,
+		.walk_end = nop_end, .tlb_insert = nop_insert,
+	};
+	int ret = gpuvm_mmu_set_trace(a->as, &t);
+
+	a->va_of = miss_va;
+	a->n = o->quick ? 100000 : 1000000;
+	if (!ret)
+		ret = pass(a);
+	if (!ret)
+		ret = bench_repeat(r, bench_reps(o), GROUP, "mmu.mmu.miss_traced",
+				   "mmu: TLB-miss-heavy, trace hooks set",
+				   access_run, a, NULL);
+	gpuvm_mmu_set_trace(a->as, NULL);
+	return ret;
+}
+
 int bench_mmu(struct bench_report *r, const struct bench_opts *o)
 {
 	struct access a;
@@ -305,6 +371,8 @@ int bench_mmu(struct bench_report *r, const struct bench_opts *o)
 		ret = patterns(r, o, &a, "mmu");
 	if (!ret)
 		ret = hptr_row(r, o, d.as);
+	if (!ret)
+		ret = traced_misses(r, o, &a);
 	direct_free(&d);
 	return ret;
 }

@@ -10,6 +10,11 @@
  * costs above the stores themselves: walking, table allocation (frames
  * are handed out zeroed), counting and the reservation step.
  *
+ * A third row maps the same with a descriptor-write trace hook set to
+ * an empty function: every descriptor is then stored and reported one by
+ * one. The first row has no hook, which must cost nothing (one branch
+ * per run of pages, docs/embedding.md).
+ *
  * Both sides are warm, so neither pays for host page faults the other
  * does not: the simulated memory is created once and the tables of one
  * run are freed before the next takes the same frames; the memset buffer
@@ -33,7 +38,19 @@ struct ptmap {
 	unsigned char *buf;
 	unsigned int run;
 	unsigned char seen;
+	bool traced;
+	uint64_t writes_seen;
 };
+
+static void count_write(void *cookie, uint64_t pa, unsigned int level,
+			uint64_t old, uint64_t desc)
+{
+	(void)pa;
+	(void)level;
+	(void)old;
+	(void)desc;
+	((struct ptmap *)cookie)->writes_seen++;
+}
 
 static int map_run(void *ctx, struct bench_sample *s)
 {
@@ -50,6 +67,12 @@ static int map_run(void *ctx, struct bench_sample *s)
 
 	if (ret)
 		return ret;
+	if (c->traced) {
+		const struct gpuvm_pt_trace tr = { .cookie = c,
+						   .desc_write = count_write };
+
+		(void)gpuvm_pt_set_trace(pt, &tr); /* pt is not NULL */
+	}
 	gpuvm_pt_linear_init(&lin, MAP_VA, c->src_pa);
 	gpuvm_pt_gather_init(&g);
 	t0 = bench_now_ns();
@@ -111,6 +134,12 @@ int bench_ptmap(struct bench_report *r, const struct bench_opts *o)
 	if (!ret)
 		ret = bench_repeat(r, bench_reps(o), group, "ptmap.map", name,
 				   map_run, &c, NULL);
+	c.traced = true;
+	if (!ret)
+		ret = bench_repeat(r, bench_reps(o), group, "ptmap.map_traced",
+				   "pt map, 4 KiB pages, trace hook set",
+				   map_run, &c, NULL);
+	c.traced = false;
 	snprintf(name, sizeof(name), "memset %llu KiB (same descriptor bytes)",
 		 (unsigned long long)(c.size / GPUVM_SZ_4K * 8 >> 10));
 	if (!ret)

@@ -18,10 +18,11 @@ allowed() {
 	va) echo "util mem" ;;
 	pt) echo "util mem" ;;
 	mmu) echo "util mem va pt" ;;
-	cs) echo "util mem va pt mmu" ;;
-	drv) echo "util mem va pt mmu cs" ;;
-	uapi) echo "util mem va pt mmu cs drv" ;;
-	shim) echo "util mem va pt mmu cs drv uapi" ;;
+	masreg) echo "util mem va pt mmu" ;;
+	cs) echo "util mem va pt mmu masreg" ;;
+	drv) echo "util mem va pt mmu masreg cs" ;;
+	uapi) echo "util mem va pt mmu masreg cs drv" ;;
+	shim) echo "util mem va pt mmu masreg cs drv uapi" ;;
 	*) return 1 ;;
 	esac
 }

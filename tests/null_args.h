@@ -17,8 +17,9 @@
  *
  * Completeness: na_check_header() reads the module's public header,
  * lists every gpuvm_ function it declares (static inline ones too) with
- * its pointer parameters (anything with a '*', and the header's function
- * pointer typedefs), and fails unless the table has exactly those pairs:
+ * its pointer parameters (anything with a '*', and the function pointer
+ * typedefs of the header and of the gpuvm headers it includes), and
+ * fails unless the table has exactly those pairs:
  * a function added to a header without its rows fails its layer's test,
  * as does a row for a pair the header does not have.
  *
@@ -560,11 +561,37 @@ static inline void na_scan_functions(struct na_header *h, const char *s)
 	assert_int_equal(depth, 0);
 }
 
+/*
+ * The function pointer typedefs of the gpuvm headers s includes (one
+ * level): a parameter of a type another module declares (masreg.h's
+ * gpuvm_mmu_fault_fn, from mmu.h) is a pointer argument too.
+ */
+static inline void na_scan_included(struct na_header *h, const char *s)
+{
+	const char *p = s, *name, *end;
+	char path[512], *inc;
+
+	while ((p = strstr(p, "#include \"gpuvm/"))) {
+		name = p + strlen("#include \"");
+		end = strchr(name, '"');
+		assert_non_null(end);
+		snprintf(path, sizeof(path), "%s/%.*s", GPUVM_TEST_INCLUDE_DIR,
+			 (int)(end - name), name);
+		inc = na_read_file(path);
+		na_blank_comments(inc);
+		na_blank_preprocessor(inc);
+		na_scan_typedefs(h, inc);
+		free(inc);
+		p = end;
+	}
+}
+
 static inline void na_read_header(struct na_header *h, const char *path)
 {
 	char *s = na_read_file(path);
 
 	memset(h, 0, sizeof(*h));
+	na_scan_included(h, s);
 	na_blank_comments(s);
 	na_blank_preprocessor(s);
 	na_scan_typedefs(h, s);

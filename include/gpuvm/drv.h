@@ -344,6 +344,19 @@ int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 				uint64_t nth);
 
 /*
+ * Trace hooks on the VM's MMU address space and page tables (gpuvm/mmu.h
+ * and gpuvm/pt.h, "Trace hooks"/"Tracing"): each is copied, NULL removes
+ * it. The callbacks run in whatever thread walks or binds (a GPU access,
+ * a bind, an eviction); one VM's MMU events never overlap each other,
+ * nor do its page-table events, but the two kinds may come from two
+ * threads at once. The shared sparse tables of a file are built without
+ * a page table and are not traced. -EINVAL for a NULL file or a bad VM.
+ */
+int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
+			   const struct gpuvm_mmu_trace *mmu,
+			   const struct gpuvm_pt_trace *pt);
+
+/*
  * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
  * and the others: fault may be NULL, buf may not.
  */

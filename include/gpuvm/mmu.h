@@ -29,8 +29,15 @@
  * the translations from before or after an update, never a mix. The
  * caller updating the tables serialises lock/unlock per AS.
  *
+ * Hooks: a fault hook sees every fault before it is returned and may map
+ * something and ask for the access to walk again (grow-on-fault);
+ * trace hooks observe walks, descriptor reads, TLB insertions and
+ * invalidations and faults. Both are optional and cost nothing unset
+ * (see "Fault hooks" and "Trace hooks" below, docs/embedding.md).
+ *
  * NULL pointers: a pointer argument may be NULL only where its function's
- * comment says so (the fault and translation outputs, destroy). Any other
+ * comment says so (the fault and translation outputs, destroy, the hook
+ * setters' callbacks and cookies). Any other
  * NULL is refused before anything is done: -EINVAL from a function
  * returning an errno, nothing done by a void one, 0 from
  * gpuvm_mmu_tlb_verify() and gpuvm_mmu_as_va_bits(). The access path pays one check per call.
@@ -96,8 +103,9 @@ struct gpuvm_mmu_stats {
 	uint64_t walk_reads;        /* descriptors read by walks */
 	uint64_t invalidations;     /* range or whole invalidations */
 	uint64_t entries_dropped;   /* TLB entries they removed */
-	uint64_t faults;
+	uint64_t faults;            /* every fault, those a hook resolved too */
 	uint64_t stale;             /* checked mode: stale hits caught */
+	uint64_t retries;           /* walks again a fault hook asked for */
 };
 
 /* A translation: what one access to one address resolves to. */
@@ -116,6 +124,13 @@ void gpuvm_mmu_as_destroy(struct gpuvm_mmu_as *as);
 
 /* Rebinds the AS to another root (drops the whole TLB). */
 void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root);
+/*
+ * Rebinds the AS to another root and VA width at once (drops the whole
+ * TLB), as a Mali AS_COMMAND_UPDATE applies TRANSTAB and TRANSCFG.
+ * -EINVAL (nothing changed) for a NULL as or va_bits outside 32..48.
+ */
+int gpuvm_mmu_as_update(struct gpuvm_mmu_as *as, uint64_t root,
+			unsigned int va_bits);
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked);
 /*
  * The width the AS was created with (a fault past it is an input
@@ -217,6 +232,121 @@ void gpuvm_mmu_unlock_region(struct gpuvm_mmu_as *as);
 /* Drops every TLB entry overlapping [va, va + size). */
 void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size);
 void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as);
+
+/* ------------------------------------------------------------------ */
+/* Fault hooks                                                         */
+
+/*
+ * A fault hook sees every fault an access, translation or host-pointer
+ * get meets, before it is returned: translation, permission, access flag
+ * and address size faults, with the access kind, the first faulting
+ * byte's address and the walk's level (struct gpuvm_mmu_fault). A fault
+ * checked mode turns into -ESTALE is not shown (it is a missed
+ * invalidation, not a fault). It answers:
+ *
+ *  - GPUVM_MMU_FAULT_REPORT: the fault stands; the call returns -EFAULT
+ *    with it, having done nothing.
+ *  - GPUVM_MMU_FAULT_RETRY: the hook resolved it (typically by mapping
+ *    something through gpuvm/pt.h): the call starts again from scratch,
+ *    waiting for a locked region and walking anew, and succeeds or meets
+ *    the next fault, which the hook sees in turn.
+ *
+ * retries counts the retries the call already made for this fault
+ * address or a lower one: it starts at 0 and goes back to 0 whenever a
+ * retry moved the fault to a higher address (the hook made progress, so
+ * an access over several unbacked pages can grow them one by one). Once
+ * it reaches GPUVM_MMU_FAULT_RETRIES the hook is still called, but a
+ * RETRY answer is ignored and the fault stands: a hook that keeps asking
+ * without fixing anything cannot hang the caller.
+ *
+ * The hook runs in the faulting thread with no lock of the address space
+ * held (in concurrent mode too), so it may call back into gpuvm: map or
+ * unmap with the page-table module, lock and unlock regions, invalidate,
+ * set the root, read statistics, use other address spaces. It must not:
+ * access through this address space (read, write, fetch, translate,
+ * hptr_get: a fault there would nest hooks), destroy it, or return with
+ * a region of it still locked (the retry would wait for it forever in
+ * concurrent mode).
+ *
+ * Invalidation: a translation that faulted is never cached, so making an
+ * invalid, access-flag-clear or out-of-range entry valid needs no TLB
+ * invalidation before the retry. A permission fault is different: the
+ * leaf was valid and is cached; a hook that changes it (making a page
+ * writable) must invalidate it, as any change to a valid entry, or the
+ * retry sees the cached descriptor and faults again (in checked mode it
+ * gets -ESTALE). Everything else it changes follows the usual rule.
+ *
+ * Other threads: while the hook runs, other accesses go on, and may
+ * fault on the same address and call the hook too; a hook for a shared
+ * heap serialises itself and finds the work already done (a map that
+ * returns -EEXIST).
+ */
+#define GPUVM_MMU_FAULT_REPORT  0
+#define GPUVM_MMU_FAULT_RETRY   1
+#define GPUVM_MMU_FAULT_RETRIES 4
+
+typedef int (*gpuvm_mmu_fault_fn)(void *cookie, struct gpuvm_mmu_as *as,
+				  const struct gpuvm_mmu_fault *fault,
+				  unsigned int retries);
+
+/*
+ * Sets the address space's fault hook; fn NULL removes it. cookie is
+ * fn's own and may be NULL. -EINVAL for a NULL as. Calls already running
+ * use the hook they found at their fault.
+ */
+int gpuvm_mmu_set_fault_hook(struct gpuvm_mmu_as *as, gpuvm_mmu_fault_fn fn,
+			     void *cookie);
+
+/* ------------------------------------------------------------------ */
+/* Trace hooks                                                         */
+
+/*
+ * Events, like QEMU's trace_smmu_ptw_* points. Every callback is
+ * optional (NULL: not called); cookie is passed to each.
+ *
+ *  - walk_start, desc_read (one per descriptor the walk reads: its level,
+ *    its PA, its value), walk_end (the result: GPUVM_MMU_FAULT_NONE or
+ *    the fault kind, the level it stopped at, the descriptors read): for
+ *    every walk the statistics count (TLB misses and checked mode's
+ *    confirmations). The silent re-resolutions of long accesses, host
+ *    pointer verification and gpuvm_mmu_tlb_verify() are not traced, as
+ *    they are not counted.
+ *  - tlb_insert: a translation entered the TLB: the leaf's first VA, its
+ *    size, its output address (0 for a NULL leaf) and descriptor.
+ *  - tlb_invalidate: an invalidation of [va, last] (inclusive; [0,
+ *    UINT64_MAX] for invalidate_all and a root change) and how many
+ *    entries it dropped.
+ *  - fault: every fault, as the fault hook sees it, before it.
+ *
+ * A TLB hit emits nothing: the hit path stays as it is. The callbacks run
+ * with the address space's internal lock held in concurrent mode (so the
+ * events of one address space never overlap and come in order): they
+ * must not call any function on this address space, and should be
+ * short. Unset, tracing costs one predictable branch on a walk, a TLB
+ * insertion, an invalidation and a fault, and nothing on a hit.
+ */
+struct gpuvm_mmu_trace {
+	void *cookie;
+	void (*walk_start)(void *cookie, uint64_t va,
+			   enum gpuvm_mmu_access access);
+	void (*desc_read)(void *cookie, uint64_t va, unsigned int level,
+			  uint64_t pa, uint64_t desc);
+	void (*walk_end)(void *cookie, uint64_t va,
+			 enum gpuvm_mmu_fault_kind result, unsigned int level,
+			 unsigned int reads);
+	void (*tlb_insert)(void *cookie, uint64_t va, uint64_t size,
+			   uint64_t pa, uint64_t desc);
+	void (*tlb_invalidate)(void *cookie, uint64_t va, uint64_t last,
+			       uint64_t dropped);
+	void (*fault)(void *cookie, const struct gpuvm_mmu_fault *fault);
+};
+
+/*
+ * Sets the trace hooks (*trace is copied); NULL, or a trace with no
+ * callback, removes them. -EINVAL for a NULL as.
+ */
+int gpuvm_mmu_set_trace(struct gpuvm_mmu_as *as,
+			const struct gpuvm_mmu_trace *trace);
 
 /*
  * Walks afresh for every valid TLB entry and returns how many disagree

@@ -42,7 +42,7 @@
  *
  * NULL pointers: a pointer argument may be NULL only where its function's
  * comment says so (a source with GPUVM_PT_PROT_NULL, validate's err, the
- * leaf walk's cookie, destroy). Any other NULL is refused before anything
+ * leaf walk's cookie, destroy, the trace setter's trace). Any other NULL is refused before anything
  * is done: -EINVAL from a function returning an errno, nothing done by a
  * void one (which then also frees nothing: a reservation or gather given
  * with a NULL pt keeps its pages), and from the accessors the value their
@@ -403,6 +403,35 @@ int gpuvm_pt_map(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 		 struct gpuvm_pt_gather *gather);
 int gpuvm_pt_unmap(struct gpuvm_pt *pt, uint64_t iova, uint64_t size,
 		   struct gpuvm_pt_gather *gather);
+
+/* ------------------------------------------------------------------ */
+/* Tracing                                                             */
+
+/*
+ * A trace hook for descriptor writes: desc_write is called after every
+ * descriptor this page table writes (maps, unmaps, splits, links to and
+ * copies of shared tables, pruning), with the descriptor's PA, the level
+ * of the table it is in, the value before and the value written. Batched
+ * writes (a run of level-3 pages, a shared table copied) report each
+ * descriptor in slot order, the copy's 512 included. The
+ * shared tables themselves (gpuvm_pt_shared_create()) belong to no page
+ * table and are not traced; the top table is handed out zeroed, with no
+ * write. desc_write runs in the thread applying the change, under the
+ * caller's serialisation (one transaction at a time): it must not change
+ * this page table. Unset, tracing costs one predictable branch per
+ * descriptor write outside the level-3 fill loop and one per filled run.
+ */
+struct gpuvm_pt_trace {
+	void *cookie;
+	void (*desc_write)(void *cookie, uint64_t pa, unsigned int level,
+			   uint64_t old, uint64_t desc);
+};
+
+/*
+ * Sets the trace hook (*trace is copied); NULL, or a NULL desc_write,
+ * removes it. -EINVAL for a NULL pt.
+ */
+int gpuvm_pt_set_trace(struct gpuvm_pt *pt, const struct gpuvm_pt_trace *trace);
 
 /* ------------------------------------------------------------------ */
 /* Walks and debug helpers                                             */

@@ -395,6 +395,28 @@ int gpuvm_drv_vm_fail_nth_alloc(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return ret;
 }
 
+/* Exclusive: binds change the page tables under the VM lock alone. */
+int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
+			   const struct gpuvm_mmu_trace *mmu,
+			   const struct gpuvm_pt_trace *pt)
+{
+	struct drv_excl x;
+	struct drv_vm *vm;
+	int ret = -EINVAL;
+
+	if (!file)
+		return -EINVAL;
+	dev_lock_x(file->dev, &x);
+	vm = drv_vm_lookup(file, vm_id);
+	if (vm) {
+		ret = gpuvm_mmu_set_trace(vm->as, mmu);
+		if (!ret)
+			ret = gpuvm_pt_set_trace(vm->pt, pt);
+	}
+	dev_unlock_x(&x);
+	return ret;
+}
+
 int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint32_t *jobs)
 {

@@ -44,6 +44,22 @@
  * the fault the fresh walk met in *fault). Fresh walks in checked mode
  * count as walks; a stale hit is not counted as a fault.
  *
+ * DOC: hooks
+ *
+ * The fault hook runs on the slow path only: an attempt (lock, wait for
+ * the region, translate, copy, unlock) that ends in -EFAULT takes the
+ * hook while still locked, unlocks, calls it, and on RETRY starts a new
+ * attempt from scratch, so nothing of the first one (a half-filled
+ * chunk array, a region that has since been locked) carries over. The
+ * success path is the attempt alone. Retries are bounded per fault
+ * address (mmu.h), so a hook that never fixes anything ends the loop.
+ *
+ * Trace hooks: as->trace is NULL unless some callback is set, and every
+ * place that emits tests it once (the walk, the TLB insertion after a
+ * miss, invalidations, faults); the traced walk is a separate, cold copy
+ * of the loop (walk_core() with a trace pointer), so the untraced loop is
+ * compiled exactly as before. Hits emit nothing.
+ *
  * DOC: accesses
  *
  * An access is split at leaf boundaries (a 2 MiB block is one chunk, not
@@ -93,7 +109,18 @@ struct gpuvm_mmu_as {
 	pthread_cond_t unlocked;
 	uint64_t lock_start, lock_end;
 	uint64_t useq;
+	/*
+	 * Hooks, changed under the lock. trace points at trace_store when
+	 * any callback is set and is NULL otherwise: one test on the paths
+	 * that emit.
+	 */
+	const struct gpuvm_mmu_trace *trace;
+	struct gpuvm_mmu_trace trace_store;
+	gpuvm_mmu_fault_fn fault_fn;
+	void *fault_cookie;
 };
+
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 #define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
@@ -148,6 +175,29 @@ static inline void wait_region(struct gpuvm_mmu_as *as, uint64_t va,
 	last = va + len - 1 < va ? UINT64_MAX : va + len - 1;
 	while (region_overlaps(as, va, last))
 		pthread_cond_wait(&as->unlocked, &as->lock);
+}
+
+/* An invalidation of [va, last] happened (lock held): its event. */
+static void trace_invalidate(const struct gpuvm_mmu_as *as, uint64_t va,
+			     uint64_t last, uint64_t dropped)
+{
+	const struct gpuvm_mmu_trace *t = as->trace;
+
+	if (t->tlb_invalidate)
+		t->tlb_invalidate(t->cookie, va, last, dropped);
+}
+
+/* Drops the whole TLB, counted as one invalidation (lock held). */
+static void drop_all(struct gpuvm_mmu_as *as)
+{
+	uint64_t n;
+
+	tlb_changed(as);
+	as->st.invalidations++;
+	n = gpuvm_tlb_invalidate_all(&as->tlb);
+	as->st.entries_dropped += n;
+	if (UNLIKELY(as->trace))
+		trace_invalidate(as, 0, UINT64_MAX, n);
 }
 
 /* What a successful walk (or a TLB entry) says about one VA. */
@@ -260,11 +310,28 @@ void gpuvm_mmu_as_set_root(struct gpuvm_mmu_as *as, uint64_t root)
 	if (!as)
 		return;
 	as_lock(as);
-	tlb_changed(as);
 	as->root = root;
-	as->st.invalidations++;
-	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
+	drop_all(as);
 	as_unlock(as);
+}
+
+int gpuvm_mmu_as_update(struct gpuvm_mmu_as *as, uint64_t root,
+			unsigned int va_bits)
+{
+	unsigned int level;
+
+	if (!as || va_bits < 32 || va_bits > 48)
+		return -EINVAL;
+	level = gpuvm_pt_start_level_for(va_bits);
+	as_lock(as);
+	as->root = root;
+	/* Lock-free readers check the width without the lock. */
+	RELAXED_STORE(&as->va_bits, va_bits);
+	as->start_level = level;
+	as->top_mask = (1ull << (va_bits - gpuvm_pt_level_shift(level))) - 1;
+	drop_all(as);
+	as_unlock(as);
+	return 0;
 }
 
 void gpuvm_mmu_set_checked(struct gpuvm_mmu_as *as, bool checked)
@@ -293,12 +360,13 @@ void gpuvm_mmu_stats(const struct gpuvm_mmu_as *as, struct gpuvm_mmu_stats *st)
 	st->entries_dropped = as->st.entries_dropped;
 	st->faults = as->st.faults;
 	st->stale = as->st.stale;
+	st->retries = as->st.retries;
 	as_unlock(as);
 }
 
 unsigned int gpuvm_mmu_as_va_bits(const struct gpuvm_mmu_as *as)
 {
-	return as ? as->va_bits : 0;
+	return as ? RELAXED_LOAD(&as->va_bits) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,10 +396,14 @@ static enum gpuvm_mmu_fault_kind leaf_of(const struct gpuvm_mmu_as *as,
 	return GPUVM_MMU_FAULT_NONE;
 }
 
-/* va is below 2^va_bits. Counts nothing: see the DOC above. */
-static enum gpuvm_mmu_fault_kind walk_pure(const struct gpuvm_mmu_as *as,
-					   uint64_t va, struct leaf *l,
-					   unsigned int *reads)
+/*
+ * va is below 2^va_bits. Counts nothing: see the DOC above. With t set,
+ * every descriptor read is reported to it; inlined into both callers, so
+ * the untraced copy has no trace code at all.
+ */
+static inline __attribute__((always_inline)) enum gpuvm_mmu_fault_kind
+walk_core(const struct gpuvm_mmu_as *as, uint64_t va, struct leaf *l,
+	  unsigned int *reads, const struct gpuvm_mmu_trace *t)
 {
 	uint64_t table = as->root, mask = as->top_mask;
 	unsigned int level = as->start_level;
@@ -345,6 +417,8 @@ static enum gpuvm_mmu_fault_kind walk_pure(const struct gpuvm_mmu_as *as,
 			return GPUVM_MMU_FAULT_ADDRESS_SIZE;
 		d = gpuvm_mem_read64(as->mem, table + idx * 8);
 		++*reads;
+		if (t && t->desc_read)
+			t->desc_read(t->cookie, va, level, table + idx * 8, d);
 		if (gpuvm_pte_is_table(d, level)) {
 			table = gpuvm_pte_addr(d);
 			continue;
@@ -355,12 +429,41 @@ static enum gpuvm_mmu_fault_kind walk_pure(const struct gpuvm_mmu_as *as,
 	}
 }
 
-static enum gpuvm_mmu_fault_kind walk(struct gpuvm_mmu_as *as, uint64_t va,
-				      struct leaf *l)
+static enum gpuvm_mmu_fault_kind walk_pure(const struct gpuvm_mmu_as *as,
+					   uint64_t va, struct leaf *l,
+					   unsigned int *reads)
+{
+	return walk_core(as, va, l, reads, NULL);
+}
+
+/* walk_pure() with its events: only when some trace hook is set. */
+static __attribute__((noinline, cold)) enum gpuvm_mmu_fault_kind
+walk_traced(const struct gpuvm_mmu_as *as, uint64_t va,
+	    enum gpuvm_mmu_access acc, struct leaf *l, unsigned int *reads)
+{
+	const struct gpuvm_mmu_trace *t = as->trace;
+	enum gpuvm_mmu_fault_kind k;
+
+	if (t->walk_start)
+		t->walk_start(t->cookie, va, acc);
+	k = walk_core(as, va, l, reads, t);
+	if (t->walk_end)
+		t->walk_end(t->cookie, va, k, l->level, *reads);
+	return k;
+}
+
+/* The counted walk; inlined, as it was before tracing had a branch here. */
+static inline __attribute__((always_inline)) enum gpuvm_mmu_fault_kind
+walk(struct gpuvm_mmu_as *as, uint64_t va, enum gpuvm_mmu_access acc,
+     struct leaf *l)
 {
 	unsigned int reads;
-	enum gpuvm_mmu_fault_kind k = walk_pure(as, va, l, &reads);
+	enum gpuvm_mmu_fault_kind k;
 
+	if (UNLIKELY(as->trace))
+		k = walk_traced(as, va, acc, l, &reads);
+	else
+		k = walk_pure(as, va, l, &reads);
 	as->st.walks++;
 	as->st.walk_reads += reads;
 	return k;
@@ -381,11 +484,25 @@ static void set_fault(struct gpuvm_mmu_fault *f, enum gpuvm_mmu_fault_kind k,
 	f->level = level;
 }
 
+static __attribute__((noinline, cold)) void
+trace_fault(const struct gpuvm_mmu_as *as, enum gpuvm_mmu_fault_kind k,
+	    enum gpuvm_mmu_access acc, uint64_t va, unsigned int level)
+{
+	const struct gpuvm_mmu_trace *t = as->trace;
+	struct gpuvm_mmu_fault f;
+
+	set_fault(&f, k, acc, va, level);
+	if (t->fault)
+		t->fault(t->cookie, &f);
+}
+
 static int fault(struct gpuvm_mmu_as *as, struct gpuvm_mmu_fault *f,
 		 enum gpuvm_mmu_fault_kind k, enum gpuvm_mmu_access acc,
 		 uint64_t va, unsigned int level)
 {
 	as->st.faults++;
+	if (UNLIKELY(as->trace))
+		trace_fault(as, k, acc, va, level);
 	set_fault(f, k, acc, va, level);
 	return -EFAULT;
 }
@@ -408,7 +525,7 @@ static int check_hit(struct gpuvm_mmu_as *as, uint64_t va,
 		     struct gpuvm_mmu_fault *f)
 {
 	struct leaf fresh;
-	enum gpuvm_mmu_fault_kind k = walk(as, va, &fresh);
+	enum gpuvm_mmu_fault_kind k = walk(as, va, acc, &fresh);
 
 	if (!k && fresh.level == hit->level && fresh.desc == hit->desc &&
 	    fresh.pa == hit->pa)
@@ -435,6 +552,16 @@ static bool denied(uint64_t desc, enum gpuvm_mmu_access acc)
 	return desc & deny[acc];
 }
 
+static __attribute__((noinline, cold)) void
+trace_insert(const struct gpuvm_mmu_as *as, uint64_t va, const struct leaf *l)
+{
+	const struct gpuvm_mmu_trace *t = as->trace;
+	uint64_t size = gpuvm_pt_level_size(l->level);
+
+	if (t->tlb_insert)
+		t->tlb_insert(t->cookie, va & ~(size - 1), size, l->pa, l->desc);
+}
+
 /*
  * Everything but a plain hit: a miss walks and fills the TLB, a hit in
  * checked mode walks to confirm. Apart, so that xlate() reads as the hit
@@ -452,10 +579,12 @@ static int xlate_slow(struct gpuvm_mmu_as *as, uint64_t va,
 		return check_hit(as, va, acc, e, l, x, f);
 	}
 	as->st.misses++;
-	k = walk(as, va, l);
+	k = walk(as, va, acc, l);
 	if (k)
 		return fault(as, f, k, acc, va, l->level);
 	gpuvm_tlb_insert(&as->tlb, l->level, va, l->pa, l->desc);
+	if (UNLIKELY(as->trace))
+		trace_insert(as, va, l);
 	return 0;
 }
 
@@ -491,21 +620,136 @@ static int xlate(struct gpuvm_mmu_as *as, uint64_t va,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Fault hooks                                                         */
+
+/* A call's hook, taken at its fault, and where its retries stand. */
+struct hook {
+	gpuvm_mmu_fault_fn fn;
+	void *cookie;
+	unsigned int retries;
+	uint64_t high;        /* the highest fault address so far */
+	bool started;
+};
+
+/*
+ * After an attempt ended in ret with *f (lock held): whether to call the
+ * hook, which is then copied to h, so that the call uses the hook it
+ * faulted with even if it is replaced meanwhile.
+ */
+static bool hook_take(const struct gpuvm_mmu_as *as, int ret,
+		      struct hook *h)
+{
+	if (ret != -EFAULT || !as->fault_fn)
+		return false;
+	h->fn = as->fault_fn;
+	h->cookie = as->fault_cookie;
+	return true;
+}
+
+/*
+ * The lock is dropped: shows *f to the hook. True when the call is to be
+ * tried again (see mmu.h for the bound).
+ */
+static bool hook_call(struct gpuvm_mmu_as *as, struct hook *h,
+		      const struct gpuvm_mmu_fault *f)
+{
+	int want;
+
+	if (!h->started || f->addr > h->high) {
+		h->started = true;
+		h->high = f->addr;
+		h->retries = 0;
+	}
+	want = h->fn(h->cookie, as, f, h->retries);
+	if (want != GPUVM_MMU_FAULT_RETRY ||
+	    h->retries >= GPUVM_MMU_FAULT_RETRIES)
+		return false;
+	h->retries++;
+	as_lock(as);
+	as->st.retries++;
+	as_unlock(as);
+	return true;
+}
+
+/*
+ * The caller's fault output: what the last attempt filled, if anything
+ * (a checked-mode -ESTALE fills it only when the fresh walk faulted).
+ */
+static int report(int ret, const struct gpuvm_mmu_fault *lf,
+		  struct gpuvm_mmu_fault *out)
+{
+	if (out && lf->kind != GPUVM_MMU_FAULT_NONE)
+		*out = *lf;
+	return ret;
+}
+
+int gpuvm_mmu_set_fault_hook(struct gpuvm_mmu_as *as, gpuvm_mmu_fault_fn fn,
+			     void *cookie)
+{
+	if (!as)
+		return -EINVAL;
+	as_lock(as);
+	as->fault_fn = fn;
+	as->fault_cookie = fn ? cookie : NULL;
+	as_unlock(as);
+	return 0;
+}
+
+int gpuvm_mmu_set_trace(struct gpuvm_mmu_as *as,
+			const struct gpuvm_mmu_trace *trace)
+{
+	const struct gpuvm_mmu_trace none = { 0 };
+	const struct gpuvm_mmu_trace *t = trace ? trace : &none;
+	bool any = t->walk_start || t->desc_read || t->walk_end ||
+		   t->tlb_insert || t->tlb_invalidate || t->fault;
+
+	if (!as)
+		return -EINVAL;
+	as_lock(as);
+	as->trace_store = *t;
+	as->trace = any ? &as->trace_store : NULL;
+	as_unlock(as);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Translation entry point                                             */
+
+static int translate_once(struct gpuvm_mmu_as *as, uint64_t va,
+			  enum gpuvm_mmu_access acc, struct gpuvm_mmu_xlat *x,
+			  struct gpuvm_mmu_fault *lf, struct hook *h,
+			  bool *again)
+{
+	int ret;
+
+	lf->kind = GPUVM_MMU_FAULT_NONE;
+	as_lock(as);
+	wait_region(as, va, 1);
+	ret = xlate(as, va, acc, x, lf);
+	*again = hook_take(as, ret, h);
+	as_unlock(as);
+	return ret;
+}
+
 int gpuvm_mmu_translate(struct gpuvm_mmu_as *as, uint64_t va,
 			enum gpuvm_mmu_access access,
 			struct gpuvm_mmu_xlat *x,
 			struct gpuvm_mmu_fault *fault_out)
 {
 	struct gpuvm_mmu_xlat dummy;
+	struct gpuvm_mmu_fault lf;
+	struct hook h = { 0 };
+	bool again;
 	int ret;
 
 	if (!as || (unsigned int)access > GPUVM_MMU_EXEC)
 		return -EINVAL;
-	as_lock(as);
-	wait_region(as, va, 1);
-	ret = xlate(as, va, access, x ? x : &dummy, fault_out);
-	as_unlock(as);
-	return ret;
+	do
+		ret = translate_once(as, va, access, x ? x : &dummy, &lf, &h,
+				     &again);
+	while (again && hook_call(as, &h, &lf));
+	return report(ret, &lf, fault_out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -690,7 +934,7 @@ static int read_lockfree(struct gpuvm_mmu_as *as, uint64_t va,
 
 	if ((s & 1) && region_overlaps(as, va, va + len - 1))
 		return -EAGAIN;
-	if (va >> as->va_bits || va + len - 1 < va)
+	if (va >> RELAXED_LOAD(&as->va_bits) || va + len - 1 < va)
 		return -EAGAIN;
 	for (chunks = 0; len; chunks++, va += n, buf += n, len -= n) {
 		if (!gpuvm_tlb_lookup(&as->tlb, va, &h) || denied(h.desc, acc))
@@ -718,22 +962,45 @@ static bool lockfree_ok(const struct gpuvm_mmu_as *as, size_t len)
 	       !__atomic_load_n(&as->checked, __ATOMIC_RELAXED);
 }
 
+/*
+ * An attempt failed with ret, the lock still held: takes the hook, if
+ * one is set, unlocks and shows it the fault. True when the access is to
+ * be tried again. Apart, so that do_access() stays the success path.
+ */
+static __attribute__((noinline)) bool
+access_failed(struct gpuvm_mmu_as *as, int ret, struct hook *h,
+	      const struct gpuvm_mmu_fault *lf)
+{
+	bool hooked = hook_take(as, ret, h);
+
+	as_unlock(as);
+	return hooked && hook_call(as, h, lf);
+}
+
 static int do_access(struct gpuvm_mmu_as *as, uint64_t va, void *rbuf,
 		     const void *wbuf, size_t len, enum gpuvm_mmu_access acc,
 		     struct gpuvm_mmu_fault *f)
 {
 	struct gpuvm_mmu_xlat xs[ACCESS_CHUNKS];
+	struct gpuvm_mmu_fault lf;
+	struct hook h;
 	int ret;
 
 	if (!len)
 		return 0;
-	as_lock(as);
-	wait_region(as, va, len);
-	ret = translate_all(as, va, len, acc, xs, f);
-	if (!ret)
-		copy_all(as, va, len, xs, rbuf, wbuf);
-	as_unlock(as);
-	return ret;
+	h.started = false;
+	do {
+		lf.kind = GPUVM_MMU_FAULT_NONE;
+		as_lock(as);
+		wait_region(as, va, len);
+		ret = translate_all(as, va, len, acc, xs, &lf);
+		if (!ret) {
+			copy_all(as, va, len, xs, rbuf, wbuf);
+			as_unlock(as);
+			return 0;
+		}
+	} while (access_failed(as, ret, &h, &lf));
+	return report(ret, &lf, f);
 }
 
 int gpuvm_mmu_read(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
@@ -785,19 +1052,19 @@ static unsigned char *hptr_host(struct gpuvm_mmu_as *as,
 	return gpuvm_mem_ptr(as->mem, page_pa);
 }
 
-int gpuvm_mmu_hptr_get(struct gpuvm_mmu_as *as, uint64_t va,
-		       enum gpuvm_mmu_access access, struct gpuvm_mmu_hptr *h,
-		       struct gpuvm_mmu_fault *fault_out)
+/* One attempt of gpuvm_mmu_hptr_get(), as translate_once(). */
+static int hptr_once(struct gpuvm_mmu_as *as, uint64_t va,
+		     enum gpuvm_mmu_access access, struct gpuvm_mmu_hptr *h,
+		     struct gpuvm_mmu_fault *lf, struct hook *hk, bool *again)
 {
 	struct gpuvm_mmu_xlat x;
 	uint64_t off = va & (GPUVM_SZ_4K - 1);
 	int ret;
 
-	if (!as || !h || (unsigned int)access > GPUVM_MMU_EXEC)
-		return -EINVAL;
+	lf->kind = GPUVM_MMU_FAULT_NONE;
 	as_lock(as);
 	wait_region(as, va, 1);
-	ret = xlate(as, va, access, &x, fault_out);
+	ret = xlate(as, va, access, &x, lf);
 	if (!ret) {
 		/* Under the lock, so no change is half seen. */
 		h->gen = RELAXED_LOAD(&as->useq);
@@ -810,8 +1077,26 @@ int gpuvm_mmu_hptr_get(struct gpuvm_mmu_as *as, uint64_t va,
 		h->desc = x.desc;
 		h->host = hptr_host(as, &x, access, h->pa);
 	}
+	*again = hook_take(as, ret, hk);
 	as_unlock(as);
 	return ret;
+}
+
+int gpuvm_mmu_hptr_get(struct gpuvm_mmu_as *as, uint64_t va,
+		       enum gpuvm_mmu_access access, struct gpuvm_mmu_hptr *h,
+		       struct gpuvm_mmu_fault *fault_out)
+{
+	struct gpuvm_mmu_fault lf;
+	struct hook hk = { 0 };
+	bool again;
+	int ret;
+
+	if (!as || !h || (unsigned int)access > GPUVM_MMU_EXEC)
+		return -EINVAL;
+	do
+		ret = hptr_once(as, va, access, h, &lf, &hk, &again);
+	while (again && hook_call(as, &hk, &lf));
+	return report(ret, &lf, fault_out);
 }
 
 /*
@@ -846,7 +1131,7 @@ int gpuvm_mmu_hptr_verify(const struct gpuvm_mmu_hptr *h)
 /* An empty range invalidates nothing and is not counted. */
 void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 {
-	uint64_t last = va + size - 1;
+	uint64_t last = va + size - 1, n;
 
 	if (!as || !size)
 		return;
@@ -855,7 +1140,10 @@ void gpuvm_mmu_invalidate(struct gpuvm_mmu_as *as, uint64_t va, uint64_t size)
 	as_lock(as);
 	tlb_changed(as);
 	as->st.invalidations++;
-	as->st.entries_dropped += gpuvm_tlb_invalidate(&as->tlb, va, last);
+	n = gpuvm_tlb_invalidate(&as->tlb, va, last);
+	as->st.entries_dropped += n;
+	if (UNLIKELY(as->trace))
+		trace_invalidate(as, va, last, n);
 	as_unlock(as);
 }
 
@@ -864,9 +1152,7 @@ void gpuvm_mmu_invalidate_all(struct gpuvm_mmu_as *as)
 	if (!as)
 		return;
 	as_lock(as);
-	tlb_changed(as);
-	as->st.invalidations++;
-	as->st.entries_dropped += gpuvm_tlb_invalidate_all(&as->tlb);
+	drop_all(as);
 	as_unlock(as);
 }
 

@@ -168,7 +168,7 @@ static void put_leaf(struct map_ctx *c, uint64_t table, unsigned int level,
 	} else {
 		meta_of(c->pt, table)->valid++;
 	}
-	wr(c->pt, slot, gpuvm_pte_make_leaf(pa, c->attrs, level));
+	wr(c->pt, slot, level, gpuvm_pte_make_leaf(pa, c->attrs, level));
 	c->pt->st.leaves[size_index(level)]++;
 	c->pt->st.null_leaves += c->is_null;
 }
@@ -179,10 +179,31 @@ static void link_table(struct map_ctx *c, uint64_t table, uint64_t slot,
 {
 	struct pt_slot *sl = slot_for(c->pt, c->sh);
 
-	wr(c->pt, slot, gpuvm_pte_make_table(c->sh->table[level + 1]));
+	wr(c->pt, slot, level, gpuvm_pte_make_table(c->sh->table[level + 1]));
 	meta_of(c->pt, table)->valid++;
 	link_add(sl, c->sh, 1);
 	count_shared(c->pt, c->sh, level + 1, true);
+}
+
+/*
+ * The traced form of a batch: n descriptors from slot 0 of table on,
+ * copied from the table at src, each reported with the value it
+ * replaced. Only when a trace hook is set.
+ */
+static __attribute__((noinline, cold)) void
+trace_run(struct gpuvm_pt *pt, uint64_t table, unsigned int level, uint64_t n,
+	  uint64_t src)
+{
+	const struct gpuvm_pt_trace *t = pt->trace;
+	uint64_t i, pa, old, d;
+
+	for (i = 0; i < n; i++) {
+		pa = table + 8 * i;
+		old = gpuvm_mem_read64(pt->mem, pa);
+		d = gpuvm_mem_read64(pt->mem, src + 8 * i);
+		gpuvm_mem_write64(pt->mem, pa, d);
+		t->desc_write(t->cookie, pa, level, old, d);
+	}
 }
 
 /*
@@ -198,14 +219,17 @@ static uint64_t copy_shared(struct map_ctx *c, uint64_t slot, uint64_t d)
 	unsigned int level;
 	struct pt_slot *sl = shared_slot(pt, child, &level);
 
-	memcpy(gpuvm_mem_wptr(pt->mem, t, GPUVM_SZ_4K),
-	       gpuvm_mem_ptr(pt->mem, child), GPUVM_SZ_4K);
+	if (PT_UNLIKELY(pt->trace))
+		trace_run(pt, t, level, GPUVM_PT_ENTRIES, child);
+	else
+		memcpy(gpuvm_mem_wptr(pt->mem, t, GPUVM_SZ_4K),
+		       gpuvm_mem_ptr(pt->mem, child), GPUVM_SZ_4K);
 	pt->st.pte_writes += GPUVM_PT_ENTRIES;
 	meta_of(pt, t)->valid = GPUVM_PT_ENTRIES; /* shared tables are full */
 	/* The copy's pointers to the level below are links too. */
 	link_add(sl, sl->sh, sl->sh->ptrs[level]);
 	d = gpuvm_pte_make_table(t);
-	wr(pt, slot, d);
+	wr(pt, slot, level - 1, d);
 	link_drop(sl, 1);
 	return d;
 }
@@ -231,6 +255,26 @@ static void fill_pages(uint64_t *p, uint64_t n, uint64_t d, uint64_t step)
 }
 
 /*
+ * map_pages()'s stores with their events: n page descriptors from d on,
+ * step apart, at pa on. Each is one atomic store whether or not the
+ * table is linked yet; only when a trace hook is set.
+ */
+static __attribute__((noinline, cold)) void
+trace_pages(struct gpuvm_pt *pt, uint64_t pa, uint64_t n, uint64_t d,
+	    uint64_t step)
+{
+	const struct gpuvm_pt_trace *t = pt->trace;
+	uint64_t *p = gpuvm_mem_wptr(pt->mem, pa, n * 8);
+	uint64_t i, old;
+
+	for (i = 0; i < n; i++, d += step) {
+		old = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&p[i], d, __ATOMIC_RELAXED);
+		t->desc_write(t->cookie, pa + 8 * i, 3, old, d);
+	}
+}
+
+/*
  * Level 3 is where a big map spends its time, one page per descriptor:
  * write each physically linear stretch in one tight loop, straight into
  * the table, instead of deciding entry by entry. The slots are free (the
@@ -250,7 +294,10 @@ static void map_pages(struct map_ctx *c, uint64_t table, uint64_t s,
 			n = contig / GPUVM_SZ_4K;
 		idx = gpuvm_pt_index(x, 3);
 		d = gpuvm_pte_make_leaf(pa, c->attrs, 3);
-		if (fresh) {
+		if (PT_UNLIKELY(c->pt->trace)) {
+			trace_pages(c->pt, table + 8ull * idx, n, d,
+				    c->is_null ? 0 : GPUVM_SZ_4K);
+		} else if (fresh) {
 			/* Not linked yet, so no walker can see it: plain
 			 * stores, two at a time. The release store that links
 			 * the table publishes them. */
@@ -300,7 +347,7 @@ static void map_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		if (!gpuvm_pte_is_table(d, level)) {
 			t = take_table(c);
 			map_level(c, level + 1, t, x, nx, true);
-			wr(c->pt, slot, gpuvm_pte_make_table(t));
+			wr(c->pt, slot, level, gpuvm_pte_make_table(t));
 			meta_of(c->pt, table)->valid++;
 			continue;
 		}
@@ -370,7 +417,7 @@ static void split_leaf(struct map_ctx *c, uint64_t slot, uint64_t d,
 		map_level(&s, level + 1, t, ea, x, true);
 	if (nx < ea + size)
 		map_level(&s, level + 1, t, nx, ea + size, true);
-	wr(c->pt, slot, gpuvm_pte_make_table(t));
+	wr(c->pt, slot, level, gpuvm_pte_make_table(t));
 }
 
 static void drop_leaf(struct map_ctx *c, uint64_t d, unsigned int level)
@@ -392,7 +439,7 @@ static void unmap_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		    is_shared(c->pt, gpuvm_pte_addr(d))) {
 			if (nx - x == size) {
 				pt_unlink_shared(c->pt, gpuvm_pte_addr(d));
-				wr(c->pt, slot, 0);
+				wr(c->pt, slot, level, 0);
 				meta_of(c->pt, table)->valid--;
 				gather_add(c->gather, x, nx);
 				continue;
@@ -408,7 +455,7 @@ static void unmap_level(struct map_ctx *c, unsigned int level, uint64_t table,
 		drop_leaf(c, d, level);
 		gather_add(c->gather, x, nx);
 		if (nx - x == size) {
-			wr(c->pt, slot, 0);
+			wr(c->pt, slot, level, 0);
 			meta_of(c->pt, table)->valid--;
 		} else {
 			split_leaf(c, slot, d, level, x, nx);
@@ -457,7 +504,7 @@ static void prune_level(struct gpuvm_pt *pt, struct gpuvm_pt_gather *g,
 		prune_level(pt, g, level + 1, child, x, nx);
 		if (meta_of(pt, child)->valid)
 			continue;
-		wr(pt, slot, 0);
+		wr(pt, slot, level, 0);
 		meta_of(pt, table)->valid--;
 		queue_table(pt, g, child);
 	}

@@ -182,6 +182,33 @@ uint64_t gpuvm_pt_pgsizes(const struct gpuvm_pt *pt)
 	return pt ? pt->pgsizes : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Tracing                                                             */
+
+int gpuvm_pt_set_trace(struct gpuvm_pt *pt, const struct gpuvm_pt_trace *trace)
+{
+	if (!pt)
+		return -EINVAL;
+	if (trace && trace->desc_write) {
+		pt->trace_store = *trace;
+		pt->trace = &pt->trace_store;
+	} else {
+		pt->trace = NULL;
+		memset(&pt->trace_store, 0, sizeof(pt->trace_store));
+	}
+	return 0;
+}
+
+__attribute__((cold)) void pt_wr_traced(struct gpuvm_pt *pt, uint64_t pa,
+					unsigned int level, uint64_t d)
+{
+	uint64_t old = gpuvm_mem_read64(pt->mem, pa);
+
+	gpuvm_mem_write64(pt->mem, pa, d);
+	pt->st.pte_writes++;
+	pt->trace->desc_write(pt->trace->cookie, pa, level, old, d);
+}
+
 void gpuvm_pt_stats(const struct gpuvm_pt *pt, struct gpuvm_pt_stats *st)
 {
 	if (!st)

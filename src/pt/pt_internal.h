@@ -78,7 +78,12 @@ struct gpuvm_pt {
 	struct pt_meta *meta;     /* indexed by frame number */
 	size_t meta_bytes;
 	struct gpuvm_pt_stats st;
+	/* &trace_store when a hook is set, else NULL: one test per write. */
+	const struct gpuvm_pt_trace *trace;
+	struct gpuvm_pt_trace trace_store;
 };
+
+#define PT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 static inline struct pt_meta *meta_of(const struct gpuvm_pt *pt,
 				      uint64_t table)
@@ -96,8 +101,18 @@ static inline uint64_t rd(const struct gpuvm_pt *pt, uint64_t pa)
 	return gpuvm_mem_read64(pt->mem, pa);
 }
 
-static inline void wr(struct gpuvm_pt *pt, uint64_t pa, uint64_t d)
+/* wr() with its event: only when a trace hook is set. */
+void pt_wr_traced(struct gpuvm_pt *pt, uint64_t pa, unsigned int level,
+		  uint64_t d);
+
+/* Writes the descriptor at pa, in a table of the given level. */
+static inline void wr(struct gpuvm_pt *pt, uint64_t pa, unsigned int level,
+		      uint64_t d)
 {
+	if (PT_UNLIKELY(pt->trace)) {
+		pt_wr_traced(pt, pa, level, d);
+		return;
+	}
 	gpuvm_mem_write64(pt->mem, pa, d);
 	pt->st.pte_writes++;
 }

@@ -2295,6 +2295,59 @@ static int64_t n_vm_fail_nth(void *p)
 	return gpuvm_drv_vm_fail_nth_alloc(NA(file, e->a->f), e->a1, 1);
 }
 
+/*
+ * Trace hooks on A1: a NULL file is refused; a NULL mmu or pt trace
+ * removes that hook (after both were set): a GPU read then reports no
+ * walk, or a map and unmap of A's BO no descriptor write, while the
+ * other hook still reports.
+ */
+static unsigned int walks_seen, writes_seen;
+
+static void count_walk(void *cookie, uint64_t va, enum gpuvm_mmu_access acc)
+{
+	(void)cookie;
+	(void)va;
+	(void)acc;
+	walks_seen++;
+}
+
+static void count_write(void *cookie, uint64_t pa, unsigned int level,
+			uint64_t old, uint64_t desc)
+{
+	(void)cookie;
+	(void)pa;
+	(void)level;
+	(void)old;
+	(void)desc;
+	writes_seen++;
+}
+
+static int64_t n_vm_set_trace(void *p)
+{
+	struct env *e = p;
+	const struct gpuvm_mmu_trace mt = { .walk_start = count_walk };
+	const struct gpuvm_pt_trace pt = { .desc_write = count_write };
+	struct gpuvm_drv_bind_op op = {
+		.flags = T_UNMAP, .va = 7 * SZ_1G, .size = SZ_4K,
+	};
+	int ret;
+
+	if (!na_is("file"))
+		assert_int_equal(gpuvm_drv_vm_set_trace(e->a->f, e->a1, &mt,
+							&pt), 0);
+	ret = gpuvm_drv_vm_set_trace(NA(file, e->a->f), e->a1, NA(mmu, &mt),
+				     NA(pt, &pt));
+	if (ret)
+		return ret;
+	walks_seen = writes_seen = 0;
+	(void)rd32(e->a->f, e->a1, 3 * SZ_1G);
+	map_bo(e->a->f, e->a1, e->h_a, 0, 7 * SZ_1G, SZ_4K, 0);
+	assert_int_equal(sbind(e->a->f, e->a1, op), 0);
+	NA_EXPECT((walks_seen > 0) == !na_is("mmu"));
+	NA_EXPECT((writes_seen > 0) == !na_is("pt"));
+	return ret;
+}
+
 /* A write into A1's BO mapping; the optional fault on an unmapped VA. */
 static int64_t gpu_write(void *p, uint64_t va)
 {
@@ -2468,6 +2521,12 @@ static const struct na_case na_cases[] = {
 	NA_ROW(gpuvm_drv_vm_queued, file, EINV, n_vm_queued),
 	NA_ROW(gpuvm_drv_vm_queued, jobs, EINV, n_vm_queued),
 	NA_ROW(gpuvm_drv_vm_fail_nth_alloc, file, EINV, n_vm_fail_nth),
+	NA_ROW(gpuvm_drv_vm_set_trace, file, EINV, n_vm_set_trace),
+	/* Optional: each removes its hook. */
+	NA_ROW(gpuvm_drv_vm_set_trace, mmu, 0, n_vm_set_trace,
+	       .flags = NA_CHANGES),
+	NA_ROW(gpuvm_drv_vm_set_trace, pt, 0, n_vm_set_trace,
+	       .flags = NA_CHANGES),
 	NA_ROW(gpuvm_drv_gpu_access, file, EINV, n_gpu_access),
 	NA_ROW(gpuvm_drv_gpu_access, buf, EINV, n_gpu_access),
 	/* Optional: the fault, nothing filled and nothing written. */

@@ -105,9 +105,11 @@ static void snap_print(void *p, FILE *t)
 	gpuvm_mmu_stats(fx->as, &st);
 	fprintf(t, "hits %" PRIu64 " misses %" PRIu64 " walks %" PRIu64
 		" reads %" PRIu64 " invalidations %" PRIu64 " dropped %"
-		PRIu64 " faults %" PRIu64 " stale %" PRIu64 "\n", st.hits,
-		st.misses, st.walks, st.walk_reads, st.invalidations,
-		st.entries_dropped, st.faults, st.stale);
+		PRIu64 " faults %" PRIu64 " stale %" PRIu64 " retries %"
+		PRIu64 "\n", st.hits, st.misses, st.walks, st.walk_reads,
+		st.invalidations, st.entries_dropped, st.faults, st.stale,
+		st.retries);
+	fprintf(t, "va bits %u\n", gpuvm_mmu_as_va_bits(fx->as));
 	fprintf(t, "tlb stale entries %" PRIu64 "\n",
 		gpuvm_mmu_tlb_verify(fx->as));
 	assert_int_equal(gpuvm_mem_read(fx->mem, fx->blk, buf, SZ_2M), 0);
@@ -169,6 +171,91 @@ static int64_t c_set_root(void *p)
 
 	gpuvm_mmu_as_set_root(NA(as, fx->as), 0);
 	return NA_VOID;
+}
+
+static int64_t c_as_update(void *p)
+{
+	struct fx *fx = p;
+
+	return gpuvm_mmu_as_update(NA(as, fx->as), gpuvm_pt_root(fx->pt), 48);
+}
+
+/* A fault hook that counts its calls and the cookie it got. */
+static unsigned int hook_calls;
+static void *hook_cookie;
+
+static int count_hook(void *cookie, struct gpuvm_mmu_as *as,
+		      const struct gpuvm_mmu_fault *f, unsigned int retries)
+{
+	(void)as;
+	(void)f;
+	(void)retries;
+	hook_calls++;
+	hook_cookie = cookie;
+	return GPUVM_MMU_FAULT_REPORT;
+}
+
+static int hook_fault(struct fx *fx)
+{
+	uint64_t v;
+
+	return gpuvm_mmu_read(fx->as, VA_HOLE, &v, 8, NULL);
+}
+
+/*
+ * A NULL as is refused. fn NULL removes the hook (a fault then calls
+ * nothing); cookie NULL is the hook's own business (it gets NULL).
+ */
+static int64_t c_set_fault_hook(void *p)
+{
+	struct fx *fx = p;
+	int ret;
+
+	if (na_is("fn"))
+		assert_int_equal(gpuvm_mmu_set_fault_hook(fx->as, count_hook,
+							  fx), 0);
+	ret = gpuvm_mmu_set_fault_hook(NA(as, fx->as), NA(fn, count_hook),
+				       NA(cookie, fx));
+	hook_calls = 0;
+	hook_cookie = p;
+	if (na_is("as"))
+		return ret;
+	NA_EXPECT(hook_fault(fx) == -EFAULT);
+	if (na_is("fn")) {
+		NA_EXPECT(hook_calls == 0);
+	} else {
+		NA_EXPECT(hook_calls == 1);
+		NA_EXPECT(hook_cookie == NULL);
+	}
+	return ret;
+}
+
+/* A NULL trace removes the hooks: a walk then reports nothing. */
+static unsigned int trace_events;
+
+static void count_walk(void *cookie, uint64_t va, enum gpuvm_mmu_access acc)
+{
+	(void)cookie;
+	(void)va;
+	(void)acc;
+	trace_events++;
+}
+
+static int64_t c_set_trace(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_mmu_trace t = { .walk_start = count_walk };
+	int ret;
+
+	if (na_is("trace"))
+		assert_int_equal(gpuvm_mmu_set_trace(fx->as, &t), 0);
+	ret = gpuvm_mmu_set_trace(NA(as, fx->as), NA(trace, &t));
+	trace_events = 0;
+	if (na_is("trace")) {
+		NA_EXPECT(hook_fault(fx) == -EFAULT);
+		NA_EXPECT(trace_events == 0);
+	}
+	return ret;
 }
 
 static int64_t c_set_checked(void *p)
@@ -379,7 +466,18 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mmu_as_create, out, EINV, c_as_create),
 	NA_ROW(gpuvm_mmu_as_destroy, as, NA_VOID, c_as_destroy),
 	NA_ROW(gpuvm_mmu_as_set_root, as, NA_VOID, c_set_root),
+	NA_ROW(gpuvm_mmu_as_update, as, EINV, c_as_update),
 	NA_ROW(gpuvm_mmu_set_checked, as, NA_VOID, c_set_checked),
+	NA_ROW(gpuvm_mmu_set_fault_hook, as, EINV, c_set_fault_hook),
+	/* Optional: fn removes the hook, cookie is the hook's. */
+	NA_ROW(gpuvm_mmu_set_fault_hook, fn, 0, c_set_fault_hook,
+	       .flags = NA_CHANGES),
+	NA_ROW(gpuvm_mmu_set_fault_hook, cookie, 0, c_set_fault_hook,
+	       .flags = NA_CHANGES),
+	NA_ROW(gpuvm_mmu_set_trace, as, EINV, c_set_trace),
+	/* Optional: removes the hooks. */
+	NA_ROW(gpuvm_mmu_set_trace, trace, 0, c_set_trace,
+	       .flags = NA_CHANGES),
 	NA_ROW(gpuvm_mmu_as_va_bits, as, 0, c_va_bits),
 	NA_ROW(gpuvm_mmu_stats, as, NA_ZEROED, c_stats),
 	NA_ROW(gpuvm_mmu_stats, st, NA_UNTOUCHED, c_stats),

@@ -562,6 +562,46 @@ static int64_t c_print(void *p)
 	return NA_VOID;
 }
 
+static unsigned int writes_seen;
+
+static void count_write(void *cookie, uint64_t pa, unsigned int level,
+			uint64_t old, uint64_t desc)
+{
+	(void)cookie;
+	(void)pa;
+	(void)level;
+	(void)old;
+	(void)desc;
+	writes_seen++;
+}
+
+/*
+ * A NULL pt is refused; a NULL trace removes the hook: a map after it
+ * reports no writes (the map is undone, so the row changes nothing
+ * else).
+ */
+static int64_t c_set_trace(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_pt_trace t = { .desc_write = count_write };
+	struct gpuvm_pt_gather g;
+	int ret;
+
+	if (na_is("trace"))
+		assert_int_equal(gpuvm_pt_set_trace(fx->pt, &t), 0);
+	ret = gpuvm_pt_set_trace(NA(pt, fx->pt), NA(trace, &t));
+	if (na_is("trace")) {
+		writes_seen = 0;
+		map_pages(fx, VA_FREE, SZ_4K);
+		NA_EXPECT(writes_seen == 0);
+		gpuvm_pt_gather_init(&g);
+		assert_int_equal(gpuvm_pt_unmap(fx->pt, VA_FREE, SZ_4K, &g),
+				 0);
+		gpuvm_pt_gather_release(fx->pt, &g);
+	}
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* The table: every (function, pointer argument) of gpuvm/pt.h         */
 
@@ -639,6 +679,8 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_pt_map, gather, EINV, c_map),
 	NA_ROW(gpuvm_pt_unmap, pt, EINV, c_unmap),
 	NA_ROW(gpuvm_pt_unmap, gather, EINV, c_unmap),
+	NA_ROW(gpuvm_pt_set_trace, pt, EINV, c_set_trace),
+	NA_ROW(gpuvm_pt_set_trace, trace, 0, c_set_trace, .flags = NA_CHANGES),
 	NA_ROW(gpuvm_pt_iova_to_phys, pt, EINV, c_iova_to_phys),
 	NA_ROW(gpuvm_pt_iova_to_phys, w, EINV, c_iova_to_phys),
 	NA_ROW(gpuvm_pt_for_each_leaf, pt, EINV, c_for_each_leaf),

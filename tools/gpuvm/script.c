@@ -553,8 +553,13 @@ int gpuvm_cmd_run(int argc, char **argv, int *write_errno)
 	FILE *f;
 	int ret;
 
+	if (argc == 3 && !strcmp(argv[1], "--trace")) {
+		opts.trace = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: gpuvm run FILE.gvs   (- for stdin)\n");
+		fprintf(stderr, "usage: gpuvm run [--trace] FILE.gvs   (- for stdin)\n");
 		return 2;
 	}
 	path = argv[1];

@@ -27,6 +27,8 @@ struct gpuvm_script_opts {
 	 * so the runner keeps it for a caller that reports write errors.
 	 */
 	int *write_errno;
+	/* Print every VM's MMU and page-table events (script_trace.c). */
+	bool trace;
 };
 
 /*
@@ -117,6 +119,12 @@ struct script_expect {
 	enum gpuvm_mmu_fault_kind fault;
 };
 
+/* A traced VM's hook cookie: the script and the VM's name slot. */
+struct script_trace {
+	struct script *s;
+	int slot;
+};
+
 struct script {
 	const char *file;
 	unsigned long line;
@@ -124,6 +132,7 @@ struct script {
 	struct gpuvm_script_opts opts;
 	struct gpuvm_drv_device *dev;
 	struct script_name names[SCRIPT_MAX_NAMES];
+	struct script_trace traces[SCRIPT_MAX_NAMES]; /* by name slot */
 	char timelines[SCRIPT_MAX_TIMELINES][SCRIPT_NAME_LEN];
 	unsigned int n_timelines;
 	/* The current line. */
@@ -145,6 +154,9 @@ struct script_name *script_find(struct script *s, const char *name,
 const char *script_bo_name(const struct script *s,
 			   const struct gpuvm_drv_file *file, uint32_t handle);
 void script_forget_file(struct script *s, const struct gpuvm_drv_file *file);
+
+/* script_trace.c: --trace; 0 or the driver's errno */
+int script_trace_vm(struct script *s, int slot);
 
 /* script_lex.c: numbers, data, names of errnos and faults */
 int script_parse_num(const char *text, uint64_t *out, const char **why);

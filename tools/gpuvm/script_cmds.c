@@ -301,6 +301,9 @@ static int cmd_vm(struct script *s, const struct script_args *a)
 	if (r)
 		return script_finish(r);
 	set_name(s, slot, SCRIPT_VM, a->pos[0], f->file, id);
+	if (s->opts.trace && (r = script_trace_vm(s, slot)))
+		return script_error(s, "%s: cannot trace the VM: %s", s->what,
+				    strerror(-r));
 	return 0;
 }
 
