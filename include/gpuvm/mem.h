@@ -53,6 +53,12 @@ enum gpuvm_mem_purpose {
 struct gpuvm_mem_cfg {
 	/* Bytes of physical memory, a non-zero multiple of 4 KiB. */
 	uint64_t size;
+	/*
+	 * Back the memory with a memfd mapped MAP_SHARED instead of private
+	 * anonymous memory, so that other mappings of the file (a client's
+	 * CPU mapping of a BO) alias it byte for byte: see gpuvm_mem_fd().
+	 */
+	bool shared;
 };
 
 struct gpuvm_mem_stats {
@@ -71,6 +77,22 @@ struct gpuvm_mem_stats {
 int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
 /* Frees everything, including BOs not yet destroyed. NULL is allowed. */
 void gpuvm_mem_destroy(struct gpuvm_mem *mem);
+
+/*
+ * The memfd behind a shared memory (cfg.shared), or -1: physical address
+ * pa is file offset pa. It stays owned by the memory (closed by
+ * gpuvm_mem_destroy) and is close-on-exec.
+ *
+ * Whoever maps it for writing must mark the frames it may write
+ * (gpuvm_mem_wptr): stores through another mapping are invisible to the
+ * written map, and an unmarked frame reads as zero. Marked frames that
+ * stay holes of the file (mapped writable, never written) are skipped by
+ * the scans (gpuvm_mem_next_written asks the file with SEEK_DATA).
+ * Freeing punches holes in the file (FALLOC_FL_PUNCH_HOLE): the data is
+ * gone from every mapping, not only from this process's view, so the
+ * next owner of the frames reads zeros through any of them.
+ */
+int gpuvm_mem_fd(const struct gpuvm_mem *mem);
 
 void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st);
 
