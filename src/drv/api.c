@@ -148,6 +148,13 @@ int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 	S_DEV(file->dev, drv_impl_bo_read(file, handle, offset, buf, len));
 }
 
+int gpuvm_drv_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		      struct gpuvm_mem_run *runs, unsigned int cap,
+		      unsigned int *count)
+{
+	S_DEV(file->dev, drv_impl_bo_runs(file, handle, runs, cap, count));
+}
+
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len)
 {

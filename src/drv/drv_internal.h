@@ -174,6 +174,9 @@ int drv_impl_bo_create(struct gpuvm_drv_file *file, uint64_t size,
 		       uint32_t exclusive_vm, unsigned int chunks,
 		       uint32_t *handle);
 int drv_impl_bo_close(struct gpuvm_drv_file *file, uint32_t handle);
+int drv_impl_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		     struct gpuvm_mem_run *runs, unsigned int cap,
+		     unsigned int *count);
 int drv_impl_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 		     uint64_t offset, void *buf, uint64_t len);
 int drv_impl_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
