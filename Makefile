@@ -26,7 +26,7 @@ run: build
 test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
-	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress
+	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync
 	$(MAKE) --no-print-directory fuzz
 
 bench: build
@@ -46,12 +46,13 @@ build-san: deps
 		-Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C $(BUILD_SAN)
 
-# ThreadSanitizer, for the concurrency stress test: any report fails it.
+# ThreadSanitizer, for the concurrency tests (the driver's stress test,
+# the uapi layer's threads): any report fails them.
 build-tsan: deps
 	@[ -f $(BUILD_TSAN)/build.ninja ] || meson setup $(BUILD_TSAN) \
 		--buildtype=debug -Doptimization=1 \
 		-Db_sanitize=thread -Db_lundef=false
-	ninja -C $(BUILD_TSAN) tests/test_stress
+	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
 # with coverage instrumentation. Replays both in-tree corpora, each file

@@ -119,6 +119,7 @@ static size_t kernel_copy(uint64_t user, void *buf, size_t n, bool write)
 /* ------------------------------------------------------------------ */
 /* Straight from the stack                                             */
 
+#ifndef UAPI_NO_DIRECT
 static __thread uintptr_t stack_top;   /* 0: not looked up, 1: unknown */
 
 static uintptr_t thread_stack_top(void)
@@ -137,6 +138,7 @@ static uintptr_t thread_stack_top(void)
 	}
 	return stack_top;
 }
+#endif
 
 /*
  * [user, user + n) lies in the used part of this thread's stack, above
@@ -249,6 +251,8 @@ int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
 		return 0;
 	if (a->stride < min)
 		return -EINVAL;
+	if ((uint64_t)a->count * size > UAPI_KVMALLOC_MAX)
+		return -ENOMEM;
 	buf = calloc(a->count, size);
 	if (!buf)
 		return -ENOMEM;

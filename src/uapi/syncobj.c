@@ -277,15 +277,18 @@ static void put_all(struct gpuvm_uapi_file *f, struct uapi_syncobj **v,
 static int find_all(struct gpuvm_uapi_file *f, uint64_t handles,
 		    uint32_t count, struct uapi_syncobj ***out)
 {
-	uint32_t *h = malloc((size_t)count * sizeof(*h)), i;
-	struct uapi_syncobj **v;
+	uint32_t *h, i;
+	struct uapi_syncobj **v = NULL;
 	int ret;
 
-	if (!h)
+	/* kmalloc_array's limits, in the kernel's order. */
+	*out = NULL;
+	if ((uint64_t)count * sizeof(*h) > UAPI_KMALLOC_MAX ||
+	    !(h = malloc((size_t)count * sizeof(*h))))
 		return -ENOMEM;
 	ret = uapi_copy_in(h, handles, (size_t)count * sizeof(*h));
-	v = ret ? NULL : calloc(count, sizeof(*v));
-	if (!ret && !v)
+	if (!ret && ((uint64_t)count * sizeof(void *) > UAPI_KMALLOC_MAX ||
+		     !(v = calloc(count, sizeof(*v)))))
 		ret = -ENOMEM;
 	for (i = 0; !ret && i < count; i++) {
 		v[i] = uapi_sobj_get(f, h[i]);
@@ -303,10 +306,11 @@ static int find_all(struct gpuvm_uapi_file *f, uint64_t handles,
 /* Points of a timeline array: zeros for a NULL pointer. */
 static int get_points(uint64_t user, uint32_t count, uint64_t **out)
 {
-	uint64_t *p = calloc(count, sizeof(*p));
+	uint64_t *p = NULL;
 	int ret = 0;
 
-	if (!p)
+	if ((uint64_t)count * sizeof(*p) > UAPI_KMALLOC_MAX ||
+	    !(p = calloc(count, sizeof(*p))))
 		return -ENOMEM;
 	if (user)
 		ret = uapi_copy_in(p, user, (size_t)count * sizeof(*p));
@@ -479,7 +483,9 @@ static int wait_array(struct uapi_call *c, uint64_t handles, uint64_t points,
 	ret = find_all(c->file, handles, count, &v);
 	if (!ret)
 		ret = get_points(points, count, &pts);
-	if (!ret && !(e = calloc(count, sizeof(*e))))
+	/* The kernel's wait entries are 64 bytes, kcalloc'ed. */
+	if (!ret && ((uint64_t)count * 64 > UAPI_KMALLOC_MAX ||
+		     !(e = calloc(count, sizeof(*e)))))
 		ret = -ENOMEM;
 	if (ret)
 		goto out;

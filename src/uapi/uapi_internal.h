@@ -34,6 +34,11 @@
 #define UAPI_PAGE           4096ull
 #define UAPI_LABEL_MAX      4096u          /* bytes with the NUL */
 #define UAPI_MAX_HANDLES    (1u << 24)     /* GEM or syncobj handles per file */
+/* The kernel's allocation limits, which decide its -ENOMEM for huge
+ * counts: kmalloc (KMALLOC_MAX_SIZE, 4 MiB with 4 KiB pages) and
+ * kvmalloc (INT_MAX). */
+#define UAPI_KMALLOC_MAX    (4ull << 20)
+#define UAPI_KVMALLOC_MAX   0x7fffffffull
 
 /* ------------------------------------------------------------------ */
 /* Fences                                                              */
