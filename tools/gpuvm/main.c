@@ -20,6 +20,8 @@ static int usage(FILE *f, int status)
 	      "  run FILE.gvs         run a script (docs/script.md); exit 0 if every line held\n"
 	      "  bench [--json] [--quick] [--reps=N]\n"
 	      "                       run the benchmark suite and print a table\n"
+	      "  shim [--sparse=dummy|null] [--ram=SIZE] [--trace=FILE] -- CMD [ARGS]\n"
+	      "                       run CMD with a panthor render node backed by gpuvm\n"
 	      "  help, --help         this text\n", f);
 	return status;
 }
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
 		return gpuvm_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return cmd_bench(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "shim"))
+		return gpuvm_cmd_shim(argc - 1, argv + 1);
 	fprintf(stderr, "gpuvm: unknown command '%s'\n", argv[1]);
 	return usage(stderr, 2);
 }
