@@ -54,7 +54,7 @@ static void track(struct gpuvm_uapi_mapping *m, uintptr_t start, size_t len)
 	sm->n = sm->cap = 1;
 	pthread_mutex_lock(&lock);
 	sm->next = maps;
-	maps = sm;
+	__atomic_store_n(&maps, sm, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -97,11 +97,18 @@ void shim_unmapped(void *addr, size_t len)
 	uintptr_t s = (uintptr_t)addr, e = s + len;
 	struct shim_map **pp, *sm, *done = NULL;
 
+	/* The common case, and the only one while runtimes start up. */
+	if (!__atomic_load_n(&maps, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&lock);
 	for (pp = &maps; (sm = *pp);) {
 		cut(sm, s, e);
 		if (!sm->n) {
-			*pp = sm->next;
+			if (pp == &maps)
+				__atomic_store_n(&maps, sm->next,
+						 __ATOMIC_RELEASE);
+			else
+				*pp = sm->next;
 			sm->next = done;
 			done = sm;
 		} else {
@@ -134,7 +141,7 @@ void shim_protected(void *addr, size_t len, int prot)
 	uintptr_t s = (uintptr_t)addr;
 	struct shim_map *sm;
 
-	if (!(prot & PROT_WRITE))
+	if (!(prot & PROT_WRITE) || !__atomic_load_n(&maps, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&lock);
 	for (sm = maps; sm; sm = sm->next) {
@@ -153,6 +160,8 @@ bool shim_touches_map(void *addr, size_t len)
 	struct shim_map *sm;
 	bool hit = false;
 
+	if (!__atomic_load_n(&maps, __ATOMIC_ACQUIRE))
+		return false;
 	pthread_mutex_lock(&lock);
 	for (sm = maps; sm && !hit; sm = sm->next)
 		hit = overlaps(sm, s, s + len);

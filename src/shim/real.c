@@ -17,14 +17,13 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "shim/shim_internal.h"
 
 struct shim_real shim_real;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int found;                /* atomic: shim_real is complete */
 static __thread unsigned int depth;
 
 #define FIND(name) \
@@ -66,9 +65,17 @@ static void find_all(void)
 		abort();
 }
 
+/*
+ * No pthread_once: a sanitizer runtime initialising itself calls mmap
+ * before its own pthread interceptors work. Two threads racing here both
+ * look the same symbols up and store the same values.
+ */
 void shim_real_init(void)
 {
-	pthread_once(&once, find_all);
+	if (__atomic_load_n(&found, __ATOMIC_ACQUIRE))
+		return;
+	find_all();
+	__atomic_store_n(&found, 1, __ATOMIC_RELEASE);
 }
 
 bool shim_busy(void)
