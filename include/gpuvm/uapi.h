@@ -68,9 +68,15 @@ enum gpuvm_uapi_node {
 	GPUVM_UAPI_RENDER = 128,     /* /dev/dri/renderD128 */
 };
 
+struct gpuvm_uapi_hooks;
+
 struct gpuvm_uapi_device_cfg {
 	/* The driver device; shared_ram is forced on (CPU mappings). */
 	struct gpuvm_drv_device_cfg drv;
+	/* Observers of every ioctl, open, close and mapping (tracing);
+	 * they imply serialize and are called in that order. */
+	const struct gpuvm_uapi_hooks *hooks;
+	void *hooks_cookie;
 	/* No worker thread: queued jobs run only when an ioctl runs what
 	 * is ready. For tests that want no second thread. */
 	bool no_worker;
@@ -161,6 +167,79 @@ void gpuvm_uapi_mmap_end(struct gpuvm_uapi_mapping *m);
 const char *gpuvm_uapi_ioctl_name(unsigned long request);
 /* The request of a name, 0 if unknown. */
 unsigned long gpuvm_uapi_ioctl_request(const char *name);
+
+/*
+ * The layout of an ioctl's argument, field by field, so that a tracer can
+ * print it and a replayer rebuild it. A pointer field names the sibling
+ * fields that give its element count and stride (or fixed values), and
+ * the layout of its elements when they hold pointers themselves.
+ */
+enum gpuvm_uapi_field_kind {
+	GPUVM_UAPI_VALUE,      /* an unsigned integer of 1, 2, 4 or 8 bytes */
+	GPUVM_UAPI_POINTER,    /* a user pointer to count x stride bytes */
+	GPUVM_UAPI_STRING,     /* a user pointer to a NUL-terminated string */
+};
+
+struct gpuvm_uapi_type;
+
+struct gpuvm_uapi_field {
+	const char *name;
+	uint16_t offset, size;
+	enum gpuvm_uapi_field_kind kind;
+	const char *count;     /* POINTER: field giving the count, or NULL */
+	const char *stride;    /* POINTER: field giving the stride, or NULL */
+	uint32_t elem;         /* POINTER: fixed stride when stride is NULL */
+	const struct gpuvm_uapi_type *of;  /* POINTER: element layout */
+};
+
+struct gpuvm_uapi_type {
+	const char *name;
+	uint32_t size;
+	unsigned int nfields;
+	const struct gpuvm_uapi_field *fields;
+};
+
+/* The layout of a request's argument, by its number; NULL if unknown. */
+const struct gpuvm_uapi_type *gpuvm_uapi_ioctl_type(unsigned long request);
+/* A field's value in a struct laid out as t. */
+uint64_t gpuvm_uapi_field_get(const struct gpuvm_uapi_field *fl,
+			      const void *obj);
+void gpuvm_uapi_field_set(const struct gpuvm_uapi_field *fl, void *obj,
+			  uint64_t v);
+const struct gpuvm_uapi_field *
+gpuvm_uapi_field_find(const struct gpuvm_uapi_type *t, const char *name);
+
+/* Reads the caller's memory as the ioctls do: 0 or -EFAULT, no crash. */
+int gpuvm_uapi_copy_from_user(void *dst, uint64_t src, uint64_t n);
+int gpuvm_uapi_copy_to_user(uint64_t dst, const void *src, uint64_t n);
+
+/* ------------------------------------------------------------------ */
+/* Observers                                                           */
+
+/* A file's number: 1, 2, ... in open order on its device. */
+uint32_t gpuvm_uapi_file_id(const struct gpuvm_uapi_file *file);
+uint32_t gpuvm_uapi_mapping_id(const struct gpuvm_uapi_mapping *m);
+
+/*
+ * Called with the device's ioctls serialised, so the order of the calls
+ * is an order that replays with the same results.
+ */
+struct gpuvm_uapi_hooks {
+	void (*open)(void *cookie, struct gpuvm_uapi_file *f);
+	void (*close)(void *cookie, struct gpuvm_uapi_file *f);
+	/*
+	 * After an ioctl: in is the argument as read (NULL if reading it
+	 * faulted), out as written back (out_fault: writing it faulted),
+	 * both ksize bytes; size is the request's own size.
+	 */
+	void (*ioctl)(void *cookie, struct gpuvm_uapi_file *f,
+		      unsigned long request, const void *in, const void *out,
+		      uint32_t ksize, void *arg, int ret, bool out_fault);
+	void (*mmap)(void *cookie, struct gpuvm_uapi_file *f,
+		     const struct gpuvm_uapi_mapping *m, uint64_t offset,
+		     uint64_t len, int prot, int flags, int ret);
+	void (*munmap)(void *cookie, const struct gpuvm_uapi_mapping *m);
+};
 
 #ifdef __cplusplus
 }

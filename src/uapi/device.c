@@ -389,7 +389,9 @@ int gpuvm_uapi_open(struct gpuvm_uapi_device *dev, enum gpuvm_uapi_node node,
 	pthread_mutex_init(&f->lock, NULL);
 	for (i = 0; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		pthread_mutex_init(&f->vmq[i].lock, NULL);
+	uapi_serial_lock(dev);
 	pthread_mutex_lock(&dev->lock);
+	f->id = ++dev->next_file_id;
 	/* The first primary open becomes master (drm_master_open). */
 	if (node == GPUVM_UAPI_PRIMARY && !dev->master_taken)
 		f->master = dev->master_taken = true;
@@ -398,6 +400,8 @@ int gpuvm_uapi_open(struct gpuvm_uapi_device *dev, enum gpuvm_uapi_node node,
 		dev->files->prev = f;
 	dev->files = f;
 	pthread_mutex_unlock(&dev->lock);
+	UAPI_HOOK(dev, open, f);
+	uapi_serial_unlock(dev);
 	*out = f;
 	return 0;
 }
@@ -410,6 +414,8 @@ void gpuvm_uapi_close(struct gpuvm_uapi_file *f)
 
 	if (!f)
 		return;
+	uapi_serial_lock(f->dev);
+	UAPI_HOOK(f->dev, close, f);
 	uapi_sched_drain(f->dev);
 	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		uapi_vm_release(f, i);
@@ -425,6 +431,7 @@ void gpuvm_uapi_close(struct gpuvm_uapi_file *f)
 	if (f->master)
 		f->dev->master_taken = f->master = false;
 	pthread_mutex_unlock(&f->dev->lock);
+	uapi_serial_unlock(f->dev);
 	uapi_file_unref(f);
 }
 
@@ -436,6 +443,11 @@ struct gpuvm_drv_file *gpuvm_uapi_file_drv(struct gpuvm_uapi_file *file)
 enum gpuvm_uapi_node gpuvm_uapi_file_node(const struct gpuvm_uapi_file *file)
 {
 	return file->node;
+}
+
+uint32_t gpuvm_uapi_file_id(const struct gpuvm_uapi_file *file)
+{
+	return file->id;
 }
 
 /* ------------------------------------------------------------------ */
@@ -455,6 +467,9 @@ int gpuvm_uapi_device_create(const struct gpuvm_uapi_device_cfg *cfg,
 		return -ENOMEM;
 	if (cfg)
 		dev->cfg = *cfg;
+	/* Observers need one order of events. */
+	if (dev->cfg.hooks)
+		dev->cfg.serialize = true;
 	dc = dev->cfg.drv;
 	dc.shared_ram = true;
 	ret = gpuvm_drv_device_create(&dc, &dev->drv);

@@ -178,26 +178,49 @@ static int permit(const struct gpuvm_uapi_file *f, unsigned int flags)
 	return 0;
 }
 
+/* Runs the call on its kernel-side copy; 1 if the copy-back faulted. */
+static int call(const struct entry *e, struct uapi_call *c, uint64_t user,
+		uint8_t *kdata, uint32_t ksize, bool *out_fault)
+{
+	int ret = permit(c->file, e->flags);
+
+	memset(kdata + c->in_size, 0, ksize - c->in_size);
+	if (!ret) {
+		uapi_sched_drain(c->file->dev);
+		ret = e->fn(c);
+	}
+	*out_fault = uapi_copy_out(user, kdata, c->out_size) != 0;
+	return *out_fault ? -EFAULT : ret;
+}
+
 int gpuvm_uapi_ioctl(struct gpuvm_uapi_file *file, unsigned long request,
 		     void *arg)
 {
+	struct gpuvm_uapi_device *dev;
 	const struct entry *e;
-	uint8_t stack[256], *kdata = stack;
-	struct uapi_call c;
-	uint32_t ksize, kern;
+	uint8_t stack[256], *kdata = stack, *in = NULL;
+	struct uapi_call c = { .file = file };
+	uint32_t ksize = 0, kern;
 	uint64_t user = (uintptr_t)arg;
+	bool out_fault = false;
 	int ret;
 
 	if (!file)
 		return -EBADF;
-	if (_IOC_TYPE(request) != DRM_IOCTL_BASE)
-		return -ENOTTY;
+	dev = file->dev;
+	request = (uint32_t)request;
+	uapi_serial_lock(dev);
+	if (_IOC_TYPE(request) != DRM_IOCTL_BASE) {
+		ret = -ENOTTY;
+		goto out;
+	}
 	e = lookup(_IOC_NR(request));
-	if (!e)
-		return -EINVAL;
+	if (!e) {
+		ret = -EINVAL;
+		goto out;
+	}
 	/* The modeset stand-in has no size of its own: the caller's. */
 	kern = e->cmd ? _IOC_SIZE(e->cmd) : _IOC_SIZE(request);
-	c.file = file;
 	c.in_size = c.out_size = _IOC_SIZE(request);
 	if (!(request & (e->cmd ? e->cmd : request) & IOC_IN_BIT))
 		c.in_size = 0;
@@ -205,23 +228,25 @@ int gpuvm_uapi_ioctl(struct gpuvm_uapi_file *file, unsigned long request,
 		c.out_size = 0;
 	ksize = c.in_size > c.out_size ? c.in_size : c.out_size;
 	ksize = ksize > kern ? ksize : kern;
-	if (ksize > sizeof(stack) && !(kdata = malloc(ksize)))
-		return -ENOMEM;
+	if (ksize > sizeof(stack) && !(kdata = malloc(ksize))) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	c.data = kdata;
 	ret = uapi_copy_in(kdata, user, c.in_size);
-	if (ret)
-		goto out;
-	memset(kdata + c.in_size, 0, ksize - c.in_size);
-	ret = permit(file, e->flags);
 	if (!ret) {
-		uapi_serial_lock(file->dev);
-		uapi_sched_drain(file->dev);
-		ret = e->fn(&c);
-		uapi_serial_unlock(file->dev);
+		/* What the call read, for an observer. */
+		if (dev->cfg.hooks && (in = malloc(ksize ? ksize : 1))) {
+			memcpy(in, kdata, c.in_size);
+			memset(in + c.in_size, 0, ksize - c.in_size);
+		}
+		ret = call(e, &c, user, kdata, ksize, &out_fault);
 	}
-	if (uapi_copy_out(user, kdata, c.out_size))
-		ret = -EFAULT;
 out:
+	UAPI_HOOK(dev, ioctl, file, request, in, kdata, ksize, arg, ret,
+		  out_fault);
+	uapi_serial_unlock(dev);
+	free(in);
 	if (kdata != stack)
 		free(kdata);
 	return ret;

@@ -51,6 +51,7 @@ static void link_map(struct gpuvm_uapi_device *dev,
 		     struct gpuvm_uapi_mapping *m)
 {
 	pthread_mutex_lock(&dev->lock);
+	m->id = ++dev->next_map_id;
 	m->next = dev->maps;
 	if (dev->maps)
 		dev->maps->prev = m;
@@ -166,17 +167,37 @@ static int plan_runs(struct gpuvm_uapi_file *f, struct uapi_bo *bo,
 	return ret;
 }
 
+static int begin(struct gpuvm_uapi_file *f, uint64_t offset, uint64_t len,
+		 int prot, int flags, struct gpuvm_uapi_mapping **out,
+		 struct gpuvm_uapi_map_plan *plan);
+
 int gpuvm_uapi_mmap_begin(struct gpuvm_uapi_file *f, uint64_t offset,
 			  uint64_t len, int prot, int flags,
 			  struct gpuvm_uapi_mapping **out,
 			  struct gpuvm_uapi_map_plan *plan)
 {
+	int ret;
+
+	if (!f || !out || !plan)
+		return -EINVAL;
+	uapi_serial_lock(f->dev);
+	ret = begin(f, offset, len, prot, flags, out, plan);
+	UAPI_HOOK(f->dev, mmap, f, ret ? NULL : *out, offset, len, prot, flags,
+		  ret);
+	uapi_serial_unlock(f->dev);
+	return ret;
+}
+
+/* gpuvm_uapi_mmap_begin under the device's serial lock. */
+static int begin(struct gpuvm_uapi_file *f, uint64_t offset, uint64_t len,
+		 int prot, int flags, struct gpuvm_uapi_mapping **out,
+		 struct gpuvm_uapi_map_plan *plan)
+{
 	struct gpuvm_uapi_mapping *m;
 	struct uapi_bo *bo = NULL;
 	int ret;
 
-	if (!f || !out || !plan || !len || offset & (UAPI_PAGE - 1) ||
-	    len > UINT64_MAX - UAPI_PAGE)
+	if (!len || offset & (UAPI_PAGE - 1) || len > UINT64_MAX - UAPI_PAGE)
 		return -EINVAL;
 	len = (len + UAPI_PAGE - 1) & ~(UAPI_PAGE - 1);
 	ret = check_shared(flags);
@@ -232,6 +253,8 @@ void gpuvm_uapi_mmap_end(struct gpuvm_uapi_mapping *m)
 		return;
 	f = m->file;
 	dev = f->dev;
+	uapi_serial_lock(dev);
+	UAPI_HOOK(dev, munmap, m);
 	pthread_mutex_lock(&dev->lock);
 	if (m->prev)
 		m->prev->next = m->next;
@@ -244,5 +267,11 @@ void gpuvm_uapi_mmap_end(struct gpuvm_uapi_mapping *m)
 		release_bo(m->bo);
 	free(m->runs);
 	free(m);
+	uapi_serial_unlock(dev);
 	uapi_file_unref(f);
+}
+
+uint32_t gpuvm_uapi_mapping_id(const struct gpuvm_uapi_mapping *m)
+{
+	return m->id;
 }

@@ -126,6 +126,7 @@ struct gpuvm_uapi_file {
 	struct gpuvm_uapi_file *prev, *next;    /* dev->lock */
 	struct gpuvm_drv_file *drv;
 	enum gpuvm_uapi_node node;
+	uint32_t id;                   /* open order on the device */
 	bool master;
 	bool closed;                   /* the fd is gone; mappings hold it */
 	uint32_t refs;                 /* the open + CPU mappings; dev->lock */
@@ -157,6 +158,7 @@ struct gpuvm_uapi_device {
 	uint32_t noffsets, cap_offsets;
 	uint64_t next_pgoff;
 	uint32_t next_tl;              /* driver timeline ids handed out */
+	uint32_t next_file_id, next_map_id;
 	struct uapi_tlpt *free_tls;    /* released ids and their last point */
 	uint32_t nfree_tls, cap_free_tls;
 	struct uapi_sched sched;
@@ -166,6 +168,7 @@ struct gpuvm_uapi_device {
 struct gpuvm_uapi_mapping {
 	struct gpuvm_uapi_mapping *prev, *next;  /* dev->lock */
 	struct gpuvm_uapi_file *file;
+	uint32_t id;
 	struct uapi_bo *bo;                      /* NULL: the MMIO page */
 	bool writable;
 	unsigned int nruns;
@@ -238,6 +241,11 @@ bool uapi_fence_signalled(struct gpuvm_uapi_device *dev,
  * sleep). Called and returns with sched.lock held. false: timed out. */
 bool uapi_sched_sleep(struct gpuvm_uapi_device *dev, int64_t deadline);
 int64_t uapi_now_ns(void);
+#define UAPI_HOOK(dev, fn, ...) do {                                  \
+		if ((dev)->cfg.hooks && (dev)->cfg.hooks->fn)         \
+			(dev)->cfg.hooks->fn((dev)->cfg.hooks_cookie,   \
+					     __VA_ARGS__);              \
+	} while (0)
 void uapi_serial_lock(struct gpuvm_uapi_device *dev);
 void uapi_serial_unlock(struct gpuvm_uapi_device *dev);
 

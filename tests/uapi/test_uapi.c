@@ -652,6 +652,216 @@ static void test_mmap_outlives_handle(void **state)
 	cpu_unmap(&c);
 }
 
+/* ------------------------------------------------------------------ */
+/* Argument layouts and observers                                      */
+
+/* Every field of t within its size, every byte covered exactly once, and
+ * every pointer's count and stride naming value fields of t. */
+static void check_type(const struct gpuvm_uapi_type *t)
+{
+	uint8_t cover[256] = { 0 };
+	unsigned int i, b;
+
+	assert_true(t->size <= sizeof(cover));
+	for (i = 0; i < t->nfields; i++) {
+		const struct gpuvm_uapi_field *fl = &t->fields[i];
+
+		assert_true(fl->size == 1 || fl->size == 2 || fl->size == 4 ||
+			    fl->size == 8);
+		assert_true(fl->offset + fl->size <= t->size);
+		assert_int_equal(fl->offset % fl->size, 0);
+		for (b = fl->offset; b < fl->offset + fl->size; b++)
+			cover[b]++;
+		assert_ptr_equal(gpuvm_uapi_field_find(t, fl->name), fl);
+		if (fl->kind != GPUVM_UAPI_POINTER)
+			continue;
+		assert_non_null(fl->count);
+		assert_int_equal(gpuvm_uapi_field_find(t, fl->count)->kind,
+				 GPUVM_UAPI_VALUE);
+		if (fl->stride)
+			assert_int_equal(gpuvm_uapi_field_find(t, fl->stride)
+					 ->kind, GPUVM_UAPI_VALUE);
+		else
+			assert_true(fl->elem > 0);
+		if (fl->of)
+			check_type(fl->of);
+	}
+	for (b = 0; b < t->size; b++)
+		assert_int_equal(cover[b], 1);
+}
+
+static void test_layouts(void **state)
+{
+	unsigned int nr, known = 0;
+
+	(void)state;
+	for (nr = 0; nr < 0x100; nr++) {
+		const char *name = gpuvm_uapi_ioctl_name(_IO('d', nr));
+		const struct gpuvm_uapi_type *t;
+		unsigned long req;
+
+		if (!name)
+			continue;
+		known++;
+		req = gpuvm_uapi_ioctl_request(name);
+		assert_int_equal(_IOC_NR(req), nr);
+		assert_string_equal(gpuvm_uapi_ioctl_name(req), name);
+		t = gpuvm_uapi_ioctl_type(req);
+		assert_non_null(t);
+		assert_int_equal(t->size, _IOC_SIZE(req));
+		check_type(t);
+	}
+	/* 13 core, 12 syncobj, 17 panthor (1.9). */
+	assert_int_equal(known, 42);
+	assert_int_equal(gpuvm_uapi_ioctl_request("PANTHOR_VM_BIND"),
+			 DRM_IOCTL_PANTHOR_VM_BIND);
+	assert_int_equal(gpuvm_uapi_ioctl_request("NOPE"), 0);
+	assert_null(gpuvm_uapi_ioctl_type(_IO('x', 0x40)));
+}
+
+struct event {
+	char what;        /* o, c, i, m, u */
+	uint32_t file;
+	unsigned long req;
+	int ret;
+	bool in, out_fault;
+	uint64_t in0, out0;
+	uint32_t ksize;
+};
+
+static struct event events[32];
+static unsigned int nevents;
+
+static struct event *ev(char what, struct gpuvm_uapi_file *file)
+{
+	struct event *e = &events[nevents++];
+
+	assert_true(nevents <= 32);
+	*e = (struct event){ .what = what };
+	if (file)
+		e->file = gpuvm_uapi_file_id(file);
+	return e;
+}
+
+static void h_open(void *c, struct gpuvm_uapi_file *file)
+{
+	assert_ptr_equal(c, events);
+	ev('o', file);
+}
+
+static void h_close(void *c, struct gpuvm_uapi_file *file)
+{
+	(void)c;
+	ev('c', file);
+}
+
+static void h_ioctl(void *c, struct gpuvm_uapi_file *file,
+		    unsigned long request, const void *in, const void *out,
+		    uint32_t ksize, void *arg, int ret, bool out_fault)
+{
+	struct event *e = ev('i', file);
+
+	(void)c;
+	(void)arg;
+	e->req = request;
+	e->ret = ret;
+	e->in = in != NULL;
+	e->out_fault = out_fault;
+	e->ksize = ksize;
+	if (in && ksize >= 8)
+		memcpy(&e->in0, in, 8);
+	if (ksize >= 16)
+		memcpy(&e->out0, (const uint8_t *)out + 8, 8);
+}
+
+static void h_mmap(void *c, struct gpuvm_uapi_file *file,
+		   const struct gpuvm_uapi_mapping *m, uint64_t offset,
+		   uint64_t len, int prot, int flags, int ret)
+{
+	struct event *e = ev('m', file);
+
+	(void)c;
+	(void)prot;
+	(void)flags;
+	e->ret = ret;
+	e->in0 = offset;
+	e->out0 = len;
+	e->req = m ? gpuvm_uapi_mapping_id(m) : 0;
+}
+
+static void h_munmap(void *c, const struct gpuvm_uapi_mapping *m)
+{
+	(void)c;
+	ev('u', NULL)->req = gpuvm_uapi_mapping_id(m);
+}
+
+static const struct gpuvm_uapi_hooks hooks = {
+	h_open, h_close, h_ioctl, h_mmap, h_munmap,
+};
+
+/* The observers see every call, in order, with what the call read and
+ * wrote; a fault reading the argument shows as no input. */
+static void test_hooks(void **state)
+{
+	struct gpuvm_uapi_device_cfg cfg = {
+		.hooks = &hooks, .hooks_cookie = events,
+	};
+	struct gpuvm_uapi_device *d = NULL;
+	struct gpuvm_uapi_file *a, *b;
+	struct gpuvm_uapi_mapping *m = NULL;
+	struct gpuvm_uapi_map_plan plan;
+	struct drm_get_cap cap = { .capability = DRM_CAP_SYNCOBJ };
+	uint32_t bo;
+
+	(void)state;
+	nevents = 0;
+	cfg.drv.ram = 64ull << 20;
+	assert_int_equal(gpuvm_uapi_device_create(&cfg, &d), 0);
+	a = ropen(d);
+	b = ropen(d);
+	assert_int_equal(IOC(b, DRM_IOCTL_GET_CAP, &cap), 0);
+	assert_int_equal(IOC(a, DRM_IOCTL_GET_CAP, (void *)16), -EFAULT);
+	assert_int_equal(IOC(a, _IOWR('x', 1, uint64_t), &cap), -ENOTTY);
+	bo = bo_new(a, SZ_4K);
+	assert_int_equal(gpuvm_uapi_mmap_begin(a, mmap_offset(a, bo), SZ_4K,
+					       3, 1, &m, &plan), 0);
+	assert_int_equal(gpuvm_uapi_mmap_begin(a, 0x1000, SZ_4K, 3, 1, &m,
+					       &plan), -EINVAL);
+	gpuvm_uapi_mmap_end(m);
+	gpuvm_uapi_close(b);
+	gpuvm_uapi_close(a);
+	gpuvm_uapi_device_destroy(d);
+
+	assert_int_equal(nevents, 12);
+	assert_int_equal(events[0].what, 'o');
+	assert_int_equal(events[0].file, 1);
+	assert_int_equal(events[1].file, 2);
+	assert_int_equal(events[2].what, 'i');
+	assert_int_equal(events[2].file, 2);
+	assert_int_equal(events[2].req, DRM_IOCTL_GET_CAP);
+	assert_true(events[2].in && !events[2].out_fault);
+	assert_int_equal(events[2].in0, DRM_CAP_SYNCOBJ);
+	assert_int_equal(events[2].out0, 1);
+	assert_int_equal(events[3].ret, -EFAULT);
+	assert_false(events[3].in);
+	assert_int_equal(events[4].ret, -ENOTTY);
+	assert_false(events[4].in);
+	assert_int_equal(events[5].req, DRM_IOCTL_PANTHOR_BO_CREATE);
+	assert_int_equal(events[5].in0, SZ_4K);
+	assert_int_equal(events[6].req, DRM_IOCTL_PANTHOR_BO_MMAP_OFFSET);
+	assert_int_equal(events[7].what, 'm');
+	assert_int_equal(events[7].ret, 0);
+	assert_int_equal(events[7].req, 1);
+	assert_int_equal(events[7].out0, SZ_4K);
+	assert_int_equal(events[8].ret, -EINVAL);
+	assert_int_equal(events[8].req, 0);
+	assert_int_equal(events[9].what, 'u');
+	assert_int_equal(events[9].req, 1);
+	assert_int_equal(events[10].what, 'c');
+	assert_int_equal(events[10].file, 2);
+	assert_int_equal(events[11].file, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +901,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mmap_outlives_handle,
 						setup, teardown),
+		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
