@@ -201,6 +201,8 @@ struct gpuvm_uapi_type {
 
 /* The layout of a request's argument, by its number; NULL if unknown. */
 const struct gpuvm_uapi_type *gpuvm_uapi_ioctl_type(unsigned long request);
+/* An argument or element layout by its name ("drm_panthor_sync_op"). */
+const struct gpuvm_uapi_type *gpuvm_uapi_type_find(const char *name);
 /* A field's value in a struct laid out as t. */
 uint64_t gpuvm_uapi_field_get(const struct gpuvm_uapi_field *fl,
 			      const void *obj);

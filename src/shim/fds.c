@@ -93,7 +93,12 @@ static int make_device(void)
 		cfg.drv.sparse = GPUVM_DRV_SPARSE_NULL;
 	if (ram)
 		cfg.drv.ram = parse_size(ram);
-	(void)trace;
+	if (trace && trace[0]) {
+		int ret = shim_trace_start(trace, &cfg);
+
+		if (ret)
+			return ret;
+	}
 	return gpuvm_uapi_device_create(&cfg, &dev);
 }
 

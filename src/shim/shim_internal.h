@@ -6,6 +6,7 @@
  *   fs.c      paths: the device nodes, the fake sysfs tree, refusals
  *   fds.c     file descriptors of the nodes and their files
  *   maps.c    CPU mappings of BOs
+ *   trace.c   the trace of the device's calls (--trace=FILE)
  *   entry.c   the exported wrappers
  *
  * Every wrapper first checks shim_busy(): code of the shim itself (and of
@@ -128,5 +129,11 @@ void *shim_mmap_node(void *addr, size_t len, int prot, int flags, int fd,
 void shim_unmapped(void *addr, size_t len);
 void shim_protected(void *addr, size_t len, int prot);
 bool shim_touches_map(void *addr, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* trace.c                                                             */
+
+/* Opens the trace file and sets cfg's observers: 0 or -errno. */
+int shim_trace_start(const char *path, struct gpuvm_uapi_device_cfg *cfg);
 
 #endif /* GPUVM_SHIM_INTERNAL_H */

@@ -85,11 +85,13 @@ TYPE(t_vm_create, "drm_panthor_vm_create", 16,
      V("flags", 0, 4), V("id", 4, 4), V("user_va_range", 8, 8));
 TYPE(t_vm_destroy, "drm_panthor_vm_destroy", 8,
      V("id", 0, 4), V("pad", 4, 4));
+TYPE(t_sync_op, "drm_panthor_sync_op", 16,
+     V("flags", 0, 4), V("handle", 4, 4), V("timeline_value", 8, 8));
 TYPE(t_bind_op, "drm_panthor_vm_bind_op", 48,
      V("flags", 0, 4), V("bo_handle", 4, 4), V("bo_offset", 8, 8),
      V("va", 16, 8), V("size", 24, 8), V("syncs.stride", 32, 4),
      V("syncs.count", 36, 4),
-     P("syncs.array", 40, "syncs.count", "syncs.stride", 0, NULL));
+     P("syncs.array", 40, "syncs.count", "syncs.stride", 0, &t_sync_op));
 TYPE(t_vm_bind, "drm_panthor_vm_bind", 24,
      V("vm_id", 0, 4), V("flags", 4, 4), V("ops.stride", 8, 4),
      V("ops.count", 12, 4),
@@ -101,9 +103,13 @@ TYPE(t_bo_create, "drm_panthor_bo_create", 24,
      V("handle", 16, 4), V("pad", 20, 4));
 TYPE(t_bo_mmap, "drm_panthor_bo_mmap_offset", 16,
      V("handle", 0, 4), V("pad", 4, 4), V("offset", 8, 8));
+TYPE(t_queue_create, "drm_panthor_queue_create", 8,
+     V("priority", 0, 1), V("pad0", 1, 1), V("pad1", 2, 2),
+     V("ringbuf_size", 4, 4));
 TYPE(t_group_create, "drm_panthor_group_create", 56,
      V("queues.stride", 0, 4), V("queues.count", 4, 4),
-     P("queues.array", 8, "queues.count", "queues.stride", 0, NULL),
+     P("queues.array", 8, "queues.count", "queues.stride", 0,
+       &t_queue_create),
      V("max_compute_cores", 16, 1), V("max_fragment_cores", 17, 1),
      V("max_tiler_cores", 18, 1), V("priority", 19, 1), V("pad", 20, 4),
      V("compute_core_mask", 24, 8), V("fragment_core_mask", 32, 8),
@@ -115,7 +121,7 @@ TYPE(t_queue_submit, "drm_panthor_queue_submit", 40,
      V("queue_index", 0, 4), V("stream_size", 4, 4),
      V("stream_addr", 8, 8), V("latest_flush", 16, 4), V("pad", 20, 4),
      V("syncs.stride", 24, 4), V("syncs.count", 28, 4),
-     P("syncs.array", 32, "syncs.count", "syncs.stride", 0, NULL));
+     P("syncs.array", 32, "syncs.count", "syncs.stride", 0, &t_sync_op));
 TYPE(t_group_submit, "drm_panthor_group_submit", 24,
      V("group_handle", 0, 4), V("pad", 4, 4),
      V("queue_submits.stride", 8, 4), V("queue_submits.count", 12, 4),
@@ -136,9 +142,12 @@ TYPE(t_label, "drm_panthor_bo_set_label", 16,
      V("handle", 0, 4), V("pad", 4, 4), S("label", 8));
 TYPE(t_mmio, "drm_panthor_set_user_mmio_offset", 8,
      V("offset", 0, 8));
+TYPE(t_bo_sync_op, "drm_panthor_bo_sync_op", 24,
+     V("handle", 0, 4), V("type", 4, 4), V("offset", 8, 8),
+     V("size", 16, 8));
 TYPE(t_bo_sync, "drm_panthor_bo_sync", 16,
      V("ops.stride", 0, 4), V("ops.count", 4, 4),
-     P("ops.array", 8, "ops.count", "ops.stride", 0, NULL));
+     P("ops.array", 8, "ops.count", "ops.stride", 0, &t_bo_sync_op));
 TYPE(t_bo_info, "drm_panthor_bo_query_info", 16,
      V("handle", 0, 4), V("extra_flags", 4, 4), V("create_flags", 8, 4),
      V("pad", 12, 4));
@@ -177,6 +186,25 @@ const struct gpuvm_uapi_type *gpuvm_uapi_ioctl_type(unsigned long request)
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (types[i].nr == _IOC_NR(request))
 			return types[i].type;
+	return NULL;
+}
+
+/* The element layouts (what pointer fields point to), by name. */
+static const struct gpuvm_uapi_type *const elems[] = {
+	&t_sync_op, &t_bind_op, &t_queue_create, &t_queue_submit,
+	&t_bo_sync_op,
+};
+
+const struct gpuvm_uapi_type *gpuvm_uapi_type_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i].type->name, name))
+			return types[i].type;
+	for (i = 0; i < sizeof(elems) / sizeof(elems[0]); i++)
+		if (!strcmp(elems[i]->name, name))
+			return elems[i];
 	return NULL;
 }
 

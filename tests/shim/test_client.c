@@ -381,6 +381,113 @@ static void test_every_ioctl(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Bad memory                                                          */
+
+/* n bytes that end where an unmapped page starts. */
+static void *guarded(size_t n, void **map)
+{
+	uint8_t *m = mmap(NULL, 3 * SZ_4K, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(mprotect(m + 2 * SZ_4K, SZ_4K, PROT_NONE), 0);
+	*map = m;
+	return m + 2 * SZ_4K - n;
+}
+
+static void *ro_copy(const void *src, size_t n)
+{
+	void *m = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(m != MAP_FAILED);
+	memcpy(m, src, n);
+	assert_int_equal(mprotect(m, SZ_4K, PROT_READ), 0);
+	return m;
+}
+
+/* Pointers the kernel cannot read or write: EFAULT and nothing else,
+ * whatever they point into; what the call did before the fault stays
+ * done. (The trace test replays these with the same results.) */
+static void test_bad_memory(void **state)
+{
+	int fd = rnode();
+	uint32_t vm = vm_new(fd), bo = bo_new(fd, SZ_64K), h = 0;
+	struct drm_get_cap cap = { .capability = DRM_CAP_SYNCOBJ };
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_panthor_vm_bind_op ops[2] = {
+		{ .flags = MAP, .bo_handle = bo, .va = SZ_1G, .size = SZ_4K },
+		{ .flags = MAP, .bo_handle = bo, .va = 2 * SZ_1G,
+		  .size = SZ_4K },
+	};
+	struct drm_panthor_vm_bind b = {
+		.vm_id = vm, .ops = { .stride = sizeof(ops[0]), .count = 2 },
+	};
+	struct drm_panthor_dev_query q = {
+		.type = DRM_PANTHOR_DEV_QUERY_GPU_INFO,
+		.size = sizeof(struct drm_panthor_gpu_info),
+	};
+	struct drm_panthor_bo_set_label sl = { .handle = bo };
+	struct drm_syncobj_wait w = { .count_handles = 1 };
+	uint64_t big[4] = { DRM_CAP_SYNCOBJ, 0, 0x1234, 0x5678 };
+	uint8_t modeset[16] = { 1 };
+	void *m1, *m2, *ro;
+	char *label;
+
+	(void)state;
+	/* The argument itself. */
+	assert_int_equal(ioc(fd, DRM_IOCTL_GET_CAP, (void *)8), -EFAULT);
+	ro = ro_copy(&cap, sizeof(cap));
+	assert_int_equal(ioc(fd, DRM_IOCTL_GET_CAP, ro), -EFAULT);
+	munmap(ro, SZ_4K);
+	/* Copied back into read-only memory: the VM exists all the same,
+	 * so the next one gets the next id. */
+	ro = ro_copy(&vc, sizeof(vc));
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_VM_CREATE, ro), -EFAULT);
+	munmap(ro, SZ_4K);
+	assert_int_equal(vm_new(fd), vm + 2);
+	/* An array whose second element runs into an unmapped page: nothing
+	 * is bound. */
+	b.ops.array = (uintptr_t)guarded(sizeof(ops) - 8, &m1);
+	memcpy((void *)(uintptr_t)b.ops.array, ops, sizeof(ops) - 8);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), -EFAULT);
+	munmap(m1, 3 * SZ_4K);
+	b.ops.array = (uintptr_t)ops;
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_VM_BIND, &b), 0);
+	/* An output buffer that is read-only. */
+	ro = ro_copy(&cap, 1);
+	q.pointer = (uintptr_t)ro;
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_DEV_QUERY, &q), -EFAULT);
+	munmap(ro, SZ_4K);
+	/* A label that runs into an unmapped page before its NUL, and one
+	 * that ends just before. */
+	label = guarded(5, &m2);
+	memcpy(label, "abcde", 5);
+	sl.label = (uintptr_t)label;
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &sl),
+			 -EFAULT);
+	label[4] = '\0';
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_SET_LABEL, &sl), 0);
+	munmap(m2, 3 * SZ_4K);
+	/* Handles to wait on that cannot be read. */
+	assert_int_equal(drmSyncobjCreate(fd, 0, &h), 0);
+	w.handles = 16;
+	assert_int_equal(ioc(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w), -EFAULT);
+	/* A longer argument than the kernel's: its tail comes back as it
+	 * went in. */
+	assert_int_equal(ioc(fd, _IOC(_IOC_READ | _IOC_WRITE, 'd', 0x0c,
+				      sizeof(big)), big), 0);
+	assert_int_equal(big[1], 1);
+	assert_int_equal(big[2], 0x1234);
+	assert_int_equal(big[3], 0x5678);
+	/* Modesetting, on a render node. */
+	assert_int_equal(ioc(fd, _IOC(_IOC_READ | _IOC_WRITE, 'd', 0xA0,
+				      sizeof(modeset)), modeset), -EACCES);
+	assert_int_equal(drmSyncobjDestroy(fd, h), 0);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
 /* CPU mappings                                                        */
 
 static void test_mmap(void **state)
@@ -653,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_fork),
 		cmocka_unit_test(test_every_ioctl),
+		cmocka_unit_test(test_bad_memory),
 		cmocka_unit_test(test_mmap),
 		cmocka_unit_test(test_eviction_keeps_data),
 		cmocka_unit_test(test_isolation_between_opens),

@@ -710,6 +710,7 @@ static void test_layouts(void **state)
 		assert_non_null(t);
 		assert_int_equal(t->size, _IOC_SIZE(req));
 		check_type(t);
+		assert_ptr_equal(gpuvm_uapi_type_find(t->name), t);
 	}
 	/* 13 core, 12 syncobj, 17 panthor (1.9). */
 	assert_int_equal(known, 42);
@@ -717,6 +718,13 @@ static void test_layouts(void **state)
 			 DRM_IOCTL_PANTHOR_VM_BIND);
 	assert_int_equal(gpuvm_uapi_ioctl_request("NOPE"), 0);
 	assert_null(gpuvm_uapi_ioctl_type(_IO('x', 0x40)));
+	assert_int_equal(gpuvm_uapi_type_find("drm_panthor_sync_op")->size,
+			 sizeof(struct drm_panthor_sync_op));
+	assert_int_equal(gpuvm_uapi_type_find("drm_panthor_queue_create")
+			 ->size, sizeof(struct drm_panthor_queue_create));
+	assert_int_equal(gpuvm_uapi_type_find("drm_panthor_bo_sync_op")
+			 ->size, sizeof(struct drm_panthor_bo_sync_op));
+	assert_null(gpuvm_uapi_type_find("drm_nope"));
 }
 
 struct event {

@@ -12,6 +12,7 @@
  * LD_PRELOAD, before anything already there.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,7 @@ static int asan_options(void)
 int gpuvm_cmd_shim(int argc, char **argv)
 {
 	const char *sparse = "dummy", *ram = NULL, *trace = NULL, *lib;
+	char cwd[PATH_MAX], abs_trace[PATH_MAX + 64], pid[24];
 	int i;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -126,11 +128,24 @@ int gpuvm_cmd_shim(int argc, char **argv)
 			"GPUVM_SHIM_LIB)\n", lib);
 		return 1;
 	}
+	if (trace && trace[0] != '/') {
+		/* The program may change directory before its first open. */
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    snprintf(abs_trace, sizeof(abs_trace), "%s/%s", cwd,
+			     trace) >= (int)sizeof(abs_trace)) {
+			fprintf(stderr, "gpuvm shim: --trace path too long\n");
+			return 2;
+		}
+		trace = abs_trace;
+	}
+	/* exec keeps the pid: the trace of this process is FILE itself,
+	 * those of other processes FILE.PID. */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	if (set("GPUVM_SHIM_SPARSE", sparse) ||
 	    (ram ? set("GPUVM_SHIM_RAM", ram) : unsetenv("GPUVM_SHIM_RAM")) ||
 	    (trace ? set("GPUVM_SHIM_TRACE", trace)
 		   : unsetenv("GPUVM_SHIM_TRACE")) ||
-	    preload(lib))
+	    set("GPUVM_SHIM_TRACE_PID", pid) || preload(lib))
 		return 1;
 #ifdef GPUVM_SHIM_ASAN
 	/* An instrumented shim is preloaded ahead of the ASan runtime. */
