@@ -215,9 +215,12 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 
 	if (next_written_frame(mem, f, f + (uint32_t)n) == f + n)
 		return;
-	/* A shared memory punches even small ranges: a memset would give
-	 * the file pages that were holes. */
-	if ((mem->fd < 0 && end - pa < ZERO_MADVISE_MIN) || lo >= hi ||
+	/* Small ranges are cleared in place, shared memory too: a hole
+	 * punch costs a TLB shootdown and a fault on the next use, far
+	 * more than clearing a few frames (page-table frames come and go
+	 * one at a time). A cleared page of the file reads as zeros through
+	 * every mapping as surely as a hole. */
+	if (end - pa < ZERO_MADVISE_MIN || lo >= hi ||
 	    !release_pages(mem, lo, hi)) {
 		zero_written(mem, f, n);
 	} else {
