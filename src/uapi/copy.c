@@ -239,8 +239,8 @@ static int copy_struct(void *dst, size_t ksize, uint64_t user, size_t usize)
 	return uapi_copy_in(dst, user, usize < ksize ? usize : ksize);
 }
 
-int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
-		   uint32_t size, void **out)
+int uapi_get_array_in(const struct drm_panthor_obj_array *a, uint32_t min,
+		      uint32_t size, void *room, size_t room_len, void **out)
 {
 	uint8_t *buf;
 	uint32_t i;
@@ -253,9 +253,12 @@ int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
 		return -EINVAL;
 	if ((uint64_t)a->count * size > UAPI_KVMALLOC_MAX)
 		return -ENOMEM;
-	buf = calloc(a->count, size);
-	if (!buf)
+	if ((uint64_t)a->count * size <= room_len) {
+		buf = room;
+		memset(buf, 0, (size_t)a->count * size);
+	} else if (!(buf = calloc(a->count, size))) {
 		return -ENOMEM;
+	}
 	if (a->stride == size)
 		ret = uapi_copy_in(buf, a->array, (size_t)a->count * size);
 	else
@@ -264,11 +267,18 @@ int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
 					  a->array + (uint64_t)i * a->stride,
 					  a->stride);
 	if (ret) {
-		free(buf);
+		if (buf != room)
+			free(buf);
 		return ret;
 	}
 	*out = buf;
 	return 0;
+}
+
+int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
+		   uint32_t size, void **out)
+{
+	return uapi_get_array_in(a, min, size, NULL, 0, out);
 }
 
 int uapi_get_string(uint64_t user, size_t max, char **out)

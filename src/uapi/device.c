@@ -168,6 +168,19 @@ struct uapi_bo *uapi_bo_get(struct gpuvm_uapi_file *f, uint32_t handle)
 	return bo;
 }
 
+int uapi_bo_drv_handle(struct gpuvm_uapi_file *f, uint32_t handle,
+		       uint32_t *drv_handle)
+{
+	struct uapi_bo *bo;
+
+	pthread_mutex_lock(&f->lock);
+	bo = slot_at((void **)f->bos, f->nbos, handle);
+	if (bo)
+		*drv_handle = bo->drv_handle;
+	pthread_mutex_unlock(&f->lock);
+	return bo ? 0 : -ENOENT;
+}
+
 /* The last hold gone: the driver's BO goes too. */
 static void bo_free(struct uapi_bo *bo)
 {

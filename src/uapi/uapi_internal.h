@@ -119,6 +119,7 @@ struct uapi_vmq {
 	uint32_t tl;                   /* driver timeline of its jobs, 0 none */
 	uint64_t seq;                  /* last job number given out */
 	uint64_t gen;                  /* bumped by every VM_CREATE of the id */
+	bool live;                     /* the VM exists (atomic) */
 };
 
 struct gpuvm_uapi_file {
@@ -194,6 +195,10 @@ int uapi_clear_out(uint64_t user, size_t n);
  * *out is NULL for count 0. -EINVAL (stride below min), -ENOMEM, -EFAULT. */
 int uapi_get_array(const struct drm_panthor_obj_array *a, uint32_t min,
 		   uint32_t size, void **out);
+/* The same into room when the elements fit there (*out == room: nothing
+ * to free), the heap otherwise. */
+int uapi_get_array_in(const struct drm_panthor_obj_array *a, uint32_t min,
+		      uint32_t size, void *room, size_t room_len, void **out);
 /* A NUL-terminated string of at most max bytes with the NUL:
  * -EFAULT, -EINVAL if longer (strndup_user's rules). */
 int uapi_get_string(uint64_t user, size_t max, char **out);
@@ -202,6 +207,14 @@ int uapi_set_obj(uint64_t user, uint32_t usr_size, uint32_t min_size,
 		 const void *obj, uint32_t kern_size);
 
 /* device.c */
+/*
+ * The driver's handle of a GEM handle, without holding the object: for a
+ * call that only passes it to the driver, which looks it up itself (a
+ * GEM_CLOSE racing with it is then ordered before or after it, as in the
+ * kernel). -ENOENT if the handle names nothing.
+ */
+int uapi_bo_drv_handle(struct gpuvm_uapi_file *f, uint32_t handle,
+		       uint32_t *drv_handle);
 struct uapi_bo *uapi_bo_get(struct gpuvm_uapi_file *f, uint32_t handle);
 void uapi_bo_put(struct uapi_bo *bo);
 int uapi_bo_add(struct gpuvm_uapi_file *f, struct uapi_bo *bo,

@@ -111,6 +111,7 @@ int uapi_ioctl_vm_create(struct uapi_call *c)
 	pthread_mutex_lock(&q->lock);
 	q->tl = uapi_tl_get(f->dev, &q->seq);
 	__atomic_add_fetch(&q->gen, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&q->live, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&q->lock);
 	a->id = id;
 	a->user_va_range = start;
@@ -136,8 +137,10 @@ static int vm_release(struct gpuvm_uapi_file *f, uint32_t id)
 	pthread_mutex_lock(&dev->sched.run_lock);
 	gpuvm_drv_vm_queued(f->drv, id, &queued);
 	ret = gpuvm_drv_vm_destroy(f->drv, id);
-	if (!ret)
+	if (!ret) {
 		uapi_sched_forget(dev, queued);
+		__atomic_store_n(&q->live, false, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&dev->sched.run_lock);
 	if (!ret && q->tl) {
 		uapi_tl_put(dev, q->tl, q->seq);
@@ -244,9 +247,7 @@ static struct gpuvm_drv_bind_op drv_op(const struct drm_panthor_vm_bind_op *op,
 static int sync_op(struct gpuvm_uapi_file *f, uint32_t vm_id,
 		   const struct drm_panthor_vm_bind_op *op)
 {
-	struct gpuvm_drv_bind_op d;
-	struct uapi_bo *bo = NULL;
-	int ret;
+	struct gpuvm_drv_bind_op d = drv_op(op, NULL);
 
 	if (op->syncs.count)
 		return -EINVAL;
@@ -254,15 +255,10 @@ static int sync_op(struct gpuvm_uapi_file *f, uint32_t vm_id,
 		return 0;
 	/* A handle that names nothing is -EINVAL for every op type; one
 	 * that names a BO goes to the driver as its own handle. */
-	if (op->bo_handle) {
-		bo = uapi_bo_get(f, op->bo_handle);
-		if (!bo)
-			return -EINVAL;
-	}
-	d = drv_op(op, bo);
-	ret = gpuvm_drv_vm_bind(f->drv, vm_id, 0, &d, 1, NULL);
-	uapi_bo_put(bo);
-	return ret;
+	if (op->bo_handle && uapi_bo_drv_handle(f, op->bo_handle,
+						&d.bo_handle))
+		return -EINVAL;
+	return gpuvm_drv_vm_bind(f->drv, vm_id, 0, &d, 1, NULL);
 }
 
 static int bind_sync(struct gpuvm_uapi_file *f, struct drm_panthor_vm_bind *a,
@@ -614,20 +610,26 @@ int uapi_ioctl_vm_bind(struct uapi_call *c)
 {
 	struct drm_panthor_vm_bind *a = c->data;
 	struct drm_panthor_vm_bind_op *ops = NULL;
-	enum gpuvm_drv_vm_state st;
+	/* Most binds are a few ops: no allocation for them. */
+	struct drm_panthor_vm_bind_op room[4];
+	enum gpuvm_drv_vm_state st = GPUVM_DRV_VM_USABLE;
 	bool async = a->flags & DRM_PANTHOR_VM_BIND_ASYNC;
 	int ret;
 
+	/* A synchronous bind needs the VM to exist (the driver sees to its
+	 * state); the file's own record answers that without a lookup. */
 	if (a->vm_id > GPUVM_DRV_MAX_VMS_PER_FILE ||
-	    gpuvm_drv_vm_get_state(c->file->drv, a->vm_id, &st))
+	    !__atomic_load_n(&c->file->vmq[a->vm_id].live, __ATOMIC_ACQUIRE) ||
+	    (async && gpuvm_drv_vm_get_state(c->file->drv, a->vm_id, &st)))
 		return -EINVAL;
 	if (async && st != GPUVM_DRV_VM_USABLE)
 		return -EINVAL;
-	ret = uapi_get_array(&a->ops, sizeof(*ops), sizeof(*ops),
-			     (void **)&ops);
+	ret = uapi_get_array_in(&a->ops, sizeof(*ops), sizeof(*ops), room,
+				sizeof(room), (void **)&ops);
 	if (!ret)
 		ret = async ? bind_async(c->file, a, ops)
 			    : bind_sync(c->file, a, ops);
-	free(ops);
+	if (ops != room)
+		free(ops);
 	return ret;
 }
