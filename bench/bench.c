@@ -388,7 +388,7 @@ int bench_all(const struct bench_opts *o, FILE *f)
 	static int (*const cases[])(struct bench_report *,
 				    const struct bench_opts *) = {
 		bench_seeds, bench_sparse, bench_churn, bench_va, bench_mmu,
-		bench_frag, bench_ptmap, bench_evict,
+		bench_frag, bench_ptmap, bench_evict, bench_uapi,
 	};
 	struct bench_report r = { 0 };
 	unsigned int i;
