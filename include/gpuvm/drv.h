@@ -244,8 +244,9 @@ int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
  * The physical runs backing a resident BO, in BO order: copies up to cap
  * of them to runs and sets *count to how many there are (call again with
  * a larger cap if it is bigger). What a CPU mapping of the BO maps; pin
- * the BO first, or eviction may move it. -EINVAL (bad handle or
- * arguments), -ENODATA (evicted).
+ * the BO first, or eviction may move it. runs may be NULL when cap is
+ * 0 (a count query). -EINVAL (bad handle or arguments, a NULL file or
+ * count), -ENODATA (evicted).
  */
 int gpuvm_drv_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
 		      struct gpuvm_mem_run *runs, unsigned int cap,

@@ -152,6 +152,9 @@ int gpuvm_drv_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
 		      struct gpuvm_mem_run *runs, unsigned int cap,
 		      unsigned int *count)
 {
+	/* Refused before the lock, as every NULL argument (drv.h). */
+	if (!file || !count || (cap && !runs))
+		return -EINVAL;
 	S_DEV(file->dev, drv_impl_bo_runs(file, handle, runs, cap, count));
 }
 

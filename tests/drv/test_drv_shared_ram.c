@@ -62,6 +62,8 @@ static void test_runs_exact(void **state)
 	assert_int_equal(gpuvm_drv_bo_runs(f, h + 1, runs, 4, &n), -EINVAL);
 	assert_int_equal(gpuvm_drv_bo_runs(f, h, NULL, 4, &n), -EINVAL);
 	assert_int_equal(gpuvm_drv_bo_runs(f, h, runs, 4, NULL), -EINVAL);
+	assert_int_equal(gpuvm_drv_bo_runs(NULL, h, runs, 4, &n), -EINVAL);
+	assert_int_equal(gpuvm_mem_fd(NULL), -1);
 	gpuvm_drv_file_close(f);
 	gpuvm_drv_device_destroy(dev);
 }
