@@ -79,8 +79,8 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
 void gpuvm_mem_destroy(struct gpuvm_mem *mem);
 
 /*
- * The memfd behind a shared memory (cfg.shared), or -1: physical address
- * pa is file offset pa. It stays owned by the memory (closed by
+ * The memfd behind a shared memory (cfg.shared), or -1 (a private
+ * memory, a NULL mem): physical address pa is file offset pa. It stays owned by the memory (closed by
  * gpuvm_mem_destroy) and is close-on-exec.
  *
  * Whoever maps it for writing must mark the frames it may write
@@ -88,9 +88,10 @@ void gpuvm_mem_destroy(struct gpuvm_mem *mem);
  * written map, and an unmarked frame reads as zero. Marked frames that
  * stay holes of the file (mapped writable, never written) are skipped by
  * the scans (gpuvm_mem_next_written asks the file with SEEK_DATA).
- * Freeing punches holes in the file (FALLOC_FL_PUNCH_HOLE): the data is
- * gone from every mapping, not only from this process's view, so the
- * next owner of the frames reads zeros through any of them.
+ * Freeing clears the file, not only this process's view of it (large
+ * ranges become holes, FALLOC_FL_PUNCH_HOLE; small ones are cleared in
+ * place), so the next owner of the frames reads zeros through any
+ * mapping.
  */
 int gpuvm_mem_fd(const struct gpuvm_mem *mem);
 
