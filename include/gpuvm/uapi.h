@@ -36,6 +36,13 @@
  * once, on one file or several, except gpuvm_uapi_device_create/destroy;
  * no call may use a file another thread is closing. Binds on different
  * VMs run in parallel, binds on one VM are ordered.
+ *
+ * NULL pointers, as in drv.h: a pointer argument may be NULL only where
+ * its comment says so; any other NULL is refused before anything is
+ * done: -EINVAL from a function returning an errno, nothing done by a
+ * void one, NULL or 0 from the accessors. gpuvm_uapi_ioctl answers a
+ * NULL file -EBADF, as a closed fd, and a NULL argument -EFAULT, as any
+ * bad user pointer.
  */
 #ifndef GPUVM_UAPI_H
 #define GPUVM_UAPI_H
@@ -86,7 +93,8 @@ struct gpuvm_uapi_device_cfg {
 	bool serialize;
 };
 
-/* -EINVAL (bad configuration, as gpuvm_drv_device_create), -ENOMEM. */
+/* cfg NULL: every default. -EINVAL (bad configuration, as
+ * gpuvm_drv_device_create), -ENOMEM. */
 int gpuvm_uapi_device_create(const struct gpuvm_uapi_device_cfg *cfg,
 			     struct gpuvm_uapi_device **out);
 /* Closes every file and ends every mapping's hold. NULL is allowed. */

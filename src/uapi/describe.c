@@ -9,6 +9,7 @@
  * length comes from and what its elements are. The offsets are the
  * ABI's (tests/uapi/test_abi.c checks the structures themselves).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "uapi/uapi_internal.h"
@@ -199,6 +200,8 @@ const struct gpuvm_uapi_type *gpuvm_uapi_type_find(const char *name)
 {
 	unsigned int i;
 
+	if (!name)
+		return NULL;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcmp(types[i].type->name, name))
 			return types[i].type;
@@ -211,17 +214,18 @@ const struct gpuvm_uapi_type *gpuvm_uapi_type_find(const char *name)
 uint64_t gpuvm_uapi_field_get(const struct gpuvm_uapi_field *fl,
 			      const void *obj)
 {
-	const uint8_t *p = (const uint8_t *)obj + fl->offset;
 	uint64_t v = 0;
 
-	memcpy(&v, p, fl->size);    /* little-endian: the low bytes */
+	if (fl && obj)              /* little-endian: the low bytes */
+		memcpy(&v, (const uint8_t *)obj + fl->offset, fl->size);
 	return v;
 }
 
 void gpuvm_uapi_field_set(const struct gpuvm_uapi_field *fl, void *obj,
 			  uint64_t v)
 {
-	memcpy((uint8_t *)obj + fl->offset, &v, fl->size);
+	if (fl && obj)
+		memcpy((uint8_t *)obj + fl->offset, &v, fl->size);
 }
 
 const struct gpuvm_uapi_field *
@@ -229,7 +233,7 @@ gpuvm_uapi_field_find(const struct gpuvm_uapi_type *t, const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->nfields; i++)
+	for (i = 0; t && name && i < t->nfields; i++)
 		if (!strcmp(t->fields[i].name, name))
 			return &t->fields[i];
 	return NULL;
@@ -237,10 +241,14 @@ gpuvm_uapi_field_find(const struct gpuvm_uapi_type *t, const char *name)
 
 int gpuvm_uapi_copy_from_user(void *dst, uint64_t src, uint64_t n)
 {
+	if (!dst && n)
+		return -EINVAL;
 	return uapi_copy_in(dst, src, n);
 }
 
 int gpuvm_uapi_copy_to_user(uint64_t dst, const void *src, uint64_t n)
 {
+	if (!src && n)
+		return -EINVAL;
 	return uapi_copy_out(dst, src, n);
 }

@@ -455,12 +455,12 @@ struct gpuvm_drv_file *gpuvm_uapi_file_drv(struct gpuvm_uapi_file *file)
 
 enum gpuvm_uapi_node gpuvm_uapi_file_node(const struct gpuvm_uapi_file *file)
 {
-	return file->node;
+	return file ? file->node : GPUVM_UAPI_PRIMARY;
 }
 
 uint32_t gpuvm_uapi_file_id(const struct gpuvm_uapi_file *file)
 {
-	return file->id;
+	return file ? file->id : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -269,6 +269,8 @@ unsigned long gpuvm_uapi_ioctl_request(const char *name)
 {
 	unsigned int i;
 
+	if (!name)
+		return 0;
 	for (i = 0; i < NDRIVER; i++)
 		if (!strcmp(driver[i].name, name))
 			return driver[i].cmd;

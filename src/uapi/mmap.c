@@ -273,5 +273,5 @@ void gpuvm_uapi_mmap_end(struct gpuvm_uapi_mapping *m)
 
 uint32_t gpuvm_uapi_mapping_id(const struct gpuvm_uapi_mapping *m)
 {
-	return m->id;
+	return m ? m->id : 0;
 }

@@ -870,6 +870,71 @@ static void test_hooks(void **state)
 	assert_int_equal(events[11].file, 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* NULL arguments                                                      */
+
+/* Every function of uapi.h with each pointer argument NULL: refused with
+ * its documented answer, nothing done (uapi.h, "NULL pointers"). */
+static void test_null_args(void **state)
+{
+	struct gpuvm_uapi_device *d = NULL;
+	struct gpuvm_uapi_file *file = NULL;
+	struct gpuvm_uapi_mapping *m = NULL;
+	struct gpuvm_uapi_map_plan plan;
+	const struct gpuvm_uapi_type *t =
+		gpuvm_uapi_ioctl_type(DRM_IOCTL_GET_CAP);
+	const struct gpuvm_uapi_field *fl = gpuvm_uapi_field_find(t, "value");
+	uint64_t obj[2] = { 0, 7 };
+	uint8_t b = 0;
+
+	(void)state;
+	/* cfg NULL is every default; out NULL is refused. */
+	assert_int_equal(gpuvm_uapi_device_create(NULL, NULL), -EINVAL);
+	assert_int_equal(gpuvm_uapi_device_create(NULL, &d), 0);
+	gpuvm_uapi_device_destroy(NULL);
+	assert_null(gpuvm_uapi_device_drv(NULL));
+	assert_int_equal(gpuvm_uapi_open(NULL, GPUVM_UAPI_RENDER, &file),
+			 -EINVAL);
+	assert_null(file);
+	assert_int_equal(gpuvm_uapi_open(d, GPUVM_UAPI_RENDER, NULL),
+			 -EINVAL);
+	gpuvm_uapi_close(NULL);
+	assert_null(gpuvm_uapi_file_drv(NULL));
+	assert_int_equal(gpuvm_uapi_file_node(NULL), GPUVM_UAPI_PRIMARY);
+	assert_int_equal(gpuvm_uapi_file_id(NULL), 0);
+	assert_int_equal(gpuvm_uapi_ioctl(NULL, DRM_IOCTL_GET_CAP, obj),
+			 -EBADF);
+	file = ropen(d);
+	/* A NULL argument is a bad user pointer, as in the kernel. */
+	assert_int_equal(IOC(file, DRM_IOCTL_GET_CAP, NULL), -EFAULT);
+	assert_int_equal(gpuvm_uapi_mmap_begin(NULL, 0x100001000ull, SZ_4K,
+					       3, 1, &m, &plan), -EINVAL);
+	assert_int_equal(gpuvm_uapi_mmap_begin(file, 0x100001000ull, SZ_4K,
+					       3, 1, NULL, &plan), -EINVAL);
+	assert_int_equal(gpuvm_uapi_mmap_begin(file, 0x100001000ull, SZ_4K,
+					       3, 1, &m, NULL), -EINVAL);
+	assert_null(m);
+	gpuvm_uapi_mmap_writable(NULL);
+	gpuvm_uapi_mmap_end(NULL);
+	assert_int_equal(gpuvm_uapi_mapping_id(NULL), 0);
+	assert_int_equal(gpuvm_uapi_ioctl_request(NULL), 0);
+	assert_null(gpuvm_uapi_type_find(NULL));
+	assert_null(gpuvm_uapi_field_find(NULL, "value"));
+	assert_null(gpuvm_uapi_field_find(t, NULL));
+	assert_int_equal(gpuvm_uapi_field_get(NULL, obj), 0);
+	assert_int_equal(gpuvm_uapi_field_get(fl, NULL), 0);
+	gpuvm_uapi_field_set(NULL, obj, 9);
+	gpuvm_uapi_field_set(fl, NULL, 9);
+	assert_int_equal(obj[1], 7);
+	assert_int_equal(gpuvm_uapi_copy_from_user(NULL, (uintptr_t)&b, 1),
+			 -EINVAL);
+	assert_int_equal(gpuvm_uapi_copy_to_user((uintptr_t)&b, NULL, 1),
+			 -EINVAL);
+	assert_int_equal(gpuvm_uapi_copy_from_user(&b, 0, 1), -EFAULT);
+	gpuvm_uapi_close(file);
+	gpuvm_uapi_device_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -911,6 +976,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_null_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
