@@ -15,8 +15,11 @@
  * field takes a buffer's name, `fault` (an unmapped page), or a number
  * that can never be a mapping of the runner (below 4096, or from 2^48
  * on): a script must not be able to make the ioctl layer write into the
- * runner's own memory, since the runner is a fuzz target. Buffers live
- * until the next `ioctl` line ends.
+ * runner's own memory, since the runner is a fuzz target. For the same
+ * reason every buffer and the argument end at an unmapped page, and the
+ * pointers a call would follow that come from raw bytes (uhex into an
+ * op array, arg=) are checked before the call. Buffers live until the
+ * next `ioctl` line ends.
  *
  * An ioctl line builds the argument from its fields, runs the call on a
  * copy in a page of its own, and checks the result: the errno, and every
@@ -134,7 +137,10 @@ int script_cmd_umem(struct script *s, const struct script_args *a)
 		return script_error(s, "%s: out of memory", s->what);
 	pages = (size + PAGE - 1) / PAGE;
 	m->datalen = pages * PAGE;
-	m->maplen = m->datalen + (fault || !pages ? PAGE : 0);
+	/* Every buffer ends at an unmapped page: a call that runs past it
+	 * faults there, never in memory of the runner that happens to
+	 * follow. With `fault`, the data ends right at it. */
+	m->maplen = m->datalen + PAGE;
 	m->map = mmap(NULL, m->maplen, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m->map == MAP_FAILED) {
@@ -144,7 +150,7 @@ int script_cmd_umem(struct script *s, const struct script_args *a)
 		return script_error(s, "%s: cannot map %zu bytes", s->what,
 				    len);
 	}
-	if (fault && mprotect(m->map + m->datalen, PAGE, PROT_NONE)) {
+	if (mprotect(m->map + m->datalen, PAGE, PROT_NONE)) {
 		munmap(m->map, m->maplen);
 		free(m);
 		return script_error(s, "%s: mprotect failed", s->what);
@@ -423,17 +429,85 @@ static int place_arg(struct script *s, const uint8_t *obj, size_t n,
 		return pl->p ? 0 : script_error(s, "%s: cannot map a guard page",
 						s->what);
 	}
-	pl->len = n ? (n + PAGE - 1) / PAGE * PAGE : PAGE;
+	pl->len = (n + PAGE - 1) / PAGE * PAGE + PAGE;    /* and a guard */
 	pl->map = mmap(NULL, pl->len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pl->map == MAP_FAILED) {
 		pl->map = NULL;
 		return script_error(s, "%s: cannot map the argument", s->what);
 	}
+	if (mprotect(pl->map + pl->len - PAGE, PAGE, PROT_NONE))
+		return script_error(s, "%s: mprotect failed", s->what);
 	pl->p = pl->map;
 	memcpy(pl->p, obj, n);
-	if (how && !strcmp(how, "ro") && mprotect(pl->map, pl->len, PROT_READ))
+	if (how && !strcmp(how, "ro") &&
+	    mprotect(pl->map, pl->len - PAGE, PROT_READ))
 		return script_error(s, "%s: mprotect failed", s->what);
+	return 0;
+}
+
+/* The live buffer whose pages hold p, or NULL. */
+static struct script_umem *umem_at(struct script *s, uint64_t p)
+{
+	int i;
+
+	for (i = 0; i < SCRIPT_MAX_NAMES; i++) {
+		struct script_name *n = &s->names[i];
+		struct script_umem *m = n->obj;
+
+		if (n->kind == SCRIPT_UMEM && p >= (uintptr_t)m->map &&
+		    p < (uintptr_t)m->map + m->maplen)
+			return m;
+	}
+	return NULL;
+}
+
+/*
+ * Every pointer the call will follow, in the argument and in the
+ * elements of its arrays (bytes from uhex or arg= included), must be a
+ * buffer, the unmapped page or a number no mapping can have: otherwise
+ * the call could read or write the runner's own memory.
+ */
+static int check_pointers(struct script *s, const struct gpuvm_uapi_type *ty,
+			  const uint8_t *obj, uint32_t size, int depth)
+{
+	unsigned int i;
+
+	for (i = 0; i < ty->nfields; i++) {
+		const struct gpuvm_uapi_field *fl = &ty->fields[i];
+		const struct gpuvm_uapi_field *cf, *sf;
+		struct script_umem *m;
+		uint64_t p, count, stride, k;
+
+		if (fl->kind == GPUVM_UAPI_VALUE ||
+		    fl->offset + fl->size > size)
+			continue;
+		p = gpuvm_uapi_field_get(fl, obj);
+		if (p < POINTER_SAFE_LOW || p >= POINTER_SAFE_HIGH ||
+		    (s->guard && p - (uintptr_t)s->guard < PAGE))
+			continue;
+		m = umem_at(s, p);
+		if (!m)
+			return script_error(s, "%s: %s=0x%" PRIx64 " points outside every buffer",
+					    s->what, fl->name, p);
+		if (!fl->of || depth >= 2)
+			continue;
+		cf = gpuvm_uapi_field_find(ty, fl->count);
+		sf = fl->stride ? gpuvm_uapi_field_find(ty, fl->stride) : NULL;
+		count = cf ? gpuvm_uapi_field_get(cf, obj) : 0;
+		stride = sf ? gpuvm_uapi_field_get(sf, obj) : fl->elem;
+		/* The elements the call can read: up to the guard page. */
+		for (k = 0; k < count && stride &&
+		     p + (k + 1) * stride <= (uintptr_t)m->map + m->datalen;
+		     k++)
+			if (check_pointers(s, fl->of,
+					   (const uint8_t *)(uintptr_t)p +
+					   k * stride,
+					   stride < fl->of->size ?
+					   (uint32_t)stride : fl->of->size,
+					   depth + 1))
+				return -1;
+	}
 	return 0;
 }
 
@@ -556,9 +630,14 @@ static int ioctl_line(struct script *s, const struct script_args *a,
 		if (set_field(s, ty, obj, k, a->tok[i].val))
 			return -1;
 	}
-	if (ty && is_wait(canon) &&
-	    (tf = gpuvm_uapi_field_find(ty, "timeout_nsec")))
+	/* By the request's number, so that a raw one cannot wait either. */
+	if (is_wait(req) && gpuvm_uapi_ioctl_type(req) &&
+	    (tf = gpuvm_uapi_field_find(gpuvm_uapi_ioctl_type(req),
+					"timeout_nsec")))
 		gpuvm_uapi_field_set(tf, obj, 0);
+	if (gpuvm_uapi_ioctl_type(req) &&
+	    check_pointers(s, gpuvm_uapi_ioctl_type(req), obj, rs, 0))
+		return -1;
 	if (protect_buffers(s) || place_arg(s, obj, rs, how, pl))
 		return -1;
 	r = script_outcome(s, gpuvm_uapi_ioctl(fn->obj, req, pl->p), NULL);
