@@ -10,8 +10,8 @@
  *           opendir, stat, stat64, lstat, lstat64, fstatat, fstatat64,
  *           statx, access, faccessat, readlink, readlinkat, realpath
  *   dirs    readdir, readdir64, closedir (the fake /dev/dri)
- *   fds     fstat, fstat64, close, close_range, dup, dup2, dup3, fcntl
- *           (F_DUPFD, F_DUPFD_CLOEXEC), ioctl
+ *   fds     fstat, fstat64, close, close_range, dup, dup2, dup3, fcntl,
+ *           fcntl64 (F_DUPFD, F_DUPFD_CLOEXEC), ioctl
  *   memory  mmap, mmap64, munmap, mprotect, mremap
  *   host    mount, umount, umount2: always -EPERM
  *
