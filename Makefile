@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
 FUZZ_DRV_RUNS ?= 1500
 FUZZ_SCRIPT_RUNS ?= 30000
-FUZZ_UAPI_RUNS ?= 8000
+FUZZ_UAPI_RUNS ?= 20000
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 60
 MESON_TEST_ARGS ?= --print-errorlogs
@@ -59,7 +59,8 @@ build-tsan: deps
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
 # with coverage instrumentation. Replays the three in-tree corpora, each
 # file as its own run (a failing input fails the target), then runs the
-# three fuzzers side by side for at most FUZZ_SECONDS each (and a fixed
+# driver and script fuzzers side by side, then the ioctl fuzzer (the
+# machine has two cores), each for at most FUZZ_SECONDS (and a fixed
 # count of inputs from a fixed seed, see FUZZ_SEED). New inputs go to a
 # temporary directory, never the source tree; crashes go to
 # $(BUILD_FUZZ)/artifacts/, logs next to it.
@@ -88,16 +89,15 @@ fuzz: deps
 			-seed=$(FUZZ_SEED) -runs=$$runs -print_final_stats=1 \
 			$(FUZZ_LIMITS) "$$@" "$$tmp/$$f" fuzz/corpus/$$f \
 			> $(BUILD_FUZZ)/fuzz_$$f.log 2>&1; }; \
+	report() { f=$$1; log=$(BUILD_FUZZ)/fuzz_$$f.log; \
+		echo "fuzz_$$f ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
+		[ $$2 = 0 ] || { echo "fuzz_$$f FAILED ($$log):"; tail -n 40 $$log; }; }; \
 	run drv $(FUZZ_DRV_RUNS) & d=$$!; \
 	run script $(FUZZ_SCRIPT_RUNS) -dict=fuzz/script.dict & s=$$!; \
-	run uapi $(FUZZ_UAPI_RUNS) & u=$$!; \
-	bad=0; for t in drv:$$d script:$$s uapi:$$u; do \
-		f=$${t%%:*}; log=$(BUILD_FUZZ)/fuzz_$$f.log; ok=1; \
-		wait $${t#*:} || ok=0; \
-		echo "fuzz_$$f ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
-		[ $$ok = 1 ] || { bad=1; echo "fuzz_$$f FAILED ($$log):"; tail -n 40 $$log; }; \
-	done; \
-	[ $$bad = 0 ]
+	rd=0; rs=0; ru=0; wait $$d || rd=1; wait $$s || rs=1; \
+	run uapi $(FUZZ_UAPI_RUNS) || ru=1; \
+	report drv $$rd; report script $$rs; report uapi $$ru; \
+	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$ru = 0 ]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)
