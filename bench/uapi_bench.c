@@ -59,6 +59,9 @@ struct side {
 	void *fd;
 	struct bench_vm drv;
 	uint32_t vm, bo;
+	/* Where the op goes: NULL, the stack; else this heap block, which
+	 * the layer can only read with a system call (docs/shim.md, "Cost"). */
+	struct drm_panthor_vm_bind_op *heap_op;
 };
 
 static int side_bind(struct side *sd, bool map, uint64_t va)
@@ -72,6 +75,10 @@ static int side_bind(struct side *sd, bool map, uint64_t va)
 		.vm_id = sd->vm, .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op),
 	};
 
+	if (sd->heap_op) {
+		*sd->heap_op = op;
+		b.ops.array = (uintptr_t)sd->heap_op;
+	}
 	if (!sd->fn)
 		return bench_vm_bind1(&sd->drv, op.flags, op.bo_handle, 0, va,
 				      PAGE);
@@ -320,25 +327,38 @@ static int shim_rows(struct bench_report *r, const char *group,
 static int inproc_rows(struct bench_report *r, const char *group,
 		       unsigned int n, unsigned int reps)
 {
-	static double drv_ns[MAX_CHUNKS], ns[MAX_CHUNKS];
+	static double drv_ns[MAX_CHUNKS], ns[MAX_CHUNKS], heap_ns[MAX_CHUNKS];
+	static double drv2_ns[MAX_CHUNKS];
+	struct drm_panthor_vm_bind_op *op = malloc(sizeof(*op));
 	struct side drv = { 0 }, layer = { .fn = uapi_call };
+	struct side heap = { .fn = uapi_call, .heap_op = op };
 	struct gpuvm_uapi_device *dev;
-	unsigned int k = 0, i;
-	int ret;
+	unsigned int k = 0, kh = 0, i;
+	int ret = op ? 0 : -ENOMEM;
 
-	ret = open_uapi(&dev, (struct gpuvm_uapi_file **)&layer.fd);
+	if (!ret)
+		ret = open_uapi(&dev, (struct gpuvm_uapi_file **)&layer.fd);
+	heap.fd = layer.fd;
 	for (i = 0; !ret && i < reps; i++)
 		ret = interleaved(&drv, &layer, n, drv_ns, ns, &k);
+	/* The same calls with the op array on the heap, taken in turn with
+	 * the driver again (drv2_ns, not reported: drv_ns has it). */
+	for (i = 0; !ret && i < reps; i++)
+		ret = interleaved(&drv, &heap, n, drv2_ns, heap_ns, &kh);
 	if (layer.fd) {
 		gpuvm_uapi_close(layer.fd);
 		gpuvm_uapi_device_destroy(dev);
 	}
+	free(op);
 	if (!ret)
 		ret = add_row(r, group, "uapi.bind.drv",
 			      "gpuvm_drv_vm_bind (baseline)", n, drv_ns, k);
-	return ret ? ret : add_row(r, group, "uapi.bind.ioctl",
-				   "gpuvm_uapi_ioctl (the ioctl layer)", n,
-				   ns, k);
+	if (!ret)
+		ret = add_row(r, group, "uapi.bind.ioctl",
+			      "gpuvm_uapi_ioctl (the ioctl layer)", n, ns, k);
+	return ret ? ret : add_row(r, group, "uapi.bind.heap",
+				   "gpuvm_uapi_ioctl, op array on the heap",
+				   n, heap_ns, kh);
 }
 
 /* ------------------------------------------------------------------ */
