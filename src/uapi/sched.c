@@ -37,7 +37,7 @@
  * ops, resolved to point sets exactly as a bind's are, and its signal
  * syncobjs get its point. Only running it differs: the worker, after
  * the driver's ready binds, runs the queued GPU jobs whose points are
- * all reached (gpuvm_drv_timeline_value) in queue order and raises
+ * all reached (gpuvm_drv_timeline_point) in queue order and raises
  * their points (gpuvm_drv_timeline_signal), which may make more binds
  * ready, so it loops until neither kind has anything ready. Nothing in
  * the fences, syncobjs or waits changes.
