@@ -13,6 +13,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
 FUZZ_DRV_RUNS ?= 1500
 FUZZ_SCRIPT_RUNS ?= 30000
+FUZZ_UAPI_RUNS ?= 20000
 FUZZ_CS_RUNS ?= 30000
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 60
@@ -27,7 +28,7 @@ run: build
 test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
-	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress
+	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client
 	$(MAKE) --no-print-directory fuzz
 
 bench: build
@@ -47,67 +48,60 @@ build-san: deps
 		-Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C $(BUILD_SAN)
 
-# ThreadSanitizer, for the concurrency stress test: any report fails it.
+# ThreadSanitizer, for the concurrency tests (the driver's stress test,
+# the uapi layer's threads): any report fails them.
 build-tsan: deps
 	@[ -f $(BUILD_TSAN)/build.ninja ] || meson setup $(BUILD_TSAN) \
 		--buildtype=debug -Doptimization=1 \
 		-Db_sanitize=thread -Db_lundef=false
-	ninja -C $(BUILD_TSAN) tests/test_stress
+	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync \
+		tests/test_shim_client src/shim/libgpuvm-shim.so tools/gpuvm/gpuvm
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
-# with coverage instrumentation. Replays the in-tree corpora, each file
-# as its own run (a failing input fails the target), then runs the drv
-# and script fuzzers side by side for at most FUZZ_SECONDS each (and a fixed count
-# of inputs from a fixed seed, see FUZZ_SEED), and then the command-stream
-# fuzzer the same way (after them: the machine has two cores). New inputs go to a
+# with coverage instrumentation. Replays the four in-tree corpora, each
+# file as its own run (a failing input fails the target), then runs the
+# driver and script fuzzers side by side, then the ioctl and
+# command-stream fuzzers side by side (the machine has two cores), each
+# for at most FUZZ_SECONDS (and a fixed
+# count of inputs from a fixed seed, see FUZZ_SEED). New inputs go to a
 # temporary directory, never the source tree; crashes go to
 # $(BUILD_FUZZ)/artifacts/, logs next to it.
 FUZZ_LIMITS = -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
 	-artifact_prefix=$(BUILD_FUZZ)/artifacts/
+FUZZERS = drv script uapi cs
 fuzz: deps
 	@[ -f $(BUILD_FUZZ)/build.ninja ] || CC=clang meson setup $(BUILD_FUZZ) \
 		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link -Dtests=false
-	ninja -C $(BUILD_FUZZ) fuzz/fuzz_drv fuzz/fuzz_script fuzz/fuzz_cs
+	ninja -C $(BUILD_FUZZ) $(addprefix fuzz/fuzz_,$(FUZZERS))
 	@mkdir -p $(BUILD_FUZZ)/artifacts
-	@rd=0; rs=0; rc=0; \
-	$(BUILD_FUZZ)/fuzz/fuzz_drv $(FUZZ_LIMITS) fuzz/corpus/drv/* \
-		> $(BUILD_FUZZ)/replay_drv.log 2>&1 || rd=$$?; \
-	$(BUILD_FUZZ)/fuzz/fuzz_script $(FUZZ_LIMITS) fuzz/corpus/script/* \
-		> $(BUILD_FUZZ)/replay_script.log 2>&1 || rs=$$?; \
-	$(BUILD_FUZZ)/fuzz/fuzz_cs $(FUZZ_LIMITS) fuzz/corpus/cs/* \
-		> $(BUILD_FUZZ)/replay_cs.log 2>&1 || rc=$$?; \
-	for t in drv:$$rd script:$$rs cs:$$rc; do \
-		log=$(BUILD_FUZZ)/replay_$${t%%:*}.log; \
-		if [ "$${t#*:}" = 0 ]; then \
-			echo "replay $${t%%:*} corpus: $$(sed -n 's/.*Running \([0-9]*\) inputs.*/\1/p' $$log) inputs, all passed"; \
+	@bad=0; for f in $(FUZZERS); do \
+		log=$(BUILD_FUZZ)/replay_$$f.log; \
+		if $(BUILD_FUZZ)/fuzz/fuzz_$$f $(FUZZ_LIMITS) fuzz/corpus/$$f/* \
+			> $$log 2>&1; then \
+			echo "replay $$f corpus: $$(sed -n 's/.*Running \([0-9]*\) inputs.*/\1/p' $$log) inputs, all passed"; \
 		else \
-			echo "replay $${t%%:*} corpus FAILED ($$log):"; tail -n 40 $$log; \
+			bad=1; echo "replay $$f corpus FAILED ($$log):"; tail -n 40 $$log; \
 		fi; \
 	done; \
-	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$rc = 0 ]
+	[ $$bad = 0 ]
 	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT INT TERM; \
-	mkdir "$$tmp/drv" "$$tmp/script" "$$tmp/cs" || exit 1; \
-	$(BUILD_FUZZ)/fuzz/fuzz_drv -max_total_time=$(FUZZ_SECONDS) \
-		-seed=$(FUZZ_SEED) -runs=$(FUZZ_DRV_RUNS) \
-		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/drv" fuzz/corpus/drv \
-		> $(BUILD_FUZZ)/fuzz_drv.log 2>&1 & d=$$!; \
-	$(BUILD_FUZZ)/fuzz/fuzz_script -max_total_time=$(FUZZ_SECONDS) \
-		-seed=$(FUZZ_SEED) -runs=$(FUZZ_SCRIPT_RUNS) \
-		-print_final_stats=1 -dict=fuzz/script.dict $(FUZZ_LIMITS) \
-		"$$tmp/script" fuzz/corpus/script \
-		> $(BUILD_FUZZ)/fuzz_script.log 2>&1 & s=$$!; \
-	rd=0; rs=0; rc=0; wait $$d || rd=$$?; wait $$s || rs=$$?; \
-	$(BUILD_FUZZ)/fuzz/fuzz_cs -max_total_time=$(FUZZ_SECONDS) \
-		-seed=$(FUZZ_SEED) -runs=$(FUZZ_CS_RUNS) \
-		-print_final_stats=1 $(FUZZ_LIMITS) "$$tmp/cs" fuzz/corpus/cs \
-		> $(BUILD_FUZZ)/fuzz_cs.log 2>&1 || rc=$$?; \
-	for t in drv:$$rd script:$$rs cs:$$rc; do \
-		log=$(BUILD_FUZZ)/fuzz_$${t%%:*}.log; \
-		echo "fuzz_$${t%%:*} ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
-		[ "$${t#*:}" = 0 ] || { echo "fuzz_$${t%%:*} FAILED ($$log):"; tail -n 40 $$log; }; \
-	done; \
-	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$rc = 0 ]
+	run() { f=$$1; runs=$$2; shift 2; mkdir "$$tmp/$$f" || exit 1; \
+		$(BUILD_FUZZ)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+			-seed=$(FUZZ_SEED) -runs=$$runs -print_final_stats=1 \
+			$(FUZZ_LIMITS) "$$@" "$$tmp/$$f" fuzz/corpus/$$f \
+			> $(BUILD_FUZZ)/fuzz_$$f.log 2>&1; }; \
+	report() { f=$$1; log=$(BUILD_FUZZ)/fuzz_$$f.log; \
+		echo "fuzz_$$f ($(FUZZ_SECONDS) s): $$(grep -E 'stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | sed 's/stat:://' | tr -s ' \n' ' ')"; \
+		[ $$2 = 0 ] || { echo "fuzz_$$f FAILED ($$log):"; tail -n 40 $$log; }; }; \
+	run drv $(FUZZ_DRV_RUNS) & d=$$!; \
+	run script $(FUZZ_SCRIPT_RUNS) -dict=fuzz/script.dict & s=$$!; \
+	rd=0; rs=0; ru=0; rc=0; wait $$d || rd=1; wait $$s || rs=1; \
+	run uapi $(FUZZ_UAPI_RUNS) & u=$$!; \
+	run cs $(FUZZ_CS_RUNS) & c=$$!; \
+	wait $$u || ru=1; wait $$c || rc=1; \
+	report drv $$rd; report script $$rs; report uapi $$ru; report cs $$rc; \
+	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$ru = 0 ] && [ $$rc = 0 ]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -390,7 +390,7 @@ void bench_print(const struct bench_report *r, const struct bench_opts *o,
 
 const char *const bench_case_names[] = {
 	"seeds", "sparse", "churn", "va", "mmu", "frag", "ptmap", "evict",
-	"cs", NULL,
+	"cs", "uapi", NULL,
 };
 
 /* name is in the comma-separated list (NULL: every name is). */
@@ -434,7 +434,7 @@ int bench_all(const struct bench_opts *o, FILE *f)
 	static int (*const cases[])(struct bench_report *,
 				    const struct bench_opts *) = {
 		bench_seeds, bench_sparse, bench_churn, bench_va, bench_mmu,
-		bench_frag, bench_ptmap, bench_evict, bench_cs,
+		bench_frag, bench_ptmap, bench_evict, bench_cs, bench_uapi,
 	};
 	struct bench_report r = { 0 };
 	unsigned int i;

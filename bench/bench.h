@@ -153,6 +153,9 @@ int bench_frag(struct bench_report *r, const struct bench_opts *o);
 int bench_ptmap(struct bench_report *r, const struct bench_opts *o);
 int bench_evict(struct bench_report *r, const struct bench_opts *o);
 int bench_cs(struct bench_report *r, const struct bench_opts *o);
+int bench_uapi(struct bench_report *r, const struct bench_opts *o);
+/* `gpuvm __bench-shim-child N REPS`: bench_uapi's child under the shim. */
+int bench_shim_child(int argc, char **argv);
 
 /* Evaluates the brief's targets on the rows; 0 or -ENOMEM. */
 int bench_targets(struct bench_report *r);

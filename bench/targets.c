@@ -384,6 +384,39 @@ static int never_written(struct bench_report *r)
 	return 0;
 }
 
+/* The ioctl path against the driver's, same pattern, same run. */
+static int uapi_overhead(struct bench_report *r, const char *base_key,
+			 const char *key, const char *what)
+{
+	const struct bench_row *base = bench_find(r, base_key);
+	const struct bench_row *row = bench_find(r, key);
+	struct bench_target *t = target_add(r, what, "<= 1.2x");
+
+	if (!t)
+		return -ENOMEM;
+	if (!usable(base) || !usable(row))
+		return 0;
+	MEASURED(t, "%.2fx", row->median_ns / base->median_ns);
+	verdict(t, row->median_ns <= 1.2 * base->median_ns);
+	return 0;
+}
+
+static int uapi_seeds(struct bench_report *r, const char *key,
+		      const char *what)
+{
+	const struct bench_row *slow = bench_find(r, "uapi.seeds.4k");
+	const struct bench_row *fast = bench_find(r, key);
+	struct bench_target *t = target_add(r, what, ">= 1000x");
+
+	if (!t)
+		return -ENOMEM;
+	if (!usable(slow) || !usable(fast))
+		return 0;
+	MEASURED(t, "%.0fx faster", slow->median_ns / fast->median_ns);
+	verdict(t, slow->median_ns >= 1000 * fast->median_ns);
+	return 0;
+}
+
 int bench_targets(struct bench_report *r)
 {
 	int ret = seeds_speedup(r, 'a', "shared", "aligned VA");
@@ -416,5 +449,18 @@ int bench_targets(struct bench_report *r)
 		ret = frag_binds(r);
 	if (!ret)
 		ret = ptmap_ratio(r);
-	return ret ? ret : never_written(r);
+	if (!ret)
+		ret = never_written(r);
+	if (!ret)
+		ret = uapi_overhead(r, "uapi.bind.child_drv", "uapi.bind.shim",
+				    "VM_BIND via the shim vs gpuvm_drv_vm_bind");
+	if (!ret)
+		ret = uapi_overhead(r, "uapi.bind.drv", "uapi.bind.ioctl",
+				    "VM_BIND via gpuvm_uapi_ioctl vs the driver");
+	if (!ret)
+		ret = uapi_seeds(r, "uapi.seeds.sparse", "100e6 B via ioctls: "
+				 "one MAP_SPARSE vs 24,415 VM_BINDs");
+	return ret ? ret : uapi_seeds(r, "uapi.seeds.warm",
+				      "100e6 B via ioctls, dummy made: one "
+				      "MAP_SPARSE vs 24,415 VM_BINDs");
 }

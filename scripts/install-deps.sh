@@ -6,7 +6,9 @@ set -eu
 
 # clang and its runtimes (libFuzzer, ASan, UBSan) build the fuzz targets
 # that `make test` runs (`make fuzz`, docs/fuzzing.md).
-PKGS="meson ninja-build pkg-config gcc libcmocka-dev clang libclang-rt-14-dev"
+# libdrm-dev: the test client of the render node (tests/shim/) is a libdrm
+# program, as the clients it stands for are.
+PKGS="meson ninja-build pkg-config gcc libcmocka-dev clang libclang-rt-14-dev libdrm-dev"
 
 missing=""
 for p in $PKGS; do

@@ -90,6 +90,9 @@ struct gpuvm_drv_device_cfg {
 	uint64_t ram;              /* bytes of simulated RAM; 0: 4 GiB */
 	enum gpuvm_drv_sparse sparse;
 	bool unchecked;            /* turn off the MMU's checked mode */
+	/* Back the simulated RAM with a memfd another mapping can alias
+	 * (gpuvm_mem_fd(gpuvm_drv_device_mem(dev))): CPU mappings of BOs. */
+	bool shared_ram;
 	/* Give every sparse range private page tables instead of sharing
 	 * the file's (or, for NULL, the device's) tables: for comparison. */
 	bool private_sparse_tables;
@@ -260,6 +263,18 @@ int gpuvm_drv_bo_resident(struct gpuvm_drv_file *file, uint32_t handle,
 			  bool *resident);
 /* Pinned BOs are never evicted; pinning an evicted BO brings it back. */
 int gpuvm_drv_bo_pin(struct gpuvm_drv_file *file, uint32_t handle, bool pin);
+
+/*
+ * The physical runs backing a resident BO, in BO order: copies up to cap
+ * of them to runs and sets *count to how many there are (call again with
+ * a larger cap if it is bigger). What a CPU mapping of the BO maps; pin
+ * the BO first, or eviction may move it. runs may be NULL when cap is
+ * 0 (a count query). -EINVAL (bad handle or arguments, a NULL file or
+ * count), -ENODATA (evicted).
+ */
+int gpuvm_drv_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		      struct gpuvm_mem_run *runs, unsigned int cap,
+		      unsigned int *count);
 
 /*
  * What a driver runs before a job: brings back every evicted BO of the VM

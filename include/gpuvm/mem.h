@@ -61,6 +61,12 @@ enum gpuvm_mem_purpose {
 struct gpuvm_mem_cfg {
 	/* Bytes of physical memory, a non-zero multiple of 4 KiB. */
 	uint64_t size;
+	/*
+	 * Back the memory with a memfd mapped MAP_SHARED instead of private
+	 * anonymous memory, so that other mappings of the file (a client's
+	 * CPU mapping of a BO) alias it byte for byte: see gpuvm_mem_fd().
+	 */
+	bool shared;
 };
 
 struct gpuvm_mem_stats {
@@ -79,6 +85,23 @@ struct gpuvm_mem_stats {
 int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
 /* Frees everything, including BOs not yet destroyed. NULL is allowed. */
 void gpuvm_mem_destroy(struct gpuvm_mem *mem);
+
+/*
+ * The memfd behind a shared memory (cfg.shared), or -1 (a private
+ * memory, a NULL mem): physical address pa is file offset pa. It stays
+ * owned by the memory (closed by gpuvm_mem_destroy) and is close-on-exec.
+ *
+ * Whoever maps it for writing must mark the frames it may write
+ * (gpuvm_mem_wptr): stores through another mapping are invisible to the
+ * written map, and an unmarked frame reads as zero. Marked frames that
+ * stay holes of the file (mapped writable, never written) are skipped by
+ * the scans (gpuvm_mem_next_written asks the file with SEEK_DATA).
+ * Freeing clears the file, not only this process's view of it (large
+ * ranges become holes, FALLOC_FL_PUNCH_HOLE; small ones are cleared in
+ * place), so the next owner of the frames reads zeros through any
+ * mapping.
+ */
+int gpuvm_mem_fd(const struct gpuvm_mem *mem);
 
 /* A NULL mem gives all-zero statistics. */
 void gpuvm_mem_stats(const struct gpuvm_mem *mem, struct gpuvm_mem_stats *st);

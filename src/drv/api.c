@@ -178,6 +178,21 @@ int gpuvm_drv_bo_read(struct gpuvm_drv_file *file, uint32_t handle,
 	return ret;
 }
 
+int gpuvm_drv_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		      struct gpuvm_mem_run *runs, unsigned int cap,
+		      unsigned int *count)
+{
+	int ret;
+
+	/* Refused before the lock, as every NULL argument (drv.h). */
+	if (!file || !count || (cap && !runs))
+		return -EINVAL;
+	dev_lock_s(file->dev);
+	ret = drv_impl_bo_runs(file, handle, runs, cap, count);
+	dev_unlock_s(file->dev);
+	return ret;
+}
+
 int gpuvm_drv_bo_write(struct gpuvm_drv_file *file, uint32_t handle,
 		       uint64_t offset, const void *buf, uint64_t len)
 {

@@ -50,7 +50,7 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 			    struct gpuvm_drv_device **out)
 {
 	struct gpuvm_drv_device *dev;
-	struct gpuvm_mem_cfg mc;
+	struct gpuvm_mem_cfg mc = { 0 };
 	int ret;
 
 	if (!out)
@@ -63,6 +63,7 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 	ret = fill_defaults(&dev->cfg);
 	if (!ret) {
 		mc.size = dev->cfg.ram;
+		mc.shared = dev->cfg.shared_ram;
 		ret = gpuvm_mem_create(&mc, &dev->mem);
 	}
 	if (ret) {
@@ -229,6 +230,25 @@ int drv_impl_bo_create(const struct drv_excl *x, struct gpuvm_drv_file *file,
 		return ret;
 	}
 	*handle = bo->handle;
+	return 0;
+}
+
+int drv_impl_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		     struct gpuvm_mem_run *runs, unsigned int cap,
+		     unsigned int *count)
+{
+	struct drv_bo *bo = drv_bo_lookup(file, handle);
+	unsigned int n;
+
+	if (!bo || !count || (cap && !runs))
+		return -EINVAL;
+	if (bo->evicted)
+		return -ENODATA;
+	n = gpuvm_mem_bo_run_count(bo->mem);
+	if (cap)
+		memcpy(runs, gpuvm_mem_bo_runs(bo->mem),
+		       (n < cap ? n : cap) * sizeof(*runs));
+	*count = n;
 	return 0;
 }
 

@@ -427,5 +427,9 @@ int drv_impl_bo_create(const struct drv_excl *x, struct gpuvm_drv_file *file,
 		       unsigned int chunks, uint32_t *handle);
 int drv_impl_bo_close(const struct drv_excl *x, struct gpuvm_drv_file *file,
 		      uint32_t handle);
+/* The device lock shared: a resident BO's runs, for CPU mappings. */
+int drv_impl_bo_runs(struct gpuvm_drv_file *file, uint32_t handle,
+		     struct gpuvm_mem_run *runs, unsigned int cap,
+		     unsigned int *count);
 
 #endif

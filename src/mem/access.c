@@ -26,6 +26,16 @@
  * lazily backed mapping of its own, so only the words of frames that were
  * touched cost anything: 4 KiB of map per 128 MiB of memory.
  *
+ * A shared memory (a memfd, mem.h) changes two things. Freeing must
+ * remove the data from the file, not just from this process's view of
+ * it: MADV_DONTNEED on a MAP_SHARED mapping only drops the page-table
+ * entries, the file keeps the bytes and every other mapping (a client's
+ * mmap of the next BO in those frames) would still read them. So large
+ * frees punch holes (FALLOC_FL_PUNCH_HOLE) instead. And frames a client
+ * maps for writing are marked written in advance, since its stores never
+ * pass through here; the file knows which of them really hold data
+ * (SEEK_DATA), so gpuvm_mem_next_written asks it and skips the holes.
+ *
  * Threads: writers on different frames may share a word of the map, so
  * bits are set and cleared with atomic read-modify-writes. A writer sets
  * the bit before it stores the data, so whoever is ordered after the
@@ -33,10 +43,13 @@
  * the first write to a frame may see zeros, which is the value before the
  * write, as a racing read on hardware could.
  */
+#define _GNU_SOURCE /* fallocate, SEEK_DATA */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem/mem_internal.h"
 
@@ -115,6 +128,29 @@ static uint32_t next_written_frame(const struct gpuvm_mem *mem, uint32_t f,
 	return e;
 }
 
+/*
+ * First frame in [f, e) that is marked and, in a shared memory, holds data
+ * in the file: marked frames that are holes read as zero.
+ */
+static uint32_t next_data_frame(const struct gpuvm_mem *mem, uint32_t f,
+				uint32_t e)
+{
+	off_t d = 0;
+
+	for (f = next_written_frame(mem, f, e); f < e && mem->fd >= 0;
+	     f = next_written_frame(mem, frame_of((uint64_t)d), e)) {
+		d = lseek(mem->fd, (off_t)((uint64_t)f << MEM_FRAME_SHIFT),
+			  SEEK_DATA);
+		if (d < 0)
+			return errno == ENXIO ? e : f; /* ENXIO: no more data */
+		if (frame_of((uint64_t)d) == f)
+			return f;
+		if ((uint64_t)d >= (uint64_t)e << MEM_FRAME_SHIFT)
+			return e;
+	}
+	return f;
+}
+
 uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
 				uint64_t end)
 {
@@ -124,9 +160,14 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
 		end = mem->size;
 	if (pa >= end)
 		return end;
-	return (uint64_t)next_written_frame(mem, frame_of(pa),
-					    frame_of(end + FRAME_SIZE - 1))
+	return (uint64_t)next_data_frame(mem, frame_of(pa),
+					 frame_of(end + FRAME_SIZE - 1))
 	       << MEM_FRAME_SHIFT;
+}
+
+int gpuvm_mem_fd(const struct gpuvm_mem *mem)
+{
+	return mem ? mem->fd : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -144,6 +185,20 @@ static void zero_written(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 }
 
 /*
+ * Gives the host pages of [lo, hi) back; afterwards they read as zero
+ * through every mapping. For a shared memory that takes a hole in the
+ * file (see the DOC above).
+ */
+static bool release_pages(struct gpuvm_mem *mem, uint64_t lo, uint64_t hi)
+{
+	if (mem->fd >= 0)
+		return !fallocate(mem->fd,
+				  FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)lo, (off_t)(hi - lo));
+	return !madvise(mem->base + lo, hi - lo, MADV_DONTNEED);
+}
+
+/*
  * Makes [f, f + n) read as zero again and forgets it was written. Large
  * ranges go back to the host whole, which for pages it never backed is a
  * page-table walk and nothing more; a host page larger than a frame may be
@@ -157,8 +212,13 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 
 	if (next_written_frame(mem, f, f + (uint32_t)n) == f + n)
 		return;
+	/* Small ranges are cleared in place, shared memory too: a hole
+	 * punch costs a TLB shootdown and a fault on the next use, far
+	 * more than clearing a few frames (page-table frames come and go
+	 * one at a time). A cleared page of the file reads as zeros through
+	 * every mapping as surely as a hole. */
 	if (end - pa < ZERO_MADVISE_MIN || lo >= hi ||
-	    madvise(mem->base + lo, hi - lo, MADV_DONTNEED)) {
+	    !release_pages(mem, lo, hi)) {
 		zero_written(mem, f, n);
 	} else {
 		zero_written(mem, f, (lo - pa) >> MEM_FRAME_SHIFT);

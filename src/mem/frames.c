@@ -6,6 +6,9 @@
  * MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE mapping of the whole size.
  * The kernel backs a page only when it is first written, so a 64 GiB
  * device costs host memory for the frames in use, not for its size.
+ * A shared memory (cfg.shared) is a memfd of the same size mapped
+ * MAP_SHARED | MAP_NORESERVE instead: just as lazy (tmpfs backs a page on
+ * first touch), and other mappings of the file see the same bytes.
  * Transparent huge pages are turned off on the mapping (MADV_NOHUGEPAGE):
  * with them a 4 KiB page-table page could pin 2 MiB of host memory, and
  * giving one freed frame back would split a huge page.
@@ -68,6 +71,7 @@
  * that matches no allocated block (double free, wrong size or purpose)
  * changes nothing and is counted; gpuvm_mem_validate reports it.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -347,10 +351,11 @@ void mem_free_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n,
 /* ------------------------------------------------------------------ */
 /* Memory                                                              */
 
-static void *map_lazy(size_t len)
+static void *map_lazy(size_t len, int fd)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		       (fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED) |
+		       MAP_NORESERVE, fd, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
@@ -359,6 +364,18 @@ static void *map_lazy(size_t len)
 	madvise(p, len, MADV_NOHUGEPAGE);
 #endif
 	return p;
+}
+
+/* The memfd of a shared memory, sized; -1 if it cannot be had. */
+static int ram_file(uint64_t size)
+{
+	int fd = memfd_create("gpuvm-ram", MFD_CLOEXEC);
+
+	if (fd >= 0 && ftruncate(fd, (off_t)size)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 /*
@@ -424,6 +441,7 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	if (!mem)
 		return -ENOMEM;
 	pthread_mutex_init(&mem->lock, NULL);
+	mem->fd = -1;
 	mem->size = cfg->size;
 	mem->nframes = (uint32_t)(cfg->size >> MEM_FRAME_SHIFT);
 	mem->host_page = host_page_size();
@@ -431,9 +449,12 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 			 mem->host_page - 1) & ~(mem->host_page - 1);
 	mem->written_len = ((size_t)(mem->nframes + 63) / 64 * 8 +
 			    mem->host_page - 1) & ~(mem->host_page - 1);
-	mem->base = map_lazy(mem->size);
-	mem->frame = map_lazy(mem->meta_len);
-	mem->written = map_lazy(mem->written_len);
+	if (cfg->shared)
+		mem->fd = ram_file(mem->size);
+	if (!cfg->shared || mem->fd >= 0)
+		mem->base = map_lazy(mem->size, mem->fd);
+	mem->frame = map_lazy(mem->meta_len, -1);
+	mem->written = map_lazy(mem->written_len, -1);
 	if (!mem->base || !mem->frame || !mem->written) {
 		gpuvm_mem_destroy(mem);
 		return -ENOMEM;
@@ -457,6 +478,8 @@ void gpuvm_mem_destroy(struct gpuvm_mem *mem)
 		munmap(mem->written, mem->written_len);
 	if (mem->base)
 		munmap(mem->base, mem->size);
+	if (mem->fd >= 0)
+		close(mem->fd);
 	pthread_mutex_destroy(&mem->lock);
 	free(mem);
 }

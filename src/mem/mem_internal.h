@@ -53,6 +53,7 @@ struct gpuvm_mem {
 	 */
 	pthread_mutex_t lock;
 	uint8_t *base;          /* host reservation of size bytes */
+	int fd;                 /* memfd behind base if shared, else -1 */
 	uint64_t size;
 	uint32_t nframes;
 	size_t host_page;

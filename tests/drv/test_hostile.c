@@ -2158,6 +2158,22 @@ static int64_t n_bo_resident(void *p)
 	return ret;
 }
 
+/* count NULL, or runs NULL with room asked for: refused, nothing written. */
+static int64_t n_bo_runs(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_mem_run runs[4];
+	unsigned int count = 77;
+	int ret;
+
+	memset(runs, 0xa5, sizeof(runs));
+	ret = gpuvm_drv_bo_runs(NA(file, e->a->f), e->h_a, NA(runs, runs), 4,
+				NA(count, &count));
+	NA_EXPECT(count == 77);
+	NA_EXPECT(runs[0].pa == 0xa5a5a5a5a5a5a5a5ull);
+	return ret;
+}
+
 static int64_t n_bo_pin(void *p)
 {
 	struct env *e = p;
@@ -2506,6 +2522,9 @@ static const struct na_case na_cases[] = {
 	NA_ROW(gpuvm_drv_bo_resident, file, EINV, n_bo_resident),
 	NA_ROW(gpuvm_drv_bo_resident, resident, EINV, n_bo_resident),
 	NA_ROW(gpuvm_drv_bo_pin, file, EINV, n_bo_pin),
+	NA_ROW(gpuvm_drv_bo_runs, file, EINV, n_bo_runs),
+	NA_ROW(gpuvm_drv_bo_runs, runs, EINV, n_bo_runs),
+	NA_ROW(gpuvm_drv_bo_runs, count, EINV, n_bo_runs),
 	NA_ROW(gpuvm_drv_vm_validate, file, EINV, n_vm_validate),
 	NA_ROW(gpuvm_drv_vm_bind, file, EINV, n_vm_bind),
 	NA_ROW(gpuvm_drv_vm_bind, ops, EINV, n_vm_bind),

@@ -321,6 +321,15 @@ static int64_t c_wptr(void *p)
 	return (int64_t)(intptr_t)gpuvm_mem_wptr(NA(mem, fx->mem), fx->blk, 8);
 }
 
+/* A private memory has no fd either: -1 both ways, which this test
+ * tells apart from a NULL crash only by the row running at all. */
+static int64_t c_fd(void *p)
+{
+	struct fx *fx = p;
+
+	return gpuvm_mem_fd(NA(mem, fx->mem));
+}
+
 static int64_t c_bo_next_written(void *p)
 {
 	struct fx *fx = p;
@@ -373,6 +382,7 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mem_write, buf, EINV, c_write),
 	NA_ROW(gpuvm_mem_ptr, mem, NA_NULLPTR, c_ptr),
 	NA_ROW(gpuvm_mem_wptr, mem, NA_NULLPTR, c_wptr),
+	NA_ROW(gpuvm_mem_fd, mem, -1, c_fd),
 	NA_ROW(gpuvm_mem_get_view, mem, NA_VOID, c_get_view),
 	NA_ROW(gpuvm_mem_get_view, v, NA_VOID, c_get_view),
 	NA_ROW(gpuvm_mem_view_written, v, 0, c_view_written),

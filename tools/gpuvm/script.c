@@ -145,6 +145,9 @@ static const char *kind_name(enum script_kind kind)
 	case SCRIPT_FILE: return "file";
 	case SCRIPT_VM: return "VM";
 	case SCRIPT_BO: return "BO";
+	case SCRIPT_UFILE: return "ioctl file";
+	case SCRIPT_UMAP: return "mapping";
+	case SCRIPT_UMEM: return "buffer";
 	default: return "name";
 	}
 }
@@ -364,7 +367,8 @@ static int parse_args(struct script *s, struct script_args *a, char **w,
 				return -1;
 			continue;
 		}
-		if (!script_in_list(eq ? cmd->keys : cmd->words, w[i]))
+		if (!(eq && !strcmp(cmd->keys, "*")) &&
+		    !script_in_list(eq ? cmd->keys : cmd->words, w[i]))
 			return script_error(s, "%s: unknown %s '%s'", s->what,
 					    eq ? "key" : "word", w[i]);
 		if (check_duplicate(s, a, w[i]))
@@ -467,6 +471,7 @@ int gpuvm_script_run(const char *name, const char *text, size_t len,
 		if (ferror(out) && !s->out_errno)
 			script_flush_out(s);
 	}
+	script_uapi_cleanup(s);
 	gpuvm_drv_device_destroy(s->dev);
 	script_flush_out(s);
 	if (opts && opts->write_errno)

@@ -68,6 +68,9 @@ enum script_kind {
 	SCRIPT_FILE,
 	SCRIPT_VM,
 	SCRIPT_BO,
+	SCRIPT_UFILE,     /* an ioctl-level file (uapi_open) */
+	SCRIPT_UMAP,      /* a CPU mapping of one (uapi_mmap) */
+	SCRIPT_UMEM,      /* a buffer of "user" memory (umem) */
 };
 
 /* A name the script gave to a driver object. */
@@ -76,6 +79,7 @@ struct script_name {
 	char name[SCRIPT_NAME_LEN];
 	struct gpuvm_drv_file *file; /* the file, or the file it belongs to */
 	uint32_t id;                 /* VM id or BO handle */
+	void *obj;                   /* UFILE, UMAP, UMEM: the object */
 };
 
 /* One word of a line: key=value, or a bare word (val == NULL). */
@@ -100,7 +104,8 @@ struct script_cmd {
 	const char *name;
 	unsigned int npos;       /* positional words after the name */
 	const char *pos_names;   /* for "missing" messages, '|' separated */
-	const char *keys;        /* allowed keys, space separated */
+	const char *keys;        /* allowed keys, space separated; "*": any
+				  * (the command checks them) */
 	const char *words;       /* allowed bare words, space separated */
 	bool needs_dev;          /* creates the default device first */
 	bool gpu;                /* a GPU access: expect=fault:KIND allowed */
@@ -125,6 +130,8 @@ struct script_trace {
 	int slot;
 };
 
+struct gpuvm_uapi_device;
+
 struct script {
 	const char *file;
 	unsigned long line;
@@ -135,6 +142,10 @@ struct script {
 	struct script_trace traces[SCRIPT_MAX_NAMES]; /* by name slot */
 	char timelines[SCRIPT_MAX_TIMELINES][SCRIPT_NAME_LEN];
 	unsigned int n_timelines;
+	/* The ioctl level (script_uapi.c). */
+	struct gpuvm_uapi_device *udev;
+	void *guard;                      /* an unmapped page */
+	uint64_t umem_total;              /* bytes of live buffers */
 	/* The current line. */
 	char what[96];                    /* "bind V1", for messages */
 	struct script_expect expect;
@@ -217,6 +228,19 @@ int script_cmd_wait(struct script *s, const struct script_args *a);
 int script_cmd_run(struct script *s, const struct script_args *a);
 int script_cmd_queued(struct script *s, const struct script_args *a);
 int script_cmd_fail_alloc(struct script *s, const struct script_args *a);
+
+/* script_uapi.c: the ioctl level */
+int script_cmd_uapi_device(struct script *s, const struct script_args *a);
+int script_cmd_uapi_open(struct script *s, const struct script_args *a);
+int script_cmd_uapi_close(struct script *s, const struct script_args *a);
+int script_cmd_uapi_mmap(struct script *s, const struct script_args *a);
+int script_cmd_uapi_munmap(struct script *s, const struct script_args *a);
+int script_cmd_umem(struct script *s, const struct script_args *a);
+int script_cmd_uhex(struct script *s, const struct script_args *a);
+int script_cmd_uset(struct script *s, const struct script_args *a);
+int script_cmd_ioctl(struct script *s, const struct script_args *a);
+void script_uapi_free_umem(struct script *s);
+void script_uapi_cleanup(struct script *s);
 
 /* script_svg.c */
 int script_svg_write(struct script *s, const struct script_name *vm,

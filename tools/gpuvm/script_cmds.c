@@ -533,6 +533,24 @@ static const struct script_cmd cmds[] = {
 	{ "run", 0, "", "jobs", "", true, false, script_cmd_run },
 	{ "queued", 1, "VM", "jobs", "", false, false, script_cmd_queued },
 	{ "fail_alloc", 1, "N", "vm", "", true, false, script_cmd_fail_alloc },
+	/* The ioctl level (script_uapi.c). */
+	{ "uapi_device", 0, "", "ram sparse", "", false, false,
+	  script_cmd_uapi_device },
+	{ "uapi_open", 2, "FILE name|node (render or primary)", "", "", false,
+	  false, script_cmd_uapi_open },
+	{ "uapi_close", 1, "FILE", "", "", false, false,
+	  script_cmd_uapi_close },
+	{ "uapi_mmap", 2, "FILE|mapping name", "offset size prot flags", "",
+	  false, false, script_cmd_uapi_mmap },
+	{ "uapi_munmap", 1, "mapping", "", "", false, false,
+	  script_cmd_uapi_munmap },
+	{ "umem", 1, "buffer name", "size", "fault ro", false, false,
+	  script_cmd_umem },
+	{ "uhex", 1, "buffer", "offset bytes", "", false, false,
+	  script_cmd_uhex },
+	{ "uset", 2, "buffer|layout", "*", "", false, false, script_cmd_uset },
+	{ "ioctl", 2, "FILE|ioctl name (or raw)", "*", "", false, false,
+	  script_cmd_ioctl },
 };
 
 const struct script_cmd *script_cmd_find(const char *name)

@@ -17,6 +17,7 @@
  * bounded (a line is at most SCRIPT_MAX_LINE bytes), loops once over its
  * input and allocates nothing.
  */
+#define _GNU_SOURCE    /* strerrorname_np */
 #include <errno.h>
 #include <string.h>
 
@@ -197,7 +198,8 @@ static const struct {
 	{ "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "ERANGE", ERANGE },
 	{ "ENOSYS", ENOSYS }, { "EOVERFLOW", EOVERFLOW },
 	{ "EOPNOTSUPP", EOPNOTSUPP }, { "ETIMEDOUT", ETIMEDOUT },
-	{ "ESTALE", ESTALE }, { "EUCLEAN", EUCLEAN },
+	{ "ESTALE", ESTALE }, { "EUCLEAN", EUCLEAN }, { "ETIME", ETIME },
+	{ "ENOTTY", ENOTTY },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -210,6 +212,14 @@ int script_errno_parse(const char *name)
 	for (i = 0; i < ARRAY_SIZE(errnos); i++)
 		if (!strcmp(errnos[i].name, name))
 			return errnos[i].err;
+	/* Any other name the C library knows (the ioctl level can give
+	 * more than the driver's errnos). */
+	for (i = 1; i < 4096; i++) {
+		const char *n = strerrorname_np((int)i);
+
+		if (n && !strcmp(n, name))
+			return (int)i;
+	}
 	return 0;
 }
 
@@ -221,7 +231,7 @@ const char *script_errno_name(int err)
 	for (i = 0; i < ARRAY_SIZE(errnos); i++)
 		if (errnos[i].err == err)
 			return errnos[i].name;
-	return NULL;
+	return err > 0 ? strerrorname_np(err) : NULL;
 }
 
 /* The first name of each kind is the one printed. */
