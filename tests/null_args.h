@@ -652,4 +652,37 @@ static inline unsigned int na_check_header(const char *header,
 	return pairs;
 }
 
+/*
+ * The two tests of a module's table `cases`: the table against the
+ * header, then every row against a fixture of type fx_t made by make()
+ * and freed by fini() (snap() is the module's snapshot).
+ */
+#define NA_TABLE_TESTS(header, fx_t, make, fini)                          \
+	static void test_header_complete(void **state)                    \
+	{                                                                 \
+		(void)state;                                              \
+		na_check_header(header, cases,                            \
+				sizeof(cases) / sizeof(cases[0]));        \
+	}                                                                 \
+	static void test_null_args(void **state)                          \
+	{                                                                 \
+		fx_t fx;                                                  \
+		(void)state;                                              \
+		make(&fx);                                                \
+		na_run(cases, sizeof(cases) / sizeof(cases[0]), &fx, snap); \
+		fini(&fx);                                                \
+	}
+
+/* A module's NULL-argument test program: NA_TABLE_TESTS and nothing else. */
+#define NA_MAIN(header, fx_t, make, fini)                                 \
+	NA_TABLE_TESTS(header, fx_t, make, fini)                          \
+	int main(void)                                                    \
+	{                                                                 \
+		const struct CMUnitTest tests[] = {                       \
+			cmocka_unit_test(test_header_complete),           \
+			cmocka_unit_test(test_null_args),                 \
+		};                                                        \
+		return cmocka_run_group_tests(tests, NULL, NULL);         \
+	}
+
 #endif /* GPUVM_TESTS_NULL_ARGS_H */

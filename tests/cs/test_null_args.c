@@ -232,30 +232,4 @@ static const struct na_case cases[] = {
 	NA_NONE(gpuvm_cs_asm_store_state, 0, c_store_state),
 };
 
-#define N_CASES (sizeof(cases) / sizeof(cases[0]))
-
-static void test_null_args(void **state)
-{
-	struct env e;
-
-	(void)state;
-	fx_make(&e);
-	na_run(cases, N_CASES, &e, snap);
-	env_fini(&e);
-}
-
-static void test_header_complete(void **state)
-{
-	(void)state;
-	na_check_header("gpuvm/cs.h", cases, N_CASES);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_complete),
-		cmocka_unit_test(test_null_args),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NA_MAIN("gpuvm/cs.h", struct env, fx_make, env_fini)

@@ -51,6 +51,11 @@ static void fx_make(struct fx *fx)
 	gpuvm_mem_write64(fx->mem, fx->blk, BLK_WORD);
 }
 
+static void fx_free(struct fx *fx)
+{
+	gpuvm_mem_destroy(fx->mem);
+}
+
 static void snap_print(void *p, FILE *t)
 {
 	struct fx *fx = p;
@@ -411,30 +416,4 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_mem_print, f, NA_VOID, c_print),
 };
 
-#define N_CASES (sizeof(cases) / sizeof(cases[0]))
-
-static void test_null_args(void **state)
-{
-	struct fx fx;
-
-	(void)state;
-	fx_make(&fx);
-	na_run(cases, N_CASES, &fx, snap);
-	gpuvm_mem_destroy(fx.mem);
-}
-
-static void test_header_complete(void **state)
-{
-	(void)state;
-	na_check_header("gpuvm/mem.h", cases, N_CASES);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_complete),
-		cmocka_unit_test(test_null_args),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NA_MAIN("gpuvm/mem.h", struct fx, fx_make, fx_free)

@@ -315,30 +315,4 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_uapi_mapping_id, m, 0, c_mapping_id),
 };
 
-#define N_CASES (sizeof(cases) / sizeof(cases[0]))
-
-static void test_null_args(void **state)
-{
-	struct fx fx;
-
-	(void)state;
-	fx_make(&fx);
-	na_run(cases, N_CASES, &fx, snap);
-	fx_free(&fx);
-}
-
-static void test_header_complete(void **state)
-{
-	(void)state;
-	na_check_header("gpuvm/uapi.h", cases, N_CASES);
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_complete),
-		cmocka_unit_test(test_null_args),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+NA_MAIN("gpuvm/uapi.h", struct fx, fx_make, fx_free)

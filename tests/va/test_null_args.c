@@ -402,29 +402,13 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_va_ops_print, f, NA_VOID, c_ops_print),
 };
 
-#define N_CASES (sizeof(cases) / sizeof(cases[0]))
-
 static void fx_free(struct fx *fx)
 {
 	gpuvm_va_ops_free(fx->ops);
 	gpuvm_va_space_destroy(fx->space);
 }
 
-static void test_null_args(void **state)
-{
-	struct fx fx;
-
-	(void)state;
-	fx_make(&fx);
-	na_run(cases, N_CASES, &fx, snap);
-	fx_free(&fx);
-}
-
-static void test_header_complete(void **state)
-{
-	(void)state;
-	na_check_header("gpuvm/va.h", cases, N_CASES);
-}
+NA_TABLE_TESTS("gpuvm/va.h", struct fx, fx_make, fx_free)
 
 /* The iterators' documented precondition: a NULL space iterates nothing. */
 static void test_iterators_null_space(void **state)
