@@ -50,6 +50,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gpuvm/cs.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 
@@ -229,6 +230,17 @@ int gpuvm_uapi_copy_to_user(uint64_t dst, const void *src, uint64_t n);
 /* A file's number: 1, 2, ... in open order on its device. */
 uint32_t gpuvm_uapi_file_id(const struct gpuvm_uapi_file *file);
 uint32_t gpuvm_uapi_mapping_id(const struct gpuvm_uapi_mapping *m);
+
+/*
+ * What made queue `queue` of the file's group `group` fatal (GROUP_GET_STATE
+ * reports only which queues): the CS exception, the instruction, the GPU
+ * VA and the MMU's fault (gpuvm/cs.h). An exception of
+ * GPUVM_CS_EXC_OK means the job could not start: its VM's evicted BOs
+ * could not be made resident. -EINVAL (NULL argument, no such group or
+ * queue), -ENODATA (the queue is not fatal).
+ */
+int gpuvm_uapi_group_fault(struct gpuvm_uapi_file *file, uint32_t group,
+			   uint32_t queue, struct gpuvm_cs_fault *fault);
 
 /*
  * Called with the device's ioctls serialised, so the order of the calls

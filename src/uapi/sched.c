@@ -48,6 +48,9 @@
 
 #include "uapi/uapi_internal.h"
 
+/* How often the worker re-runs GPU queues blocked on memory. */
+#define POLL_NS 1000000
+
 /* ------------------------------------------------------------------ */
 /* Fences                                                              */
 
@@ -132,16 +135,26 @@ void uapi_sched_drain(struct gpuvm_uapi_device *dev)
 {
 	struct uapi_sched *s = &dev->sched;
 	uint32_t ran = 0;
+	bool any = false;
 
 	if (!__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&s->run_lock);
-	if (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE)) {
-		gpuvm_drv_run(dev->drv, &ran);
-		pending_sub(&s->pending, ran);
+	/* Binds, then GPU jobs, which may make more binds ready. */
+	while (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE)) {
+		uint32_t binds = 0;
+		bool moved;
+
+		gpuvm_drv_run(dev->drv, &binds);
+		pending_sub(&s->pending, binds);
+		ran += binds;
+		moved = uapi_groups_run(dev, &ran);
+		if (!binds && !moved)
+			break;
+		any = true;
 	}
 	pthread_mutex_unlock(&s->run_lock);
-	if (ran)
+	if (ran || any)
 		uapi_sched_broadcast(dev);
 }
 
@@ -182,9 +195,23 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
-		if (s->kicks == seen) {
+		if (s->kicks == seen &&
+		    !__atomic_load_n(&s->blocked, __ATOMIC_RELAXED)) {
 			pthread_cond_wait(&s->kick, &s->lock);
 			continue;
+		}
+		if (s->kicks == seen) {
+			/* A GPU queue waits on memory the CPU or another
+			 * device may write: look again in a while. */
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			t.tv_nsec += POLL_NS;
+			if (t.tv_nsec >= 1000000000) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&s->kick, &s->lock, &t);
 		}
 		seen = s->kicks;
 		pthread_mutex_unlock(&s->lock);
@@ -252,8 +279,8 @@ int uapi_sched_init(struct gpuvm_uapi_device *dev)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
+	pthread_cond_init(&s->kick, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_cond_init(&s->kick, NULL);
 	s->next_ctx = 1;
 	if (dev->cfg.no_worker)
 		return 0;

@@ -136,6 +136,9 @@ static int vm_release(struct gpuvm_uapi_file *f, uint32_t id)
 	/* No drain in between: the count is exactly what is dropped. */
 	pthread_mutex_lock(&dev->sched.run_lock);
 	gpuvm_drv_vm_queued(f->drv, id, &queued);
+	/* Its groups' interpreters use its address space: they go first. */
+	if (__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
+		uapi_groups_vm_gone(f, id);
 	ret = gpuvm_drv_vm_destroy(f->drv, id);
 	if (!ret) {
 		uapi_sched_forget(dev, queued);

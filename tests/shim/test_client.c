@@ -349,13 +349,16 @@ static void test_every_ioctl(void **state)
 			 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), 0);
-	/* The command-stream scheduler is a later issue. */
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc),
-			 -EOPNOTSUPP);
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd),
-			 -EINVAL);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc), 0);
+	assert_int_equal(gc.group_handle, 1);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gsub), 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &ggs), 0);
+	assert_int_equal(ggs.state, 0);
+	assert_int_equal(ggs.fatal_queues, 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd), 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &ggs),
+			 -EINVAL);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd),
 			 -EINVAL);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &thc),
 			 -EOPNOTSUPP);
