@@ -7,10 +7,7 @@
  * allocates a BO's pages at its first use: the driver allocates them at
  * creation, so a BO bigger than the simulated RAM is -ENOMEM here rather
  * than at its first bind.
- *
- * Tiler heaps (TILER_HEAP_*): their argument checks are panthor's, in
- * its order, and so is the answer for objects that cannot exist (no heap
- * was ever created); creating one is -EOPNOTSUPP. Groups are group.c's.
+
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -174,37 +171,4 @@ int uapi_ioctl_bo_query_info(struct uapi_call *c)
 	a->extra_flags = 0;     /* nothing is ever imported */
 	uapi_bo_put(bo);
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Tiler heaps                                                        */
-
-static bool vm_exists(struct gpuvm_uapi_file *f, uint32_t id)
-{
-	enum gpuvm_drv_vm_state st;
-
-	return id && id <= GPUVM_DRV_MAX_VMS_PER_FILE &&
-	       !gpuvm_drv_vm_get_state(f->drv, id, &st);
-}
-
-int uapi_ioctl_tiler_heap_create(struct uapi_call *c)
-{
-	struct drm_panthor_tiler_heap_create *a = c->data;
-
-	if (!vm_exists(c->file, a->vm_id))
-		return -EINVAL;
-	if (!a->initial_chunk_count || a->initial_chunk_count > a->max_chunks ||
-	    a->chunk_size & (UAPI_PAGE - 1) || a->chunk_size < (128u << 10) ||
-	    a->chunk_size > (8u << 20))
-		return -EINVAL;
-	return -EOPNOTSUPP;
-}
-
-int uapi_ioctl_tiler_heap_destroy(struct uapi_call *c)
-{
-	struct drm_panthor_tiler_heap_destroy *a = c->data;
-
-	if (a->pad || !vm_exists(c->file, a->handle >> 16))
-		return -EINVAL;
-	return -ENOENT;     /* the VM has no heap pool */
 }

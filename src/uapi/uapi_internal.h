@@ -10,7 +10,8 @@
  *   syncobj.c  syncobjs and their ioctls
  *   query.c    DEV_QUERY
  *   vm.c       VM_CREATE/DESTROY/GET_STATE/BIND
- *   bo.c       BO ioctls, and the tiler-heap ioctls' argument checks
+ *   bo.c       BO ioctls
+ *   heap.c     tiler heaps
  *   group.c    groups: GROUP_* ioctls, queues of CS jobs, running them
  *   mmap.c     CPU mappings
  *
@@ -126,6 +127,8 @@ struct uapi_vmq {
 	uint64_t seq;                  /* last job number given out */
 	uint64_t gen;                  /* bumped by every VM_CREATE of the id */
 	bool live;                     /* the VM exists (atomic) */
+	uint64_t kva_start;            /* the kernel range: binds stop below */
+	struct uapi_heap_pool *pool;   /* tiler heaps (heap.c), or NULL */
 };
 
 /* A GROUP_SUBMIT job, queued on its group's queue (group.c). */
@@ -358,8 +361,13 @@ int uapi_ioctl_bo_set_label(struct uapi_call *c);
 int uapi_ioctl_set_user_mmio_offset(struct uapi_call *c);
 int uapi_ioctl_bo_sync(struct uapi_call *c);
 int uapi_ioctl_bo_query_info(struct uapi_call *c);
+
+/* heap.c */
 int uapi_ioctl_tiler_heap_create(struct uapi_call *c);
 int uapi_ioctl_tiler_heap_destroy(struct uapi_call *c);
+/* vmq.lock held: the VM's heaps go (unmap: the VM stays). */
+void uapi_heaps_release(struct gpuvm_uapi_file *f, uint32_t vm_id,
+			bool unmap);
 
 /* group.c */
 int uapi_ioctl_group_create(struct uapi_call *c);

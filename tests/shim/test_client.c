@@ -360,10 +360,18 @@ static void test_every_ioctl(void **state)
 			 -EINVAL);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd),
 			 -EINVAL);
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &thc),
-			 -EOPNOTSUPP);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
 			 -ENOENT);
+	/* The pool's context BO first in the kernel range, then the chunk. */
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &thc),
+			 0);
+	assert_int_equal(thc.handle, vm << 16);
+	assert_int_equal(thc.tiler_heap_ctx_gpu_va, 1ull << 47);
+	assert_int_equal(thc.first_heap_chunk_gpu_va, (1ull << 47) + 8192);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
+			 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
+			 -EINVAL);
 	assert_int_equal(ioc(fd, DRM_IOCTL_SET_CLIENT_CAP, &cc), -EACCES);
 	assert_int_equal(ioc(card, DRM_IOCTL_SET_CLIENT_CAP, &cc),
 			 -EOPNOTSUPP);

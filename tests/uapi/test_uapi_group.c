@@ -525,6 +525,124 @@ static void test_evict_restore(void **state)
 	assert_int_equal(gdestroy(g), 0);
 }
 
+static int heap_create(struct drm_panthor_tiler_heap_create *a)
+{
+	return IOC(f, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, a);
+}
+
+static int heap_destroy(uint32_t handle, uint32_t pad)
+{
+	struct drm_panthor_tiler_heap_destroy a = { .handle = handle,
+						    .pad = pad };
+
+	return IOC(f, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &a);
+}
+
+static uint64_t gpu_rd64(uint64_t va)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(gpuvm_drv_gpu_access(gpuvm_uapi_file_drv(f), vm,
+					      GPUVM_MMU_READ, va, &v, 8,
+					      NULL), 0);
+	return v;
+}
+
+/* Tiler heaps: checks, layout in the kernel range, the limit, binds. */
+static void test_heaps(void **state)
+{
+	const uint64_t k = 1ull << 47;     /* the kernel range's start */
+	struct drm_panthor_tiler_heap_create ok = {
+		.vm_id = vm, .initial_chunk_count = 3, .chunk_size = 256 << 10,
+		.max_chunks = 3, .target_in_flight = 2,
+	}, a;
+	struct gpuvm_mmu_fault fault;
+	uint32_t i, v = 0;
+	struct {
+		const char *what;
+		uint32_t vm_id, initial, size, max;
+		int err;
+	} rows[] = {
+		{ "no VM", 0, 1, 128 << 10, 1, -EINVAL },
+		{ "VM 9", 9, 1, 128 << 10, 1, -EINVAL },
+		{ "no chunk", 1, 0, 128 << 10, 1, -EINVAL },
+		{ "more than max", 1, 2, 128 << 10, 1, -EINVAL },
+		{ "chunk 124 KiB", 1, 1, 124 << 10, 1, -EINVAL },
+		{ "chunk unaligned", 1, 1, (128 << 10) + 8, 1, -EINVAL },
+		{ "chunk 8 MiB + 4 KiB", 1, 1, (8 << 20) + 4096, 1, -EINVAL },
+	};
+
+	(void)state;
+	assert_int_equal(heap_destroy(vm << 16, 0), -ENOENT);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		a = (struct drm_panthor_tiler_heap_create){
+			.vm_id = rows[i].vm_id == 1 ? vm : rows[i].vm_id,
+			.initial_chunk_count = rows[i].initial,
+			.chunk_size = rows[i].size, .max_chunks = rows[i].max,
+			.handle = 0xabc,
+		};
+		if (heap_create(&a) != rows[i].err)
+			fail_msg("%s", rows[i].what);
+		assert_int_equal(a.handle, 0xabc);
+	}
+	/* Refused calls made no pool. */
+	assert_int_equal(heap_destroy(vm << 16, 0), -ENOENT);
+	a = ok;
+	assert_int_equal(heap_create(&a), 0);
+	assert_int_equal(a.handle, vm << 16);
+	assert_int_equal(a.tiler_heap_ctx_gpu_va, k);
+	/* Chunks after the 8 KiB of contexts, newest first, linked. */
+	assert_int_equal(a.first_heap_chunk_gpu_va, k + 8192 + 2 * (256 << 10));
+	assert_int_equal(gpu_rd64(a.first_heap_chunk_gpu_va),
+			 (k + 8192 + (256 << 10)) | 64);
+	assert_int_equal(gpu_rd64(k + 8192 + (256 << 10)), (k + 8192) | 64);
+	assert_int_equal(gpu_rd64(k + 8192), 0);
+	assert_int_equal(gpu_rd64(k), 0);
+	/* Mapped NOEXEC. */
+	assert_int_equal(gpuvm_drv_gpu_access(gpuvm_uapi_file_drv(f), vm,
+					      GPUVM_MMU_EXEC, k, &v, 4,
+					      &fault), -EFAULT);
+	/* Binds cannot reach the kernel range, sync or async. */
+	assert_int_equal(bind1(f, vm, OP_MAP, cs_bo, 0, k - SZ_4K, SZ_64K),
+			 -EINVAL);
+	assert_int_equal(bind1(f, vm, OP_UNMAP, 0, 0, k, SZ_4K), -EINVAL);
+	{
+		uint32_t so = sobj_new(f, false);
+		struct drm_panthor_sync_op sig = { .flags = SIG,
+						   .handle = so };
+		struct drm_panthor_vm_bind_op op = {
+			.flags = OP_UNMAP, .va = k, .size = SZ_4K,
+			.syncs = DRM_PANTHOR_OBJ_ARRAY(1, &sig),
+		};
+
+		assert_int_equal(bind_ops(f, vm, DRM_PANTHOR_VM_BIND_ASYNC,
+					  &op, 1, NULL), -EINVAL);
+	}
+	assert_int_equal(gpu_rd64(a.first_heap_chunk_gpu_va),
+			 (k + 8192 + (256 << 10)) | 64);
+	/* 128 heaps per VM. */
+	for (i = 1; i < 128; i++) {
+		a = ok;
+		a.initial_chunk_count = 1;
+		a.chunk_size = 128 << 10;
+		assert_int_equal(heap_create(&a), 0);
+		assert_int_equal(a.handle, vm << 16 | i);
+		assert_int_equal(a.tiler_heap_ctx_gpu_va, k + 64 * i);
+	}
+	a = ok;
+	assert_int_equal(heap_create(&a), -EBUSY);
+	assert_int_equal(heap_destroy(vm << 16 | 5, 1), -EINVAL);
+	assert_int_equal(heap_destroy(vm << 16 | 5, 0), 0);
+	assert_int_equal(heap_destroy(vm << 16 | 5, 0), -EINVAL);
+	assert_int_equal(heap_destroy(vm << 16 | 128, 0), -EINVAL);
+	assert_int_equal(heap_destroy(31 << 16 | 5, 0), -EINVAL);
+	a = ok;
+	assert_int_equal(heap_create(&a), 0);
+	assert_int_equal(a.handle, vm << 16 | 5);
+	assert_int_equal(a.tiler_heap_ctx_gpu_va, k + 64 * 5);
+	/* The rest go with the VM (teardown); ASan sees nothing leak. */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +660,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_evict_restore, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_heaps, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
