@@ -92,6 +92,10 @@ struct gpuvm_uapi_device_cfg {
 	 * unlocked): what a trace needs so that its order is an order
 	 * that replays identically. */
 	bool serialize;
+	/* Instructions one GROUP_SUBMIT job may retire before its group
+	 * faults (GPUVM_CS_EXC_INSTR_CAP); 0: the interpreter's default,
+	 * GPUVM_CS_DEFAULT_MAX_INSTRS. Fuzzers lower it. */
+	uint64_t cs_max_instrs;
 };
 
 /* cfg NULL: every default. -EINVAL (bad configuration, as

@@ -353,6 +353,7 @@ static int group_new(struct gpuvm_uapi_file *f, uint32_t vm_id,
 {
 	struct gpuvm_cs_queue_cfg cfg = {
 		.as = gpuvm_drv_vm_as(f->drv, vm_id),
+		.max_instrs = f->dev->cfg.cs_max_instrs,
 	};
 	struct uapi_group *g;
 	uint32_t i;
