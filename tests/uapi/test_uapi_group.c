@@ -488,19 +488,23 @@ static void test_close_blocked(void **state)
 	submit_blocked(g, s);
 }
 
-/* An evicted BO is restored before the job that reads it runs. */
+/* An evicted BO and the evicted sparse dummy are restored before the job
+ * that reads them runs. */
 static void test_evict_restore(void **state)
 {
 	struct gpuvm_drv_file *d = gpuvm_uapi_file_drv(f);
 	uint32_t g = group_new(1), s = sobj_new(f, false), in = bo_new(f, SZ_4K);
-	uint32_t i, v[8];
+	uint32_t i, v[10];
 	struct gpuvm_drv_lookup l;
 	bool resident = true;
-	uint64_t w[4] = {
+	/* 8 words of the BO, then 2 of the sparse range (the dummy). */
+	uint64_t w[6] = {
 		gpuvm_cs_asm_move48(D_ADDR, 0x3000000),
 		gpuvm_cs_asm_ldst(GPUVM_CS_OP_LOAD_MULTIPLE, 0, D_ADDR, 0xff, 0),
+		gpuvm_cs_asm_move48(D_ADDR + 2, SZ_1G + SZ_2M + 0x40),
+		gpuvm_cs_asm_ldst(GPUVM_CS_OP_LOAD_MULTIPLE, 8, D_ADDR + 2, 3, 0),
 		gpuvm_cs_asm_move48(D_ADDR, VA_OUT),
-		gpuvm_cs_asm_ldst(GPUVM_CS_OP_STORE_MULTIPLE, 0, D_ADDR, 0xff,
+		gpuvm_cs_asm_ldst(GPUVM_CS_OP_STORE_MULTIPLE, 0, D_ADDR, 0x3ff,
 				  0),
 	};
 	struct drm_panthor_sync_op so = { .flags = SIG, .handle = s };
@@ -509,19 +513,31 @@ static void test_evict_restore(void **state)
 	assert_int_equal(bind1(f, vm, OP_MAP, in, 0, 0x3000000, SZ_4K), 0);
 	for (i = 0; i < 8; i++)
 		gpu_wr32(f, vm, 0x3000000 + 4 * i, 0x70000000 + i);
-	put_stream(16, w, 4);
+	assert_int_equal(bind1(f, vm, OP_MAP | OP_SPARSE, 0, 0, SZ_1G,
+			       2 * SZ_2M), 0);
+	gpu_wr32(f, vm, SZ_1G + 0x40, 0x51);
+	gpu_wr32(f, vm, SZ_1G + 0x44, 0x52);
+	put_stream(16, w, 6);
 	assert_int_equal(gpuvm_drv_vm_lookup(d, vm, 0x3000000, &l), 0);
 	assert_int_equal(gpuvm_drv_bo_evict(d, l.bo_handle), 0);
+	assert_int_equal(gpuvm_drv_dummy_evict(d), 0);
+	assert_int_equal(gpuvm_drv_bo_resident(d, 0, &resident), 0);
+	assert_false(resident);
 	assert_int_equal(gpuvm_drv_bo_resident(d, l.bo_handle, &resident), 0);
 	assert_false(resident);
-	assert_int_equal(submit_at(g, 0, 16, 4, &so, 1), 0);
+	assert_int_equal(submit_at(g, 0, 16, 6, &so, 1), 0);
 	assert_int_equal(sobj_wait(f, &s, 1, 0, SZ_1G, NULL), 0);
 	assert_int_equal(gpuvm_drv_bo_resident(d, l.bo_handle, &resident), 0);
+	assert_true(resident);
+	assert_int_equal(gpuvm_drv_bo_resident(d, 0, &resident), 0);
 	assert_true(resident);
 	assert_int_equal(gpuvm_drv_gpu_access(d, vm, GPUVM_MMU_READ, VA_OUT,
 					      v, sizeof(v), NULL), 0);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(v[i], 0x70000000 + i);
+	/* The dummy is cyclic: 2 MiB further on reads the same words. */
+	assert_int_equal(v[8], 0x51);
+	assert_int_equal(v[9], 0x52);
 	assert_int_equal(gdestroy(g), 0);
 }
 
