@@ -31,16 +31,18 @@
  * jobs ran or a syncobj got a new fence, with DRM's absolute
  * CLOCK_MONOTONIC deadline.
  *
- * GPU jobs (GROUP_SUBMIT, a later issue) fit the same frame: each queue
- * of a group gets a driver timeline of its own, as a VM does, and its
- * n-th job signals point n; the job's waits are the fences of its sync
- * ops, resolved to point sets exactly as a bind's are, and its signal
- * syncobjs get its point. Only running it differs: the worker, after
- * the driver's ready binds, runs the queued GPU jobs whose points are
- * all reached (gpuvm_drv_timeline_point) in queue order and raises
- * their points (gpuvm_drv_timeline_signal), which may make more binds
- * ready, so it loops until neither kind has anything ready. Nothing in
- * the fences, syncobjs or waits changes.
+ * GPU jobs (GROUP_SUBMIT, group.c) fit the same frame: each queue of a
+ * group has a driver timeline of its own, as a VM does, and its n-th job
+ * signals point n; the job's waits are the fences of its sync ops,
+ * resolved to point sets exactly as a bind's are, and its signal
+ * syncobjs get its point. Only running it differs: a drain, after the
+ * driver's ready binds, runs the groups' queues (uapi_groups_run), whose
+ * finished jobs raise their points, which may make more binds ready, so
+ * it loops until neither kind moves. A job blocked in a SYNC_WAIT on
+ * memory stays pending: while one is, the worker drains every
+ * millisecond even without a kick, since memory written by the CPU (or
+ * a queue of another device) wakes nothing. Nothing in the fences,
+ * syncobjs or waits changed for them.
  */
 #include <errno.h>
 #include <stdlib.h>

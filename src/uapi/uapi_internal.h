@@ -16,7 +16,8 @@
  *   mmap.c     CPU mappings
  *
  * Locks, outermost first: dev->serial (only with cfg.serialize), a VM's
- * submit lock (vmq.lock), sched.run_lock (running queued jobs), dev->lock
+ * submit lock (vmq.lock, also its tiler heaps), sched.run_lock (running
+ * queued jobs; every group, its queues and jobs), dev->lock
  * (files, mmap offsets, timeline ids, mappings), sched.lock (syncobj
  * state, fences, waiting), file->lock (handle tables, object counts).
  * The driver's own locks are taken inside any of them. The worker takes
