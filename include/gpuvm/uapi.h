@@ -25,6 +25,14 @@
  * replays identically). Syncobj waits sleep on a condition variable with
  * DRM's absolute CLOCK_MONOTONIC timeouts and return -ETIME.
  *
+ * GPU work (GROUP_CREATE/SUBMIT/GET_STATE/DESTROY): each queue of a
+ * group runs its jobs' command streams with the CS interpreter
+ * (gpuvm/cs.h) on the VM's MMU address space, after their waits, in the
+ * same worker and drains as binds, evicted BOs made resident first; a
+ * stream's exception makes the group unusable and is kept for
+ * gpuvm_uapi_group_fault(). Tiler heaps live in the VM's kernel range.
+ * docs/panthor.md G1-G9.
+ *
  * CPU mappings (gpuvm_uapi_mmap_begin): the device's RAM is a memfd
  * (drv's shared_ram); a mapping of a BO is its runs of that file at
  * consecutive addresses, so CPU and GPU see the same bytes. A mapped BO
