@@ -104,6 +104,10 @@ struct gpuvm_uapi_device_cfg {
 	 * faults (GPUVM_CS_EXC_INSTR_CAP); 0: the interpreter's default,
 	 * GPUVM_CS_DEFAULT_MAX_INSTRS. Fuzzers lower it. */
 	uint64_t cs_max_instrs;
+	/* How long a job may stay blocked in a SYNC_WAIT before its group
+	 * times out (DRM_PANTHOR_GROUP_STATE_TIMEDOUT), in ms; 0: 5000,
+	 * panthor's job timeout. */
+	uint32_t job_timeout_ms;
 };
 
 /* cfg NULL: every default. -EINVAL (bad configuration, as

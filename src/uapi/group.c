@@ -24,7 +24,8 @@
  * signal, with an error on the kernel), later submits are -EINVAL
  * (panthor's group_can_run), and GET_STATE reports FATAL_FAULT with the
  * fatal queues. A job that stays blocked longer than panthor's job
- * timeout (5 s) makes the group TIMEDOUT the same way.
+ * timeout (5 s, cfg.job_timeout_ms) makes the group TIMEDOUT the same
+ * way.
  *
  * Everything here runs under sched.run_lock: the group table, the
  * queues' jobs and their interpreters, so a stream never runs while its
@@ -53,7 +54,7 @@
 #define MIN_RINGBUF         (4u << 10)
 #define MAX_RINGBUF         (64u << 10)
 #define MAX_QUEUE_PRIO      15              /* CSF_MAX_QUEUE_PRIO */
-#define JOB_TIMEOUT_NS      (5ll * 1000000000)
+#define JOB_TIMEOUT_MS      5000            /* panthor's JOB_TIMEOUT_MS */
 #define SYNC_FLAGS    (DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK | \
 		       (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)
 
@@ -215,6 +216,13 @@ static void set_blocked(struct gpuvm_uapi_device *dev, struct uapi_gqueue *q,
 		__atomic_sub_fetch(&dev->sched.blocked, 1, __ATOMIC_RELAXED);
 }
 
+static int64_t job_timeout_ns(const struct gpuvm_uapi_device *dev)
+{
+	uint32_t ms = dev->cfg.job_timeout_ms;
+
+	return (int64_t)(ms ? ms : JOB_TIMEOUT_MS) * 1000000;
+}
+
 /* Starts the head job: the VM made whole, then the stream loaded. */
 static int job_start(struct gpuvm_uapi_device *dev, struct uapi_group *g,
 		     struct uapi_gqueue *q, struct uapi_job *j)
@@ -267,7 +275,7 @@ static bool queue_run(struct gpuvm_uapi_device *dev, struct uapi_group *g,
 			set_blocked(dev, q, true);
 			if (res.executed)
 				moved = true;
-			else if (uapi_now_ns() - j->since > JOB_TIMEOUT_NS) {
+			else if (uapi_now_ns() - j->since > job_timeout_ns(dev)) {
 				g->timedout = true;
 				group_cancel(dev, g);
 				return true;

@@ -488,6 +488,39 @@ static void test_close_blocked(void **state)
 	submit_blocked(g, s);
 }
 
+/* A job blocked past the job timeout times its group out. */
+static void test_timeout(void **state)
+{
+	struct gpuvm_uapi_device_cfg cfg = { .job_timeout_ms = 30 };
+	uint32_t g, s, st, fatal;
+	struct gpuvm_cs_fault fl;
+
+	(void)state;
+	/* setup's device, replaced by one with a short timeout. */
+	gpuvm_uapi_close(f);
+	gpuvm_uapi_device_destroy(dev);
+	cfg.drv.ram = 64 * SZ_1M;
+	assert_int_equal(gpuvm_uapi_device_create(&cfg, &dev), 0);
+	f = ropen(dev);
+	vm = vm_new(f);
+	cs_bo = bo_new(f, SZ_64K);
+	out_bo = bo_new(f, SZ_64K);
+	assert_int_equal(bind1(f, vm, OP_MAP, cs_bo, 0, VA_CS, SZ_64K), 0);
+	assert_int_equal(bind1(f, vm, OP_MAP, out_bo, 0, VA_OUT, SZ_64K), 0);
+	g = group_new(1);
+	s = sobj_new(f, false);
+	submit_blocked(g, s);
+	/* The worker looks again while the job is blocked: no ioctl needed
+	 * for the timeout to fire, and the wait sees its signal. */
+	assert_int_equal(sobj_wait(f, &s, 1, 0, 10 * SZ_1G, NULL), 0);
+	get_state(g, &st, &fatal);
+	assert_int_equal(st, DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+	assert_int_equal(fatal, 0);
+	assert_int_equal(gpuvm_uapi_group_fault(f, g, 0, &fl), -ENODATA);
+	assert_int_equal(submit_at(g, 0, 8, 1, NULL, 0), -EINVAL);
+	assert_int_equal(gdestroy(g), 0);
+}
+
 /* An evicted BO and the evicted sparse dummy are restored before the job
  * that reads them runs. */
 static void test_evict_restore(void **state)
@@ -677,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evict_restore, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_heaps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
