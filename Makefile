@@ -28,7 +28,8 @@ run: build
 test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
-	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client
+	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client \
+		uapi_group shim_groups_dummy
 	$(MAKE) --no-print-directory fuzz
 
 bench: build
@@ -55,7 +56,8 @@ build-tsan: deps
 		--buildtype=debug -Doptimization=1 \
 		-Db_sanitize=thread -Db_lundef=false
 	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync \
-		tests/test_shim_client src/shim/libgpuvm-shim.so tools/gpuvm/gpuvm
+		tests/test_shim_client tests/test_uapi_group \
+		tests/test_shim_groups src/shim/libgpuvm-shim.so tools/gpuvm/gpuvm
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
 # with coverage instrumentation. Replays the four in-tree corpora, each

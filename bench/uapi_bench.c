@@ -19,6 +19,11 @@
  * submit path, so the layer copies them without a system call (see
  * docs/shim.md, "Cost").
  *
+ * GROUP_SUBMIT latency: a 3-instruction stream submitted with a signal
+ * op, then SYNCOBJ_WAIT until its syncobj is signalled, again and again:
+ * with no worker (the wait's own drain runs the job) and with the
+ * device's worker (whichever gets there first).
+ *
  * Then the seeds' 100e6-byte resource (REFERENCE.md §1) through ioctls:
  * 24,415 VM_BINDs of one page each over a 4 KiB dummy BO, the same ops
  * in one VM_BIND, and one MAP_SPARSE op.
@@ -461,6 +466,130 @@ static int seeds_once(void *ctx, struct bench_sample *s)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* GROUP_SUBMIT to a signalled syncobj                                 */
+
+#define SUBMIT_VA 0x1000000ull
+
+struct submit_ctx {
+	bool worker;       /* the device's worker runs jobs, or the wait */
+	unsigned int n;    /* submits per sample */
+};
+
+static int ioc(struct gpuvm_uapi_file *f, unsigned long req, void *arg)
+{
+	return gpuvm_uapi_ioctl(f, req, arg);
+}
+
+/* A VM with a 3-instruction stream (a constant stored), a group, a
+ * syncobj. */
+static int submit_setup(struct gpuvm_uapi_file *f, uint32_t *group,
+			uint32_t *sobj)
+{
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_panthor_bo_create bc = { .size = 0x10000 };
+	struct drm_panthor_vm_bind_op op = {
+		.flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, .va = SUBMIT_VA,
+		.size = 0x10000,
+	};
+	struct drm_panthor_vm_bind b = { .ops = DRM_PANTHOR_OBJ_ARRAY(1, &op) };
+	struct drm_panthor_queue_create qc = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create gc = {
+		.queues = DRM_PANTHOR_OBJ_ARRAY(1, &qc),
+		.compute_core_mask = 1, .fragment_core_mask = 1,
+		.tiler_core_mask = 1,
+	};
+	struct drm_syncobj_create sc = { 0 };
+	uint64_t w[3] = {
+		gpuvm_cs_asm_move48(68, SUBMIT_VA + 0x800),
+		gpuvm_cs_asm_move32(70, 0xc0ffee),
+		gpuvm_cs_asm_ldst(GPUVM_CS_OP_STORE_MULTIPLE, 70, 68, 1, 0),
+	};
+	int ret = ioc(f, DRM_IOCTL_PANTHOR_VM_CREATE, &vc);
+
+	if (!ret)
+		ret = ioc(f, DRM_IOCTL_PANTHOR_BO_CREATE, &bc);
+	op.bo_handle = bc.handle;
+	b.vm_id = gc.vm_id = vc.id;
+	if (!ret)
+		ret = ioc(f, DRM_IOCTL_PANTHOR_VM_BIND, &b);
+	if (!ret)
+		ret = gpuvm_drv_gpu_access(gpuvm_uapi_file_drv(f), vc.id,
+					   GPUVM_MMU_WRITE, SUBMIT_VA, w,
+					   sizeof(w), NULL);
+	if (!ret)
+		ret = ioc(f, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc);
+	if (!ret)
+		ret = ioc(f, DRM_IOCTL_SYNCOBJ_CREATE, &sc);
+	*group = gc.group_handle;
+	*sobj = sc.handle;
+	return ret;
+}
+
+static int submit_once(void *ctx, struct bench_sample *s)
+{
+	const struct submit_ctx *c = ctx;
+	struct gpuvm_uapi_device_cfg cfg = { .no_worker = !c->worker };
+	struct gpuvm_uapi_device *dev;
+	struct gpuvm_uapi_file *f;
+	uint32_t group = 0, sobj = 0, i;
+	struct drm_panthor_sync_op so = { .flags = DRM_PANTHOR_SYNC_OP_SIGNAL };
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = SUBMIT_VA, .stream_size = 24,
+		.syncs = DRM_PANTHOR_OBJ_ARRAY(1, &so),
+	};
+	struct drm_panthor_group_submit gs = {
+		.queue_submits = DRM_PANTHOR_OBJ_ARRAY(1, &qs),
+	};
+	struct drm_syncobj_wait wt = { .count_handles = 1 };
+	uint64_t t0;
+	int ret;
+
+	cfg.drv.ram = 64ull << 20;
+	ret = gpuvm_uapi_device_create(&cfg, &dev);
+	if (ret)
+		return ret;
+	ret = gpuvm_uapi_open(dev, GPUVM_UAPI_RENDER, &f);
+	if (!ret)
+		ret = submit_setup(f, &group, &sobj);
+	so.handle = sobj;
+	gs.group_handle = group;
+	wt.handles = (uintptr_t)&sobj;
+	t0 = bench_now_ns();
+	for (i = 0; !ret && i < c->n; i++) {
+		ret = ioc(f, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gs);
+		/* Waits for the job's fence: a new one every submit. */
+		wt.timeout_nsec = (int64_t)bench_now_ns() + 10000000000ll;
+		if (!ret)
+			ret = ioc(f, DRM_IOCTL_SYNCOBJ_WAIT, &wt);
+	}
+	s->ns = (double)(bench_now_ns() - t0);
+	s->ops = c->n;
+	if (!ret)
+		gpuvm_uapi_close(f);
+	gpuvm_uapi_device_destroy(dev);
+	return ret;
+}
+
+static int submit_rows(struct bench_report *r, const struct bench_opts *o)
+{
+	static const char group[] =
+		"uapi: submit to signalled syncobj, 3 instrs";
+	struct submit_ctx c = { .worker = false, .n = o->quick ? 256 : 4096 };
+	int ret;
+
+	ret = bench_repeat(r, bench_reps(o), group, "uapi.submit.drain",
+			   "no worker: SYNCOBJ_WAIT runs the job",
+			   submit_once, &c, NULL);
+	c.worker = true;
+	if (!ret)
+		ret = bench_repeat(r, bench_reps(o), group,
+				   "uapi.submit.worker",
+				   "worker thread: the device's default",
+				   submit_once, &c, NULL);
+	return ret;
+}
+
 int bench_uapi(struct bench_report *r, const struct bench_opts *o)
 {
 	static const char bind_group[] =
@@ -474,6 +603,8 @@ int bench_uapi(struct bench_report *r, const struct bench_opts *o)
 	ret = inproc_rows(r, bind_group, n, bench_reps(o));
 	if (!ret)
 		ret = shim_rows(r, bind_group, n, bench_reps(o));
+	if (!ret)
+		ret = submit_rows(r, o);
 	sc.way = PER_IOCTL;
 	if (!ret)
 		ret = bench_repeat(r, bench_reps(o), seeds_group,

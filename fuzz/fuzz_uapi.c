@@ -10,8 +10,11 @@
  * from the input, its pointer fields aimed at NULL, an unmapped page, a
  * read-only page, numbers no mapping can have, or a 64 KiB arena whose
  * bytes and array elements come from the input too), CPU mappings and
- * their ends, opening and closing files, writes into the arena. The
- * device has no worker thread, so a run is a function of its input.
+ * their ends, opening and closing files, writes into the arena, and GPU
+ * work: command streams of instruction words from the input submitted
+ * to a group (GROUP_SUBMIT), run through the VM's MMU by the next ioctl
+ * (each job capped at 4096 instructions). The device has no worker
+ * thread, so a run is a function of its input.
  *
  * Beyond not crashing, hanging or leaking (ASan, UBSan, libFuzzer), it
  * aborts when:
@@ -23,7 +26,9 @@
  *  - a VM's page tables disagree with its VA space
  *    (gpuvm_drv_vm_check), checked on request and at the end;
  *  - a frame is still in use once every mapping has ended and every
- *    file is closed.
+ *    file is closed;
+ *  - GROUP_GET_STATE's fatal queues and the faults the group recorded
+ *    (gpuvm_uapi_group_fault) disagree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +43,7 @@
 
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
+#include "gpuvm/panthor_drm.h"
 #include "gpuvm/uapi.h"
 
 #define PAGE        4096u
@@ -220,9 +226,16 @@ static void aim(struct src *s, const struct gpuvm_uapi_type *t, uint8_t *obj,
 /* ------------------------------------------------------------------ */
 /* The run                                                             */
 
+/* A file's GPU setup for the submit steps: made at the first one. */
+struct gpu {
+	bool made;
+	uint32_t vm, group, sobj, nq;
+};
+
 struct run {
 	struct gpuvm_uapi_device *dev;
 	struct gpuvm_uapi_file *files[NFILES];
+	struct gpu gpu[NFILES];
 	struct gpuvm_uapi_mapping *maps[NMAPS];
 	uint64_t offsets[NOFFSETS];
 	unsigned int noffsets;
@@ -382,12 +395,146 @@ static void step_files(struct run *r, struct src *s)
 	if (r->files[slot]) {
 		gpuvm_uapi_close(r->files[slot]);
 		r->files[slot] = NULL;
+		memset(&r->gpu[slot], 0, sizeof(r->gpu[slot]));
 		return;
 	}
 	if (gpuvm_uapi_open(r->dev, how & 1 ? GPUVM_UAPI_PRIMARY
 					    : GPUVM_UAPI_RENDER,
 			    &r->files[slot]))
 		r->files[slot] = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* GPU work                                                            */
+
+#define GPU_STREAM_VA 0x100000ull     /* a 64 KiB BO, streams at its start */
+#define GPU_SPARSE_VA 0x40000000ull   /* 4 MiB sparse */
+#define GPU_MAX_WORDS 32
+
+static int uioc(struct gpuvm_uapi_file *f, const char *name, void *arg)
+{
+	return gpuvm_uapi_ioctl(f, gpuvm_uapi_ioctl_request(name), arg);
+}
+
+/* A VM with the stream BO and a sparse range, a group, a syncobj. */
+static bool gpu_make(struct gpuvm_uapi_file *f, struct gpu *g, uint32_t nq)
+{
+	struct drm_panthor_vm_create vc = { 0 };
+	struct drm_panthor_bo_create bc = { .size = 0x10000 };
+	struct drm_panthor_vm_bind_op ops[2] = {
+		{ .flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, .va = GPU_STREAM_VA,
+		  .size = 0x10000 },
+		{ .flags = DRM_PANTHOR_VM_BIND_OP_TYPE_MAP |
+			   DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE |
+			   DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC,
+		  .va = GPU_SPARSE_VA, .size = 4u << 20 },
+	};
+	struct drm_panthor_vm_bind vb = {
+		.ops = DRM_PANTHOR_OBJ_ARRAY(2, ops),
+	};
+	struct drm_panthor_queue_create qc[2] = {
+		{ .ringbuf_size = 4096 }, { .ringbuf_size = 4096 },
+	};
+	struct drm_panthor_group_create gc = {
+		.queues = DRM_PANTHOR_OBJ_ARRAY(nq, qc),
+		.compute_core_mask = 1, .fragment_core_mask = 1,
+		.tiler_core_mask = 1,
+	};
+	struct drm_syncobj_create sc = { 0 };
+
+	if (uioc(f, "PANTHOR_VM_CREATE", &vc) ||
+	    uioc(f, "PANTHOR_BO_CREATE", &bc))
+		return false;
+	ops[0].bo_handle = bc.handle;
+	vb.vm_id = vc.id;
+	gc.vm_id = vc.id;
+	if (uioc(f, "PANTHOR_VM_BIND", &vb) ||
+	    uioc(f, "PANTHOR_GROUP_CREATE", &gc) ||
+	    uioc(f, "SYNCOBJ_CREATE", &sc))
+		return false;
+	*g = (struct gpu){ true, vc.id, gc.group_handle, sc.handle, nq };
+	return true;
+}
+
+/* The group's state and its recorded faults agree. */
+static void gpu_check(struct gpuvm_uapi_file *f, const struct gpu *g)
+{
+	struct drm_panthor_group_get_state gs = { .group_handle = g->group };
+	struct gpuvm_cs_fault fault;
+	uint32_t q;
+	int ret;
+
+	if (uioc(f, "PANTHOR_GROUP_GET_STATE", &gs))
+		return;
+	if (verbose)
+		fprintf(stderr, "group %u: state 0x%x, fatal queues 0x%x\n",
+			g->group, gs.state, gs.fatal_queues);
+	for (q = 0; q < g->nq; q++) {
+		ret = gpuvm_uapi_group_fault(f, g->group, q, &fault);
+		if (ret != (gs.fatal_queues & 1u << q ? 0 : -ENODATA) ||
+		    !gs.fatal_queues != !(gs.state &
+					  DRM_PANTHOR_GROUP_STATE_FATAL_FAULT)) {
+			fprintf(stderr, "fuzz_uapi: group %u: state 0x%x, fatal 0x%x, queue %u's fault %d\n",
+				g->group, gs.state, gs.fatal_queues, q, ret);
+			abort();
+		}
+	}
+}
+
+/*
+ * file, flags (bit 0: two queues, bit 1: queue 1, bit 2: evict the
+ * stream BO first, bit 3: signal the syncobj), a word count, the words.
+ */
+static void step_gpu(struct run *r, struct src *s)
+{
+	unsigned int slot = U8(s) % NFILES, flags = U8(s);
+	unsigned int n = U8(s) % (GPU_MAX_WORDS + 1), i;
+	struct gpuvm_uapi_file *f = r->files[slot];
+	struct gpu *g = &r->gpu[slot];
+	uint64_t words[GPU_MAX_WORDS];
+	struct drm_panthor_sync_op so;
+	struct drm_panthor_queue_submit qs = {
+		.stream_addr = n ? GPU_STREAM_VA : 0, .stream_size = n * 8,
+	};
+	struct drm_panthor_group_submit sub = {
+		.queue_submits = DRM_PANTHOR_OBJ_ARRAY(1, &qs),
+	};
+	struct gpuvm_drv_lookup l;
+	struct gpuvm_drv_file *d;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		words[i] = U64(s);
+	if (!f || (!g->made && !gpu_make(f, g, flags & 1 ? 2 : 1)))
+		return;
+	d = gpuvm_uapi_file_drv(f);
+	/* The stream goes in as a CPU write would: the fuzzed ioctls may
+	 * have unmapped or replaced it, so it may not be there. */
+	if (n && gpuvm_drv_vm_lookup(d, g->vm, GPU_STREAM_VA, &l) == 0 &&
+	    l.kind == GPUVM_DRV_BO)
+		gpuvm_drv_bo_write(d, l.bo_handle, l.bo_offset, words, n * 8);
+	if (flags & 4 && gpuvm_drv_vm_lookup(d, g->vm, GPU_STREAM_VA, &l) == 0 &&
+	    l.kind == GPUVM_DRV_BO)
+		gpuvm_drv_bo_evict(d, l.bo_handle);
+	qs.queue_index = flags & 2 ? 1 : 0;
+	if (flags & 8) {
+		so = (struct drm_panthor_sync_op){
+			.flags = DRM_PANTHOR_SYNC_OP_SIGNAL, .handle = g->sobj,
+		};
+		qs.syncs = (struct drm_panthor_obj_array)
+			DRM_PANTHOR_OBJ_ARRAY(1, &so);
+	}
+	sub.group_handle = g->group;
+	ret = uioc(f, "PANTHOR_GROUP_SUBMIT", &sub);
+	if (verbose)
+		fprintf(stderr, "submit %u words to group %u = %d\n", n,
+			g->group, ret);
+	if (ret > 0 || !allowed_errno(ret)) {
+		fprintf(stderr, "fuzz_uapi: GROUP_SUBMIT returned %d\n", ret);
+		abort();
+	}
+	/* GET_STATE runs the job first, as every ioctl does. */
+	gpu_check(f, g);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -400,6 +547,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&r, 0, sizeof(r));
 	cfg.drv.ram = FUZZ_RAM;
+	cfg.cs_max_instrs = 4096;
 	if (U8(&s) & 1)
 		cfg.drv.sparse = GPUVM_DRV_SPARSE_NULL;
 	if (gpuvm_uapi_device_create(&cfg, &r.dev))
@@ -422,6 +570,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			step_files(&r, &s);
 		} else if (op == 13) {
 			check_vms(&r);
+		} else if (op == 15) {
+			step_gpu(&r, &s);
 		} else {
 			/* Bytes into the arena. */
 			uint32_t at = U16(&s) % ARENA, n = U8(&s);

@@ -217,6 +217,71 @@ SEEDS['bo_calls'] = (
                    bind_op(SYNC_ONLY, 0, 0, 0, 0)]) + CHECK)
 
 
+# GPU steps (fuzz_uapi.c step_gpu): file, flags (1: two queues at the
+# first step, 2: queue 1, 4: evict the stream BO, 8: signal), the words.
+# The stream BO is at 0x100000, a sparse range at 0x40000000.
+def gpu(words, flags=8, file=0):
+    return (bytes([15, file, flags, len(words)]) +
+            b''.join(struct.pack('<Q', w) for w in words))
+
+
+def cs(op, data=0):
+    return op << 56 | data
+
+
+def move48(d, imm):
+    return cs(1, d << 48 | imm)
+
+
+def move32(r, imm):
+    return cs(2, r << 48 | imm)
+
+
+def ldst(op, base, addr, mask, off=0):
+    return cs(op, base << 48 | addr << 40 | mask << 16 | (off & 0xffff))
+
+
+LOAD, STORE = 20, 21
+
+
+def store(va, value):
+    return [move48(68, va), move32(70, value), ldst(STORE, 70, 68, 1)]
+
+
+def branch(cond, reg, off):
+    return cs(22, reg << 40 | cond << 28 | (off & 0xffff))
+
+
+def sync(op, data, addr):
+    return cs(op, data << 32 | addr << 40)
+
+
+def sync_wait(op, cond, data, addr):
+    return cs(op, cond << 28 | data << 32 | addr << 40)
+
+
+SEEDS['gpu_store_copy'] = (
+    b'\x00' + gpu(store(0x100800, 0xdeadbeef) +
+                  [move48(64, 0x100800), ldst(LOAD, 0, 64, 0xf),
+                   move48(66, 0x40000010), ldst(STORE, 0, 66, 0xf),
+                   ldst(LOAD, 4, 66, 0xff, -16), ldst(STORE, 4, 64, 0xff, 64)]) +
+    gpu(store(0x100900, 7), flags=4) + CHECK)
+
+SEEDS['gpu_faults'] = (
+    b'\x01' + gpu(store(0x200000, 1)) + gpu([cs(0)]) +
+    gpu(store(0x100000, 2), file=1) + files(1) + gpu(store(0x100000, 3), file=1) +
+    gpu([cs(4)], file=1) + gpu([cs(10)]) + CHECK)
+
+SEEDS['gpu_queues'] = (
+    b'\x00' + gpu([move48(68, 0x100800), move32(70, 0),
+                   sync_wait(39, 1, 70, 68), ldst(LOAD, 0, 68, 1),
+                   ldst(STORE, 0, 68, 1, 4)], flags=1 | 8) +
+    gpu([move48(68, 0x100800), move32(70, 3), sync(37, 70, 68)],
+        flags=2) +
+    gpu([move32(72, 5), cs(16, 72 << 48 | 72 << 40 | 0xffffffff),
+         branch(1, 72, -2), branch(6, 0, -1)], flags=2 | 8) + CHECK)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'fuzz/corpus/uapi'
     os.makedirs(out, exist_ok=True)

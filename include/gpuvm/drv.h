@@ -379,6 +379,15 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
 			 size_t len, struct gpuvm_mmu_fault *fault);
 
+/*
+ * The VM's MMU address space, for a GPU front end (a command-stream
+ * queue) that accesses it directly, as gpuvm_drv_gpu_access() does: the
+ * pointer is valid until the VM is destroyed (its file closed), and the
+ * rules of GPU accesses above apply to every use. NULL for a NULL file
+ * or a bad VM.
+ */
+struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
+				     uint32_t vm_id);
 int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t va, struct gpuvm_drv_lookup *out);
 int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,

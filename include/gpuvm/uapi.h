@@ -25,6 +25,14 @@
  * replays identically). Syncobj waits sleep on a condition variable with
  * DRM's absolute CLOCK_MONOTONIC timeouts and return -ETIME.
  *
+ * GPU work (GROUP_CREATE/SUBMIT/GET_STATE/DESTROY): each queue of a
+ * group runs its jobs' command streams with the CS interpreter
+ * (gpuvm/cs.h) on the VM's MMU address space, after their waits, in the
+ * same worker and drains as binds, evicted BOs made resident first; a
+ * stream's exception makes the group unusable and is kept for
+ * gpuvm_uapi_group_fault(). Tiler heaps live in the VM's kernel range.
+ * docs/panthor.md G1-G9.
+ *
  * CPU mappings (gpuvm_uapi_mmap_begin): the device's RAM is a memfd
  * (drv's shared_ram); a mapping of a BO is its runs of that file at
  * consecutive addresses, so CPU and GPU see the same bytes. A mapped BO
@@ -50,6 +58,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gpuvm/cs.h"
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
 
@@ -91,6 +100,14 @@ struct gpuvm_uapi_device_cfg {
 	 * unlocked): what a trace needs so that its order is an order
 	 * that replays identically. */
 	bool serialize;
+	/* Instructions one GROUP_SUBMIT job may retire before its group
+	 * faults (GPUVM_CS_EXC_INSTR_CAP); 0: the interpreter's default,
+	 * GPUVM_CS_DEFAULT_MAX_INSTRS. Fuzzers lower it. */
+	uint64_t cs_max_instrs;
+	/* How long a job may stay blocked in a SYNC_WAIT before its group
+	 * times out (DRM_PANTHOR_GROUP_STATE_TIMEDOUT), in ms; 0: 5000,
+	 * panthor's job timeout. */
+	uint32_t job_timeout_ms;
 };
 
 /* cfg NULL: every default. -EINVAL (bad configuration, as
@@ -229,6 +246,17 @@ int gpuvm_uapi_copy_to_user(uint64_t dst, const void *src, uint64_t n);
 /* A file's number: 1, 2, ... in open order on its device. */
 uint32_t gpuvm_uapi_file_id(const struct gpuvm_uapi_file *file);
 uint32_t gpuvm_uapi_mapping_id(const struct gpuvm_uapi_mapping *m);
+
+/*
+ * What made queue `queue` of the file's group `group` fatal (GROUP_GET_STATE
+ * reports only which queues): the CS exception, the instruction, the GPU
+ * VA and the MMU's fault (gpuvm/cs.h). An exception of
+ * GPUVM_CS_EXC_OK means the job could not start: its VM's evicted BOs
+ * could not be made resident. -EINVAL (NULL argument, no such group or
+ * queue), -ENODATA (the queue is not fatal).
+ */
+int gpuvm_uapi_group_fault(struct gpuvm_uapi_file *file, uint32_t group,
+			   uint32_t queue, struct gpuvm_cs_fault *fault);
 
 /*
  * Called with the device's ioctls serialised, so the order of the calls

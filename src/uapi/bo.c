@@ -7,11 +7,7 @@
  * allocates a BO's pages at its first use: the driver allocates them at
  * creation, so a BO bigger than the simulated RAM is -ENOMEM here rather
  * than at its first bind.
- *
- * Groups (GROUP_*) and tiler heaps (TILER_HEAP_*) need the command-stream
- * scheduler, which comes later: their argument checks are panthor's, in
- * its order, and so is the answer for objects that cannot exist (no group
- * or heap was ever created); creating one is -EOPNOTSUPP.
+
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +16,6 @@
 #include "uapi/uapi_internal.h"
 
 #define BO_FLAGS (DRM_PANTHOR_BO_NO_MMAP | DRM_PANTHOR_BO_WB_MMAP)
-#define MAX_CS_PER_CSG 32
 
 int uapi_ioctl_bo_create(struct uapi_call *c)
 {
@@ -176,91 +171,4 @@ int uapi_ioctl_bo_query_info(struct uapi_call *c)
 	a->extra_flags = 0;     /* nothing is ever imported */
 	uapi_bo_put(bo);
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Groups and tiler heaps                                              */
-
-static bool vm_exists(struct gpuvm_uapi_file *f, uint32_t id)
-{
-	enum gpuvm_drv_vm_state st;
-
-	return id && id <= GPUVM_DRV_MAX_VMS_PER_FILE &&
-	       !gpuvm_drv_vm_get_state(f->drv, id, &st);
-}
-
-int uapi_ioctl_group_create(struct uapi_call *c)
-{
-	struct drm_panthor_group_create *a = c->data;
-	struct drm_panthor_queue_create *q = NULL;
-	int ret;
-
-	if (!a->queues.count || a->queues.count > MAX_CS_PER_CSG)
-		return -EINVAL;
-	ret = uapi_get_array(&a->queues, sizeof(*q), sizeof(*q), (void **)&q);
-	if (ret)
-		return ret;
-	free(q);
-	if (a->priority > PANTHOR_GROUP_PRIORITY_REALTIME)
-		return -EINVAL;
-	/* Above medium: CAP_SYS_NICE or the master (only the latter here). */
-	if (a->priority > PANTHOR_GROUP_PRIORITY_MEDIUM && !c->file->master)
-		return -EACCES;
-	if (a->pad || !vm_exists(c->file, a->vm_id))
-		return -EINVAL;
-	return -EOPNOTSUPP;
-}
-
-int uapi_ioctl_group_destroy(struct uapi_call *c)
-{
-	struct drm_panthor_group_destroy *a = c->data;
-
-	(void)a;
-	return -EINVAL;     /* a pad, or no such group: there are none */
-}
-
-int uapi_ioctl_group_submit(struct uapi_call *c)
-{
-	struct drm_panthor_group_submit *a = c->data;
-	struct drm_panthor_queue_submit *q = NULL;
-	int ret;
-
-	if (a->pad)
-		return -EINVAL;
-	ret = uapi_get_array(&a->queue_submits, sizeof(*q), sizeof(*q),
-			     (void **)&q);
-	if (ret)
-		return ret;
-	/* panthor_job_create's checks, then the group: there is none. */
-	ret = a->queue_submits.count ? -EINVAL : 0;
-	free(q);
-	return ret;
-}
-
-int uapi_ioctl_group_get_state(struct uapi_call *c)
-{
-	(void)c;
-	return -EINVAL;     /* a pad, or no such group */
-}
-
-int uapi_ioctl_tiler_heap_create(struct uapi_call *c)
-{
-	struct drm_panthor_tiler_heap_create *a = c->data;
-
-	if (!vm_exists(c->file, a->vm_id))
-		return -EINVAL;
-	if (!a->initial_chunk_count || a->initial_chunk_count > a->max_chunks ||
-	    a->chunk_size & (UAPI_PAGE - 1) || a->chunk_size < (128u << 10) ||
-	    a->chunk_size > (8u << 20))
-		return -EINVAL;
-	return -EOPNOTSUPP;
-}
-
-int uapi_ioctl_tiler_heap_destroy(struct uapi_call *c)
-{
-	struct drm_panthor_tiler_heap_destroy *a = c->data;
-
-	if (a->pad || !vm_exists(c->file, a->handle >> 16))
-		return -EINVAL;
-	return -ENOENT;     /* the VM has no heap pool */
 }

@@ -430,6 +430,7 @@ void gpuvm_uapi_close(struct gpuvm_uapi_file *f)
 	uapi_serial_lock(f->dev);
 	UAPI_HOOK(f->dev, close, f);
 	uapi_sched_drain(f->dev);
+	uapi_groups_release(f);
 	for (i = 1; i <= GPUVM_DRV_MAX_VMS_PER_FILE; i++)
 		uapi_vm_release(f, i);
 	for (i = 1; i <= f->nbos; i++)

@@ -53,9 +53,9 @@ static void gpu_info(const struct gpuvm_drv_device_cfg *cfg,
 	g->texture_features[0] = 0xc1ffff9e;
 	g->as_present = 0xff;
 	g->selected_coherency = DRM_PANTHOR_GPU_COHERENCY_NONE;
-	g->shader_present = 0x50005;
+	g->shader_present = UAPI_SHADER_PRESENT;
 	g->l2_present = 0x1;
-	g->tiler_present = 0x1;
+	g->tiler_present = UAPI_TILER_PRESENT;
 }
 
 static void csif_info(struct drm_panthor_csif_info *i)

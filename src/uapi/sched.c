@@ -31,22 +31,27 @@
  * jobs ran or a syncobj got a new fence, with DRM's absolute
  * CLOCK_MONOTONIC deadline.
  *
- * GPU jobs (GROUP_SUBMIT, a later issue) fit the same frame: each queue
- * of a group gets a driver timeline of its own, as a VM does, and its
- * n-th job signals point n; the job's waits are the fences of its sync
- * ops, resolved to point sets exactly as a bind's are, and its signal
- * syncobjs get its point. Only running it differs: the worker, after
- * the driver's ready binds, runs the queued GPU jobs whose points are
- * all reached (gpuvm_drv_timeline_point) in queue order and raises
- * their points (gpuvm_drv_timeline_signal), which may make more binds
- * ready, so it loops until neither kind has anything ready. Nothing in
- * the fences, syncobjs or waits changes.
+ * GPU jobs (GROUP_SUBMIT, group.c) fit the same frame: each queue of a
+ * group has a driver timeline of its own, as a VM does, and its n-th job
+ * signals point n; the job's waits are the fences of its sync ops,
+ * resolved to point sets exactly as a bind's are, and its signal
+ * syncobjs get its point. Only running it differs: a drain, after the
+ * driver's ready binds, runs the groups' queues (uapi_groups_run), whose
+ * finished jobs raise their points, which may make more binds ready, so
+ * it loops until neither kind moves. A job blocked in a SYNC_WAIT on
+ * memory stays pending: while one is, the worker drains every
+ * millisecond even without a kick, since memory written by the CPU (or
+ * a queue of another device) wakes nothing. Nothing in the fences,
+ * syncobjs or waits changed for them.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "uapi/uapi_internal.h"
+
+/* How often the worker re-runs GPU queues blocked on memory. */
+#define POLL_NS 1000000
 
 /* ------------------------------------------------------------------ */
 /* Fences                                                              */
@@ -132,16 +137,26 @@ void uapi_sched_drain(struct gpuvm_uapi_device *dev)
 {
 	struct uapi_sched *s = &dev->sched;
 	uint32_t ran = 0;
+	bool any = false;
 
 	if (!__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&s->run_lock);
-	if (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE)) {
-		gpuvm_drv_run(dev->drv, &ran);
-		pending_sub(&s->pending, ran);
+	/* Binds, then GPU jobs, which may make more binds ready. */
+	while (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE)) {
+		uint32_t binds = 0;
+		bool moved;
+
+		gpuvm_drv_run(dev->drv, &binds);
+		pending_sub(&s->pending, binds);
+		ran += binds;
+		moved = uapi_groups_run(dev, &ran);
+		if (!binds && !moved)
+			break;
+		any = true;
 	}
 	pthread_mutex_unlock(&s->run_lock);
-	if (ran)
+	if (ran || any)
 		uapi_sched_broadcast(dev);
 }
 
@@ -182,9 +197,23 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
-		if (s->kicks == seen) {
+		if (s->kicks == seen &&
+		    !__atomic_load_n(&s->blocked, __ATOMIC_RELAXED)) {
 			pthread_cond_wait(&s->kick, &s->lock);
 			continue;
+		}
+		if (s->kicks == seen) {
+			/* A GPU queue waits on memory the CPU or another
+			 * device may write: look again in a while. */
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			t.tv_nsec += POLL_NS;
+			if (t.tv_nsec >= 1000000000) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&s->kick, &s->lock, &t);
 		}
 		seen = s->kicks;
 		pthread_mutex_unlock(&s->lock);
@@ -252,8 +281,8 @@ int uapi_sched_init(struct gpuvm_uapi_device *dev)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
+	pthread_cond_init(&s->kick, &ca);
 	pthread_condattr_destroy(&ca);
-	pthread_cond_init(&s->kick, NULL);
 	s->next_ctx = 1;
 	if (dev->cfg.no_worker)
 		return 0;

@@ -10,11 +10,14 @@
  *   syncobj.c  syncobjs and their ioctls
  *   query.c    DEV_QUERY
  *   vm.c       VM_CREATE/DESTROY/GET_STATE/BIND
- *   bo.c       BO ioctls, and the group/heap ioctls' argument checks
+ *   bo.c       BO ioctls
+ *   heap.c     tiler heaps
+ *   group.c    groups: GROUP_* ioctls, queues of CS jobs, running them
  *   mmap.c     CPU mappings
  *
  * Locks, outermost first: dev->serial (only with cfg.serialize), a VM's
- * submit lock (vmq.lock), sched.run_lock (running queued jobs), dev->lock
+ * submit lock (vmq.lock, also its tiler heaps), sched.run_lock (running
+ * queued jobs; every group, its queues and jobs), dev->lock
  * (files, mmap offsets, timeline ids, mappings), sched.lock (syncobj
  * state, fences, waiting), file->lock (handle tables, object counts).
  * The driver's own locks are taken inside any of them. The worker takes
@@ -39,6 +42,10 @@
  * kvmalloc (INT_MAX). */
 #define UAPI_KMALLOC_MAX    (4ull << 20)
 #define UAPI_KVMALLOC_MAX   0x7fffffffull
+/* What DEV_QUERY reports, and GROUP_CREATE checks core masks against. */
+#define UAPI_SHADER_PRESENT 0x50005ull
+#define UAPI_TILER_PRESENT  0x1ull
+#define UAPI_MAX_GROUPS     128u           /* per file: MAX_GROUPS_PER_POOL */
 
 /* ------------------------------------------------------------------ */
 /* Fences                                                              */
@@ -94,6 +101,7 @@ struct uapi_sched {
 	bool has_worker, stop;
 	pthread_cond_t kick;
 	uint64_t kicks;
+	uint32_t blocked;              /* GPU queues in a SYNC_WAIT (atomic) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -120,6 +128,41 @@ struct uapi_vmq {
 	uint64_t seq;                  /* last job number given out */
 	uint64_t gen;                  /* bumped by every VM_CREATE of the id */
 	bool live;                     /* the VM exists (atomic) */
+	uint64_t kva_start;            /* the kernel range: binds stop below */
+	struct uapi_heap_pool *pool;   /* tiler heaps (heap.c), or NULL */
+};
+
+/* A GROUP_SUBMIT job, queued on its group's queue (group.c). */
+struct uapi_job {
+	struct uapi_job *next;
+	uint64_t addr;                 /* the stream */
+	uint32_t size;
+	uint64_t point;                /* signalled on the queue's timeline */
+	struct uapi_tlpt *waits;       /* reached before it starts */
+	uint32_t nwaits;
+	bool started;
+	int64_t since;                 /* started at, CLOCK_MONOTONIC ns */
+};
+
+struct uapi_gqueue {
+	struct gpuvm_cs_queue *cs;     /* NULL once the VM is gone */
+	uint32_t tl;                   /* driver timeline of its jobs */
+	uint64_t seq;                  /* last job number given out */
+	struct uapi_job *head, *tail;  /* queued, oldest first */
+	bool blocked;                  /* the head is in a SYNC_WAIT */
+	struct gpuvm_cs_fault fault;   /* why it is fatal */
+};
+
+/* A scheduling group: everything under sched.run_lock. */
+struct uapi_group {
+	struct gpuvm_uapi_file *file;
+	struct uapi_group *dprev, *dnext;  /* the device's groups */
+	uint32_t handle, vm_id;
+	uint32_t fatal_queues;
+	bool timedout;
+	bool dead;                     /* its VM was destroyed */
+	uint32_t nq;
+	struct uapi_gqueue q[];
 };
 
 struct gpuvm_uapi_file {
@@ -138,6 +181,7 @@ struct gpuvm_uapi_file {
 	uint32_t nsobjs;
 	uint64_t mmio_offset;          /* SET_USER_MMIO_OFFSET */
 	struct uapi_vmq vmq[GPUVM_DRV_MAX_VMS_PER_FILE + 1];
+	struct uapi_group *groups[UAPI_MAX_GROUPS];  /* by handle - 1 */
 };
 
 /* An mmap offset: the object whose offset range starts at pgoff. */
@@ -163,6 +207,7 @@ struct gpuvm_uapi_device {
 	struct uapi_tlpt *free_tls;    /* released ids and their last point */
 	uint32_t nfree_tls, cap_free_tls;
 	struct uapi_sched sched;
+	struct uapi_group *groups;     /* every file's; sched.run_lock */
 	struct gpuvm_uapi_mapping *maps; /* live CPU mappings */
 };
 
@@ -317,11 +362,25 @@ int uapi_ioctl_bo_set_label(struct uapi_call *c);
 int uapi_ioctl_set_user_mmio_offset(struct uapi_call *c);
 int uapi_ioctl_bo_sync(struct uapi_call *c);
 int uapi_ioctl_bo_query_info(struct uapi_call *c);
+
+/* heap.c */
+int uapi_ioctl_tiler_heap_create(struct uapi_call *c);
+int uapi_ioctl_tiler_heap_destroy(struct uapi_call *c);
+/* vmq.lock held: the VM's heaps go (unmap: the VM stays). */
+void uapi_heaps_release(struct gpuvm_uapi_file *f, uint32_t vm_id,
+			bool unmap);
+
+/* group.c */
 int uapi_ioctl_group_create(struct uapi_call *c);
 int uapi_ioctl_group_destroy(struct uapi_call *c);
 int uapi_ioctl_group_submit(struct uapi_call *c);
 int uapi_ioctl_group_get_state(struct uapi_call *c);
-int uapi_ioctl_tiler_heap_create(struct uapi_call *c);
-int uapi_ioctl_tiler_heap_destroy(struct uapi_call *c);
+/* run_lock held: runs what the groups' queues can; *done += jobs that
+ * finished. true if anything moved. */
+bool uapi_groups_run(struct gpuvm_uapi_device *dev, uint32_t *done);
+/* Destroys every group of the file. */
+void uapi_groups_release(struct gpuvm_uapi_file *f);
+/* run_lock held, before VM vm_id goes: its groups stop for good. */
+void uapi_groups_vm_gone(struct gpuvm_uapi_file *f, uint32_t vm_id);
 
 #endif /* GPUVM_UAPI_INTERNAL_H */

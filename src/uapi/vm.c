@@ -104,11 +104,15 @@ int uapi_ioctl_vm_create(struct uapi_call *c)
 
 	if (a->flags || !start)
 		return -EINVAL;
-	ret = gpuvm_drv_vm_create(f->drv, start, &id);
+	/* The driver's VM spans everything: the kernel range above start
+	 * holds the VM's kernel objects (heap.c), and binds stop at start
+	 * (checked here). */
+	ret = gpuvm_drv_vm_create(f->drv, 1ull << cfg->va_bits, &id);
 	if (ret)
 		return ret;
 	q = &f->vmq[id];
 	pthread_mutex_lock(&q->lock);
+	q->kva_start = start;
 	q->tl = uapi_tl_get(f->dev, &q->seq);
 	__atomic_add_fetch(&q->gen, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&q->live, true, __ATOMIC_RELEASE);
@@ -136,10 +140,14 @@ static int vm_release(struct gpuvm_uapi_file *f, uint32_t id)
 	/* No drain in between: the count is exactly what is dropped. */
 	pthread_mutex_lock(&dev->sched.run_lock);
 	gpuvm_drv_vm_queued(f->drv, id, &queued);
+	/* Its groups' interpreters use its address space: they go first. */
+	if (__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
+		uapi_groups_vm_gone(f, id);
 	ret = gpuvm_drv_vm_destroy(f->drv, id);
 	if (!ret) {
 		uapi_sched_forget(dev, queued);
 		__atomic_store_n(&q->live, false, __ATOMIC_RELEASE);
+		uapi_heaps_release(f, id, false);
 	}
 	pthread_mutex_unlock(&dev->sched.run_lock);
 	if (!ret && q->tl) {
@@ -182,6 +190,15 @@ int uapi_ioctl_vm_get_state(struct uapi_call *c)
 /* ------------------------------------------------------------------ */
 /* Op rules                                                            */
 
+/* An op of size 0 touches nothing; others stay below the kernel range. */
+static bool in_user_range(struct gpuvm_uapi_file *f, uint32_t vm_id,
+			  const struct drm_panthor_vm_bind_op *op)
+{
+	uint64_t end = f->vmq[vm_id].kva_start;
+
+	return !op->size || (op->va < end && op->size <= end - op->va);
+}
+
 /*
  * panthor_vm_bind_prepare_op_ctx (with 1.9's sparse rules): all -EINVAL.
  * For a BO map, *bo gets the held object.
@@ -194,7 +211,8 @@ static int check_op(struct gpuvm_uapi_file *f, uint32_t vm_id,
 	struct uapi_bo *b;
 
 	*bo = NULL;
-	if ((op->va | op->size) & (UAPI_PAGE - 1))
+	if ((op->va | op->size) & (UAPI_PAGE - 1) ||
+	    !in_user_range(f, vm_id, op))
 		return -EINVAL;
 	if (type == DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP ||
 	    type == DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY) {
@@ -253,6 +271,8 @@ static int sync_op(struct gpuvm_uapi_file *f, uint32_t vm_id,
 		return -EINVAL;
 	if (!op->size)
 		return 0;
+	if (!in_user_range(f, vm_id, op))
+		return -EINVAL;
 	/* A handle that names nothing is -EINVAL for every op type; one
 	 * that names a BO goes to the driver as its own handle. */
 	if (op->bo_handle && uapi_bo_drv_handle(f, op->bo_handle,

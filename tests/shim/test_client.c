@@ -349,18 +349,29 @@ static void test_every_ioctl(void **state)
 			 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_SYNC, &bs), 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_BO_QUERY_INFO, &qi), 0);
-	/* The command-stream scheduler is a later issue. */
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc),
-			 -EOPNOTSUPP);
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd),
-			 -EINVAL);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_CREATE, &gc), 0);
+	assert_int_equal(gc.group_handle, 1);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_SUBMIT, &gsub), 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &ggs), 0);
+	assert_int_equal(ggs.state, 0);
+	assert_int_equal(ggs.fatal_queues, 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd), 0);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_GET_STATE, &ggs),
 			 -EINVAL);
-	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &thc),
-			 -EOPNOTSUPP);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_GROUP_DESTROY, &gd),
+			 -EINVAL);
 	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
 			 -ENOENT);
+	/* The pool's context BO first in the kernel range, then the chunk. */
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_CREATE, &thc),
+			 0);
+	assert_int_equal(thc.handle, vm << 16);
+	assert_int_equal(thc.tiler_heap_ctx_gpu_va, 1ull << 47);
+	assert_int_equal(thc.first_heap_chunk_gpu_va, (1ull << 47) + 8192);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
+			 0);
+	assert_int_equal(ioc(fd, DRM_IOCTL_PANTHOR_TILER_HEAP_DESTROY, &thd),
+			 -EINVAL);
 	assert_int_equal(ioc(fd, DRM_IOCTL_SET_CLIENT_CAP, &cc), -EACCES);
 	assert_int_equal(ioc(card, DRM_IOCTL_SET_CLIENT_CAP, &cc),
 			 -EOPNOTSUPP);

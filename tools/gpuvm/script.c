@@ -280,7 +280,7 @@ static int parse_expect(struct script *s, const struct script_cmd *cmd,
 
 	if (!strncmp(v, "fault:", 6)) {
 		if (!cmd->gpu)
-			return script_error(s, "%s: expect=fault:KIND applies only to gpu_read, gpu_write and gpu_exec",
+			return script_error(s, "%s: expect=fault:KIND applies only to gpu_read, gpu_write, gpu_exec and cs_run",
 					    s->what);
 		if (script_fault_parse(v + 6, &e->fault))
 			return script_error(s, "%s: unknown fault kind '%s' (translation, permission, address or access)",

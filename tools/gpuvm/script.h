@@ -59,6 +59,8 @@ int gpuvm_script_run_buffer(const char *name, const char *text, size_t len,
 #define SCRIPT_MAX_DATA   (SCRIPT_MAX_LINE / 2) /* bytes= payload */
 #define SCRIPT_MAX_ZERO   (256ull << 20)    /* zero=SIZE */
 #define SCRIPT_MAX_FILE   (16ull << 20)     /* script file size */
+#define SCRIPT_MAX_CS_WORDS 256             /* instructions per cs_run */
+#define SCRIPT_MAX_CS_INSTRS (1ull << 26)   /* retired by a script's runs */
 
 /* ------------------------------------------------------------------ */
 /* Shared between the runner's files                                   */
@@ -146,6 +148,10 @@ struct script {
 	struct gpuvm_uapi_device *udev;
 	void *guard;                      /* an unmapped page */
 	uint64_t umem_total;              /* bytes of live buffers */
+	/* The stream cs lines are building (script_cs.c). */
+	uint64_t cs_words[SCRIPT_MAX_CS_WORDS];
+	unsigned int cs_n;
+	uint64_t cs_retired;              /* against SCRIPT_MAX_CS_INSTRS */
 	/* The current line. */
 	char what[96];                    /* "bind V1", for messages */
 	struct script_expect expect;
@@ -241,6 +247,10 @@ int script_cmd_uset(struct script *s, const struct script_args *a);
 int script_cmd_ioctl(struct script *s, const struct script_args *a);
 void script_uapi_free_umem(struct script *s);
 void script_uapi_cleanup(struct script *s);
+
+/* script_cs.c: command streams */
+int script_cmd_cs(struct script *s, const struct script_args *a);
+int script_cmd_cs_run(struct script *s, const struct script_args *a);
 
 /* script_svg.c */
 int script_svg_write(struct script *s, const struct script_name *vm,

@@ -533,6 +533,12 @@ static const struct script_cmd cmds[] = {
 	{ "run", 0, "", "jobs", "", true, false, script_cmd_run },
 	{ "queued", 1, "VM", "jobs", "", false, false, script_cmd_queued },
 	{ "fail_alloc", 1, "N", "vm", "", true, false, script_cmd_fail_alloc },
+	/* Command streams (script_cs.c). */
+	{ "cs", 1, "instruction (MOVE48, STORE_MULTIPLE, ...)", "*", "",
+	  false, false, script_cmd_cs },
+	{ "cs_run", 1, "VM",
+	  "va size max state exception fault_va executed", "", false, true,
+	  script_cmd_cs_run },
 	/* The ioctl level (script_uapi.c). */
 	{ "uapi_device", 0, "", "ram sparse", "", false, false,
 	  script_cmd_uapi_device },
