@@ -6,12 +6,13 @@
  * the table says what the header documents for it, tests/null_args.h
  * runs each row in a child process and checks the result and, with a
  * snapshot, that nothing changed. The fixture: a render file with a VM
- * mapping a patterned BO, and a CPU mapping of that BO begun. The
- * snapshot: the VM's dump, the BO's first word read by the GPU, the
- * file's and the mapping's numbers, and the VM's state. An ioctl's
- * argument NULL is a user pointer like any other: -EFAULT, as the
- * kernel's copy_from_user answers. test_header_complete fails if uapi.h
- * declares a function or pointer argument the table does not list.
+ * mapping a patterned BO, a group on it, and a CPU mapping of that BO
+ * begun. The snapshot: the VM's dump, the BO's first word read by the
+ * GPU, the file's and the mapping's numbers, the VM's state and the
+ * group's fault (none). An ioctl's argument NULL is a user pointer like
+ * any other: -EFAULT, as the kernel's copy_from_user answers.
+ * test_header_complete fails if uapi.h declares a function or pointer
+ * argument the table does not list.
  */
 #include "uapi_test.h"
 
@@ -25,8 +26,24 @@ struct fx {
 	struct gpuvm_uapi_device *dev;
 	struct gpuvm_uapi_file *f;
 	uint32_t vm, bo;
+	uint32_t group;   /* one queue, never run: not fatal */
 	struct gpuvm_uapi_mapping *m;
 };
+
+static uint32_t group_new(struct fx *fx)
+{
+	struct drm_panthor_queue_create q = { .ringbuf_size = 4096 };
+	struct drm_panthor_group_create a = {
+		.queues = DRM_PANTHOR_OBJ_ARRAY(1, &q),
+		.max_compute_cores = 1, .max_fragment_cores = 1,
+		.max_tiler_cores = 1, .compute_core_mask = 1,
+		.fragment_core_mask = 1, .tiler_core_mask = 1,
+		.priority = PANTHOR_GROUP_PRIORITY_MEDIUM, .vm_id = fx->vm,
+	};
+
+	assert_int_equal(IOC(fx->f, DRM_IOCTL_PANTHOR_GROUP_CREATE, &a), 0);
+	return a.group_handle;
+}
 
 static void fx_make(struct fx *fx)
 {
@@ -40,6 +57,7 @@ static void fx_make(struct fx *fx)
 	assert_int_equal(bind1(fx->f, fx->vm, OP_MAP, fx->bo, 0, VA_BO,
 			       SZ_64K), 0);
 	gpu_wr32(fx->f, fx->vm, VA_BO, BO_WORD);
+	fx->group = group_new(fx);
 	assert_int_equal(gpuvm_uapi_mmap_begin(fx->f, mmap_offset(fx->f, fx->bo),
 					       SZ_64K, 0, MAP_SHARED, &fx->m,
 					       &plan), 0);
@@ -55,6 +73,7 @@ static void snap_print(void *p, FILE *t)
 {
 	struct fx *fx = p;
 	struct drm_panthor_vm_get_state st = { .vm_id = fx->vm };
+	struct gpuvm_cs_fault fl;
 
 	assert_int_equal(gpuvm_drv_vm_dump(gpuvm_uapi_file_drv(fx->f), fx->vm,
 					   t), 0);
@@ -63,6 +82,8 @@ static void snap_print(void *p, FILE *t)
 		(int)gpuvm_uapi_file_node(fx->f), gpuvm_uapi_mapping_id(fx->m));
 	assert_int_equal(IOC(fx->f, DRM_IOCTL_PANTHOR_VM_GET_STATE, &st), 0);
 	fprintf(t, "vm state %u\n", st.state);
+	fprintf(t, "group fault %d\n",
+		gpuvm_uapi_group_fault(fx->f, fx->group, 0, &fl));
 }
 
 static char *snap(void *p)
@@ -275,6 +296,20 @@ static int64_t c_mapping_id(void *p)
 	return gpuvm_uapi_mapping_id(NA(m, fx->m));
 }
 
+static int64_t c_group_fault(void *p)
+{
+	struct fx *fx = p;
+	struct gpuvm_cs_fault fl;
+	int ret;
+
+	na_poison(&fl, sizeof(fl));
+	/* Not fatal: -ENODATA with both arguments, so -EINVAL is the NULL's. */
+	ret = gpuvm_uapi_group_fault(NA(file, fx->f), fx->group, 0,
+				     NA(fault, &fl));
+	NA_EXPECT(na_fill(&fl, sizeof(fl)) == NA_UNTOUCHED);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* The table: every (function, pointer argument) of gpuvm/uapi.h       */
 
@@ -313,6 +348,8 @@ static const struct na_case cases[] = {
 	NA_ROW(gpuvm_uapi_copy_to_user, src, EINV, c_copy_to_user),
 	NA_ROW(gpuvm_uapi_file_id, file, 0, c_file_id),
 	NA_ROW(gpuvm_uapi_mapping_id, m, 0, c_mapping_id),
+	NA_ROW(gpuvm_uapi_group_fault, file, EINV, c_group_fault),
+	NA_ROW(gpuvm_uapi_group_fault, fault, EINV, c_group_fault),
 };
 
 NA_MAIN("gpuvm/uapi.h", struct fx, fx_make, fx_free)
