@@ -42,6 +42,17 @@
  * store (by a lock or an acquire) sees the bit too; a reader racing with
  * the first write to a frame may see zeros, which is the value before the
  * write, as a racing read on hardware could.
+ *
+ * Caller-owned memory (a buffer or a backend, mem.h) fixes the map at
+ * create: the caller writes behind gpuvm's back, so nothing can be known
+ * about what it wrote. A buffer's map is all ones (every frame may hold
+ * data; marking finds its bit set and stops), a backend's all zeros, and
+ * the paths that see a clear bit, which for the built-in RAM produce
+ * zeros, call the backend instead. So the built-in RAM's fast paths (a
+ * written frame) do not look at the backend at all. Frames of
+ * caller-owned memory are zeroed when the allocator hands them out
+ * (mem_zero_taken) rather than when freed, since they are not zero to
+ * begin with.
  */
 #define _GNU_SOURCE /* fallocate, SEEK_DATA */
 #include <assert.h>
@@ -54,6 +65,7 @@
 #include "mem/mem_internal.h"
 
 #define FRAME_SIZE ((uint64_t)1 << MEM_FRAME_SHIFT)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* From this size on, freeing hands the host pages back instead of memset. */
 #define ZERO_MADVISE_MIN (64ull << 10)
 
@@ -160,6 +172,8 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
 		end = mem->size;
 	if (pa >= end)
 		return end;
+	if (mem->be) /* every frame may hold data */
+		return pa & ~(FRAME_SIZE - 1);
 	return (uint64_t)next_data_frame(mem, frame_of(pa),
 					 frame_of(end + FRAME_SIZE - 1))
 	       << MEM_FRAME_SHIFT;
@@ -210,6 +224,8 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 	uint64_t end = pa + (n << MEM_FRAME_SHIFT), hp = mem->host_page;
 	uint64_t lo = (pa + hp - 1) & ~(hp - 1), hi = end & ~(hp - 1);
 
+	if (mem->caller_owned) /* zeroed when taken: mem_zero_taken */
+		return;
 	if (next_written_frame(mem, f, f + (uint32_t)n) == f + n)
 		return;
 	/* Small ranges are cleared in place, shared memory too: a hole
@@ -225,6 +241,24 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 		zero_written(mem, frame_of(hi), (end - hi) >> MEM_FRAME_SHIFT);
 	}
 	unmark_range(mem, f, n);
+}
+
+/*
+ * Caller-owned memory: [f, f + n) was just taken from the free lists and
+ * must read as zero for its new owner; the caller's memory was never
+ * zeroed by gpuvm (see the DOC above). Only for caller-owned memory.
+ */
+void mem_zero_taken(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
+{
+	static const uint8_t zero[FRAME_SIZE];
+	uint64_t pa = (uint64_t)f << MEM_FRAME_SHIFT;
+
+	if (!mem->be) {
+		memset(mem->base + pa, 0, n << MEM_FRAME_SHIFT);
+		return;
+	}
+	for (; n; n--, pa += FRAME_SIZE)
+		mem->be->write(mem->be_cookie, pa, zero, FRAME_SIZE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -250,6 +284,8 @@ static inline bool copy_out_frame(const struct gpuvm_mem *mem, uint64_t pa,
 		return false;
 	if (mem_frame_written(mem, frame_of(pa)))
 		memcpy(buf, mem->base + pa, len);
+	else if (UNLIKELY(mem->be))
+		mem->be->read(mem->be_cookie, pa, buf, len);
 	else
 		memset(buf, 0, len);
 	return true;
@@ -268,6 +304,8 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 		n = n < len ? n : len;
 		if (mem_frame_written(mem, frame_of(pa)))
 			memcpy(p, mem->base + pa, n);
+		else if (UNLIKELY(mem->be))
+			mem->be->read(mem->be_cookie, pa, p, n);
 		else
 			memset(p, 0, n);
 	}
@@ -276,6 +314,10 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 		 uint64_t len)
 {
+	if (UNLIKELY(mem->be)) {
+		mem->be->write(mem->be_cookie, pa, buf, len);
+		return;
+	}
 	mark_range(mem, pa, len);
 	memcpy(mem->base + pa, buf, len);
 }
@@ -310,7 +352,7 @@ uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem, uint64_t pa)
 		return 0;
 	assert(pa < mem->size && !(pa & 7));
 	if (!mem_frame_written(mem, frame_of(pa)))
-		return 0;
+		return UNLIKELY(mem->be) ? mem->be->read64(mem->be_cookie, pa) : 0;
 	/* Acquire: a table read through a descriptor is seen complete. */
 	return __atomic_load_n((const uint64_t *)(const void *)(mem->base + pa),
 			       __ATOMIC_ACQUIRE);
@@ -321,6 +363,10 @@ void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)
 	if (!mem)
 		return;
 	assert(pa < mem->size && !(pa & 7));
+	if (UNLIKELY(mem->be)) {
+		mem->be->write64(mem->be_cookie, pa, v);
+		return;
+	}
 	mark_frame(mem, frame_of(pa));
 	/* Release: what a descriptor links to is published with it. */
 	__atomic_store_n((uint64_t *)(void *)(mem->base + pa), v,
@@ -332,6 +378,9 @@ void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa)
 	if (!mem)
 		return NULL;
 	assert(pa < mem->size);
+	if (UNLIKELY(mem->be))
+		return mem->be->direct ? mem->be->direct(mem->be_cookie, pa) :
+		       NULL;
 	return mem->base + pa;
 }
 
@@ -340,6 +389,9 @@ void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
 	if (!mem)
 		return NULL;
 	assert(in_memory(mem, pa, len));
+	if (UNLIKELY(mem->be))
+		return (pa & (FRAME_SIZE - 1)) + len <= FRAME_SIZE ?
+		       gpuvm_mem_ptr(mem, pa) : NULL;
 	if (len)
 		mark_range(mem, pa, len);
 	return mem->base + pa;
@@ -347,7 +399,8 @@ void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
 
 bool gpuvm_mem_written(const struct gpuvm_mem *mem, uint64_t pa)
 {
-	return mem && pa < mem->size && mem_frame_written(mem, frame_of(pa));
+	return mem && pa < mem->size &&
+	       (mem->be || mem_frame_written(mem, frame_of(pa)));
 }
 
 void gpuvm_mem_get_view(const struct gpuvm_mem *mem, struct gpuvm_mem_view *v)
