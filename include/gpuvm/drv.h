@@ -372,6 +372,33 @@ int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
 			   const struct gpuvm_pt_trace *pt);
 
 /*
+ * The VM's MMU address space, for a simulator's own execution units:
+ * gpuvm_mmu_read/write/fetch, gpuvm_mmu_translate and the host-pointer
+ * fast path (gpuvm_mmu_hptr_get/at) on it are the accesses
+ * gpuvm_drv_gpu_access() makes, without a call into the driver per
+ * access. NULL for a NULL file or a VM id that names no VM.
+ *
+ * Lifetime: valid until the VM is destroyed (gpuvm_drv_vm_destroy, the
+ * file's close, the device's destroy), which must not race with its use,
+ * as for gpuvm_drv_gpu_access(): a VM outlives the jobs running on it.
+ * Eviction, restore and binds never replace it.
+ *
+ * Locking: none to take. Accesses through it run concurrently with
+ * binds, eviction and restore (the address space is in concurrent mode:
+ * an op locks the region it changes, and accesses touching it wait), and
+ * small TLB hits take no lock. A host pointer stays usable until the
+ * address space's generation moves, which every op's invalidation does;
+ * gpuvm_mmu_hptr_at() then answers NULL and the unit gets it again. In
+ * checked mode (the device default) each gpuvm_mmu_hptr_at() walks too.
+ *
+ * The driver owns the address space's configuration: do not destroy it,
+ * set its root, lock or unlock regions, invalidate, or set its fault or
+ * trace hooks (gpuvm_drv_vm_set_trace() does the latter for the VM).
+ */
+struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
+				     uint32_t vm_id);
+
+/*
  * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
  * and the others: fault may be NULL, buf may not.
  */

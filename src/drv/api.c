@@ -323,6 +323,17 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return -EINVAL;
 }
 
+/* No lock, as GPU accesses: the VM must outlive the caller's use (drv.h). */
+struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
+				     uint32_t vm_id)
+{
+	struct drv_vm *vm;
+
+	if (!file || !(vm = drv_vm_lookup(file, vm_id)))
+		return NULL;
+	return vm->as;
+}
+
 /* ------------------------------------------------------------------ */
 /* Inspection: one VM, locked                                          */
 

@@ -1062,6 +1062,48 @@ static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), -EINVAL);
 	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_READ, VB, &v,
 					      4, &fault), -EINVAL);
+	assert_null(gpuvm_drv_vm_as(f, vm));
+}
+
+/*
+ * gpuvm_drv_vm_as: the VM's own address space, one per VM, the same
+ * through binds; what it reads and where host pointers point is what the
+ * driver's accesses see; gone with the VM.
+ */
+static void test_vm_as(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm2 = vm_new(f), h = bo_new(f, 2, 7), v = 0, w = 0;
+	struct gpuvm_drv_bind_op op = op_map(h, 0, VB, 2 * SZ_4K);
+	struct gpuvm_mmu_as *as = gpuvm_drv_vm_as(f, e->vm);
+	struct gpuvm_mmu_hptr hp;
+	uint32_t *p;
+
+	assert_non_null(as);
+	assert_non_null(gpuvm_drv_vm_as(f, vm2));
+	assert_ptr_not_equal(as, gpuvm_drv_vm_as(f, vm2));
+	assert_int_equal(gpuvm_drv_vm_bind(f, e->vm, 0, &op, 1, NULL), 0);
+	assert_ptr_equal(gpuvm_drv_vm_as(f, e->vm), as);
+	assert_int_equal(gpuvm_mmu_read(as, VB + SZ_4K + 8, &v, 4, NULL), 0);
+	assert_int_equal(v, pat(7, 1));
+	assert_int_equal(gpuvm_drv_gpu_access(f, e->vm, GPUVM_MMU_READ,
+					      VB + SZ_4K + 8, &w, 4, NULL), 0);
+	assert_int_equal(w, v);
+	/* A store through a host pointer is the BO's, and is seen. */
+	assert_int_equal(gpuvm_mmu_hptr_get(as, VB + 12, GPUVM_MMU_WRITE, &hp,
+					    NULL), 0);
+	p = gpuvm_mmu_hptr_at(&hp, VB + 12, 4);
+	assert_non_null(p);
+	*p = 0xfeedbeef;
+	assert_int_equal(bo_word(f, h, 12), 0xfeedbeef);
+	/* An unbind moves the generation: the pointer is not used again. */
+	op = op_unmap(VB, SZ_4K);
+	assert_int_equal(gpuvm_drv_vm_bind(f, e->vm, 0, &op, 1, NULL), 0);
+	assert_null(gpuvm_mmu_hptr_at(&hp, VB + 12, 4));
+	assert_int_equal(gpuvm_mmu_read(as, VB, &v, 4, NULL), -EFAULT);
+	assert_int_equal(gpuvm_drv_vm_destroy(f, vm2), 0);
+	assert_null(gpuvm_drv_vm_as(f, vm2));
 }
 
 /*
@@ -2609,6 +2651,7 @@ int main(void)
 			     .sparse = GPUVM_DRV_SPARSE_NULL),
 		DRV_TEST(test_bind_rules),
 		DRV_TEST(test_bad_vm_ids),
+		DRV_TEST(test_vm_as),
 		DRV_TEST(test_bind_call_rules),
 		DRV_TEST(test_bind_legal_edges),
 		DRV_TEST(test_bo_create_rules),

@@ -2385,6 +2385,13 @@ static int64_t n_gpu_access(void *p)
 	return gpu_write(p, 3 * SZ_1G);
 }
 
+static int64_t n_vm_as(void *p)
+{
+	struct env *e = p;
+
+	return (int64_t)(intptr_t)gpuvm_drv_vm_as(NA(file, e->a->f), e->a1);
+}
+
 static int64_t n_gpu_access_fault(void *p)
 {
 	return gpu_write(p, VA_FREE);
@@ -2546,6 +2553,7 @@ static const struct na_case na_cases[] = {
 	       .flags = NA_CHANGES),
 	NA_ROW(gpuvm_drv_vm_set_trace, pt, 0, n_vm_set_trace,
 	       .flags = NA_CHANGES),
+	NA_ROW(gpuvm_drv_vm_as, file, NA_NULLPTR, n_vm_as),
 	NA_ROW(gpuvm_drv_gpu_access, file, EINV, n_gpu_access),
 	NA_ROW(gpuvm_drv_gpu_access, buf, EINV, n_gpu_access),
 	/* Optional: the fault, nothing filled and nothing written. */
