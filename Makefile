@@ -28,7 +28,8 @@ run: build
 test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
-	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client
+	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client \
+		drv_grow
 	$(MAKE) --no-print-directory fuzz
 
 bench: build
@@ -54,7 +55,7 @@ build-tsan: deps
 	@[ -f $(BUILD_TSAN)/build.ninja ] || meson setup $(BUILD_TSAN) \
 		--buildtype=debug -Doptimization=1 \
 		-Db_sanitize=thread -Db_lundef=false
-	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync \
+	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync tests/test_drv_grow \
 		tests/test_shim_client src/shim/libgpuvm-shim.so tools/gpuvm/gpuvm
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built

@@ -372,6 +372,38 @@ int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
 			   const struct gpuvm_pt_trace *pt);
 
 /*
+ * A grow-on-fault region (opt-in, one per VM, for the VM's life): GPU
+ * accesses that meet a translation fault in [va, va + size) get the
+ * faulting chunk backed by a fresh chunk-sized BO private to the VM
+ * (mapped with flags, as any MAP: READONLY, NOEXEC, UNCACHED), and walk
+ * again, until max_chunks chunks were grown; past that, or outside the
+ * region, the fault stands. va and size are multiples of chunk, a
+ * non-zero multiple of 4 KiB, inside the user VA. Chunks are ordinary
+ * mappings: unmapping one gives its VA back to the region (a new chunk
+ * on the next fault, counted again). Concurrent faults on one chunk
+ * grow it once.
+ *
+ * Growing binds through the driver's entry points in the faulting
+ * thread, so accesses to such a VM must not be made while holding a
+ * driver lock (none of the driver's own paths does). It uses the VM's
+ * MMU fault hook (gpuvm/mmu.h), which is then the driver's.
+ * -EINVAL for a NULL file or cfg, a bad VM or region; -EBUSY if the VM
+ * has one; -ENOMEM.
+ */
+struct gpuvm_drv_grow {
+	uint64_t va, size;        /* the region */
+	uint64_t chunk;           /* bytes per growth */
+	uint64_t max_chunks;      /* the limit */
+	uint32_t flags;           /* map flags of every chunk */
+};
+
+int gpuvm_drv_vm_set_grow(struct gpuvm_drv_file *file, uint32_t vm_id,
+			  const struct gpuvm_drv_grow *cfg);
+/* Chunks the VM's region has grown (0 without one); -EINVAL, bad VM. */
+int gpuvm_drv_vm_grown(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       uint64_t *chunks);
+
+/*
  * The VM's MMU address space, for a simulator's own execution units:
  * gpuvm_mmu_read/write/fetch, gpuvm_mmu_translate and the host-pointer
  * fast path (gpuvm_mmu_hptr_get/at) on it are the accesses
