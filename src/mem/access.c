@@ -284,8 +284,6 @@ static inline bool copy_out_frame(const struct gpuvm_mem *mem, uint64_t pa,
 		return false;
 	if (mem_frame_written(mem, frame_of(pa)))
 		memcpy(buf, mem->base + pa, len);
-	else if (UNLIKELY(mem->be))
-		mem->be->read(mem->be_cookie, pa, buf, len);
 	else
 		memset(buf, 0, len);
 	return true;
@@ -297,6 +295,10 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 	uint8_t *p = buf;
 	uint64_t n;
 
+	if (UNLIKELY(mem->be)) {
+		mem->be->read(mem->be_cookie, pa, buf, len);
+		return;
+	}
 	if (copy_out_frame(mem, pa, buf, len))
 		return;
 	for (; len; pa += n, p += n, len -= n) {
@@ -304,22 +306,47 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 		n = n < len ? n : len;
 		if (mem_frame_written(mem, frame_of(pa)))
 			memcpy(p, mem->base + pa, n);
-		else if (UNLIKELY(mem->be))
-			mem->be->read(mem->be_cookie, pa, p, n);
 		else
 			memset(p, 0, n);
 	}
 }
 
+static inline void copy_in_host(struct gpuvm_mem *mem, uint64_t pa,
+				const void *buf, uint64_t len)
+{
+	mark_range(mem, pa, len);
+	memcpy(mem->base + pa, buf, len);
+}
+
 void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 		 uint64_t len)
 {
-	if (UNLIKELY(mem->be)) {
+	if (UNLIKELY(mem->be))
 		mem->be->write(mem->be_cookie, pa, buf, len);
-		return;
-	}
-	mark_range(mem, pa, len);
-	memcpy(mem->base + pa, buf, len);
+	else
+		copy_in_host(mem, pa, buf, len);
+}
+
+/* Inside host-addressed memory: never true of a backend (host_size 0). */
+static bool in_host(const struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
+{
+	return pa <= mem->host_size && len <= mem->host_size - pa;
+}
+
+/* Outside host-addressed memory: -EFAULT, or a backend's access. */
+static __attribute__((noinline, cold)) int
+access_slow(const struct gpuvm_mem *mem, uint64_t pa, void *rbuf,
+	    const void *wbuf, uint64_t len)
+{
+	if (!in_memory(mem, pa, len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+	if (rbuf)
+		mem->be->read(mem->be_cookie, pa, rbuf, len);
+	else
+		mem->be->write(mem->be_cookie, pa, wbuf, len);
+	return 0;
 }
 
 int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
@@ -327,8 +354,8 @@ int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 {
 	if (!mem || !buf)
 		return -EINVAL;
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
+	if (UNLIKELY(!in_host(mem, pa, len)))
+		return access_slow(mem, pa, buf, NULL, len);
 	if (len && !copy_out_frame(mem, pa, buf, len))
 		mem_copy_out(mem, pa, buf, len);
 	return 0;
@@ -339,10 +366,10 @@ int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 {
 	if (!mem || !buf)
 		return -EINVAL;
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
+	if (UNLIKELY(!in_host(mem, pa, len)))
+		return access_slow(mem, pa, NULL, buf, len);
 	if (len)
-		mem_copy_in(mem, pa, buf, len);
+		copy_in_host(mem, pa, buf, len);
 	return 0;
 }
 

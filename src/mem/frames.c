@@ -462,6 +462,7 @@ static bool set_source(struct gpuvm_mem *mem, const struct gpuvm_mem_cfg *cfg)
 			mem->be_store = *cfg->backend;
 			mem->be = &mem->be_store;
 			mem->be_cookie = cfg->cookie;
+			mem->host_size = 0;
 		}
 		return true;
 	}
@@ -486,6 +487,7 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	pthread_mutex_init(&mem->lock, NULL);
 	mem->fd = -1;
 	mem->size = cfg->size;
+	mem->host_size = cfg->size;
 	mem->nframes = (uint32_t)(cfg->size >> MEM_FRAME_SHIFT);
 	mem->no_alloc = cfg->no_allocator;
 	mem->host_page = host_page_size();
@@ -554,8 +556,6 @@ static int gpuvm_mem_alloc_unlocked(struct gpuvm_mem *mem, uint64_t size,
 	if (!valid_block_size(size) ||
 	    (unsigned int)purpose >= GPUVM_MEM_PURPOSES || !pa)
 		return -EINVAL;
-	if (mem->no_alloc)
-		return -EOPNOTSUPP;
 	o = mem_ilog2(size) - MEM_FRAME_SHIFT;
 	f = pick_at_least(mem, o);
 	ret = f == MEM_NONE ? -ENOMEM :
@@ -777,6 +777,8 @@ int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 
 	if (!mem || !pa)
 		return -EINVAL;
+	if (mem->no_alloc)
+		return -EOPNOTSUPP;
 	mem_lock(mem);
 	ret = gpuvm_mem_alloc_unlocked(mem, size, purpose, pa);
 	mem_unlock(mem);

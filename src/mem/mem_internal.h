@@ -68,6 +68,12 @@ struct gpuvm_mem {
 	struct gpuvm_mem_backend be_store;
 	void *be_cookie;
 	uint64_t size;
+	/*
+	 * size, or 0 for a backend: gpuvm_mem_read/write's range test
+	 * sends backend accesses to their slow path without a test of its
+	 * own on the built-in RAM's path (access.c).
+	 */
+	uint64_t host_size;
 	uint32_t nframes;
 	size_t host_page;
 
