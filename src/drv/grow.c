@@ -17,7 +17,8 @@
  * serialises the hook, and under it a lookup that finds the chunk mapped
  * already means another thread grew it, so the access only walks again
  * (a second MAP would replace the first chunk and lose its data). Lock
- * order: the region's mutex, then the driver's.
+ * order: the region's mutex, then the driver's; nothing takes the
+ * region's mutex under a driver lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,7 +30,10 @@ struct drv_grow {
 	uint32_t vm_id;
 	struct gpuvm_drv_grow cfg;
 	pthread_mutex_t lock;
-	uint64_t grown;           /* chunks grown, at most cfg.max_chunks */
+	/* Chunks grown, at most cfg.max_chunks: written under lock, read
+	 * without it (gpuvm_drv_vm_grown holds the VM's lock, which the
+	 * hook takes under this one). */
+	uint64_t grown;
 };
 
 #define GROW_FLAGS (GPUVM_DRV_OP_MAP_READONLY | GPUVM_DRV_OP_MAP_NOEXEC | \
@@ -73,7 +77,7 @@ static int grow_hook(void *cookie, struct gpuvm_mmu_as *as,
 	} else if (g->grown < g->cfg.max_chunks &&
 		   !grow_chunk(g, g->cfg.va + off / g->cfg.chunk *
 				  g->cfg.chunk)) {
-		g->grown++;
+		__atomic_store_n(&g->grown, g->grown + 1, __ATOMIC_RELAXED);
 		answer = GPUVM_MMU_FAULT_RETRY;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -117,15 +121,9 @@ int drv_impl_vm_set_grow(const struct drv_excl *x, struct drv_vm *vm,
 
 uint64_t drv_grow_chunks(const struct drv_vm *vm)
 {
-	struct drv_grow *g = vm->grow;
-	uint64_t n;
+	const struct drv_grow *g = vm->grow;
 
-	if (!g)
-		return 0;
-	pthread_mutex_lock(&g->lock);
-	n = g->grown;
-	pthread_mutex_unlock(&g->lock);
-	return n;
+	return g ? __atomic_load_n(&g->grown, __ATOMIC_RELAXED) : 0;
 }
 
 void drv_grow_free(struct drv_grow *g)
