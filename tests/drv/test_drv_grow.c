@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -283,6 +284,44 @@ static void test_grow_threads(void **state)
 					 i << 8 | c);
 }
 
+struct late_write {
+	struct env *e;
+	int ret;
+};
+
+static void *late_write(void *p)
+{
+	struct late_write *w = p;
+
+	w->ret = gpu_w32(w->e, RVA + 3 * CHUNK + 40, 0xabc, NULL);
+	return NULL;
+}
+
+/*
+ * A fault inside a locked region: the access waits for the region (an
+ * update in progress, here locked by hand on the VM's address space),
+ * and only then walks, faults, grows and lands. While the region is
+ * locked nothing has grown.
+ */
+static void test_grow_locked_region(void **state)
+{
+	struct env *e = *state;
+	struct gpuvm_mmu_as *as = gpuvm_drv_vm_as(e->f, e->vm);
+	struct late_write w = { .e = e, .ret = 1 };
+	pthread_t t;
+
+	set_grow(e, 4, 0);
+	gpuvm_mmu_lock_region(as, RVA + 3 * CHUNK, CHUNK);
+	assert_int_equal(pthread_create(&t, NULL, late_write, &w), 0);
+	usleep(20000);
+	assert_int_equal(grown(e), 0);
+	gpuvm_mmu_unlock_region(as);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.ret, 0);
+	assert_int_equal(grown(e), 1);
+	assert_int_equal(gpu_r32(e, RVA + 3 * CHUNK + 40), 0xabc);
+}
+
 #define GROW_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -293,6 +332,7 @@ int main(void)
 		GROW_TEST(test_grow_rules),
 		GROW_TEST(test_grow_after_unmap),
 		GROW_TEST(test_grow_threads),
+		GROW_TEST(test_grow_locked_region),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
