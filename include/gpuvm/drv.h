@@ -101,6 +101,14 @@ struct gpuvm_drv_device_cfg {
 	/* Live mappings per VM, and slots queued binds hold (vm_bind). */
 	uint64_t max_mappings_per_vm;
 	unsigned int tlb_entries;  /* 0: the MMU's default */
+	/*
+	 * The device's RAM is the caller's: ram bytes (ram must be given)
+	 * at ram_buffer, 8-byte aligned, never mapped or freed by gpuvm
+	 * (gpuvm/mem.h, cfg.buffer): a device model's guest RAM. Not with
+	 * shared_ram. The driver works as over its own RAM, but cannot know
+	 * what the caller wrote, so eviction saves every page of a BO.
+	 */
+	void *ram_buffer;
 };
 
 /* uAPI constants, as panthor's. */

@@ -1066,6 +1066,62 @@ static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 }
 
 /*
+ * A device over the caller's RAM (cfg.ram_buffer): BO contents live in
+ * the caller's bytes at the BO's physical addresses, GPU writes land
+ * there, a BO handed out reads zero whatever the caller left, and an
+ * eviction and restore round trip keeps the data. The buffer is the
+ * caller's after the device is gone.
+ */
+static void test_caller_ram(void **state)
+{
+	const uint64_t ram = 64 * SZ_1M;
+	uint8_t *buf = aligned_alloc(SZ_4K, ram);
+	struct gpuvm_drv_device_cfg cfg = { .ram = ram, .ram_buffer = buf };
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	struct gpuvm_drv_bind_op op;
+	struct gpuvm_mem_run run;
+	uint32_t vm, h = 0, v = 0x600df00d, w = 0;
+	unsigned int n = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 0xee, ram);
+	cfg.ram = 0;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), -EINVAL);
+	cfg.ram = ram;
+	cfg.shared_ram = true;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), -EINVAL);
+	cfg.shared_ram = false;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), 0);
+	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &vm), 0);
+	assert_int_equal(gpuvm_drv_bo_create(f, 2 * SZ_4K, 0, 0, &h), 0);
+	op = op_map(h, 0, VB, 2 * SZ_4K);
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, &op, 1, NULL), 0);
+	assert_int_equal(gpuvm_drv_bo_read(f, h, SZ_4K + 12, &w, 4), 0);
+	assert_int_equal(w, 0);
+	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_WRITE,
+					      VB + SZ_4K + 12, &v, 4, NULL), 0);
+	assert_int_equal(gpuvm_drv_bo_runs(f, h, &run, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(buf + run.pa + SZ_4K + 12, &v, 4);
+
+	/* Evicted and brought back: the same bytes, maybe elsewhere. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, h), 0);
+	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
+	w = 0;
+	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_READ,
+					      VB + SZ_4K + 12, &w, 4, NULL), 0);
+	assert_int_equal(w, v);
+	assert_int_equal(gpuvm_drv_bo_runs(f, h, &run, 1, &n), 0);
+	assert_memory_equal(buf + run.pa + SZ_4K + 12, &v, 4);
+	gpuvm_drv_device_destroy(dev);
+	buf[0] = 1;                     /* still the caller's */
+	free(buf);
+}
+
+/*
  * gpuvm_drv_vm_as: the VM's own address space, one per VM, the same
  * through binds; what it reads and where host pointers point is what the
  * driver's accesses see; gone with the VM.
@@ -2652,6 +2708,7 @@ int main(void)
 		DRV_TEST(test_bind_rules),
 		DRV_TEST(test_bad_vm_ids),
 		DRV_TEST(test_vm_as),
+		DRV_TEST(test_caller_ram),
 		DRV_TEST(test_bind_call_rules),
 		DRV_TEST(test_bind_legal_edges),
 		DRV_TEST(test_bo_create_rules),
