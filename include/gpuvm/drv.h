@@ -412,6 +412,14 @@ int gpuvm_drv_vm_grown(struct gpuvm_drv_file *file, uint32_t vm_id,
 		       uint64_t *chunks);
 
 /*
+ * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
+ * and the others: fault may be NULL, buf may not.
+ */
+int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
+			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
+			 size_t len, struct gpuvm_mmu_fault *fault);
+
+/*
  * The VM's MMU address space, for a simulator's own execution units:
  * gpuvm_mmu_read/write/fetch, gpuvm_mmu_translate and the host-pointer
  * fast path (gpuvm_mmu_hptr_get/at) on it are the accesses
@@ -437,15 +445,6 @@ int gpuvm_drv_vm_grown(struct gpuvm_drv_file *file, uint32_t vm_id,
  */
 struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
 				     uint32_t vm_id);
-
-/*
- * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
- * and the others: fault may be NULL, buf may not.
- */
-int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
-			 enum gpuvm_mmu_access access, uint64_t va, void *buf,
-			 size_t len, struct gpuvm_mmu_fault *fault);
-
 int gpuvm_drv_vm_lookup(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint64_t va, struct gpuvm_drv_lookup *out);
 int gpuvm_drv_vm_stats(struct gpuvm_drv_file *file, uint32_t vm_id,

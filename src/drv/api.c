@@ -323,7 +323,6 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return -EINVAL;
 }
 
-/* No lock, as GPU accesses: the VM must outlive the caller's use (drv.h). */
 struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
 				     uint32_t vm_id)
 {

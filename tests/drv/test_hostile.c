@@ -2402,16 +2402,16 @@ static int64_t n_vm_grown(void *p)
 	return gpuvm_drv_vm_grown(NA(file, e->a->f), e->a1, NA(chunks, &n));
 }
 
+static int64_t n_gpu_access_fault(void *p)
+{
+	return gpu_write(p, VA_FREE);
+}
+
 static int64_t n_vm_as(void *p)
 {
 	struct env *e = p;
 
 	return (int64_t)(intptr_t)gpuvm_drv_vm_as(NA(file, e->a->f), e->a1);
-}
-
-static int64_t n_gpu_access_fault(void *p)
-{
-	return gpu_write(p, VA_FREE);
 }
 
 static int64_t n_vm_lookup(void *p)
@@ -2570,7 +2570,6 @@ static const struct na_case na_cases[] = {
 	       .flags = NA_CHANGES),
 	NA_ROW(gpuvm_drv_vm_set_trace, pt, 0, n_vm_set_trace,
 	       .flags = NA_CHANGES),
-	NA_ROW(gpuvm_drv_vm_as, file, NA_NULLPTR, n_vm_as),
 	NA_ROW(gpuvm_drv_vm_set_grow, file, EINV, n_vm_set_grow),
 	NA_ROW(gpuvm_drv_vm_set_grow, cfg, EINV, n_vm_set_grow),
 	NA_ROW(gpuvm_drv_vm_grown, file, EINV, n_vm_grown),
@@ -2579,6 +2578,7 @@ static const struct na_case na_cases[] = {
 	NA_ROW(gpuvm_drv_gpu_access, buf, EINV, n_gpu_access),
 	/* Optional: the fault, nothing filled and nothing written. */
 	NA_ROW(gpuvm_drv_gpu_access, fault, -EFAULT, n_gpu_access_fault),
+	NA_ROW(gpuvm_drv_vm_as, file, NA_NULLPTR, n_vm_as),
 	NA_ROW(gpuvm_drv_vm_lookup, file, EINV, n_vm_lookup),
 	NA_ROW(gpuvm_drv_vm_lookup, out, EINV, n_vm_lookup),
 	NA_ROW(gpuvm_drv_vm_stats, file, EINV, n_vm_stats),
