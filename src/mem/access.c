@@ -46,10 +46,14 @@
  * Caller-owned memory (a buffer or a backend, mem.h) fixes the map at
  * create: the caller writes behind gpuvm's back, so nothing can be known
  * about what it wrote. A buffer's map is all ones (every frame may hold
- * data; marking finds its bit set and stops), a backend's all zeros, and
- * the paths that see a clear bit, which for the built-in RAM produce
- * zeros, call the backend instead. So the built-in RAM's fast paths (a
- * written frame) do not look at the backend at all. Frames of
+ * data; marking finds its bit set and stops), a backend's all zeros.
+ * Backend accesses leave the built-in paths where those already branch:
+ * a descriptor read where a clear bit used to give 0, gpuvm_mem_read/
+ * write at their range test (a backend's host_size is 0, so every
+ * access takes the cold path, which checks the real size and calls the
+ * backend). So the built-in RAM's reads look at the backend nowhere;
+ * descriptor writes, write pointers, BO copies and the allocator's
+ * zeroing test the backend pointer once. Frames of
  * caller-owned memory are zeroed when the allocator hands them out
  * (mem_zero_taken) rather than when freed, since they are not zero to
  * begin with.

@@ -58,9 +58,8 @@ struct gpuvm_mem {
 	 * Caller-owned memory (mem.h): base is the caller's buffer, or NULL
 	 * with be set. Either way the written map is fixed at create and
 	 * never changes: all ones for a buffer (reads copy from it, marking
-	 * is a test of a set bit), all zeros for a backend (the paths that
-	 * see a clear bit, which read zeros for the built-in RAM, ask be
-	 * instead; the built-in RAM's fast paths never look at be).
+	 * is a test of a set bit), all zeros for a backend (whose accesses
+	 * leave the built-in paths where those already branch: access.c).
 	 */
 	bool caller_owned;
 	bool no_alloc;          /* cfg.no_allocator: frame[] is NULL */
