@@ -15,6 +15,7 @@ FUZZ_DRV_RUNS ?= 1500
 FUZZ_SCRIPT_RUNS ?= 30000
 FUZZ_UAPI_RUNS ?= 20000
 FUZZ_CS_RUNS ?= 30000
+FUZZ_MMU_RUNS ?= 3000
 FUZZ_RSS_MB ?= 2048
 FUZZ_TIMEOUT ?= 60
 MESON_TEST_ARGS ?= --print-errorlogs
@@ -29,7 +30,7 @@ test: build build-san build-tsan
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_SAN) $(MESON_TEST_ARGS)
 	meson test -C $(BUILD_TSAN) $(MESON_TEST_ARGS) stress uapi_sync shim_client \
-		uapi_group shim_groups_dummy
+		uapi_group shim_groups_dummy drv_grow
 	$(MAKE) --no-print-directory fuzz
 
 bench: build
@@ -56,7 +57,7 @@ build-tsan: deps
 		--buildtype=debug -Doptimization=1 \
 		-Db_sanitize=thread -Db_lundef=false
 	ninja -C $(BUILD_TSAN) tests/test_stress tests/test_uapi_sync \
-		tests/test_shim_client tests/test_uapi_group \
+		tests/test_shim_client tests/test_uapi_group tests/test_drv_grow \
 		tests/test_shim_groups src/shim/libgpuvm-shim.so tools/gpuvm/gpuvm
 
 # libFuzzer (docs/fuzzing.md): clang, ASan + UBSan, every object built
@@ -70,7 +71,7 @@ build-tsan: deps
 # $(BUILD_FUZZ)/artifacts/, logs next to it.
 FUZZ_LIMITS = -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
 	-artifact_prefix=$(BUILD_FUZZ)/artifacts/
-FUZZERS = drv script uapi cs
+FUZZERS = drv script uapi cs mmu
 fuzz: deps
 	@[ -f $(BUILD_FUZZ)/build.ninja ] || CC=clang meson setup $(BUILD_FUZZ) \
 		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
@@ -102,8 +103,10 @@ fuzz: deps
 	run uapi $(FUZZ_UAPI_RUNS) & u=$$!; \
 	run cs $(FUZZ_CS_RUNS) & c=$$!; \
 	wait $$u || ru=1; wait $$c || rc=1; \
+	rm=0; run mmu $(FUZZ_MMU_RUNS) || rm=1; \
 	report drv $$rd; report script $$rs; report uapi $$ru; report cs $$rc; \
-	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$ru = 0 ] && [ $$rc = 0 ]
+	report mmu $$rm; \
+	[ $$rd = 0 ] && [ $$rs = 0 ] && [ $$ru = 0 ] && [ $$rc = 0 ] && [ $$rm = 0 ]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.sweep_every = 0;
 	/* Replaying a crash file: every step as it runs. */
 	o.verbose = getenv("GPUVM_FUZZ_VERBOSE") != NULL;
+	/* The last byte's low bit picks the memory: gpuvm's own RAM or a
+	 * buffer of ours (drv.h cfg.ram_buffer), so both are fuzzed. */
+	o.caller_ram = size && (data[size - 1] & 1);
 	if (fz_run_bytes(&o, data, size, NULL))
 		abort();
 	return 0;

@@ -101,6 +101,14 @@ struct gpuvm_drv_device_cfg {
 	/* Live mappings per VM, and slots queued binds hold (vm_bind). */
 	uint64_t max_mappings_per_vm;
 	unsigned int tlb_entries;  /* 0: the MMU's default */
+	/*
+	 * The device's RAM is the caller's: ram bytes (ram must be given)
+	 * at ram_buffer, 8-byte aligned, never mapped or freed by gpuvm
+	 * (gpuvm/mem.h, cfg.buffer): a device model's guest RAM. Not with
+	 * shared_ram. The driver works as over its own RAM, but cannot know
+	 * what the caller wrote, so eviction saves every page of a BO.
+	 */
+	void *ram_buffer;
 };
 
 /* uAPI constants, as panthor's. */
@@ -372,6 +380,38 @@ int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
 			   const struct gpuvm_pt_trace *pt);
 
 /*
+ * A grow-on-fault region (opt-in, one per VM, for the VM's life): GPU
+ * accesses that meet a translation fault in [va, va + size) get the
+ * faulting chunk backed by a fresh chunk-sized BO private to the VM
+ * (mapped with flags, as any MAP: READONLY, NOEXEC, UNCACHED), and walk
+ * again, until max_chunks chunks were grown; past that, or outside the
+ * region, the fault stands. va and size are multiples of chunk, a
+ * non-zero multiple of 4 KiB, inside the user VA. Chunks are ordinary
+ * mappings: unmapping one gives its VA back to the region (a new chunk
+ * on the next fault, counted again). Concurrent faults on one chunk
+ * grow it once.
+ *
+ * Growing binds through the driver's entry points in the faulting
+ * thread, so accesses to such a VM must not be made while holding a
+ * driver lock (none of the driver's own paths does). It uses the VM's
+ * MMU fault hook (gpuvm/mmu.h), which is then the driver's.
+ * -EINVAL for a NULL file or cfg, a bad VM or region; -EBUSY if the VM
+ * has one; -ENOMEM.
+ */
+struct gpuvm_drv_grow {
+	uint64_t va, size;        /* the region */
+	uint64_t chunk;           /* bytes per growth */
+	uint64_t max_chunks;      /* the limit */
+	uint32_t flags;           /* map flags of every chunk */
+};
+
+int gpuvm_drv_vm_set_grow(struct gpuvm_drv_file *file, uint32_t vm_id,
+			  const struct gpuvm_drv_grow *cfg);
+/* Chunks the VM's region has grown (0 without one); -EINVAL, bad VM. */
+int gpuvm_drv_vm_grown(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       uint64_t *chunks);
+
+/*
  * GPU accesses through the VM's MMU address space, as gpuvm_mmu_read()
  * and the others: fault may be NULL, buf may not.
  */
@@ -380,11 +420,29 @@ int gpuvm_drv_gpu_access(struct gpuvm_drv_file *file, uint32_t vm_id,
 			 size_t len, struct gpuvm_mmu_fault *fault);
 
 /*
- * The VM's MMU address space, for a GPU front end (a command-stream
- * queue) that accesses it directly, as gpuvm_drv_gpu_access() does: the
- * pointer is valid until the VM is destroyed (its file closed), and the
- * rules of GPU accesses above apply to every use. NULL for a NULL file
- * or a bad VM.
+ * The VM's MMU address space, for a simulator's own execution units (the
+ * command-stream queues of src/uapi use it so):
+ * gpuvm_mmu_read/write/fetch, gpuvm_mmu_translate and the host-pointer
+ * fast path (gpuvm_mmu_hptr_get/at) on it are the accesses
+ * gpuvm_drv_gpu_access() makes, without a call into the driver per
+ * access. NULL for a NULL file or a VM id that names no VM.
+ *
+ * Lifetime: valid until the VM is destroyed (gpuvm_drv_vm_destroy, the
+ * file's close, the device's destroy), which must not race with its use,
+ * as for gpuvm_drv_gpu_access(): a VM outlives the jobs running on it.
+ * Eviction, restore and binds never replace it.
+ *
+ * Locking: none to take. Accesses through it run concurrently with
+ * binds, eviction and restore (the address space is in concurrent mode:
+ * an op locks the region it changes, and accesses touching it wait), and
+ * small TLB hits take no lock. A host pointer stays usable until the
+ * address space's generation moves, which every op's invalidation does;
+ * gpuvm_mmu_hptr_at() then answers NULL and the unit gets it again. In
+ * checked mode (the device default) each gpuvm_mmu_hptr_at() walks too.
+ *
+ * The driver owns the address space's configuration: do not destroy it,
+ * set its root, lock or unlock regions, invalidate, or set its fault or
+ * trace hooks (gpuvm_drv_vm_set_trace() does the latter for the VM).
  */
 struct gpuvm_mmu_as *gpuvm_drv_vm_as(struct gpuvm_drv_file *file,
 				     uint32_t vm_id);

@@ -14,6 +14,10 @@
  *    fragmented;
  *  - physical reads and writes, for the page-table code and the MMU.
  *
+ * Or on memory the caller owns (a simulator's guest RAM): a buffer, or a
+ * backend of read and write calls every access goes through; and with
+ * or without the frame allocator (gpuvm_mem_cfg).
+ *
  * Every frame handed out reads as zero: memory freed by one owner is never
  * readable by the next. Running out of memory is -ENOMEM, never a crash.
  *
@@ -58,6 +62,32 @@ enum gpuvm_mem_purpose {
 	GPUVM_MEM_PURPOSES
 };
 
+/*
+ * A backend the caller provides (cfg.backend): gpuvm reaches physical
+ * memory only through these calls, for memory that is not one linear
+ * host range (a device model's guest RAM with holes and MMIO). pa and
+ * [pa, pa + len) always lie inside the memory; len > 0. Every access
+ * path goes through it: the MMU's walker (read64), GPU reads and writes
+ * (read, write), BO copies, the allocator's zeroing (write). Calls may
+ * come from several threads at once, as physical accesses do; 64-bit
+ * descriptor accesses should be atomic if tables change under walks.
+ * A backend cannot fail: a hole reads what the caller's bus would read.
+ */
+struct gpuvm_mem_backend {
+	uint64_t (*read64)(void *cookie, uint64_t pa);            /* 8-aligned */
+	void (*write64)(void *cookie, uint64_t pa, uint64_t v);   /* 8-aligned */
+	void (*read)(void *cookie, uint64_t pa, void *buf, uint64_t len);
+	void (*write)(void *cookie, uint64_t pa, const void *buf,
+		      uint64_t len);
+	/*
+	 * Optional (may be NULL): a host pointer to pa valid up to the end
+	 * of its 4 KiB frame, or NULL when there is none (MMIO, a hole).
+	 * It is what gpuvm_mem_ptr/wptr and the MMU's host pointers hand
+	 * out; without it they are NULL and gpuvm_mmu_hptr_get() refuses.
+	 */
+	void *(*direct)(void *cookie, uint64_t pa);
+};
+
 struct gpuvm_mem_cfg {
 	/* Bytes of physical memory, a non-zero multiple of 4 KiB. */
 	uint64_t size;
@@ -67,6 +97,33 @@ struct gpuvm_mem_cfg {
 	 * CPU mapping of a BO) alias it byte for byte: see gpuvm_mem_fd().
 	 */
 	bool shared;
+	/*
+	 * No frame allocator: the caller (a guest driver) decides what lives
+	 * at which physical address and writes its own tables there.
+	 * gpuvm_mem_alloc, _alloc_frames and _bo_create answer -EOPNOTSUPP
+	 * (so does gpuvm_pt_create, which needs a root frame), and
+	 * gpuvm_mem_free does nothing.
+	 */
+	bool no_allocator;
+	/*
+	 * Caller-owned memory, at most one of these two (and not shared):
+	 *
+	 * buffer: physical address pa is buffer + pa, size bytes the caller
+	 * owns (8-byte aligned). gpuvm never maps, unmaps or frees it. The
+	 * caller writes it behind gpuvm's back, so the written map counts
+	 * every frame as written: reads always copy from the buffer, scans
+	 * (gpuvm_mem_next_written) visit everything, and frames the
+	 * allocator hands out are zeroed when taken rather than when freed.
+	 *
+	 * backend: every access goes through *backend (copied) with cookie.
+	 * gpuvm_mem_get_view() gives base NULL; the MMU then takes no
+	 * lock-free path, and the page-table module refuses the memory
+	 * (it writes tables through host pointers). Frames count as written
+	 * and are zeroed when taken, as for a buffer.
+	 */
+	void *buffer;
+	const struct gpuvm_mem_backend *backend;
+	void *cookie;
 };
 
 struct gpuvm_mem_stats {
@@ -81,7 +138,11 @@ struct gpuvm_mem_stats {
 	uint64_t alloc_failures;                /* -ENOMEM returned */
 };
 
-/* -EINVAL on a bad size (0, unaligned, larger than 1 TiB), -ENOMEM. */
+/*
+ * -EINVAL on a bad size (0, unaligned, larger than 1 TiB), a misaligned
+ * buffer, a backend lacking one of its four required calls, or more than
+ * one of shared, buffer and backend; -ENOMEM.
+ */
 int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out);
 /* Frees everything, including BOs not yet destroyed. NULL is allowed. */
 void gpuvm_mem_destroy(struct gpuvm_mem *mem);
@@ -170,7 +231,7 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
  * gpuvm_mem_wptr(), so that the map stays right.
  */
 struct gpuvm_mem_view {
-	uint8_t *base;            /* physical address 0 */
+	uint8_t *base;            /* physical address 0; NULL: a backend */
 	const uint64_t *written;  /* bit f: frame f was written */
 	uint64_t size;            /* bytes */
 };
@@ -195,13 +256,16 @@ static inline bool gpuvm_mem_view_written(const struct gpuvm_mem_view *v,
  * frame (and further, up to the end of the memory: the host reservation
  * is one linear range). pa must be inside the memory. For reading
  * descriptors of tables that were written; reading a frame that was never
- * written through it costs a host page. NULL for a NULL mem.
+ * written through it costs a host page. NULL for a NULL mem. A backend
+ * memory answers its direct() hook (valid to the end of the frame only),
+ * or NULL.
  */
 void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa);
 
 /*
  * The same, for writing [pa, pa + len): marks those frames written first.
- * The range must be inside the memory; NULL for a NULL mem.
+ * The range must be inside the memory; NULL for a NULL mem. A backend
+ * memory answers direct(pa) for a range inside one frame, else NULL.
  */
 void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len);
 

@@ -186,6 +186,9 @@ int gpuvm_mmu_fetch(struct gpuvm_mmu_as *as, uint64_t va, void *buf,
  * without an invalidation, as checked TLB hits do. Threads: h is the
  * caller's; many may be used at once against one address space. A NULL
  * h has no address (NULL), and gpuvm_mmu_hptr_get() refuses it.
+ * Over a memory backend (gpuvm/mem.h) a page has a host address only
+ * if the backend's direct() hook gives one; otherwise
+ * gpuvm_mmu_hptr_get() answers -EOPNOTSUPP (no fault, *h unusable).
  */
 struct gpuvm_mmu_hptr {
 	unsigned char *host;      /* host address of va_base */

@@ -211,7 +211,11 @@ struct gpuvm_pt_stats {
 	uint64_t reserved_peak;   /* largest reservation filled, in pages */
 };
 
-/* -EINVAL on a bad cfg, -ENOMEM. The top table is allocated here. */
+/*
+ * -EINVAL on a bad cfg, -ENOMEM. The top table is allocated here.
+ * -EOPNOTSUPP for a memory without a frame allocator or with a backend
+ * (gpuvm/mem.h): page tables need frames and host pointers to them.
+ */
 int gpuvm_pt_create(const struct gpuvm_pt_cfg *cfg, struct gpuvm_pt **out);
 /*
  * Frees every table (the caller has made sure no TLB holds them). NULL is

@@ -442,6 +442,36 @@ int gpuvm_drv_vm_set_trace(struct gpuvm_drv_file *file, uint32_t vm_id,
 	return ret;
 }
 
+/* Exclusive, as set_trace: the hook is set while nothing accesses. */
+int gpuvm_drv_vm_set_grow(struct gpuvm_drv_file *file, uint32_t vm_id,
+			  const struct gpuvm_drv_grow *cfg)
+{
+	struct drv_excl x;
+	struct drv_vm *vm;
+	int ret = -EINVAL;
+
+	if (!file || !cfg)
+		return -EINVAL;
+	dev_lock_x(file->dev, &x);
+	vm = drv_vm_lookup(file, vm_id);
+	if (vm)
+		ret = drv_impl_vm_set_grow(&x, vm, cfg);
+	dev_unlock_x(&x);
+	return ret;
+}
+
+int gpuvm_drv_vm_grown(struct gpuvm_drv_file *file, uint32_t vm_id,
+		       uint64_t *chunks)
+{
+	struct drv_vm *vm;
+
+	if (!file || !chunks || !(vm = vm_lock(file, vm_id)))
+		return -EINVAL;
+	*chunks = drv_grow_chunks(vm);
+	vm_unlock(vm);
+	return 0;
+}
+
 int gpuvm_drv_vm_queued(struct gpuvm_drv_file *file, uint32_t vm_id,
 			uint32_t *jobs)
 {

@@ -31,6 +31,8 @@ static int fill_defaults(struct gpuvm_drv_device_cfg *c)
 		c->pa_bits = 40;
 	if (!c->pgsizes)
 		c->pgsizes = GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M;
+	if (!c->ram && c->ram_buffer)
+		return -EINVAL;         /* the caller's buffer has a size */
 	if (!c->ram)
 		c->ram = 4 * GPUVM_SZ_1G;
 	if (c->va_bits < 32 || c->va_bits > 48 || c->pa_bits < 32 ||
@@ -64,6 +66,7 @@ int gpuvm_drv_device_create(const struct gpuvm_drv_device_cfg *cfg,
 	if (!ret) {
 		mc.size = dev->cfg.ram;
 		mc.shared = dev->cfg.shared_ram;
+		mc.buffer = dev->cfg.ram_buffer;
 		ret = gpuvm_mem_create(&mc, &dev->mem);
 	}
 	if (ret) {

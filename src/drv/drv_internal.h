@@ -103,6 +103,7 @@ struct drv_vm {
 	 * runs.
 	 */
 	uint64_t slots_held;
+	struct drv_grow *grow;    /* grow.c; NULL without a region */
 };
 
 struct drv_timeline {
@@ -263,6 +264,15 @@ void drv_sparse_tables_drop(const struct drv_excl *x,
 			    struct gpuvm_drv_file *file);
 void drv_null_tables_drop(const struct drv_excl *x);
 uint64_t drv_sparse_tables_pages(struct gpuvm_drv_file *file);
+
+/* ------------------------------------------------------------------ */
+/* grow.c                                                              */
+
+struct drv_grow;
+int drv_impl_vm_set_grow(const struct drv_excl *x, struct drv_vm *vm,
+			 const struct gpuvm_drv_grow *cfg);
+uint64_t drv_grow_chunks(const struct drv_vm *vm);
+void drv_grow_free(struct drv_grow *g);
 
 /* ------------------------------------------------------------------ */
 /* vm.c                                                                */

@@ -59,6 +59,7 @@ static void vm_release(struct drv_vm *vm)
 		drv_bo_put(vm->evicted[i]);
 	free(vm->evicted);
 	gpuvm_mmu_as_destroy(vm->as);
+	drv_grow_free(vm->grow);
 	if (vm->pt)
 		gpuvm_pt_destroy(vm->pt);
 	gpuvm_va_space_destroy(vm->va);

@@ -42,6 +42,21 @@
  * store (by a lock or an acquire) sees the bit too; a reader racing with
  * the first write to a frame may see zeros, which is the value before the
  * write, as a racing read on hardware could.
+ *
+ * Caller-owned memory (a buffer or a backend, mem.h) fixes the map at
+ * create: the caller writes behind gpuvm's back, so nothing can be known
+ * about what it wrote. A buffer's map is all ones (every frame may hold
+ * data; marking finds its bit set and stops), a backend's all zeros.
+ * Backend accesses leave the built-in paths where those already branch:
+ * a descriptor read where a clear bit used to give 0, gpuvm_mem_read/
+ * write at their range test (a backend's host_size is 0, so every
+ * access takes the cold path, which checks the real size and calls the
+ * backend). So the built-in RAM's reads look at the backend nowhere;
+ * descriptor writes, write pointers, BO copies and the allocator's
+ * zeroing test the backend pointer once. Frames of
+ * caller-owned memory are zeroed when the allocator hands them out
+ * (mem_zero_taken) rather than when freed, since they are not zero to
+ * begin with.
  */
 #define _GNU_SOURCE /* fallocate, SEEK_DATA */
 #include <assert.h>
@@ -54,6 +69,7 @@
 #include "mem/mem_internal.h"
 
 #define FRAME_SIZE ((uint64_t)1 << MEM_FRAME_SHIFT)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* From this size on, freeing hands the host pages back instead of memset. */
 #define ZERO_MADVISE_MIN (64ull << 10)
 
@@ -160,6 +176,8 @@ uint64_t gpuvm_mem_next_written(const struct gpuvm_mem *mem, uint64_t pa,
 		end = mem->size;
 	if (pa >= end)
 		return end;
+	if (mem->be) /* every frame may hold data */
+		return pa & ~(FRAME_SIZE - 1);
 	return (uint64_t)next_data_frame(mem, frame_of(pa),
 					 frame_of(end + FRAME_SIZE - 1))
 	       << MEM_FRAME_SHIFT;
@@ -210,6 +228,8 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 	uint64_t end = pa + (n << MEM_FRAME_SHIFT), hp = mem->host_page;
 	uint64_t lo = (pa + hp - 1) & ~(hp - 1), hi = end & ~(hp - 1);
 
+	if (mem->caller_owned) /* zeroed when taken: mem_zero_taken */
+		return;
 	if (next_written_frame(mem, f, f + (uint32_t)n) == f + n)
 		return;
 	/* Small ranges are cleared in place, shared memory too: a hole
@@ -225,6 +245,24 @@ void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
 		zero_written(mem, frame_of(hi), (end - hi) >> MEM_FRAME_SHIFT);
 	}
 	unmark_range(mem, f, n);
+}
+
+/*
+ * Caller-owned memory: [f, f + n) was just taken from the free lists and
+ * must read as zero for its new owner; the caller's memory was never
+ * zeroed by gpuvm (see the DOC above). Only for caller-owned memory.
+ */
+void mem_zero_taken(struct gpuvm_mem *mem, uint32_t f, uint64_t n)
+{
+	static const uint8_t zero[FRAME_SIZE];
+	uint64_t pa = (uint64_t)f << MEM_FRAME_SHIFT;
+
+	if (!mem->be) {
+		memset(mem->base + pa, 0, n << MEM_FRAME_SHIFT);
+		return;
+	}
+	for (; n; n--, pa += FRAME_SIZE)
+		mem->be->write(mem->be_cookie, pa, zero, FRAME_SIZE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,6 +299,10 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 	uint8_t *p = buf;
 	uint64_t n;
 
+	if (UNLIKELY(mem->be)) {
+		mem->be->read(mem->be_cookie, pa, buf, len);
+		return;
+	}
 	if (copy_out_frame(mem, pa, buf, len))
 		return;
 	for (; len; pa += n, p += n, len -= n) {
@@ -273,11 +315,42 @@ void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 	}
 }
 
-void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
-		 uint64_t len)
+static inline void copy_in_host(struct gpuvm_mem *mem, uint64_t pa,
+				const void *buf, uint64_t len)
 {
 	mark_range(mem, pa, len);
 	memcpy(mem->base + pa, buf, len);
+}
+
+void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
+		 uint64_t len)
+{
+	if (UNLIKELY(mem->be))
+		mem->be->write(mem->be_cookie, pa, buf, len);
+	else
+		copy_in_host(mem, pa, buf, len);
+}
+
+/* Inside host-addressed memory: never true of a backend (host_size 0). */
+static bool in_host(const struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
+{
+	return pa <= mem->host_size && len <= mem->host_size - pa;
+}
+
+/* Outside host-addressed memory: -EFAULT, or a backend's access. */
+static __attribute__((noinline, cold)) int
+access_slow(const struct gpuvm_mem *mem, uint64_t pa, void *rbuf,
+	    const void *wbuf, uint64_t len)
+{
+	if (!in_memory(mem, pa, len))
+		return -EFAULT;
+	if (!len)
+		return 0;
+	if (rbuf)
+		mem->be->read(mem->be_cookie, pa, rbuf, len);
+	else
+		mem->be->write(mem->be_cookie, pa, wbuf, len);
+	return 0;
 }
 
 int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
@@ -285,8 +358,8 @@ int gpuvm_mem_read(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 {
 	if (!mem || !buf)
 		return -EINVAL;
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
+	if (UNLIKELY(!in_host(mem, pa, len)))
+		return access_slow(mem, pa, buf, NULL, len);
 	if (len && !copy_out_frame(mem, pa, buf, len))
 		mem_copy_out(mem, pa, buf, len);
 	return 0;
@@ -297,10 +370,10 @@ int gpuvm_mem_write(struct gpuvm_mem *mem, uint64_t pa, const void *buf,
 {
 	if (!mem || !buf)
 		return -EINVAL;
-	if (!in_memory(mem, pa, len))
-		return -EFAULT;
+	if (UNLIKELY(!in_host(mem, pa, len)))
+		return access_slow(mem, pa, NULL, buf, len);
 	if (len)
-		mem_copy_in(mem, pa, buf, len);
+		copy_in_host(mem, pa, buf, len);
 	return 0;
 }
 
@@ -310,7 +383,7 @@ uint64_t gpuvm_mem_read64(const struct gpuvm_mem *mem, uint64_t pa)
 		return 0;
 	assert(pa < mem->size && !(pa & 7));
 	if (!mem_frame_written(mem, frame_of(pa)))
-		return 0;
+		return UNLIKELY(mem->be) ? mem->be->read64(mem->be_cookie, pa) : 0;
 	/* Acquire: a table read through a descriptor is seen complete. */
 	return __atomic_load_n((const uint64_t *)(const void *)(mem->base + pa),
 			       __ATOMIC_ACQUIRE);
@@ -321,6 +394,10 @@ void gpuvm_mem_write64(struct gpuvm_mem *mem, uint64_t pa, uint64_t v)
 	if (!mem)
 		return;
 	assert(pa < mem->size && !(pa & 7));
+	if (UNLIKELY(mem->be)) {
+		mem->be->write64(mem->be_cookie, pa, v);
+		return;
+	}
 	mark_frame(mem, frame_of(pa));
 	/* Release: what a descriptor links to is published with it. */
 	__atomic_store_n((uint64_t *)(void *)(mem->base + pa), v,
@@ -332,6 +409,9 @@ void *gpuvm_mem_ptr(const struct gpuvm_mem *mem, uint64_t pa)
 	if (!mem)
 		return NULL;
 	assert(pa < mem->size);
+	if (UNLIKELY(mem->be))
+		return mem->be->direct ? mem->be->direct(mem->be_cookie, pa) :
+		       NULL;
 	return mem->base + pa;
 }
 
@@ -340,6 +420,9 @@ void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
 	if (!mem)
 		return NULL;
 	assert(in_memory(mem, pa, len));
+	if (UNLIKELY(mem->be))
+		return (pa & (FRAME_SIZE - 1)) + len <= FRAME_SIZE ?
+		       gpuvm_mem_ptr(mem, pa) : NULL;
 	if (len)
 		mark_range(mem, pa, len);
 	return mem->base + pa;
@@ -347,7 +430,8 @@ void *gpuvm_mem_wptr(struct gpuvm_mem *mem, uint64_t pa, uint64_t len)
 
 bool gpuvm_mem_written(const struct gpuvm_mem *mem, uint64_t pa)
 {
-	return mem && pa < mem->size && mem_frame_written(mem, frame_of(pa));
+	return mem && pa < mem->size &&
+	       (mem->be || mem_frame_written(mem, frame_of(pa)));
 }
 
 void gpuvm_mem_get_view(const struct gpuvm_mem *mem, struct gpuvm_mem_view *v)

@@ -475,6 +475,8 @@ int gpuvm_mem_bo_create(struct gpuvm_mem *mem, uint64_t size,
 
 	if (!mem || !out)
 		return -EINVAL;
+	if (mem->no_alloc)
+		return -EOPNOTSUPP;
 	mem_lock(mem);
 	ret = gpuvm_mem_bo_create_unlocked(mem, size, chunks, out);
 	mem_unlock(mem);

@@ -325,6 +325,8 @@ int mem_carve(struct gpuvm_mem *mem, uint32_t f, uint64_t want,
 		list_add(mem, f + (1u << o), o);
 	}
 	mem->frame[f].state = mark ? mark | t : 0;
+	if (__builtin_expect(mem->caller_owned, 0))
+		mem_zero_taken(mem, f, 1u << t);
 	mem->frames_used += 1u << t;
 	mem->by_purpose[purpose] += 1u << t;
 	*got = 1u << t;
@@ -417,7 +419,8 @@ static void prefault_first_split(struct gpuvm_mem *mem)
 	for (k = 0; k < o; k++)
 		__atomic_store_n(&mem->frame[f + (1u << k)].state, 0,
 				 __ATOMIC_RELAXED);
-	__atomic_store_n(&mem->written[f / 64], 0, __ATOMIC_RELAXED);
+	if (!mem->caller_owned) /* whose map is fixed (access.c) */
+		__atomic_store_n(&mem->written[f / 64], 0, __ATOMIC_RELAXED);
 }
 
 static size_t host_page_size(void)
@@ -429,13 +432,54 @@ static size_t host_page_size(void)
 	return (size_t)hp;
 }
 
+/* One source of memory at most; a backend with every required call. */
+static bool valid_source(const struct gpuvm_mem_cfg *cfg)
+{
+	const struct gpuvm_mem_backend *b = cfg->backend;
+
+	if (cfg->shared + !!cfg->buffer + !!b > 1)
+		return false;
+	if (cfg->buffer && ((uintptr_t)cfg->buffer & 7))
+		return false;
+	return !b || (b->read64 && b->write64 && b->read && b->write);
+}
+
+/*
+ * Where the bytes live: the built-in lazily backed RAM (shared or not),
+ * or the caller's buffer or backend, whose written map is fixed here
+ * (see access.c): all ones for a buffer, all zeros for a backend.
+ */
+static bool set_source(struct gpuvm_mem *mem, const struct gpuvm_mem_cfg *cfg)
+{
+	if (cfg->buffer || cfg->backend) {
+		mem->caller_owned = true;
+		mem->frames_written = mem->nframes;
+		if (cfg->buffer) {
+			mem->base = cfg->buffer;
+			memset(mem->written, 0xff,
+			       (size_t)(mem->nframes + 63) / 64 * 8);
+		} else {
+			mem->be_store = *cfg->backend;
+			mem->be = &mem->be_store;
+			mem->be_cookie = cfg->cookie;
+			mem->host_size = 0;
+		}
+		return true;
+	}
+	if (cfg->shared)
+		mem->fd = ram_file(mem->size);
+	if (!cfg->shared || mem->fd >= 0)
+		mem->base = map_lazy(mem->size, mem->fd);
+	return mem->base;
+}
+
 int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 {
 	struct gpuvm_mem *mem;
 	unsigned int o;
 
 	if (!cfg || !out || !cfg->size || cfg->size & (FRAME_SIZE - 1) ||
-	    cfg->size > MEM_MAX_SIZE)
+	    cfg->size > MEM_MAX_SIZE || !valid_source(cfg))
 		return -EINVAL;
 	mem = calloc(1, sizeof(*mem));
 	if (!mem)
@@ -443,26 +487,28 @@ int gpuvm_mem_create(const struct gpuvm_mem_cfg *cfg, struct gpuvm_mem **out)
 	pthread_mutex_init(&mem->lock, NULL);
 	mem->fd = -1;
 	mem->size = cfg->size;
+	mem->host_size = cfg->size;
 	mem->nframes = (uint32_t)(cfg->size >> MEM_FRAME_SHIFT);
+	mem->no_alloc = cfg->no_allocator;
 	mem->host_page = host_page_size();
 	mem->meta_len = ((size_t)mem->nframes * sizeof(*mem->frame) +
 			 mem->host_page - 1) & ~(mem->host_page - 1);
 	mem->written_len = ((size_t)(mem->nframes + 63) / 64 * 8 +
 			    mem->host_page - 1) & ~(mem->host_page - 1);
-	if (cfg->shared)
-		mem->fd = ram_file(mem->size);
-	if (!cfg->shared || mem->fd >= 0)
-		mem->base = map_lazy(mem->size, mem->fd);
-	mem->frame = map_lazy(mem->meta_len, -1);
 	mem->written = map_lazy(mem->written_len, -1);
-	if (!mem->base || !mem->frame || !mem->written) {
+	if (!mem->no_alloc)
+		mem->frame = map_lazy(mem->meta_len, -1);
+	if (!mem->written || (!mem->no_alloc && !mem->frame) ||
+	    !set_source(mem, cfg)) {
 		gpuvm_mem_destroy(mem);
 		return -ENOMEM;
 	}
 	for (o = 0; o < MEM_ORDERS; o++)
 		mem->free_head[o] = MEM_NONE;
-	seed(mem);
-	prefault_first_split(mem);
+	if (!mem->no_alloc) {
+		seed(mem);
+		prefault_first_split(mem);
+	}
 	*out = mem;
 	return 0;
 }
@@ -476,7 +522,7 @@ void gpuvm_mem_destroy(struct gpuvm_mem *mem)
 		munmap(mem->frame, mem->meta_len);
 	if (mem->written)
 		munmap(mem->written, mem->written_len);
-	if (mem->base)
+	if (mem->base && !mem->caller_owned)
 		munmap(mem->base, mem->size);
 	if (mem->fd >= 0)
 		close(mem->fd);
@@ -529,6 +575,8 @@ static void gpuvm_mem_free_unlocked(struct gpuvm_mem *mem, uint64_t pa, uint64_t
 	uint32_t f = (uint32_t)(pa >> MEM_FRAME_SHIFT);
 	unsigned int o;
 
+	if (mem->no_alloc)
+		return;
 	if (!valid_block_size(size) ||
 	    (unsigned int)purpose >= GPUVM_MEM_PURPOSES ||
 	    pa & (size - 1) || pa >= mem->size) {
@@ -661,6 +709,8 @@ static int gpuvm_mem_validate_unlocked(const struct gpuvm_mem *mem, FILE *err)
 	unsigned int o;
 	int ret = 0;
 
+	if (mem->no_alloc) /* nothing allocated, nothing to check */
+		return 0;
 	for (o = 0; o < MEM_ORDERS; o++)
 		if (check_list(mem, o, &free_frames, err))
 			ret = -EUCLEAN;
@@ -677,6 +727,11 @@ static void gpuvm_mem_print_unlocked(const struct gpuvm_mem *mem, FILE *f)
 	uint64_t nbo = 0, nruns = 0;
 	unsigned int o;
 
+	if (mem->no_alloc) {
+		fprintf(f, "mem: %" PRIu64 " bytes, %" PRIu32
+			" frames, no allocator\n", mem->size, mem->nframes);
+		return;
+	}
 	for (bo = mem->bos; bo; bo = bo->next) {
 		nbo++;
 		nruns += bo->nruns;
@@ -722,6 +777,8 @@ int gpuvm_mem_alloc(struct gpuvm_mem *mem, uint64_t size,
 
 	if (!mem || !pa)
 		return -EINVAL;
+	if (mem->no_alloc)
+		return -EOPNOTSUPP;
 	mem_lock(mem);
 	ret = gpuvm_mem_alloc_unlocked(mem, size, purpose, pa);
 	mem_unlock(mem);
@@ -776,6 +833,8 @@ int gpuvm_mem_alloc_frames(struct gpuvm_mem *mem, uint64_t n,
 
 	if (!mem || !pas)
 		return -EINVAL;
+	if (mem->no_alloc)
+		return -EOPNOTSUPP;
 	mem_lock(mem);
 	for (i = 0; i < n && !ret; i++)
 		ret = gpuvm_mem_alloc_unlocked(mem, GPUVM_SZ_4K, purpose, &pas[i]);

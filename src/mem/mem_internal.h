@@ -54,7 +54,25 @@ struct gpuvm_mem {
 	pthread_mutex_t lock;
 	uint8_t *base;          /* host reservation of size bytes */
 	int fd;                 /* memfd behind base if shared, else -1 */
+	/*
+	 * Caller-owned memory (mem.h): base is the caller's buffer, or NULL
+	 * with be set. Either way the written map is fixed at create and
+	 * never changes: all ones for a buffer (reads copy from it, marking
+	 * is a test of a set bit), all zeros for a backend (whose accesses
+	 * leave the built-in paths where those already branch: access.c).
+	 */
+	bool caller_owned;
+	bool no_alloc;          /* cfg.no_allocator: frame[] is NULL */
+	const struct gpuvm_mem_backend *be;
+	struct gpuvm_mem_backend be_store;
+	void *be_cookie;
 	uint64_t size;
+	/*
+	 * size, or 0 for a backend: gpuvm_mem_read/write's range test
+	 * sends backend accesses to their slow path without a test of its
+	 * own on the built-in RAM's path (access.c).
+	 */
+	uint64_t host_size;
 	uint32_t nframes;
 	size_t host_page;
 
@@ -144,6 +162,7 @@ static inline bool mem_frame_written(const struct gpuvm_mem *mem, uint32_t f)
 	       (f % 64) & 1;
 }
 void mem_zero_frames(struct gpuvm_mem *mem, uint32_t f, uint64_t n);
+void mem_zero_taken(struct gpuvm_mem *mem, uint32_t f, uint64_t n);
 void mem_copy_out(const struct gpuvm_mem *mem, uint64_t pa, void *buf,
 		  uint64_t len);
 void mem_copy_in(struct gpuvm_mem *mem, uint64_t pa, const void *buf,

@@ -105,6 +105,7 @@ struct gpuvm_mmu_as {
 	 * access saw no update (see "lock-free reads" above).
 	 */
 	bool concurrent;
+	bool lockfree;            /* concurrent, over host-addressable memory */
 	pthread_mutex_t lock;
 	pthread_cond_t unlocked;
 	uint64_t lock_start, lock_end;
@@ -279,6 +280,8 @@ int gpuvm_mmu_as_create(const struct gpuvm_mmu_as_cfg *cfg,
 	as->top_mask = (1ull << (cfg->va_bits - shift)) - 1;
 	as->checked = cfg->checked;
 	as->concurrent = cfg->concurrent;
+	/* A backend memory has no base to copy from without the lock. */
+	as->lockfree = as->concurrent && as->view.base;
 	if (as->concurrent) {
 		pthread_mutex_init(&as->lock, NULL);
 		pthread_cond_init(&as->unlocked, NULL);
@@ -958,7 +961,7 @@ static int read_lockfree(struct gpuvm_mmu_as *as, uint64_t va,
 /* Reads that may try the lock-free path first: small, unchecked. */
 static bool lockfree_ok(const struct gpuvm_mmu_as *as, size_t len)
 {
-	return as->concurrent && len && len <= LOCKFREE_MAX &&
+	return as->lockfree && len && len <= LOCKFREE_MAX &&
 	       !__atomic_load_n(&as->checked, __ATOMIC_RELAXED);
 }
 
@@ -1076,6 +1079,10 @@ static int hptr_once(struct gpuvm_mmu_as *as, uint64_t va,
 		h->pa = x.null ? 0 : x.pa - off;
 		h->desc = x.desc;
 		h->host = hptr_host(as, &x, access, h->pa);
+		if (!h->host) { /* a backend without a direct pointer there */
+			h->genp = NULL; /* so gpuvm_mmu_hptr_at() says NULL */
+			ret = -EOPNOTSUPP;
+		}
 	}
 	*again = hook_take(as, ret, hk);
 	as_unlock(as);

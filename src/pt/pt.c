@@ -88,8 +88,14 @@ static int check_cfg(const struct gpuvm_pt_cfg *cfg)
 	uint64_t allowed = GPUVM_PT_PGSIZE_4K | GPUVM_PT_PGSIZE_2M |
 			   GPUVM_PT_PGSIZE_1G;
 
+	struct gpuvm_mem_view v;
+
 	if (!cfg->mem || cfg->va_bits < 32 || cfg->va_bits > 48)
 		return -EINVAL;
+	/* Tables are written through host pointers (apply.c's runs). */
+	gpuvm_mem_get_view(cfg->mem, &v);
+	if (!v.base)
+		return -EOPNOTSUPP;
 	if (!(cfg->pgsizes & GPUVM_PT_PGSIZE_4K) || (cfg->pgsizes & ~allowed))
 		return -EINVAL;
 	return 0;

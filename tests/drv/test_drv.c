@@ -1062,6 +1062,104 @@ static void expect_bad_vm(struct gpuvm_drv_file *f, uint32_t vm)
 	assert_int_equal(gpuvm_drv_vm_destroy(f, vm), -EINVAL);
 	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_READ, VB, &v,
 					      4, &fault), -EINVAL);
+	assert_null(gpuvm_drv_vm_as(f, vm));
+}
+
+/*
+ * A device over the caller's RAM (cfg.ram_buffer): BO contents live in
+ * the caller's bytes at the BO's physical addresses, GPU writes land
+ * there, a BO handed out reads zero whatever the caller left, and an
+ * eviction and restore round trip keeps the data. The buffer is the
+ * caller's after the device is gone.
+ */
+static void test_caller_ram(void **state)
+{
+	const uint64_t ram = 64 * SZ_1M;
+	uint8_t *buf = aligned_alloc(SZ_4K, ram);
+	struct gpuvm_drv_device_cfg cfg = { .ram = ram, .ram_buffer = buf };
+	struct gpuvm_drv_device *dev;
+	struct gpuvm_drv_file *f;
+	struct gpuvm_drv_bind_op op;
+	struct gpuvm_mem_run run;
+	uint32_t vm, h = 0, v = 0x600df00d, w = 0;
+	unsigned int n = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 0xee, ram);
+	cfg.ram = 0;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), -EINVAL);
+	cfg.ram = ram;
+	cfg.shared_ram = true;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), -EINVAL);
+	cfg.shared_ram = false;
+	assert_int_equal(gpuvm_drv_device_create(&cfg, &dev), 0);
+	assert_int_equal(gpuvm_drv_file_open(dev, &f), 0);
+	assert_int_equal(gpuvm_drv_vm_create(f, 0, &vm), 0);
+	assert_int_equal(gpuvm_drv_bo_create(f, 2 * SZ_4K, 0, 0, &h), 0);
+	op = op_map(h, 0, VB, 2 * SZ_4K);
+	assert_int_equal(gpuvm_drv_vm_bind(f, vm, 0, &op, 1, NULL), 0);
+	assert_int_equal(gpuvm_drv_bo_read(f, h, SZ_4K + 12, &w, 4), 0);
+	assert_int_equal(w, 0);
+	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_WRITE,
+					      VB + SZ_4K + 12, &v, 4, NULL), 0);
+	assert_int_equal(gpuvm_drv_bo_runs(f, h, &run, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(buf + run.pa + SZ_4K + 12, &v, 4);
+
+	/* Evicted and brought back: the same bytes, maybe elsewhere. */
+	assert_int_equal(gpuvm_drv_bo_evict(f, h), 0);
+	assert_int_equal(gpuvm_drv_vm_validate(f, vm), 0);
+	w = 0;
+	assert_int_equal(gpuvm_drv_gpu_access(f, vm, GPUVM_MMU_READ,
+					      VB + SZ_4K + 12, &w, 4, NULL), 0);
+	assert_int_equal(w, v);
+	assert_int_equal(gpuvm_drv_bo_runs(f, h, &run, 1, &n), 0);
+	assert_memory_equal(buf + run.pa + SZ_4K + 12, &v, 4);
+	gpuvm_drv_device_destroy(dev);
+	buf[0] = 1;                     /* still the caller's */
+	free(buf);
+}
+
+/*
+ * gpuvm_drv_vm_as: the VM's own address space, one per VM, the same
+ * through binds; what it reads and where host pointers point is what the
+ * driver's accesses see; gone with the VM.
+ */
+static void test_vm_as(void **state)
+{
+	struct drv_env *e = *state;
+	struct gpuvm_drv_file *f = e->f;
+	uint32_t vm2 = vm_new(f), h = bo_new(f, 2, 7), v = 0, w = 0;
+	struct gpuvm_drv_bind_op op = op_map(h, 0, VB, 2 * SZ_4K);
+	struct gpuvm_mmu_as *as = gpuvm_drv_vm_as(f, e->vm);
+	struct gpuvm_mmu_hptr hp;
+	uint32_t *p;
+
+	assert_non_null(as);
+	assert_non_null(gpuvm_drv_vm_as(f, vm2));
+	assert_ptr_not_equal(as, gpuvm_drv_vm_as(f, vm2));
+	assert_int_equal(gpuvm_drv_vm_bind(f, e->vm, 0, &op, 1, NULL), 0);
+	assert_ptr_equal(gpuvm_drv_vm_as(f, e->vm), as);
+	assert_int_equal(gpuvm_mmu_read(as, VB + SZ_4K + 8, &v, 4, NULL), 0);
+	assert_int_equal(v, pat(7, 1));
+	assert_int_equal(gpuvm_drv_gpu_access(f, e->vm, GPUVM_MMU_READ,
+					      VB + SZ_4K + 8, &w, 4, NULL), 0);
+	assert_int_equal(w, v);
+	/* A store through a host pointer is the BO's, and is seen. */
+	assert_int_equal(gpuvm_mmu_hptr_get(as, VB + 12, GPUVM_MMU_WRITE, &hp,
+					    NULL), 0);
+	p = gpuvm_mmu_hptr_at(&hp, VB + 12, 4);
+	assert_non_null(p);
+	*p = 0xfeedbeef;
+	assert_int_equal(bo_word(f, h, 12), 0xfeedbeef);
+	/* An unbind moves the generation: the pointer is not used again. */
+	op = op_unmap(VB, SZ_4K);
+	assert_int_equal(gpuvm_drv_vm_bind(f, e->vm, 0, &op, 1, NULL), 0);
+	assert_null(gpuvm_mmu_hptr_at(&hp, VB + 12, 4));
+	assert_int_equal(gpuvm_mmu_read(as, VB, &v, 4, NULL), -EFAULT);
+	assert_int_equal(gpuvm_drv_vm_destroy(f, vm2), 0);
+	assert_null(gpuvm_drv_vm_as(f, vm2));
 }
 
 /*
@@ -2609,6 +2707,8 @@ int main(void)
 			     .sparse = GPUVM_DRV_SPARSE_NULL),
 		DRV_TEST(test_bind_rules),
 		DRV_TEST(test_bad_vm_ids),
+		DRV_TEST(test_vm_as),
+		DRV_TEST(test_caller_ram),
 		DRV_TEST(test_bind_call_rules),
 		DRV_TEST(test_bind_legal_edges),
 		DRV_TEST(test_bo_create_rules),

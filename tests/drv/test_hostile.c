@@ -2385,6 +2385,23 @@ static int64_t n_gpu_access(void *p)
 	return gpu_write(p, 3 * SZ_1G);
 }
 
+static int64_t n_vm_set_grow(void *p)
+{
+	struct env *e = p;
+	struct gpuvm_drv_grow g = { .va = 1ull << 32, .size = 1ull << 20,
+				    .chunk = 1ull << 16, .max_chunks = 2 };
+
+	return gpuvm_drv_vm_set_grow(NA(file, e->a->f), e->a1, NA(cfg, &g));
+}
+
+static int64_t n_vm_grown(void *p)
+{
+	struct env *e = p;
+	uint64_t n = 5;
+
+	return gpuvm_drv_vm_grown(NA(file, e->a->f), e->a1, NA(chunks, &n));
+}
+
 static int64_t n_gpu_access_fault(void *p)
 {
 	return gpu_write(p, VA_FREE);
@@ -2553,6 +2570,10 @@ static const struct na_case na_cases[] = {
 	       .flags = NA_CHANGES),
 	NA_ROW(gpuvm_drv_vm_set_trace, pt, 0, n_vm_set_trace,
 	       .flags = NA_CHANGES),
+	NA_ROW(gpuvm_drv_vm_set_grow, file, EINV, n_vm_set_grow),
+	NA_ROW(gpuvm_drv_vm_set_grow, cfg, EINV, n_vm_set_grow),
+	NA_ROW(gpuvm_drv_vm_grown, file, EINV, n_vm_grown),
+	NA_ROW(gpuvm_drv_vm_grown, chunks, EINV, n_vm_grown),
 	NA_ROW(gpuvm_drv_gpu_access, file, EINV, n_gpu_access),
 	NA_ROW(gpuvm_drv_gpu_access, buf, EINV, n_gpu_access),
 	/* Optional: the fault, nothing filled and nothing written. */

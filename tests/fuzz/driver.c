@@ -39,6 +39,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "gpuvm/drv.h"
 #include "gpuvm/mem.h"
@@ -237,6 +238,7 @@ struct fz {
 	struct fz_src vsrc;
 	const struct fz_preset *p;
 	int preset;
+	void *ram_buf;            /* o.caller_ram: the device RAM */
 	struct model *m;
 	struct gpuvm_drv_device *dev;
 	struct gpuvm_drv_file *file[M_MAX_FILES];
@@ -2333,6 +2335,14 @@ static void one_step(struct fz *z)
 	sweep_file(z, (unsigned int)f);
 }
 
+/* The caller-owned RAM, once the device that used it is gone. */
+static void ram_buf_free(struct fz *z)
+{
+	if (z->ram_buf)
+		munmap(z->ram_buf, z->o.ram);
+	z->ram_buf = NULL;
+}
+
 static int setup(struct fz *z, const struct fz_opts *o)
 {
 	struct gpuvm_drv_device_cfg cfg = { 0 };
@@ -2356,8 +2366,19 @@ static int setup(struct fz *z, const struct fz_opts *o)
 	cfg.tlb_entries = z->p->tlb_entries;
 	cfg.max_mappings_per_vm = z->p->max_mappings;
 	cfg.max_bos_per_file = z->p->max_bos;
+	if (o->caller_ram) {
+		z->ram_buf = mmap(NULL, o->ram, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				  -1, 0);
+		if (z->ram_buf == MAP_FAILED) {
+			z->ram_buf = NULL;
+			return -1;
+		}
+		cfg.ram_buffer = z->ram_buf;
+	}
 	ret = gpuvm_drv_device_create(&cfg, &z->dev);
 	if (ret) {
+		ram_buf_free(z);
 		fprintf(z->log, "gpuvm fuzz: device_create: %s\n",
 			err_name(ret));
 		return -1;
@@ -2369,6 +2390,7 @@ static int setup(struct fz *z, const struct fz_opts *o)
 	z->m = model_new(&mc);
 	if (!z->m) {
 		gpuvm_drv_device_destroy(z->dev);
+		ram_buf_free(z);
 		return -1;
 	}
 	do_file_open(z, 0);
@@ -2418,6 +2440,7 @@ static int run(struct fz *z, const struct fz_opts *o, struct fz_stats *st)
 	if (st)
 		*st = z->st;
 	gpuvm_drv_device_destroy(z->dev);
+	ram_buf_free(z);
 	model_free(z->m);
 	return ret || z->failed ? -1 : 0;
 }

@@ -36,6 +36,9 @@ struct fz_opts {
 	unsigned long max_steps;
 	unsigned int sweep_every; /* 0: only at the end */
 	bool verbose;             /* log every step */
+	/* The device's RAM is a buffer of ours (drv.h cfg.ram_buffer),
+	 * not gpuvm's own memory. */
+	bool caller_ram;
 	FILE *log;                /* NULL: stderr */
 };
 

@@ -72,13 +72,17 @@ static int run_seed(uint64_t seed, int preset, unsigned long steps,
 	o.preset = preset;
 	o.max_steps = steps;
 	o.verbose = verbose;
+	/* Odd presets run over a RAM buffer of ours (drv.h ram_buffer). */
+	o.caller_ram = preset >= 0 && (preset & 1);
 	ret = fz_run_prng(&o, &st);
-	print_message("  seed 0x%" PRIx64 " preset %d: %lu steps in %.1f s "
+	print_message("  seed 0x%" PRIx64 " preset %d%s: %lu steps in %.1f s "
 		      "(%lu binds, %lu ops, %lu failed as expected, %lu async, "
 		      "%lu jobs; %lu GPU accesses, %lu faults; %lu evictions, "
 		      "%lu validates; %lu checks, %lu lookups, %lu pages "
 		      "compared, %lu reads; %lu VMs, %lu BOs, %lu file closes)"
-		      "%s\n", seed, st.preset, st.steps, now_s() - t, st.binds,
+		      "%s\n", seed, st.preset,
+		      o.caller_ram ? " (caller RAM)" : "", st.steps,
+		      now_s() - t, st.binds,
 		      st.ops, st.ops_failed, st.async_binds, st.jobs_run,
 		      st.gpu, st.gpu_faults, st.evictions, st.validates,
 		      st.checks, st.lookups, st.pages_compared, st.reads,
