@@ -55,8 +55,6 @@
 #define MAX_RINGBUF         (64u << 10)
 #define MAX_QUEUE_PRIO      15              /* CSF_MAX_QUEUE_PRIO */
 #define JOB_TIMEOUT_MS      5000            /* panthor's JOB_TIMEOUT_MS */
-#define SYNC_FLAGS    (DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK | \
-		       (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)
 
 /* ------------------------------------------------------------------ */
 /* Lookup, cancel, free (run_lock held)                                */
@@ -511,14 +509,6 @@ int gpuvm_uapi_group_fault(struct gpuvm_uapi_file *file, uint32_t group,
 /* GROUP_SUBMIT                                                        */
 
 /* A (handle, point) some job of the call signals, and its fence so far. */
-struct gsig {
-	uint32_t handle;
-	uint64_t point;
-	struct uapi_syncobj *s;
-	struct uapi_fence *fence;
-	bool reserved;
-};
-
 struct gsubmit {
 	struct gpuvm_uapi_file *file;
 	struct uapi_group *g;
@@ -527,13 +517,11 @@ struct gsubmit {
 	struct drm_panthor_sync_op **syncs;   /* per job */
 	struct uapi_job **jobs;               /* per job, until queued */
 	struct uapi_fence **fences;           /* per job */
-	struct gsig *sig;
-	uint32_t nsig, capsig;
+	struct uapi_sigset sigs;
 };
 
 static void gsubmit_free(struct gsubmit *b)
 {
-	struct gpuvm_uapi_device *dev = b->file->dev;
 	uint32_t i;
 
 	for (i = 0; i < b->count; i++) {
@@ -544,48 +532,10 @@ static void gsubmit_free(struct gsubmit *b)
 		if (b->fences)
 			uapi_fence_put(b->fences[i]);
 	}
-	pthread_mutex_lock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++)
-		if (b->sig[i].reserved)
-			uapi_sobj_unreserve(b->sig[i].s, 2);
-	pthread_mutex_unlock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++) {
-		uapi_fence_put(b->sig[i].fence);
-		uapi_sobj_put(b->file, b->sig[i].s);
-	}
-	free(b->sig);
+	uapi_sigset_release(b->file, &b->sigs);
 	free(b->syncs);
 	free(b->jobs);
 	free(b->fences);
-}
-
-/* panthor_check_sync_op. */
-static int check_sync(const struct drm_panthor_sync_op *s)
-{
-	uint32_t type = s->flags & DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK;
-
-	if (s->flags & ~SYNC_FLAGS)
-		return -EINVAL;
-	if (type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	    type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ)
-		return -EINVAL;
-	return type == DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	       s->timeline_value ? -EINVAL : 0;
-}
-
-static bool is_signal(const struct drm_panthor_sync_op *s)
-{
-	return s->flags & (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL;
-}
-
-static struct gsig *find_sig(struct gsubmit *b, uint32_t h, uint64_t pt)
-{
-	uint32_t i;
-
-	for (i = 0; i < b->nsig; i++)
-		if (b->sig[i].handle == h && b->sig[i].point == pt)
-			return &b->sig[i];
-	return NULL;
 }
 
 /* panthor_job_create's checks on one job. */
@@ -635,39 +585,13 @@ static int load_jobs(struct gsubmit *b, uint32_t handle)
 /* panthor_submit_ctx_collect_jobs_signal_ops. */
 static int collect_sigs(struct gsubmit *b)
 {
-	const struct drm_panthor_sync_op *s;
-	struct gsig *n;
-	uint32_t i, j;
-	int ret;
+	uint32_t i;
+	int ret = 0;
 
-	for (i = 0; i < b->count; i++) {
-		for (j = 0; j < b->qs[i].syncs.count; j++) {
-			s = &b->syncs[i][j];
-			if (!is_signal(s))
-				continue;
-			ret = check_sync(s);
-			if (ret)
-				return ret;
-			if (find_sig(b, s->handle, s->timeline_value))
-				continue;
-			if (b->nsig == b->capsig) {
-				b->capsig = b->capsig ? b->capsig * 2 : 4;
-				n = realloc(b->sig, b->capsig * sizeof(*n));
-				if (!n)
-					return -ENOMEM;
-				b->sig = n;
-			}
-			n = &b->sig[b->nsig];
-			memset(n, 0, sizeof(*n));
-			n->handle = s->handle;
-			n->point = s->timeline_value;
-			n->s = uapi_sobj_get(b->file, s->handle);
-			if (!n->s)
-				return -EINVAL;
-			b->nsig++;
-		}
-	}
-	return 0;
+	for (i = 0; i < b->count && !ret; i++)
+		ret = uapi_sigset_collect(&b->sigs, b->file, b->syncs[i],
+					  b->qs[i].syncs.count);
+	return ret;
 }
 
 /* Appends a fence's points to job j's waits. */
@@ -689,39 +613,20 @@ static int add_waits(struct uapi_job *j, const struct uapi_fence *f)
 /* Job i's waits, its point, and the fences its signals get. */
 static int job_deps(struct gsubmit *b, uint32_t i, uint64_t point)
 {
-	struct gpuvm_uapi_device *dev = b->file->dev;
 	const struct drm_panthor_sync_op *s;
 	struct uapi_gqueue *q = &b->g->q[b->qs[i].queue_index];
 	struct uapi_job *job = b->jobs[i];
 	struct uapi_fence *fence;
-	struct gsig *sig;
 	uint32_t j;
 	int ret;
 
 	for (j = 0; j < b->qs[i].syncs.count; j++) {
 		s = &b->syncs[i][j];
-		if (is_signal(s))
+		if (uapi_sync_op_signals(s))
 			continue;
-		ret = check_sync(s);
+		ret = uapi_sigset_wait_fence(&b->sigs, b->file, s, &fence);
 		if (ret)
 			return ret;
-		sig = find_sig(b, s->handle, s->timeline_value);
-		if (sig && !sig->fence)
-			return -EINVAL;
-		if (sig) {
-			fence = uapi_fence_get(sig->fence);
-		} else {
-			struct uapi_syncobj *so = uapi_sobj_get(b->file,
-								s->handle);
-
-			if (!so)
-				return -ENOENT;
-			ret = uapi_sobj_find(dev, so, s->timeline_value,
-					     &fence);
-			uapi_sobj_put(b->file, so);
-			if (ret)
-				return ret;
-		}
 		ret = add_waits(job, fence);
 		uapi_fence_put(fence);
 		if (ret)
@@ -734,14 +639,8 @@ static int job_deps(struct gsubmit *b, uint32_t i, uint64_t point)
 	if (!b->fences[i])
 		return -ENOMEM;
 	b->fences[i]->e[0] = (struct uapi_tlpt){ q->tl, point };
-	for (j = 0; j < b->qs[i].syncs.count; j++) {
-		s = &b->syncs[i][j];
-		if (!is_signal(s))
-			continue;
-		sig = find_sig(b, s->handle, s->timeline_value);
-		uapi_fence_put(sig->fence);
-		sig->fence = uapi_fence_get(b->fences[i]);
-	}
+	uapi_sigset_take(&b->sigs, b->syncs[i], b->qs[i].syncs.count,
+			 b->fences[i]);
 	return 0;
 }
 
@@ -756,20 +655,13 @@ static int resolve(struct gsubmit *b)
 	for (i = 0; i < b->g->nq; i++)
 		next[i] = b->g->q[i].seq;
 	pthread_mutex_lock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++)
-		if (uapi_sobj_find(dev, b->sig[i].s, b->sig[i].point,
-				   &b->sig[i].fence))
-			b->sig[i].fence = NULL;
+	uapi_sigset_note(dev, &b->sigs);
 	for (i = 0; i < b->count && !ret; i++) {
 		qi = b->qs[i].queue_index;
 		ret = job_deps(b, i, ++next[qi]);
 	}
-	for (i = 0; i < b->nsig && !ret; i++) {
-		if (!b->sig[i].point)
-			continue;
-		ret = uapi_sobj_reserve(b->sig[i].s, 2);
-		b->sig[i].reserved = !ret;
-	}
+	if (!ret)
+		ret = uapi_sigset_reserve(&b->sigs);
 	pthread_mutex_unlock(&dev->sched.lock);
 	return ret;
 }
@@ -779,7 +671,6 @@ static void push(struct gsubmit *b)
 {
 	struct gpuvm_uapi_device *dev = b->file->dev;
 	struct uapi_gqueue *q;
-	struct gsig *s;
 	uint32_t i;
 
 	uapi_sched_expect(dev, b->count);
@@ -794,15 +685,7 @@ static void push(struct gsubmit *b)
 		b->jobs[i] = NULL;
 	}
 	pthread_mutex_lock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++) {
-		s = &b->sig[i];
-		if (s->point) {
-			uapi_sobj_add_point(dev, s->s, s->point, s->fence);
-			s->reserved = false;
-		} else {
-			uapi_sobj_replace(s->s, s->fence);
-		}
-	}
+	uapi_sigset_publish(dev, &b->sigs);
 	dev->sched.progress++;
 	pthread_cond_broadcast(&dev->sched.cond);
 	pthread_mutex_unlock(&dev->sched.lock);

@@ -708,3 +708,179 @@ int uapi_ioctl_syncobj_transfer(struct uapi_call *c)
 	uapi_sobj_put(c->file, dst);
 	return ret;
 }
+
+/* ------------------------------------------------------------------ */
+/* A submission's signal operations                                    */
+
+#define SYNC_FLAGS (DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK | \
+		    (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)
+
+/* panthor_check_sync_op. */
+int uapi_sync_op_check(const struct drm_panthor_sync_op *s)
+{
+	uint32_t type = s->flags & DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK;
+
+	if (s->flags & ~SYNC_FLAGS)
+		return -EINVAL;
+	if (type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
+	    type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ)
+		return -EINVAL;
+	return type == DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
+	       s->timeline_value ? -EINVAL : 0;
+}
+
+bool uapi_sync_op_signals(const struct drm_panthor_sync_op *s)
+{
+	return s->flags & (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL;
+}
+
+struct uapi_signal *uapi_sigset_find(struct uapi_sigset *set, uint32_t h,
+				     uint64_t pt)
+{
+	uint32_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->sig[i].handle == h && set->sig[i].point == pt)
+			return &set->sig[i];
+	return NULL;
+}
+
+/* The signal operations of one array of sync ops, each checked. */
+int uapi_sigset_collect(struct uapi_sigset *set, struct gpuvm_uapi_file *f,
+			const struct drm_panthor_sync_op *ops, uint32_t n)
+{
+	struct uapi_signal *e;
+	uint32_t j;
+	int ret;
+
+	for (j = 0; j < n; j++) {
+		if (!uapi_sync_op_signals(&ops[j]))
+			continue;
+		ret = uapi_sync_op_check(&ops[j]);
+		if (ret)
+			return ret;
+		if (uapi_sigset_find(set, ops[j].handle, ops[j].timeline_value))
+			continue;
+		if (set->n == set->cap) {
+			set->cap = set->cap ? set->cap * 2 : 4;
+			e = realloc(set->sig, set->cap * sizeof(*e));
+			if (!e)
+				return -ENOMEM;
+			set->sig = e;
+		}
+		e = &set->sig[set->n];
+		memset(e, 0, sizeof(*e));
+		e->handle = ops[j].handle;
+		e->point = ops[j].timeline_value;
+		e->s = uapi_sobj_get(f, ops[j].handle);
+		if (!e->s)
+			return -EINVAL;
+		set->n++;
+	}
+	return 0;
+}
+
+/*
+ * A wait on a point this very submission signals waits for the job that
+ * signals it (earlier in the submission: otherwise -EINVAL); any other
+ * waits for what the syncobj holds.
+ */
+int uapi_sigset_wait_fence(struct uapi_sigset *set, struct gpuvm_uapi_file *f,
+			   const struct drm_panthor_sync_op *s,
+			   struct uapi_fence **out)
+{
+	struct uapi_signal *sig;
+	struct uapi_syncobj *so;
+	int ret = uapi_sync_op_check(s);
+
+	if (ret)
+		return ret;
+	sig = uapi_sigset_find(set, s->handle, s->timeline_value);
+	if (sig) {
+		if (!sig->fence)
+			return -EINVAL;
+		*out = uapi_fence_get(sig->fence);
+		return 0;
+	}
+	so = uapi_sobj_get(f, s->handle);
+	if (!so)
+		return -ENOENT;
+	ret = uapi_sobj_find(f->dev, so, s->timeline_value, out);
+	uapi_sobj_put(f, so);
+	return ret;
+}
+
+void uapi_sigset_take(struct uapi_sigset *set,
+		      const struct drm_panthor_sync_op *ops, uint32_t n,
+		      struct uapi_fence *fence)
+{
+	struct uapi_signal *sig;
+	uint32_t j;
+
+	for (j = 0; j < n; j++) {
+		if (!uapi_sync_op_signals(&ops[j]))
+			continue;
+		sig = uapi_sigset_find(set, ops[j].handle,
+				       ops[j].timeline_value);
+		uapi_fence_put(sig->fence);
+		sig->fence = uapi_fence_get(fence);
+	}
+}
+
+void uapi_sigset_note(struct gpuvm_uapi_device *dev, struct uapi_sigset *set)
+{
+	uint32_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (uapi_sobj_find(dev, set->sig[i].s, set->sig[i].point,
+				   &set->sig[i].fence))
+			set->sig[i].fence = NULL;
+}
+
+int uapi_sigset_reserve(struct uapi_sigset *set)
+{
+	uint32_t i;
+	int ret = 0;
+
+	for (i = 0; i < set->n && !ret; i++) {
+		if (!set->sig[i].point)
+			continue;
+		ret = uapi_sobj_reserve(set->sig[i].s, 2);
+		set->sig[i].reserved = !ret;
+	}
+	return ret;
+}
+
+void uapi_sigset_publish(struct gpuvm_uapi_device *dev,
+			 struct uapi_sigset *set)
+{
+	struct uapi_signal *e;
+	uint32_t i;
+
+	for (i = 0; i < set->n; i++) {
+		e = &set->sig[i];
+		if (e->point) {
+			uapi_sobj_add_point(dev, e->s, e->point, e->fence);
+			e->reserved = false;
+		} else {
+			uapi_sobj_replace(e->s, e->fence);
+		}
+	}
+}
+
+void uapi_sigset_release(struct gpuvm_uapi_file *f, struct uapi_sigset *set)
+{
+	struct gpuvm_uapi_device *dev = f->dev;
+	uint32_t i;
+
+	pthread_mutex_lock(&dev->sched.lock);
+	for (i = 0; i < set->n; i++)
+		if (set->sig[i].reserved)
+			uapi_sobj_unreserve(set->sig[i].s, 2);
+	pthread_mutex_unlock(&dev->sched.lock);
+	for (i = 0; i < set->n; i++) {
+		uapi_fence_put(set->sig[i].fence);
+		uapi_sobj_put(f, set->sig[i].s);
+	}
+	free(set->sig);
+}

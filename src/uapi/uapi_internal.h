@@ -289,6 +289,47 @@ void uapi_sched_expect(struct gpuvm_uapi_device *dev, uint64_t jobs);
 void uapi_sched_kick(struct gpuvm_uapi_device *dev);
 void uapi_sched_forget(struct gpuvm_uapi_device *dev, uint64_t jobs);
 void uapi_sched_broadcast(struct gpuvm_uapi_device *dev);
+/*
+ * The signal operations of one submission (a VM_BIND or a GROUP_SUBMIT),
+ * one entry per distinct (syncobj, point): panthor's
+ * panthor_submit_ctx_collect_jobs_signal_ops, which both ioctls share,
+ * as does what happens to them after (syncobj.c).
+ */
+struct uapi_signal {
+	uint32_t handle;
+	uint64_t point;
+	struct uapi_syncobj *s;
+	struct uapi_fence *fence;  /* what the point holds, then the new */
+	bool reserved;             /* a timeline point's room, taken */
+};
+
+struct uapi_sigset {
+	struct uapi_signal *sig;
+	uint32_t n, cap;
+};
+
+int uapi_sync_op_check(const struct drm_panthor_sync_op *s);
+bool uapi_sync_op_signals(const struct drm_panthor_sync_op *s);
+struct uapi_signal *uapi_sigset_find(struct uapi_sigset *set, uint32_t h,
+				     uint64_t pt);
+int uapi_sigset_collect(struct uapi_sigset *set, struct gpuvm_uapi_file *f,
+			const struct drm_panthor_sync_op *ops, uint32_t n);
+/* Under sched.lock: the fence wait op s waits for (checked). */
+int uapi_sigset_wait_fence(struct uapi_sigset *set, struct gpuvm_uapi_file *f,
+			   const struct drm_panthor_sync_op *s,
+			   struct uapi_fence **out);
+/* The signal ops among ops now signal fence (a job's). */
+void uapi_sigset_take(struct uapi_sigset *set,
+		      const struct drm_panthor_sync_op *ops, uint32_t n,
+		      struct uapi_fence *fence);
+/* Under sched.lock: what each point holds before this submission. */
+void uapi_sigset_note(struct gpuvm_uapi_device *dev, struct uapi_sigset *set);
+/* Under sched.lock: room for every timeline point (0 or -ENOMEM). */
+int uapi_sigset_reserve(struct uapi_sigset *set);
+/* Under sched.lock: every syncobj gets the fence its entry now holds. */
+void uapi_sigset_publish(struct gpuvm_uapi_device *dev,
+			 struct uapi_sigset *set);
+void uapi_sigset_release(struct gpuvm_uapi_file *f, struct uapi_sigset *set);
 struct uapi_fence *uapi_fence_new(uint32_t n);
 struct uapi_fence *uapi_fence_get(struct uapi_fence *f);
 void uapi_fence_put(struct uapi_fence *f);

@@ -49,8 +49,6 @@
 		       DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC | \
 		       DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED | \
 		       DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE)
-#define SYNC_FLAGS    (DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK | \
-		       (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL)
 #define MIN_KERNEL_VA (256ull << 20)
 
 /* The user address space of the process (the kernel's TASK_SIZE). */
@@ -299,22 +297,13 @@ static int bind_sync(struct gpuvm_uapi_file *f, struct drm_panthor_vm_bind *a,
 /* Asynchronous                                                        */
 
 /* A (handle, point) some op of the call signals, and its fence so far. */
-struct signal {
-	uint32_t handle;
-	uint64_t point;
-	struct uapi_syncobj *s;
-	struct uapi_fence *fence;
-	bool reserved;
-};
-
 struct batch {
 	struct gpuvm_uapi_file *file;
 	uint32_t vm_id, count;
 	const struct drm_panthor_vm_bind_op *ops;
 	struct drm_panthor_sync_op **syncs;   /* per op, may be NULL */
 	struct uapi_bo **bos;                 /* per op, may be NULL */
-	struct signal *sig;
-	uint32_t nsig, capsig;
+	struct uapi_sigset sigs;
 	struct gpuvm_drv_bind_op *dops;
 	struct gpuvm_drv_sync **dsyncs;       /* per op */
 	struct uapi_fence **fences;           /* per op: its job's fence */
@@ -322,7 +311,6 @@ struct batch {
 
 static void batch_free(struct batch *b)
 {
-	struct gpuvm_uapi_device *dev = b->file->dev;
 	uint32_t i;
 
 	for (i = 0; i < b->count; i++) {
@@ -335,50 +323,12 @@ static void batch_free(struct batch *b)
 		if (b->fences)
 			uapi_fence_put(b->fences[i]);
 	}
-	pthread_mutex_lock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++)
-		if (b->sig[i].reserved)
-			uapi_sobj_unreserve(b->sig[i].s, 2);
-	pthread_mutex_unlock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++) {
-		uapi_fence_put(b->sig[i].fence);
-		uapi_sobj_put(b->file, b->sig[i].s);
-	}
-	free(b->sig);
+	uapi_sigset_release(b->file, &b->sigs);
 	free(b->syncs);
 	free(b->bos);
 	free(b->dops);
 	free(b->dsyncs);
 	free(b->fences);
-}
-
-/* panthor_check_sync_op. */
-static int check_sync(const struct drm_panthor_sync_op *s)
-{
-	uint32_t type = s->flags & DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK;
-
-	if (s->flags & ~SYNC_FLAGS)
-		return -EINVAL;
-	if (type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	    type != DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ)
-		return -EINVAL;
-	return type == DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ &&
-	       s->timeline_value ? -EINVAL : 0;
-}
-
-static bool is_signal(const struct drm_panthor_sync_op *s)
-{
-	return s->flags & (uint32_t)DRM_PANTHOR_SYNC_OP_SIGNAL;
-}
-
-static struct signal *find_signal(struct batch *b, uint32_t h, uint64_t pt)
-{
-	uint32_t i;
-
-	for (i = 0; i < b->nsig; i++)
-		if (b->sig[i].handle == h && b->sig[i].point == pt)
-			return &b->sig[i];
-	return NULL;
 }
 
 /* Step 2: every op's rules and syncs array. */
@@ -405,54 +355,26 @@ static int load_ops(struct batch *b)
 /* Step 3: panthor_submit_ctx_collect_jobs_signal_ops. */
 static int collect_signals(struct batch *b)
 {
-	const struct drm_panthor_sync_op *s;
-	struct signal *n;
-	uint32_t i, j;
-	int ret;
+	uint32_t i;
+	int ret = 0;
 
-	for (i = 0; i < b->count; i++) {
-		for (j = 0; j < b->ops[i].syncs.count; j++) {
-			s = &b->syncs[i][j];
-			if (!is_signal(s))
-				continue;
-			ret = check_sync(s);
-			if (ret)
-				return ret;
-			if (find_signal(b, s->handle, s->timeline_value))
-				continue;
-			if (b->nsig == b->capsig) {
-				b->capsig = b->capsig ? b->capsig * 2 : 4;
-				n = realloc(b->sig, b->capsig * sizeof(*n));
-				if (!n)
-					return -ENOMEM;
-				b->sig = n;
-			}
-			n = &b->sig[b->nsig];
-			memset(n, 0, sizeof(*n));
-			n->handle = s->handle;
-			n->point = s->timeline_value;
-			n->s = uapi_sobj_get(b->file, s->handle);
-			if (!n->s)
-				return -EINVAL;
-			b->nsig++;
-		}
-	}
-	return 0;
+	for (i = 0; i < b->count && !ret; i++)
+		ret = uapi_sigset_collect(&b->sigs, b->file, b->syncs[i],
+					  b->ops[i].syncs.count);
+	return ret;
 }
 
 /* The driver syncs of op i: its waits' unreached points, its signal. */
 static int job_syncs(struct batch *b, uint32_t i, struct uapi_vmq *q)
 {
-	struct gpuvm_uapi_device *dev = b->file->dev;
 	const struct drm_panthor_sync_op *s;
 	struct uapi_fence *fence;
 	struct gpuvm_drv_sync *d;
-	struct signal *sig;
 	uint32_t j, k, n = 0, cap = 1;
 	int ret;
 
 	for (j = 0; j < b->ops[i].syncs.count; j++)
-		if (!is_signal(&b->syncs[i][j]))
+		if (!uapi_sync_op_signals(&b->syncs[i][j]))
 			cap += 8;
 	d = calloc(cap, sizeof(*d));
 	if (!d)
@@ -460,28 +382,11 @@ static int job_syncs(struct batch *b, uint32_t i, struct uapi_vmq *q)
 	b->dsyncs[i] = d;
 	for (j = 0; j < b->ops[i].syncs.count; j++) {
 		s = &b->syncs[i][j];
-		if (is_signal(s))
+		if (uapi_sync_op_signals(s))
 			continue;
-		ret = check_sync(s);
+		ret = uapi_sigset_wait_fence(&b->sigs, b->file, s, &fence);
 		if (ret)
 			return ret;
-		sig = find_signal(b, s->handle, s->timeline_value);
-		if (sig && !sig->fence)
-			return -EINVAL;
-		if (sig) {
-			fence = uapi_fence_get(sig->fence);
-		} else {
-			struct uapi_syncobj *so = uapi_sobj_get(b->file,
-								s->handle);
-
-			if (!so)
-				return -ENOENT;
-			ret = uapi_sobj_find(dev, so, s->timeline_value,
-					     &fence);
-			uapi_sobj_put(b->file, so);
-			if (ret)
-				return ret;
-		}
 		for (k = 0; k < fence->n; k++) {
 			if (n + 1 == cap) {
 				struct gpuvm_drv_sync *g;
@@ -512,14 +417,8 @@ static int job_syncs(struct batch *b, uint32_t i, struct uapi_vmq *q)
 		.timeline = q->tl,
 		.point = q->seq + i + 1,
 	};
-	for (j = 0; j < b->ops[i].syncs.count; j++) {
-		s = &b->syncs[i][j];
-		if (!is_signal(s))
-			continue;
-		sig = find_signal(b, s->handle, s->timeline_value);
-		uapi_fence_put(sig->fence);
-		sig->fence = uapi_fence_get(b->fences[i]);
-	}
+	uapi_sigset_take(&b->sigs, b->syncs[i], b->ops[i].syncs.count,
+			 b->fences[i]);
 	b->dops[i] = drv_op(&b->ops[i], b->bos[i]);
 	b->dops[i].syncs = d;
 	b->dops[i].n_syncs = n;
@@ -546,18 +445,11 @@ static int resolve(struct batch *b, struct uapi_vmq *q)
 		return -ENOMEM;
 	pthread_mutex_lock(&dev->sched.lock);
 	/* What each signalled point holds before this call's jobs. */
-	for (i = 0; i < b->nsig; i++)
-		if (uapi_sobj_find(dev, b->sig[i].s, b->sig[i].point,
-				   &b->sig[i].fence))
-			b->sig[i].fence = NULL;
+	uapi_sigset_note(dev, &b->sigs);
 	for (i = 0; i < b->count && !ret; i++)
 		ret = job_syncs(b, i, q);
-	for (i = 0; i < b->nsig && !ret; i++) {
-		if (!b->sig[i].point)
-			continue;
-		ret = uapi_sobj_reserve(b->sig[i].s, 2);
-		b->sig[i].reserved = !ret;
-	}
+	if (!ret)
+		ret = uapi_sigset_reserve(&b->sigs);
 	pthread_mutex_unlock(&dev->sched.lock);
 	return ret;
 }
@@ -566,19 +458,9 @@ static int resolve(struct batch *b, struct uapi_vmq *q)
 static void push_fences(struct batch *b)
 {
 	struct gpuvm_uapi_device *dev = b->file->dev;
-	struct signal *s;
-	uint32_t i;
 
 	pthread_mutex_lock(&dev->sched.lock);
-	for (i = 0; i < b->nsig; i++) {
-		s = &b->sig[i];
-		if (s->point) {
-			uapi_sobj_add_point(dev, s->s, s->point, s->fence);
-			s->reserved = false;
-		} else {
-			uapi_sobj_replace(s->s, s->fence);
-		}
-	}
+	uapi_sigset_publish(dev, &b->sigs);
 	dev->sched.progress++;
 	pthread_cond_broadcast(&dev->sched.cond);
 	pthread_mutex_unlock(&dev->sched.lock);
