@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "bench.h"
 
@@ -38,6 +39,13 @@ static uint64_t status_bytes(const char *key)
 			kib = strtoull(line + klen + 1, NULL, 10);
 	fclose(f);
 	return (uint64_t)kib * 1024;
+}
+
+uint64_t bench_host_faults(void)
+{
+	struct rusage u;
+
+	return getrusage(RUSAGE_SELF, &u) ? 0 : (uint64_t)u.ru_minflt;
 }
 
 uint64_t bench_peak_rss_reset(void)
@@ -146,6 +154,7 @@ int bench_repeat(struct bench_report *r, unsigned int reps,
 		 bench_run_fn fn, void *ctx, struct bench_row **out)
 {
 	double *ns = calloc(reps ? reps : 1, sizeof(*ns));
+	int64_t fmin = INT64_MAX, fmax = -1;
 	struct bench_sample s;
 	struct bench_row *row;
 	unsigned int k;
@@ -154,14 +163,28 @@ int bench_repeat(struct bench_report *r, unsigned int reps,
 	for (k = 0; !ret && k < reps; k++) {
 		memset(&s, 0, sizeof(s));
 		s.pte_writes = s.pt_pages = s.pt_reserved = s.peak_rss = -1;
+		s.host_faults = -1;
 		ret = fn(ctx, &s);
 		ns[k] = s.ns;
+		if (s.host_faults >= 0) {
+			fmin = s.host_faults < fmin ? s.host_faults : fmin;
+			fmax = s.host_faults > fmax ? s.host_faults : fmax;
+		}
 	}
 	row = ret ? NULL : bench_add(r, group, key, name);
 	if (!ret && !row)
 		ret = -ENOMEM;
 	if (!ret)
 		bench_row_fill(row, &s, bench_median(ns, reps));
+	/* Cold rows pay for first touches of host memory: say how many. */
+	if (!ret && fmax >= 0 && fmin == fmax)
+		snprintf(row->note, sizeof(row->note),
+			 "host page faults in the timed part: %lld",
+			 (long long)fmax);
+	else if (!ret && fmax >= 0)
+		snprintf(row->note, sizeof(row->note),
+			 "host page faults in the timed part: %lld to %lld",
+			 (long long)fmin, (long long)fmax);
 	if (out)
 		*out = row;
 	free(ns);

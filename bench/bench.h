@@ -75,9 +75,12 @@ struct bench_sample {
 	uint64_t ops;
 	int64_t pte_writes, pt_pages, pt_reserved;
 	int64_t peak_rss;      /* bytes; -1 if not measured */
+	int64_t host_faults;   /* minor page faults timed; -1 if not measured */
 };
 
 uint64_t bench_now_ns(void);
+/* The process's minor page faults so far (getrusage). */
+uint64_t bench_host_faults(void);
 /*
  * The process's peak resident set: reset to the current one (Linux
  * clear_refs), and read, in bytes. Where the reset is refused the peak

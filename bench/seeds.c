@@ -85,7 +85,7 @@ static int run_on(struct gpuvm_drv_file *f, uint32_t vm,
 	struct gpuvm_drv_bind_op sparse = { 0 }, *ops;
 	struct gpuvm_drv_vm_stats before, st;
 	uint32_t count, failed;
-	uint64_t t0;
+	uint64_t t0, faults;
 	int ret = c->dummy_made ? bench_vm_make_dummy(&b) : 0;
 
 	if (!ret)
@@ -93,9 +93,11 @@ static int run_on(struct gpuvm_drv_file *f, uint32_t vm,
 	if (ret)
 		return ret;
 	gpuvm_drv_vm_stats(f, vm, &before);
+	faults = bench_host_faults();
 	t0 = bench_now_ns();
 	ret = gpuvm_drv_vm_bind(f, vm, 0, ops, count, &failed);
 	r->ns = (double)(bench_now_ns() - t0);
+	r->host_faults = bench_host_faults() - faults;
 	if (ops != &sparse)
 		free(ops);
 	if (ret)

@@ -31,6 +31,9 @@ struct seed_result {
 	uint64_t pt_pages;
 	uint64_t pt_reserved_peak;
 	double ns;       /* time of the binds alone */
+	/* Host page faults (minor) during the binds: first touches of the
+	 * simulated RAM and of the host memory the structures grow into. */
+	uint64_t host_faults;
 };
 
 extern const char *const seed_way_names[SEED_WAYS];

@@ -58,6 +58,7 @@ static int seeds_once(void *ctx, struct bench_sample *s)
 	s->pte_writes = (int64_t)res.pte_writes;
 	s->pt_pages = (int64_t)res.pt_pages;
 	s->pt_reserved = (int64_t)res.pt_reserved_peak;
+	s->host_faults = (int64_t)res.host_faults;
 	return 0;
 }
 
